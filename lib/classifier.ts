@@ -1,0 +1,99 @@
+/** Image classification: images in, class probabilities out. */
+import { DieInspectError, ErrorCode, native } from './errors';
+import { ImageInput, toNativeImages } from './images';
+import { parseClassNames } from './metadata';
+import type { NativeSession } from './native';
+import { ModelSession, SessionOptions } from './session';
+
+export interface ClassifierOptions extends SessionOptions {
+  /** Class names; default: the model's `names` metadata, else "0", "1", ... */
+  classNames?: string[];
+  /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 224. */
+  imgsz?: number | [number, number];
+  /** 'stretch' (default) or 'letterbox'. */
+  resize?: 'stretch' | 'letterbox';
+  /** Pixel scale applied before mean/std. Default 1/255. */
+  scale?: number;
+  /** Per-channel mean and std in RGB order, after scaling. Default: metadata `mean`/`std`, else 0 and 1. */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** How to read the output: 'auto' detects probabilities vs logits. A single output is a logit (sigmoid). */
+  scores?: 'auto' | 'logits' | 'probabilities';
+  maxBatch?: number;
+  outputIndex?: number;
+}
+
+export interface Classification {
+  width: number;
+  height: number;
+  /** One probability per class (two for a single-logit model: [negative, positive]). */
+  probabilities: number[];
+  classId: number;
+  label: string;
+  score: number;
+  error?: DieInspectError;
+}
+
+/** Preprocessing a recipe can record in the model's metadata (JSON values). */
+function metadataNumbers(meta: Record<string, string>, key: string): number[] | undefined {
+  try {
+    const v: unknown = JSON.parse(meta[key] ?? '');
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+    if (typeof v === 'number') return [v];
+  } catch {
+    // absent or not JSON
+  }
+  return undefined;
+}
+
+export class Classifier extends ModelSession {
+  readonly classNames: string[] | undefined;
+  private readonly options: ClassifierOptions;
+
+  private constructor(handle: NativeSession, options: ClassifierOptions) {
+    super(handle);
+    const meta = this.info.metadata;
+    const imgsz = metadataNumbers(meta, 'imgsz');
+    const mean = metadataNumbers(meta, 'mean');
+    const std = metadataNumbers(meta, 'std');
+    this.options = {
+      imgsz: imgsz && (imgsz.length === 1 ? imgsz[0] : [imgsz[0], imgsz[1]]),
+      mean: mean?.length === 3 ? (mean as [number, number, number]) : undefined,
+      std: std?.length === 3 ? (std as [number, number, number]) : undefined,
+      ...options,
+    };
+    this.classNames = options.classNames ?? parseClassNames(meta.names);
+  }
+
+  static async create(model: string | Uint8Array, options: ClassifierOptions = {}): Promise<Classifier> {
+    return new Classifier(await ModelSession.open(model, options), options);
+  }
+
+  /** Classifies a batch of images; one result per image, in order. */
+  async classify(images: ImageInput | ImageInput[]): Promise<Classification[]> {
+    const h = this.live();
+    const list = toNativeImages(images);
+    const o = this.options;
+    const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 224, o.imgsz ?? 224];
+    const raw = await native(() => h.classify(list, {
+      height, width, resize: o.resize, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
+      maxBatch: o.maxBatch, outputIndex: o.outputIndex,
+    }));
+    return raw.map((img) => {
+      if (img.error) {
+        return {
+          width: 0, height: 0, probabilities: [], classId: -1, label: '', score: 0,
+          error: new DieInspectError(img.error.code as ErrorCode, img.error.message),
+        };
+      }
+      return this.labelled(Array.from(img.probabilities!), img.width!, img.height!);
+    });
+  }
+
+  /** Builds a result from a probability vector (shared with the ensemble). */
+  labelled(probabilities: number[], width: number, height: number): Classification {
+    let best = 0;
+    for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[best]) best = i;
+    return { width, height, probabilities, classId: best, label: this.classNames?.[best] ?? String(best), score: probabilities[best] };
+  }
+}

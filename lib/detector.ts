@@ -1,0 +1,113 @@
+/** YOLO object detection: images in, boxes in original-image pixels out. */
+import { DieInspectError, ErrorCode, native } from './errors';
+import { ImageInput, toNativeImages } from './images';
+import { parseClassNames } from './metadata';
+import type { NativeDetectResult, NativeSession } from './native';
+import { ModelSession, SessionOptions } from './session';
+
+export type YoloLayout = 'auto' | 'yolov5' | 'yolov7' | 'yolov8' | 'yolo11';
+
+export interface DetectParams {
+  /** Confidence threshold (obj x class score for YOLOv5/v7). Default 0.25. */
+  conf?: number;
+  /** NMS IoU threshold. Default 0.45. */
+  iou?: number;
+  /** Suppress across classes instead of per class. Default false. */
+  agnostic?: boolean;
+  /** One candidate per class above `conf` rather than the best class only. */
+  multiLabel?: boolean;
+  /** Detections kept per image. Default 300. */
+  maxDet?: number;
+  /** Candidates kept before NMS, by score. Default 30000. */
+  topK?: number;
+}
+
+export interface DetectorOptions extends SessionOptions, DetectParams {
+  /** Output layout; 'auto' reads it from the output shape and class count. */
+  layout?: YoloLayout;
+  /** Class names; default: the model's `names` metadata, else "0", "1", ... */
+  classNames?: string[];
+  /** Input size for models with dynamic height/width (rounded up to `stride`). Default 640. */
+  imgsz?: number | [number, number];
+  stride?: number;
+  /** Images per model call for dynamic-batch models. Default 16. */
+  maxBatch?: number;
+  /** Which model output holds the detections. Default 0. */
+  outputIndex?: number;
+}
+
+export interface Detection {
+  /** [x1, y1, x2, y2] in original-image pixels, clipped to the image. */
+  box: [number, number, number, number];
+  score: number;
+  classId: number;
+  label: string;
+}
+
+export interface DetectionResult {
+  width: number;
+  height: number;
+  detections: Detection[];
+  /** Set when this image failed (unreadable, NaN output, ...); the others are unaffected. */
+  error?: DieInspectError;
+}
+
+export class Detector extends ModelSession {
+  readonly classNames: string[] | undefined;
+  private readonly options: DetectorOptions;
+  private resolvedLayout: string | undefined;
+
+  private constructor(handle: NativeSession, options: DetectorOptions) {
+    super(handle);
+    this.options = options;
+    this.classNames = options.classNames ?? parseClassNames(this.info.metadata.names);
+  }
+
+  /** Loads a YOLO ONNX model (YOLOv5/v7 `[B, N, 5+C]` or YOLOv8/11 `[B, 4+C, N]`). */
+  static async create(model: string | Uint8Array, options: DetectorOptions = {}): Promise<Detector> {
+    return new Detector(await ModelSession.open(model, options), options);
+  }
+
+  /** The layout found in the last detect() call ('yolov5' covers v5/v7, 'yolov8' covers v8/11). */
+  get layout(): string | undefined {
+    return this.resolvedLayout;
+  }
+
+  /** Detects objects in a batch of images; one result per image, in order. */
+  async detect(images: ImageInput | ImageInput[], params: DetectParams = {}): Promise<DetectionResult[]> {
+    const h = this.live();
+    const list = toNativeImages(images);
+    const o = { ...this.options, ...params };
+    const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 640, o.imgsz ?? 640];
+    const raw: NativeDetectResult = await native(() => h.detect(list, {
+      conf: o.conf, iou: o.iou, agnostic: o.agnostic, multiLabel: o.multiLabel, maxDet: o.maxDet, topK: o.topK,
+      layout: o.layout, numClasses: this.classNames?.length, height, width, stride: o.stride,
+      maxBatch: o.maxBatch, outputIndex: o.outputIndex,
+    }));
+    this.resolvedLayout = raw.layout;
+    return raw.images.map((img) => {
+      if (img.error) {
+        return { width: 0, height: 0, detections: [], error: new DieInspectError(img.error.code as ErrorCode, img.error.message) };
+      }
+      const boxes = img.boxes!, scores = img.scores!, classIds = img.classIds!;
+      const detections: Detection[] = [];
+      for (let k = 0; k < scores.length; k++) {
+        const c = classIds[k];
+        detections.push({
+          box: [boxes[4 * k], boxes[4 * k + 1], boxes[4 * k + 2], boxes[4 * k + 3]],
+          score: scores[k],
+          classId: c,
+          label: this.classNames?.[c] ?? String(c),
+        });
+      }
+      return { width: img.width!, height: img.height!, detections };
+    });
+  }
+
+  /** One image; rejects with its error instead of reporting it. */
+  async detectOne(image: ImageInput, params: DetectParams = {}): Promise<DetectionResult> {
+    const [r] = await this.detect([image], params);
+    if (r.error) throw r.error;
+    return r;
+  }
+}

@@ -1,0 +1,38 @@
+/** Reads class names from model metadata (Ultralytics-style `names`). */
+
+/**
+ * Parses `{0: 'die_crack', 1: 'die_rotation'}` (a Python dict literal, as
+ * Ultralytics writes it), a JSON object or a JSON array into an index-ordered list.
+ */
+export function parseClassNames(text: string | undefined): string[] | undefined {
+  if (!text) return undefined;
+  const trimmed = text.trim();
+  try {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (Array.isArray(parsed)) return parsed.map(String);
+    if (parsed && typeof parsed === 'object') return fromEntries(Object.entries(parsed as Record<string, unknown>));
+  } catch {
+    // not JSON: fall through to the Python literal form
+  }
+  const entries: Array<[string, unknown]> = [];
+  const re = /(\d+)\s*:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/g;
+  for (let m = re.exec(trimmed); m; m = re.exec(trimmed)) entries.push([m[1], m[2] ?? m[3]]);
+  if (entries.length) return fromEntries(entries);
+  const list = /^\[(.*)\]$/s.exec(trimmed);
+  if (list) {
+    const items = [...list[1].matchAll(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1] ?? x[2]);
+    if (items.length) return items;
+  }
+  return undefined;
+}
+
+function fromEntries(entries: Array<[string, unknown]>): string[] | undefined {
+  const out: string[] = [];
+  for (const [k, v] of entries) {
+    const i = Number(k);
+    if (!Number.isInteger(i) || i < 0 || i > 100000) return undefined;
+    out[i] = String(v);
+  }
+  for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = String(i);
+  return out;
+}

@@ -1,0 +1,102 @@
+/**
+ * Loads the C++ addon: a prebuild for this platform when one ships, else the
+ * local build (node-gyp-build's search order). The types below are the
+ * addon's raw surface; the classes in the other modules wrap it.
+ */
+import * as path from 'path';
+
+export interface NativeTensorInfo {
+  name: string;
+  type: string;
+  shape: Array<number | string | null>;
+}
+
+export interface NativeModelInfo {
+  inputs: NativeTensorInfo[];
+  outputs: NativeTensorInfo[];
+  metadata: Record<string, string>;
+  producer: string;
+  graphName: string;
+  description: string;
+  domain: string;
+  version: number;
+  provider: string;
+  providerAttempts: Array<{ provider: string; ok: boolean; reason: string }>;
+}
+
+export interface NativeItemError {
+  code: string;
+  message: string;
+}
+
+export interface NativeDetectImage {
+  error?: NativeItemError;
+  width?: number;
+  height?: number;
+  boxes?: Float32Array;
+  scores?: Float32Array;
+  classIds?: Int32Array;
+}
+
+export interface NativeDetectResult {
+  images: NativeDetectImage[];
+  layout: string;
+  numClasses: number;
+  inputHeight: number;
+  inputWidth: number;
+}
+
+export interface NativeClassifyImage {
+  error?: NativeItemError;
+  width?: number;
+  height?: number;
+  probabilities?: Float32Array;
+}
+
+export interface NativeTensor {
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
+  dims: number[];
+  type?: string;
+}
+
+export type NativeImage = string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: number; rgb?: boolean };
+
+export interface NativeSession {
+  info(): NativeModelInfo;
+  detect(images: NativeImage[], options: Record<string, unknown>): Promise<NativeDetectResult>;
+  classify(images: NativeImage[], options: Record<string, unknown>): Promise<NativeClassifyImage[]>;
+  run(feeds: Record<string, NativeTensor>): Promise<Record<string, Required<NativeTensor>>>;
+  benchmark(options: Record<string, unknown>): Promise<{ ms: Float64Array; batch: number; height: number; width: number }>;
+  close(): void;
+}
+
+export interface NativeLetterbox {
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+  width: number;
+  height: number;
+  error?: NativeItemError;
+}
+
+export interface NativeAddon {
+  createSession(model: string | Uint8Array, options: Record<string, unknown>): Promise<NativeSession>;
+  ortVersion: string;
+  ortProviders: string[];
+  nms(boxes: Float32Array, scores: Float32Array, classIds: Int32Array | null, options?: Record<string, unknown>): Int32Array;
+  preprocess(images: NativeImage[], options: Record<string, unknown>): Promise<{ tensor: Float32Array; dims: number[]; images: NativeLetterbox[] }>;
+  [key: string]: unknown;
+}
+
+let addon: NativeAddon | undefined;
+
+/** The addon, loaded on first use so that a missing build is a clear error, not an import crash. */
+export function loadNative(): NativeAddon {
+  if (!addon) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
+    addon = nodeGypBuild(path.join(__dirname, '..'));
+  }
+  return addon;
+}

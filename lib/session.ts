@@ -1,0 +1,119 @@
+/** A loaded ONNX model on a chosen execution provider: the base of Detector and Classifier. */
+import { DieInspectError, native } from './errors';
+import { loadNative, NativeModelInfo, NativeSession, NativeTensor } from './native';
+
+export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
+
+export interface SessionOptions {
+  /** Execution providers in order of preference; unavailable ones are skipped with a reason. Default ['cpu']. */
+  providers?: ProviderName[];
+  /** Shorthand: 'tensorrt' means ['tensorrt', 'cuda', 'cpu'], 'cuda' means ['cuda', 'cpu']. */
+  provider?: ProviderName;
+  deviceId?: number;
+  /** TensorRT fp16 kernels. */
+  fp16?: boolean;
+  /** TensorRT engine cache directory (engines are rebuilt for each new shape otherwise). */
+  trtEngineCacheDir?: string;
+  trtTimingCacheDir?: string;
+  /** TensorRT dynamic-batch profile; defaults min 1, opt 16, max 32. */
+  trtBatch?: { min: number; opt: number; max: number };
+  intraOpThreads?: number;
+  interOpThreads?: number;
+}
+
+export interface TensorInfo {
+  name: string;
+  type: string;
+  /** Fixed sizes as numbers; symbolic dims by name (or null when unnamed). */
+  shape: Array<number | string | null>;
+}
+
+export interface ModelInfo {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  metadata: Record<string, string>;
+  producer: string;
+  graphName: string;
+  description: string;
+  /** The execution provider the session runs on. */
+  provider: ProviderName;
+  /** Every provider tried, and why one that is not in use is not. */
+  providerAttempts: Array<{ provider: string; ok: boolean; reason: string }>;
+}
+
+const CHAINS: Record<ProviderName, ProviderName[]> = {
+  tensorrt: ['tensorrt', 'cuda', 'cpu'],
+  cuda: ['cuda', 'cpu'],
+  cpu: ['cpu'],
+};
+
+export function nativeSessionOptions(o: SessionOptions = {}): Record<string, unknown> {
+  const providers = o.providers ?? (o.provider ? CHAINS[o.provider] : ['cpu']);
+  return {
+    providers,
+    deviceId: o.deviceId,
+    fp16: o.fp16,
+    trtEngineCacheDir: o.trtEngineCacheDir,
+    trtTimingCacheDir: o.trtTimingCacheDir,
+    trtMinBatch: o.trtBatch?.min,
+    trtOptBatch: o.trtBatch?.opt,
+    trtMaxBatch: o.trtBatch?.max,
+    intraOpThreads: o.intraOpThreads,
+    interOpThreads: o.interOpThreads,
+  };
+}
+
+export class ModelSession {
+  /** Model description and provider report, read once at load. */
+  readonly info: ModelInfo;
+  protected handle: NativeSession | null;
+
+  protected constructor(handle: NativeSession) {
+    this.handle = handle;
+    const raw: NativeModelInfo = handle.info();
+    this.info = { ...raw, provider: raw.provider as ProviderName };
+  }
+
+  /** Loads a model file or buffer off the main thread. */
+  static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
+    return new ModelSession(await ModelSession.open(model, options));
+  }
+
+  protected static async open(model: string | Uint8Array, options: SessionOptions): Promise<NativeSession> {
+    if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
+      throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path or a Buffer');
+    }
+    return native(() => loadNative().createSession(model, nativeSessionOptions(options)));
+  }
+
+  get provider(): ProviderName {
+    return this.info.provider;
+  }
+
+  get closed(): boolean {
+    return this.handle === null;
+  }
+
+  /** Raw model call: feeds by input name; outputs by name (zero-copy views of ORT's tensors). */
+  async run(feeds: Record<string, NativeTensor>): Promise<Record<string, Required<NativeTensor>>> {
+    const h = this.live();
+    return native(() => h.run(feeds));
+  }
+
+  /** Random-input timing loop in native code (no pre/post-processing): per-iteration milliseconds. */
+  async benchmark(options: { batch?: number; warmup?: number; iters?: number; height?: number; width?: number } = {}) {
+    const h = this.live();
+    return native(() => h.benchmark(options));
+  }
+
+  /** Frees the model. Jobs already running finish first; later calls reject with ERR_SESSION_CLOSED. */
+  close(): void {
+    if (this.handle) this.handle.close();
+    this.handle = null;
+  }
+
+  protected live(): NativeSession {
+    if (!this.handle) throw new DieInspectError('ERR_SESSION_CLOSED', 'session is closed');
+    return this.handle;
+  }
+}

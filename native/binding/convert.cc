@@ -1,0 +1,206 @@
+#include "binding/convert.h"
+
+#include <cmath>
+
+namespace di::binding {
+
+Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, code));
+  return err;
+}
+
+Napi::Object ItemErrorToJs(Napi::Env env, const ItemError& e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("code", e.code);
+  o.Set("message", e.message);
+  return o;
+}
+
+namespace {
+
+[[noreturn]] void Invalid(Napi::Env env, const std::string& message) {
+  throw MakeError(env, code::kInvalidArg, message);
+}
+
+ImageSource FromBytes(const Napi::Value& v) {
+  ImageSource s;
+  s.kind = ImageSource::Kind::kEncoded;
+  const Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  Napi::ArrayBuffer ab = ta.ArrayBuffer();
+  s.data = static_cast<const uint8_t*>(ab.Data()) + ta.ByteOffset();
+  s.length = ta.ByteLength();
+  return s;
+}
+
+}  // namespace
+
+PinnedImages ToImageSources(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsArray()) Invalid(env, "images must be an array");
+  const Napi::Array arr = value.As<Napi::Array>();
+  PinnedImages out;
+  out.sources.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const Napi::Value v = arr.Get(i);
+    const std::string where = "image " + std::to_string(i);
+    if (v.IsString()) {
+      ImageSource s;
+      s.path = v.As<Napi::String>().Utf8Value();
+      if (s.path.empty()) Invalid(env, where + ": empty path");
+      out.sources.push_back(std::move(s));
+    } else if (v.IsTypedArray()) {
+      if (v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+        Invalid(env, where + ": encoded image must be a Buffer or Uint8Array");
+      out.sources.push_back(FromBytes(v));
+      out.owners.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    } else if (v.IsObject()) {
+      const Napi::Object o = v.As<Napi::Object>();
+      const Napi::Value data = o.Get("data");
+      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+        Invalid(env, where + ": raw image needs data (Uint8Array), width, height, channels");
+      ImageSource s = FromBytes(data);
+      s.kind = ImageSource::Kind::kRaw;
+      s.width = static_cast<int>(GetNumber(o, "width", 0));
+      s.height = static_cast<int>(GetNumber(o, "height", 0));
+      s.channels = static_cast<int>(GetNumber(o, "channels", 3));
+      s.rgb = GetBool(o, "rgb", false);
+      out.sources.push_back(s);
+      out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
+    } else {
+      Invalid(env, where + ": expected a path, a Buffer or {data, width, height, channels}");
+    }
+  }
+  return out;
+}
+
+double GetNumber(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsNumber()) Invalid(o.Env(), std::string("option '") + key + "' must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) Invalid(o.Env(), std::string("option '") + key + "' must be finite");
+  return d;
+}
+
+bool GetBool(const Napi::Object& o, const char* key, bool fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsBoolean()) Invalid(o.Env(), std::string("option '") + key + "' must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string GetString(const Napi::Object& o, const char* key, const std::string& fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsString()) Invalid(o.Env(), std::string("option '") + key + "' must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::array<float, 3> GetTriple(const Napi::Object& o, const char* key, std::array<float, 3> fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3)
+    Invalid(o.Env(), std::string("option '") + key + "' must be an array of 3 numbers");
+  std::array<float, 3> out{};
+  const Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < 3; ++i) {
+    const Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) Invalid(o.Env(), std::string("option '") + key + "' must be an array of 3 numbers");
+    out[i] = e.As<Napi::Number>().FloatValue();
+  }
+  return out;
+}
+
+Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull())
+    return Napi::Object::New(info.Env());
+  if (!info[index].IsObject()) Invalid(info.Env(), "options must be an object");
+  return info[index].As<Napi::Object>();
+}
+
+PreprocessSpec ParsePreprocess(const Napi::Object& o, PreprocessSpec d) {
+  const std::string resize = GetString(o, "resize", d.mode == ResizeMode::kLetterbox ? "letterbox" : "stretch");
+  if (resize == "letterbox") d.mode = ResizeMode::kLetterbox;
+  else if (resize == "stretch") d.mode = ResizeMode::kStretch;
+  else Invalid(o.Env(), "option 'resize' must be 'letterbox' or 'stretch'");
+  d.padValue = static_cast<float>(GetNumber(o, "padValue", d.padValue));
+  d.swapRB = GetBool(o, "swapRB", d.swapRB);
+  d.scale = static_cast<float>(GetNumber(o, "scale", d.scale));
+  d.mean = GetTriple(o, "mean", d.mean);
+  d.std = GetTriple(o, "std", d.std);
+  for (float s : d.std)
+    if (s == 0.f) Invalid(o.Env(), "option 'std' must not contain 0");
+  return d;
+}
+
+SessionConfig ParseSessionConfig(const Napi::Object& o) {
+  SessionConfig c;
+  const Napi::Value providers = o.Get("providers");
+  if (!providers.IsUndefined() && !providers.IsNull()) {
+    if (!providers.IsArray()) Invalid(o.Env(), "option 'providers' must be an array");
+    const Napi::Array a = providers.As<Napi::Array>();
+    c.providers.order.clear();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      const Napi::Value e = a.Get(i);
+      if (!e.IsString()) Invalid(o.Env(), "option 'providers' must hold strings");
+      const std::string name = e.As<Napi::String>().Utf8Value();
+      if (name != "cpu" && name != "cuda" && name != "tensorrt")
+        Invalid(o.Env(), "unknown execution provider '" + name + "' (cpu, cuda, tensorrt)");
+      c.providers.order.push_back(name);
+    }
+    if (c.providers.order.empty()) c.providers.order.push_back("cpu");
+  }
+  c.providers.deviceId = static_cast<int>(GetNumber(o, "deviceId", 0));
+  c.providers.fp16 = GetBool(o, "fp16", false);
+  c.providers.trtEngineCacheDir = GetString(o, "trtEngineCacheDir", "");
+  c.providers.trtTimingCacheDir = GetString(o, "trtTimingCacheDir", "");
+  c.providers.trtMinBatch = static_cast<int>(GetNumber(o, "trtMinBatch", 1));
+  c.providers.trtOptBatch = static_cast<int>(GetNumber(o, "trtOptBatch", 16));
+  c.providers.trtMaxBatch = static_cast<int>(GetNumber(o, "trtMaxBatch", 32));
+  c.providers.trtProfileHeight = static_cast<int>(GetNumber(o, "trtProfileHeight", 0));
+  c.providers.trtProfileWidth = static_cast<int>(GetNumber(o, "trtProfileWidth", 0));
+  c.intraOpThreads = static_cast<int>(GetNumber(o, "intraOpThreads", 0));
+  c.interOpThreads = static_cast<int>(GetNumber(o, "interOpThreads", 0));
+  if (c.intraOpThreads < 0 || c.interOpThreads < 0) Invalid(o.Env(), "thread counts must be >= 0");
+  return c;
+}
+
+namespace {
+
+Napi::Array TensorInfosToJs(Napi::Env env, const std::vector<TensorInfo>& list) {
+  Napi::Array arr = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const TensorInfo& t = list[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", t.name);
+    o.Set("type", t.type);
+    Napi::Array shape = Napi::Array::New(env, t.shape.size());
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      if (t.shape[d] >= 0) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
+      else shape.Set(d, t.symbolic[d].empty() ? Napi::Value(env.Null()) : Napi::String::New(env, t.symbolic[d]));
+    }
+    o.Set("shape", shape);
+    arr.Set(i, o);
+  }
+  return arr;
+}
+
+}  // namespace
+
+Napi::Object ModelInfoToJs(Napi::Env env, const ModelInfo& info) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("inputs", TensorInfosToJs(env, info.inputs));
+  o.Set("outputs", TensorInfosToJs(env, info.outputs));
+  Napi::Object meta = Napi::Object::New(env);
+  for (const auto& [k, v] : info.metadata) meta.Set(k, v);
+  o.Set("metadata", meta);
+  o.Set("producer", info.producer);
+  o.Set("graphName", info.graphName);
+  o.Set("description", info.description);
+  o.Set("domain", info.domain);
+  o.Set("version", Napi::Number::New(env, static_cast<double>(info.version)));
+  return o;
+}
+
+}  // namespace di::binding

@@ -1,0 +1,43 @@
+// JavaScript <-> C++ conversions shared by the bindings: typed errors, image
+// sources (pinned, not copied), option objects, model descriptions.
+#pragma once
+
+#include <napi.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+#include "core/preprocess.h"
+#include "infer/session.h"
+#include "util/error.h"
+
+namespace di::binding {
+
+Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message);
+Napi::Object ItemErrorToJs(Napi::Env env, const ItemError& e);
+
+// Images keep their JavaScript owners referenced until the job that reads them ends.
+struct PinnedImages {
+  std::vector<ImageSource> sources;
+  std::vector<Napi::ObjectReference> owners;
+};
+
+// Accepts an array of: path string | Buffer/Uint8Array (encoded file) |
+// {data, width, height, channels, rgb?} (raw 8-bit pixels). Throws ERR_INVALID_ARG.
+PinnedImages ToImageSources(const Napi::Value& value);
+
+// Option readers: absent/undefined -> fallback; wrong type -> ERR_INVALID_ARG.
+double GetNumber(const Napi::Object& o, const char* key, double fallback);
+bool GetBool(const Napi::Object& o, const char* key, bool fallback);
+std::string GetString(const Napi::Object& o, const char* key, const std::string& fallback);
+std::array<float, 3> GetTriple(const Napi::Object& o, const char* key, std::array<float, 3> fallback);
+Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index);
+
+PreprocessSpec ParsePreprocess(const Napi::Object& o, PreprocessSpec defaults);
+SessionConfig ParseSessionConfig(const Napi::Object& o);
+
+Napi::Object ModelInfoToJs(Napi::Env env, const ModelInfo& info);
+
+}  // namespace di::binding

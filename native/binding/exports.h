@@ -1,0 +1,11 @@
+// Registration hooks of the stand-alone bindings (one per file), called by addon.cc.
+#pragma once
+
+#include <napi.h>
+
+namespace di::binding {
+
+// nms(), letterbox(): building blocks exposed for tests, baselines and tools.
+void InitUtilities(Napi::Env env, Napi::Object exports);
+
+}  // namespace di::binding

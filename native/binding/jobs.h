@@ -1,0 +1,24 @@
+// The async jobs the Session object starts; one baton-holding worker each,
+// defined in its own *_job.cc.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "infer/session.h"
+
+namespace di::binding {
+
+using SessionPtr = std::shared_ptr<InferenceSession>;
+
+// session.detect(images, options)
+Napi::Value StartDetect(const Napi::CallbackInfo& info, SessionPtr session);
+// session.classify(images, options)
+Napi::Value StartClassify(const Napi::CallbackInfo& info, SessionPtr session);
+// session.run({name: {data, dims}}) -> {name: {data, dims, type}}
+Napi::Value StartRun(const Napi::CallbackInfo& info, SessionPtr session);
+// session.benchmark({batch, warmup, iters, height, width}) -> per-iteration ms
+Napi::Value StartBenchmark(const Napi::CallbackInfo& info, SessionPtr session);
+
+}  // namespace di::binding

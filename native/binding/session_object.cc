@@ -1,0 +1,123 @@
+#include "binding/session_object.h"
+
+#include "binding/convert.h"
+#include "binding/promise_worker.h"
+
+namespace di::binding {
+
+namespace {
+
+// Per-environment constructor, so the addon works in worker_threads too.
+struct ConstructorData {
+  Napi::FunctionReference session;
+};
+
+class LoadJob : public PromiseWorker {
+ public:
+  LoadJob(Napi::Env env, std::string path, Napi::Object owner, const uint8_t* bytes, size_t length,
+          SessionConfig config)
+      : PromiseWorker(env), path_(std::move(path)), bytes_(bytes), length_(length), config_(std::move(config)) {
+    if (!owner.IsEmpty()) owner_ = Napi::Persistent(owner);
+  }
+
+ protected:
+  void Run() override { session_ = InferenceSession::Create(path_, bytes_, length_, config_); }
+  Napi::Value Result(Napi::Env env) override { return SessionObject::Wrap(env, session_); }
+
+ private:
+  std::string path_;
+  Napi::ObjectReference owner_;  // keeps a Buffer model alive while ORT parses it
+  const uint8_t* bytes_;
+  size_t length_;
+  SessionConfig config_;
+  SessionPtr session_;
+};
+
+}  // namespace
+
+Napi::Function SessionObject::Define(Napi::Env env) {
+  Napi::Function ctor = DefineClass(env, "Session",
+                                    {
+                                        InstanceMethod<&SessionObject::Info>("info"),
+                                        InstanceMethod<&SessionObject::Detect>("detect"),
+                                        InstanceMethod<&SessionObject::Classify>("classify"),
+                                        InstanceMethod<&SessionObject::Run>("run"),
+                                        InstanceMethod<&SessionObject::Benchmark>("benchmark"),
+                                        InstanceMethod<&SessionObject::Close>("close"),
+                                    });
+  auto* data = new ConstructorData{Napi::Persistent(ctor)};
+  env.SetInstanceData<ConstructorData>(data);
+  return ctor;
+}
+
+Napi::Object SessionObject::Wrap(Napi::Env env, SessionPtr session) {
+  auto* data = env.GetInstanceData<ConstructorData>();
+  auto* holder = new SessionPtr(std::move(session));
+  // The External hands the shared_ptr to the constructor, which takes it over.
+  Napi::Object obj = data->session.New({Napi::External<SessionPtr>::New(env, holder)});
+  delete holder;
+  return obj;
+}
+
+SessionObject::SessionObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionObject>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal())
+    throw MakeError(info.Env(), code::kInvalidArg, "Session is created with createSession(), not new");
+  session_ = *info[0].As<Napi::External<SessionPtr>>().Data();
+}
+
+SessionPtr SessionObject::Live(const Napi::CallbackInfo& info) {
+  if (!session_) throw MakeError(info.Env(), code::kSessionClosed, "session is closed");
+  return session_;
+}
+
+Napi::Value SessionObject::Info(const Napi::CallbackInfo& info) {
+  SessionPtr s = Live(info);
+  Napi::Env env = info.Env();
+  Napi::Object o = ModelInfoToJs(env, s->info());
+  o.Set("provider", s->provider());
+  Napi::Array attempts = Napi::Array::New(env, s->attempts().size());
+  for (size_t i = 0; i < s->attempts().size(); ++i) {
+    const ProviderAttempt& a = s->attempts()[i];
+    Napi::Object ao = Napi::Object::New(env);
+    ao.Set("provider", a.name);
+    ao.Set("ok", a.ok);
+    ao.Set("reason", a.reason);
+    attempts.Set(i, ao);
+  }
+  o.Set("providerAttempts", attempts);
+  return o;
+}
+
+Napi::Value SessionObject::Detect(const Napi::CallbackInfo& info) { return StartDetect(info, Live(info)); }
+Napi::Value SessionObject::Classify(const Napi::CallbackInfo& info) { return StartClassify(info, Live(info)); }
+Napi::Value SessionObject::Run(const Napi::CallbackInfo& info) { return StartRun(info, Live(info)); }
+Napi::Value SessionObject::Benchmark(const Napi::CallbackInfo& info) { return StartBenchmark(info, Live(info)); }
+
+Napi::Value SessionObject::Close(const Napi::CallbackInfo& info) {
+  session_.reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value CreateSession(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1) throw MakeError(env, code::kInvalidArg, "createSession(model, options): model missing");
+  const SessionConfig config = ParseSessionConfig(OptionsArg(info, 1));
+  LoadJob* job;
+  if (info[0].IsString()) {
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    if (path.empty()) throw MakeError(env, code::kInvalidArg, "model path is empty");
+    job = new LoadJob(env, path, Napi::Object(), nullptr, 0, config);
+  } else if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    const Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+    const auto* bytes = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    // A zero-length buffer must still be told apart from "path mode" (bytes == nullptr).
+    static const uint8_t kEmpty = 0;
+    job = new LoadJob(env, "", info[0].As<Napi::Object>(), ta.ByteLength() ? bytes : &kEmpty, ta.ByteLength(),
+                      config);
+  } else {
+    throw MakeError(env, code::kInvalidArg, "model must be a file path or a Buffer");
+  }
+  return job->Start();
+}
+
+}  // namespace di::binding

@@ -1,0 +1,30 @@
+// Where an image comes from and how it becomes a BGR cv::Mat. Decoding runs on
+// worker threads, so sources only point at memory that JavaScript keeps alive.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace di {
+
+struct ImageSource {
+  enum class Kind { kPath, kEncoded, kRaw };
+  Kind kind = Kind::kPath;
+  std::string path;               // kPath
+  const uint8_t* data = nullptr;  // kEncoded / kRaw: borrowed, owner pinned by the binding
+  size_t length = 0;
+  int width = 0, height = 0, channels = 0;  // kRaw: interleaved, 8-bit, BGR(A) or gray
+  bool rgb = false;                         // kRaw: channel order is RGB(A) instead of BGR(A)
+};
+
+// Decodes (or wraps) a source into an 8-bit 3-channel BGR image.
+// Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE or ERR_INVALID_ARG.
+cv::Mat LoadBgr(const ImageSource& src);
+
+// Reads a whole file; throws ERR_FILE_NOT_FOUND.
+std::string ReadFile(const std::string& path);
+
+}  // namespace di

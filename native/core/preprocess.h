@@ -1,0 +1,42 @@
+// Image -> model input. Letterbox keeps the aspect ratio and pads (YOLO);
+// plain resize stretches (classifiers). Both write planar float RGB straight
+// into a slot of the batch tensor, so no intermediate blob is made.
+#pragma once
+
+#include <array>
+
+#include <opencv2/core.hpp>
+
+namespace di {
+
+enum class ResizeMode { kLetterbox, kStretch };
+
+struct PreprocessSpec {
+  int width = 640, height = 640;  // model input size
+  ResizeMode mode = ResizeMode::kLetterbox;
+  float padValue = 114.f;
+  bool swapRB = true;                       // BGR -> RGB
+  float scale = 1.f / 255.f;                // applied before mean/std
+  std::array<float, 3> mean{0.f, 0.f, 0.f};  // in RGB order when swapRB, after scale
+  std::array<float, 3> std{1.f, 1.f, 1.f};
+};
+
+// Maps model-input coordinates back to the original image:
+// x_orig = (x_model - padX) / scaleX.
+struct LetterboxMap {
+  float scaleX = 1.f, scaleY = 1.f, padX = 0.f, padY = 0.f;
+  int srcWidth = 0, srcHeight = 0;
+  float ToSrcX(float x) const { return (x - padX) / scaleX; }
+  float ToSrcY(float y) const { return (y - padY) / scaleY; }
+};
+
+// Computes the mapping without touching pixels (also used by tests/bench).
+LetterboxMap ComputeMap(int srcWidth, int srcHeight, const PreprocessSpec& spec);
+
+// Writes one image as 3 x height x width floats at `dst` (NCHW slot).
+LetterboxMap PreprocessInto(const cv::Mat& bgr, const PreprocessSpec& spec, float* dst);
+
+// Rounds a requested size up to a multiple of the model stride.
+int AlignToStride(int size, int stride);
+
+}  // namespace di

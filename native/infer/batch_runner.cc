@@ -1,0 +1,111 @@
+#include "infer/batch_runner.h"
+
+#include <algorithm>
+#include <future>
+
+#include <opencv2/core/utility.hpp>
+
+namespace di {
+
+ImageInputSpec ResolveImageInput(const ModelInfo& info, int reqH, int reqW, int stride) {
+  if (info.inputs.empty()) throw Error(code::kModelInput, "model has no inputs");
+  const TensorInfo& in = info.inputs[0];
+  if (in.type != "float32")
+    throw Error(code::kModelInput, "model input '" + in.name + "' is " + in.type + "; float32 image input expected");
+  if (in.shape.size() != 4)
+    throw Error(code::kModelInput, "model input '" + in.name + "' has rank " + std::to_string(in.shape.size()) +
+                                       "; an image model takes [batch, 3, height, width]");
+  if (in.shape[1] != 3 && in.shape[1] != -1)
+    throw Error(code::kModelInput, "model input '" + in.name + "' has " + std::to_string(in.shape[1]) +
+                                       " channels; 3 (RGB) expected");
+  ImageInputSpec s;
+  s.name = in.name;
+  s.fixedBatch = in.shape[0] > 0 ? static_cast<int>(in.shape[0]) : 0;
+  s.height = in.shape[2] > 0 ? static_cast<int>(in.shape[2]) : AlignToStride(reqH > 0 ? reqH : 640, stride);
+  s.width = in.shape[3] > 0 ? static_cast<int>(in.shape[3]) : AlignToStride(reqW > 0 ? reqW : 640, stride);
+  return s;
+}
+
+namespace {
+
+struct Chunk {
+  std::vector<size_t> slots;  // image index per filled slot
+  std::vector<float> tensor;
+  int batch = 0;  // tensor batch dimension (>= slots.size() when padded)
+};
+
+// Decodes and preprocesses images [first, last) into a fresh tensor.
+Chunk Prepare(const ImageInputSpec& input, const PreprocessSpec& spec, const std::vector<ImageSource>& images,
+              size_t first, size_t last, std::vector<PreparedImage>& prepared) {
+  const size_t n = last - first;
+  const size_t per = static_cast<size_t>(3) * input.height * input.width;
+  Chunk c;
+  std::vector<float> scratch(n * per);
+  cv::parallel_for_(cv::Range(0, static_cast<int>(n)), [&](const cv::Range& r) {
+    for (int k = r.start; k < r.end; ++k) {
+      PreparedImage& p = prepared[first + k];
+      try {
+        const cv::Mat bgr = LoadBgr(images[first + k]);
+        p.map = PreprocessInto(bgr, spec, scratch.data() + k * per);
+      } catch (const Error& e) {
+        p.error = {e.code(), e.what()};
+      } catch (const cv::Exception& e) {
+        p.error = {code::kImageDecode, std::string("image processing failed: ") + e.what()};
+      } catch (const std::bad_alloc&) {
+        p.error = {code::kImageDecode, "image too large to process"};
+      }
+    }
+  });
+  for (size_t k = 0; k < n; ++k)
+    if (prepared[first + k].error.ok()) c.slots.push_back(first + k);
+  c.batch = input.fixedBatch > 0 ? input.fixedBatch : static_cast<int>(c.slots.size());
+  if (c.slots.size() == n) {
+    c.tensor.swap(scratch);  // common case: every image decoded, no compaction
+    c.tensor.resize(static_cast<size_t>(c.batch) * per, 0.f);
+  } else {
+    c.tensor.assign(static_cast<size_t>(c.batch) * per, 0.f);
+    for (size_t s = 0; s < c.slots.size(); ++s)
+      std::copy_n(scratch.data() + (c.slots[s] - first) * per, per, c.tensor.data() + s * per);
+  }
+  return c;
+}
+
+}  // namespace
+
+void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, const PreprocessSpec& specIn,
+                     const std::vector<ImageSource>& images, int maxBatch, std::vector<PreparedImage>& prepared,
+                     const BatchHandler& handle) {
+  PreprocessSpec spec = specIn;
+  spec.width = input.width;
+  spec.height = input.height;
+  prepared.assign(images.size(), PreparedImage{});
+  const size_t step = input.fixedBatch > 0 ? input.fixedBatch : std::max(1, maxBatch);
+  const Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+
+  auto launch = [&](size_t first) {
+    const size_t last = std::min(images.size(), first + step);
+    return std::async(std::launch::async, Prepare, std::cref(input), std::cref(spec), std::cref(images), first, last,
+                      std::ref(prepared));
+  };
+  if (images.empty()) return;
+  std::future<Chunk> next = launch(0);
+  for (size_t first = 0; first < images.size(); first += step) {
+    Chunk chunk = next.get();
+    if (first + step < images.size()) next = launch(first + step);  // overlap with this run
+    if (chunk.slots.empty()) continue;
+    const std::vector<int64_t> shape{chunk.batch, 3, input.height, input.width};
+    std::vector<Ort::Value> feeds;
+    feeds.push_back(Ort::Value::CreateTensor<float>(mem, chunk.tensor.data(), chunk.tensor.size(), shape.data(),
+                                                    shape.size()));
+    try {
+      std::vector<Ort::Value> outputs = session.Run({input.name}, feeds);
+      handle(chunk.slots, outputs);
+    } catch (const Error& e) {
+      for (size_t idx : chunk.slots) prepared[idx].error = {e.code(), e.what()};
+    } catch (const Ort::Exception& e) {
+      for (size_t idx : chunk.slots) prepared[idx].error = {code::kInference, e.what()};
+    }
+  }
+}
+
+}  // namespace di

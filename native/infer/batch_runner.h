@@ -1,0 +1,40 @@
+// Feeds a list of images through an image-input model in batches: decode and
+// preprocess in parallel straight into the input tensor, run, hand the outputs
+// to the caller. Batch k+1 is prepared while batch k runs. One image's failure
+// (missing file, corrupt bytes) only marks that image.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "core/image.h"
+#include "core/preprocess.h"
+#include "infer/session.h"
+#include "util/error.h"
+
+namespace di {
+
+struct ImageInputSpec {
+  std::string name;
+  int fixedBatch = 0;  // 0: dynamic batch dimension
+  int height = 0, width = 0;
+};
+
+// Validates the model's first input as [B, 3, H, W] float32; dynamic H/W take the
+// requested size rounded up to `stride`. Throws ERR_MODEL_INPUT.
+ImageInputSpec ResolveImageInput(const ModelInfo& info, int requestedHeight, int requestedWidth, int stride);
+
+struct PreparedImage {
+  ItemError error;
+  LetterboxMap map;
+};
+
+// slots[i] = index (into the caller's image list) of the image in batch slot i;
+// slots beyond the valid images are padding and not listed.
+using BatchHandler = std::function<void(const std::vector<size_t>& slots, std::vector<Ort::Value>& outputs)>;
+
+void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, const PreprocessSpec& spec,
+                     const std::vector<ImageSource>& images, int maxBatch, std::vector<PreparedImage>& prepared,
+                     const BatchHandler& handle);
+
+}  // namespace di

@@ -1,0 +1,28 @@
+// Batched image classification: images -> resize -> model -> probabilities.
+#pragma once
+
+#include <vector>
+
+#include "core/classify.h"
+#include "infer/batch_runner.h"
+
+namespace di {
+
+struct ClassifyConfig {
+  PreprocessSpec preprocess;  // mode kStretch by default for classifiers
+  int imgszHeight = 224, imgszWidth = 224;
+  int maxBatch = 16;
+  int outputIndex = 0;
+  ScoreKind scores = ScoreKind::kAuto;
+};
+
+struct ImageClassification {
+  ItemError error;
+  int width = 0, height = 0;
+  std::vector<float> probabilities;
+};
+
+std::vector<ImageClassification> ClassifyBatch(InferenceSession& session, const std::vector<ImageSource>& images,
+                                               const ClassifyConfig& config);
+
+}  // namespace di

@@ -1,0 +1,76 @@
+#include "infer/detector.h"
+
+#include <algorithm>
+
+namespace di {
+
+std::vector<Candidate> FinishDetections(std::vector<Candidate>& cands, const LetterboxMap& map,
+                                        const NmsParams& nms) {
+  // NMS in model space, as the detector was trained; then undo the letterbox.
+  std::vector<Candidate> kept = Nms(cands, nms);
+  const float W = static_cast<float>(map.srcWidth), H = static_cast<float>(map.srcHeight);
+  for (Candidate& c : kept) {
+    c.box.x1 = std::clamp(map.ToSrcX(c.box.x1), 0.f, W);
+    c.box.x2 = std::clamp(map.ToSrcX(c.box.x2), 0.f, W);
+    c.box.y1 = std::clamp(map.ToSrcY(c.box.y1), 0.f, H);
+    c.box.y2 = std::clamp(map.ToSrcY(c.box.y2), 0.f, H);
+  }
+  return kept;
+}
+
+std::vector<ImageDetections> DetectBatch(InferenceSession& session, const std::vector<ImageSource>& images,
+                                         const DetectConfig& cfg, DetectStats* stats) {
+  const ImageInputSpec input = ResolveImageInput(session.info(), cfg.imgszHeight, cfg.imgszWidth, cfg.stride);
+  const auto& outs = session.info().outputs;
+  if (cfg.outputIndex < 0 || cfg.outputIndex >= static_cast<int>(outs.size()))
+    throw Error(code::kOutputLayout, "model has " + std::to_string(outs.size()) + " outputs; output " +
+                                         std::to_string(cfg.outputIndex) + " requested");
+  // A static output shape is checked before any image is touched, so a model
+  // that is not a YOLO detector fails the call rather than every image.
+  const auto& od = outs[cfg.outputIndex].shape;
+  if (od.size() != 3 || (od[1] > 0 && od[2] > 0)) {
+    std::vector<int64_t> probe = od;
+    if (!probe.empty()) probe[0] = 1;
+    ResolveYoloShape(probe, cfg.layout, cfg.numClasses, 0);
+  }
+  std::vector<PreparedImage> prepared;
+  std::vector<ImageDetections> results(images.size());
+  YoloShape lastShape;
+
+  RunImageBatches(session, input, cfg.preprocess, images, cfg.maxBatch, prepared,
+                  [&](const std::vector<size_t>& slots, std::vector<Ort::Value>& outputs) {
+                    Ort::Value& out = outputs[cfg.outputIndex];
+                    auto info = out.GetTensorTypeAndShapeInfo();
+                    if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
+                      throw Error(code::kOutputLayout, "detector output must be float32");
+                    const std::vector<int64_t> dims = info.GetShape();
+                    const YoloShape shape = ResolveYoloShape(dims, cfg.layout, cfg.numClasses, 0);
+                    if (dims[0] < static_cast<int64_t>(slots.size()))
+                      throw Error(code::kOutputLayout, "detector output batch " + std::to_string(dims[0]) +
+                                                           " is smaller than the input batch");
+                    lastShape = shape;
+                    const size_t per = static_cast<size_t>(dims[1] * dims[2]);
+                    const float* data = out.GetTensorData<float>();
+                    for (size_t s = 0; s < slots.size(); ++s) {
+                      ImageDetections& r = results[slots[s]];
+                      std::vector<Candidate> cands;
+                      if (!DecodeYolo(data + s * per, shape, cfg.decode, cands)) {
+                        r.error = {code::kNanOutput, "model output holds NaN or infinite values for this image"};
+                        continue;
+                      }
+                      r.detections = FinishDetections(cands, prepared[slots[s]].map, cfg.nms);
+                    }
+                  });
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (!prepared[i].error.ok() && results[i].error.ok()) results[i].error = prepared[i].error;
+    results[i].width = prepared[i].map.srcWidth;
+    results[i].height = prepared[i].map.srcHeight;
+  }
+  if (stats) {
+    stats->shape = lastShape;
+    stats->input = input;
+  }
+  return results;
+}
+
+}  // namespace di

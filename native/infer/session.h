@@ -1,0 +1,80 @@
+// One loaded ONNX model: execution-provider selection with fallbacks, model
+// introspection, and thread-safe Run (ORT sessions may run concurrently).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <onnxruntime_cxx_api.h>
+
+namespace di {
+
+struct ProviderConfig {
+  std::vector<std::string> order{"cpu"};  // tried in turn: "tensorrt", "cuda", "cpu"
+  int deviceId = 0;
+  bool fp16 = false;                 // TensorRT fp16 kernels
+  std::string trtEngineCacheDir;     // empty: no engine cache
+  std::string trtTimingCacheDir;     // empty: no timing cache
+  int trtMinBatch = 1, trtOptBatch = 16, trtMaxBatch = 32;
+  int trtProfileHeight = 0, trtProfileWidth = 0;  // for dynamic H/W inputs; 0: model's or 640
+};
+
+struct SessionConfig {
+  ProviderConfig providers;
+  int intraOpThreads = 0;  // 0: ORT default (one per core)
+  int interOpThreads = 0;
+  bool enableProfiling = false;
+};
+
+struct TensorInfo {
+  std::string name;
+  std::string type;                   // "float32", "int64", ...
+  std::vector<int64_t> shape;         // -1 for symbolic dims
+  std::vector<std::string> symbolic;  // name of each symbolic dim ("" when fixed)
+};
+
+struct ModelInfo {
+  std::vector<TensorInfo> inputs, outputs;
+  std::map<std::string, std::string> metadata;  // custom metadata map
+  std::string producer, graphName, description, domain;
+  int64_t version = 0;
+};
+
+struct ProviderAttempt {
+  std::string name;
+  bool ok = false;
+  std::string reason;  // why it is not in use (ORT's message and log lines)
+};
+
+class InferenceSession {
+ public:
+  // Exactly one of path / bytes is used. Throws ERR_MODEL_LOAD or ERR_FILE_NOT_FOUND.
+  static std::shared_ptr<InferenceSession> Create(const std::string& path, const uint8_t* bytes, size_t length,
+                                                  const SessionConfig& config);
+
+  const ModelInfo& info() const { return info_; }
+  const std::string& provider() const { return provider_; }
+  const std::vector<ProviderAttempt>& attempts() const { return attempts_; }
+
+  // Runs with the given inputs (names parallel to values) and returns all outputs.
+  std::vector<Ort::Value> Run(const std::vector<std::string>& inputNames, std::vector<Ort::Value>& inputs);
+
+  // Signals in-flight Run calls to stop early (used by close()).
+  void Terminate();
+
+ private:
+  InferenceSession() = default;
+  std::unique_ptr<Ort::Session> session_;
+  ModelInfo info_;
+  std::string provider_;
+  std::vector<ProviderAttempt> attempts_;
+  std::vector<std::string> outputNames_;
+  Ort::RunOptions runOptions_;
+};
+
+std::string ElementTypeName(ONNXTensorElementDataType t);
+
+}  // namespace di
