@@ -11,5 +11,5 @@ export type { Classification, ClassifierOptions } from './classifier';
 export { ClassifierEnsemble } from './ensemble';
 export type { EnsembleMember, EnsembleResult } from './ensemble';
 export { parseClassNames } from './metadata';
-export { nms, preprocess, runtimeInfo } from './ops';
+export { decodeImage, encodeImage, nms, preprocess, runtimeInfo } from './ops';
 export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './ops';

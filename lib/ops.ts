@@ -1,6 +1,6 @@
 /** Native building blocks usable on their own: NMS, letterbox preprocessing, runtime facts. */
 import { native } from './errors';
-import { ImageInput, toNativeImages } from './images';
+import { ImageInput, RawImage, toNativeImages } from './images';
 import { loadNative, NativeLetterbox } from './native';
 
 export interface NmsOptions {
@@ -41,4 +41,16 @@ export async function preprocess(images: ImageInput | ImageInput[], options: Pre
 export function runtimeInfo(): { ortVersion: string; compiledProviders: string[] } {
   const a = loadNative();
   return { ortVersion: a.ortVersion, compiledProviders: a.ortProviders };
+}
+
+/** Decodes any supported image into raw 8-bit BGR pixels (off the main thread). */
+export async function decodeImage(image: ImageInput): Promise<RawImage & { data: Buffer; channels: 3 }> {
+  const [img] = toNativeImages(image);
+  return native(() => loadNative().decodeImage(img));
+}
+
+/** Encodes an image (raw pixels, a path or a Buffer) as PNG, JPEG, BMP or TIFF. */
+export async function encodeImage(image: ImageInput, options: { format?: 'png' | 'jpg' | 'bmp' | 'tiff'; quality?: number } = {}): Promise<Buffer> {
+  const [img] = toNativeImages(image);
+  return native(() => loadNative().encodeImage(img, { ...options }));
 }

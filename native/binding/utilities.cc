@@ -1,6 +1,7 @@
-// Stand-alone building blocks: nms() and preprocess(). The detector uses the
+// Stand-alone building blocks: nms(), preprocess(), decodeImage(), encodeImage(). The detector uses the
 // same C++ code internally; these exist for tests, baselines and custom heads.
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "binding/exports.h"
 #include "binding/promise_worker.h"
@@ -125,11 +126,80 @@ Napi::Value PreprocessBinding(const Napi::CallbackInfo& info) {
   return (new PreprocessJob(info.Env(), std::move(images), spec))->Start();
 }
 
+// decodeImage(image) -> Promise<{data: Buffer (BGR), width, height, channels: 3}>
+class DecodeJob : public PromiseWorker {
+ public:
+  DecodeJob(Napi::Env env, PinnedImages images) : PromiseWorker(env), images_(std::move(images)) {}
+
+ protected:
+  void Run() override {
+    const cv::Mat m = LoadBgr(images_.sources.at(0));
+    bgr_ = m.isContinuous() ? m : m.clone();
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("data", Napi::Buffer<uint8_t>::Copy(env, bgr_.ptr<uint8_t>(), bgr_.total() * bgr_.elemSize()));
+    o.Set("width", bgr_.cols);
+    o.Set("height", bgr_.rows);
+    o.Set("channels", 3);
+    return o;
+  }
+
+ private:
+  PinnedImages images_;
+  cv::Mat bgr_;
+};
+
+// encodeImage(image, {format: 'png'|'jpg', quality}) -> Promise<Buffer>
+class EncodeJob : public PromiseWorker {
+ public:
+  EncodeJob(Napi::Env env, PinnedImages images, std::string ext, int quality)
+      : PromiseWorker(env), images_(std::move(images)), ext_(std::move(ext)), quality_(quality) {}
+
+ protected:
+  void Run() override {
+    const cv::Mat m = LoadBgr(images_.sources.at(0));
+    std::vector<int> params;
+    if (ext_ == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, quality_};
+    if (!cv::imencode(ext_, m, bytes_, params)) throw Error(code::kImageDecode, "image encoding failed");
+  }
+  Napi::Value Result(Napi::Env env) override { return Napi::Buffer<uint8_t>::Copy(env, bytes_.data(), bytes_.size()); }
+
+ private:
+  PinnedImages images_;
+  std::string ext_;
+  int quality_;
+  std::vector<uint8_t> bytes_;
+};
+
+PinnedImages OneImage(const Napi::CallbackInfo& info) {
+  Napi::Array arr = Napi::Array::New(info.Env(), 1);
+  arr.Set(0u, info.Length() > 0 ? info[0] : info.Env().Undefined());
+  return ToImageSources(arr);
+}
+
+Napi::Value DecodeBinding(const Napi::CallbackInfo& info) {
+  return (new DecodeJob(info.Env(), OneImage(info)))->Start();
+}
+
+Napi::Value EncodeBinding(const Napi::CallbackInfo& info) {
+  PinnedImages images = OneImage(info);
+  const Napi::Object o = OptionsArg(info, 1);
+  const std::string format = GetString(o, "format", "png");
+  if (format != "png" && format != "jpg" && format != "jpeg" && format != "bmp" && format != "tiff")
+    throw MakeError(info.Env(), code::kInvalidArg, "format must be png, jpg, bmp or tiff");
+  const int quality = static_cast<int>(GetNumber(o, "quality", 90));
+  const std::string ext = format == "jpeg" ? ".jpg" : "." + format;
+  return (new EncodeJob(info.Env(), std::move(images), ext, quality))->Start();
+}
+
 }  // namespace
 
 void InitUtilities(Napi::Env env, Napi::Object exports) {
   exports.Set("nms", Napi::Function::New<NmsBinding>(env, "nms"));
   exports.Set("preprocess", Napi::Function::New<PreprocessBinding>(env, "preprocess"));
+  exports.Set("decodeImage", Napi::Function::New<DecodeBinding>(env, "decodeImage"));
+  exports.Set("encodeImage", Napi::Function::New<EncodeBinding>(env, "encodeImage"));
 }
 
 }  // namespace di::binding

@@ -26,11 +26,11 @@ YoloShape ResolveYoloShape(const std::vector<int64_t>& dims, YoloLayout requeste
   const int64_t d1 = dims[1], d2 = dims[2];
   YoloLayout layout = requested;
   if (layout == YoloLayout::kAuto) {
-    if (numClasses > 0 && d2 == 5 + numClasses + numMasks && d1 != 4 + numClasses + numMasks)
-      layout = YoloLayout::kAnchorBased;
-    else if (numClasses > 0 && d1 == 4 + numClasses + numMasks && d2 != 5 + numClasses + numMasks)
-      layout = YoloLayout::kAnchorFree;
-    else
+    const bool anchorBasedFits = d2 - 5 - numMasks >= 1 && (numClasses == 0 || d2 == 5 + numClasses + numMasks);
+    const bool anchorFreeFits = d1 - 4 - numMasks >= 1 && (numClasses == 0 || d1 == 4 + numClasses + numMasks);
+    if (anchorBasedFits != anchorFreeFits)
+      layout = anchorBasedFits ? YoloLayout::kAnchorBased : YoloLayout::kAnchorFree;
+    else  // both (or neither) fit: boxes outnumber attributes in any real head
       layout = d1 >= d2 ? YoloLayout::kAnchorBased : YoloLayout::kAnchorFree;
   }
   YoloShape s;
