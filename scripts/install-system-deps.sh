@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the native build needs (OpenCV 4, CMake, Ninja, a C++17
+# compiler). Skips apt when everything is already there.
+set -euo pipefail
+need=()
+for pkg in libopencv-dev cmake ninja-build g++ pkg-config; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "system dependencies: ok"

@@ -1,0 +1,83 @@
+'use strict';
+const assert = require('assert');
+const { ModelSession, runtimeInfo } = require('../dist');
+const { constantDetector, meanClassifier } = require('./helpers/onnx');
+
+describe('ModelSession', () => {
+  it('describes inputs, outputs (symbolic dims by name) and metadata', async () => {
+    const s = await ModelSession.create(constantDetector({ rows: [[1, 1, 1, 1, 1, 1]], height: 'h', width: 640, metadata: { names: "{0: 'a'}", stride: '32' } }));
+    assert.deepStrictEqual(s.info.inputs, [{ name: 'images', type: 'float32', shape: ['batch', 3, 'h', 640] }]);
+    assert.deepStrictEqual(s.info.outputs, [{ name: 'output', type: 'float32', shape: ['batch', 1, 6] }]);
+    assert.strictEqual(s.info.metadata.names, "{0: 'a'}");
+    assert.strictEqual(s.info.metadata.stride, '32');
+    assert.strictEqual(s.info.producer, 'die-inspect-tests');
+    assert.strictEqual(s.provider, 'cpu');
+    s.close();
+    assert.ok(s.closed);
+  });
+
+  it('falls back to CPU when TensorRT or CUDA cannot load, and says why', async () => {
+    for (const provider of ['tensorrt', 'cuda']) {
+      const s = await ModelSession.create(meanClassifier(), { provider, fp16: true, trtEngineCacheDir: '/tmp/trt-cache' });
+      const failed = s.info.providerAttempts.filter((a) => !a.ok).map((a) => a.provider);
+      if (s.provider === 'cpu') {
+        assert.deepStrictEqual(failed, provider === 'tensorrt' ? ['tensorrt', 'cuda'] : ['cuda']);
+        for (const a of s.info.providerAttempts) assert.ok(a.reason.length > 10, 'reason reported');
+      } else {
+        assert.strictEqual(s.provider, provider); // a GPU machine: the provider loaded
+      }
+      s.close();
+    }
+  });
+
+  it('runs raw feeds and returns outputs by name', async () => {
+    const s = await ModelSession.create(meanClassifier({ size: 2 }));
+    const data = new Float32Array(2 * 3 * 2 * 2);
+    for (let i = 0; i < data.length; i++) data[i] = i;
+    const out = await s.run({ images: { data, dims: [2, 3, 2, 2] } });
+    assert.deepStrictEqual(out.logits.dims, [2, 3]);
+    assert.strictEqual(out.logits.type, 'float32');
+    // Mean of each 2x2 plane: planes hold 0-3, 4-7, ...
+    assert.deepStrictEqual(Array.from(out.logits.data), [1.5, 5.5, 9.5, 13.5, 17.5, 21.5]);
+  });
+
+  it('validates raw feeds before running', async () => {
+    const s = await ModelSession.create(meanClassifier({ size: 2 }));
+    await assert.rejects(s.run({}), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(s.run({ images: { data: new Float32Array(5), dims: [1, 3, 2, 2] } }), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(s.run({ images: { data: new Float32Array(12), dims: [1, 3, 4] } }), { code: 'ERR_MODEL_INPUT' });
+    await assert.rejects(s.run({ images: { data: new Float32Array(27), dims: [1, 3, 3, 3] } }), { code: 'ERR_MODEL_INPUT' });
+    await assert.rejects(s.run({ images: { data: new Int32Array(12), dims: [1, 3, 2, 2] } }), { code: 'ERR_INFERENCE' });
+  });
+
+  it('benchmarks with random input natively', async () => {
+    const s = await ModelSession.create(meanClassifier());
+    const r = await s.benchmark({ batch: 4, warmup: 2, iters: 5, height: 32 });
+    assert.strictEqual(r.ms.length, 5);
+    assert.ok(r.ms.every((v) => v > 0));
+    assert.strictEqual(r.batch, 4);
+  });
+
+  it('rejects bad provider names and options with typed errors', async () => {
+    await assert.rejects(ModelSession.create(meanClassifier(), { providers: ['openvino'] }), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(ModelSession.create(meanClassifier(), { intraOpThreads: -1 }), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(ModelSession.create(42), { code: 'ERR_INVALID_ARG' });
+  });
+
+  it('reports the ONNX Runtime version', () => {
+    const r = runtimeInfo();
+    assert.match(r.ortVersion, /^1\.29\./);
+    assert.ok(r.compiledProviders.includes('CPUExecutionProvider'));
+  });
+});
+
+describe('package entry points', () => {
+  it('exposes the classes from CommonJS and ESM alike', async () => {
+    const cjs = require('..');
+    const esm = await import('die-inspect');
+    for (const name of ['Detector', 'Classifier', 'ClassifierEnsemble', 'DieInspectError']) {
+      assert.strictEqual(typeof cjs[name], 'function', name);
+      assert.strictEqual(esm[name], cjs[name], name);
+    }
+  });
+});
