@@ -62,7 +62,11 @@ if (require.main === module) {
       process.stdout.write(`ORT_INCLUDE_DIR=${ort.include}\nORT_LIBRARY=${ort.lib}\nORT_RUNPATH=${ort.runpath.join(':')}\n`);
     } else if (arg === '--gyp-include') process.stdout.write(ort.include);
     else if (arg === '--gyp-lib') process.stdout.write(ort.lib);
-    else if (arg === '--gyp-rpath') process.stdout.write(ort.runpath.map((r) => `-Wl,-rpath,'${r}'`).join(' '));
+    else if (arg === '--gyp-rpath') {
+      // gyp splits this output like a shell (outer quotes go), make turns $$ into $,
+      // and the inner single quotes keep the shell from expanding $ORIGIN.
+      process.stdout.write(ort.runpath.map((r) => `"-Wl,-rpath,'${r.replace('$ORIGIN', '$$$$ORIGIN')}'"`).join(' '));
+    }
     else process.stdout.write(JSON.stringify(ort, null, 2) + '\n');
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
