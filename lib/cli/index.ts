@@ -1,6 +1,7 @@
 /** `die-inspect <command>`: one module per command under ./commands. */
 import { Command, CommanderError } from 'commander';
 import { DieInspectError } from '../errors';
+import { registerDetect } from './commands/detect';
 import { registerInfo } from './commands/info';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerInfo(program);
+  registerDetect(program);
   return program;
 }
 

@@ -1,0 +1,61 @@
+/** `die-inspect detect --model M <images...>`: run any YOLO ONNX detector over images. */
+import { Command } from 'commander';
+import { Detector } from '../../detector';
+import { expandImageArgs } from '../files';
+import { parseNumber, parseProviders } from '../options';
+
+interface DetectCliOptions {
+  model: string;
+  conf: string;
+  iou: string;
+  imgsz?: string;
+  ep: string;
+  agnostic?: boolean;
+  json?: boolean;
+}
+
+export function registerDetect(program: Command): void {
+  program
+    .command('detect')
+    .description('detect objects with a YOLOv5/v7/v8/11 ONNX model and print the boxes')
+    .argument('<images...>', 'image files, directories or glob patterns')
+    .requiredOption('-m, --model <file>', 'ONNX detector')
+    .option('--conf <c>', 'confidence threshold', '0.25')
+    .option('--iou <t>', 'NMS IoU threshold', '0.45')
+    .option('--imgsz <n>', 'input size for models with dynamic height/width')
+    .option('--agnostic', 'class-agnostic NMS')
+    .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--json', 'one JSON line per image')
+    .action(async (patterns: string[], o: DetectCliOptions) => {
+      const files = await expandImageArgs(patterns);
+      const det = await Detector.create(o.model, {
+        conf: parseNumber(o.conf, '--conf'),
+        iou: parseNumber(o.iou, '--iou'),
+        agnostic: o.agnostic,
+        imgsz: o.imgsz ? parseNumber(o.imgsz, '--imgsz') : undefined,
+        providers: parseProviders(o.ep),
+      });
+      try {
+        for (let i = 0; i < files.length; i += 16) {
+          const batch = files.slice(i, i + 16);
+          const results = await det.detect(batch);
+          results.forEach((r, k) => {
+            if (o.json) {
+              process.stdout.write(JSON.stringify({ path: batch[k], width: r.width, height: r.height, detections: r.detections,
+                error: r.error && { code: r.error.code, message: r.error.message } }) + '\n');
+            } else if (r.error) {
+              process.stdout.write(`${batch[k]}: error ${r.error.code}: ${r.error.message}\n`);
+            } else {
+              process.stdout.write(`${batch[k]} (${r.width}x${r.height}): ${r.detections.length} detections\n`);
+              for (const d of r.detections) {
+                process.stdout.write(`  ${d.label.padEnd(14)} ${d.score.toFixed(3)}  [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
+              }
+            }
+          });
+        }
+        if (!o.json) process.stderr.write(`provider: ${det.provider}\n`);
+      } finally {
+        det.close();
+      }
+    });
+}
