@@ -1,6 +1,7 @@
 /** `die-inspect <command>`: one module per command under ./commands. */
 import { Command, CommanderError } from 'commander';
 import { DieInspectError } from '../errors';
+import { registerBench } from './commands/bench';
 import { registerDetect } from './commands/detect';
 import { registerInfo } from './commands/info';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInfo(program);
   registerDetect(program);
+  registerBench(program);
   return program;
 }
 

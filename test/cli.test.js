@@ -1,0 +1,76 @@
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFile } = require('child_process');
+const { constantDetector } = require('./helpers/onnx');
+const { encodeImage } = require('../dist');
+
+const BIN = path.join(__dirname, '..', 'bin', 'die-inspect.js');
+
+function run(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI', () => {
+  let tmp, model;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'di-cli-'));
+    model = path.join(tmp, 'det.onnx');
+    fs.writeFileSync(model, constantDetector({ rows: [[320, 320, 100, 50, 0.9, 0.1, 0.9]], metadata: { names: "{0: 'die_crack', 1: 'die_rotation'}" } }));
+    const img = { data: new Uint8Array(1280 * 960 * 3).fill(90), width: 1280, height: 960, channels: 3 };
+    fs.mkdirSync(path.join(tmp, 'imgs'));
+    fs.writeFileSync(path.join(tmp, 'imgs', 'a.jpg'), await encodeImage(img, { format: 'jpg' }));
+    fs.writeFileSync(path.join(tmp, 'imgs', 'b.png'), await encodeImage(img, { format: 'png' }));
+    fs.writeFileSync(path.join(tmp, 'imgs', 'broken.jpg'), Buffer.from('no jpeg here'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('detect --json prints one line per image with original-image boxes and per-image errors', async () => {
+    const r = await run(['detect', '-m', model, path.join(tmp, 'imgs'), '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepStrictEqual(lines.map((l) => path.basename(l.path)), ['a.jpg', 'b.png', 'broken.jpg']);
+    assert.deepStrictEqual(lines[0].detections[0].box, [540, 430, 740, 530]);
+    assert.strictEqual(lines[1].detections[0].label, 'die_rotation');
+    assert.strictEqual(lines[2].error.code, 'ERR_IMAGE_DECODE');
+  });
+
+  it('bench --json reports the study protocol figures', async () => {
+    const r = await run(['bench', '-m', model, '--batch', '1,2', '--iters', '5', '--warmup', '1', '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    for (const k of ['params', 'gflops', 'provider', 'runs']) assert.ok(k in j, k);
+    assert.strictEqual(j.provider, 'cpu');
+    assert.deepStrictEqual(j.runs.map((x) => x.batch), [1, 2]);
+    for (const run of j.runs) {
+      for (const k of ['batchesPerSec', 'imagesPerSec', 'p50Ms', 'p95Ms', 'p99Ms', 'endToEndImagesPerSec']) assert.ok(Number.isFinite(run[k]), k);
+      assert.ok(Math.abs(run.imagesPerSec - run.batchesPerSec * run.batch) < 1e-6 * run.imagesPerSec);
+      assert.ok(run.p50Ms <= run.p95Ms && run.p95Ms <= run.p99Ms);
+    }
+  });
+
+  it('exits non-zero with a clear message on bad input', async () => {
+    const missing = await run(['detect', '-m', path.join(tmp, 'nope.onnx'), path.join(tmp, 'imgs')]);
+    assert.strictEqual(missing.code, 1);
+    assert.match(missing.stderr, /ERR_FILE_NOT_FOUND/);
+    const badArg = await run(['detect', '-m', model, path.join(tmp, 'imgs'), '--conf', 'abc']);
+    assert.strictEqual(badArg.code, 2);
+    assert.match(badArg.stderr, /--conf must be a number/);
+    const unknown = await run(['frobnicate']);
+    assert.notStrictEqual(unknown.code, 0);
+  });
+
+  it('prints help for every command', async () => {
+    for (const cmd of ['detect', 'bench', 'info']) {
+      const r = await run([cmd, '--help']);
+      assert.strictEqual(r.code, 0);
+      assert.match(r.stdout, new RegExp(`Usage: die-inspect ${cmd}`));
+    }
+  });
+});
