@@ -4,6 +4,7 @@ import { DieInspectError } from '../errors';
 import { registerBench } from './commands/bench';
 import { registerDetect } from './commands/detect';
 import { registerInfo } from './commands/info';
+import { registerProviders } from './commands/providers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json') as { version: string };
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerDetect(program);
   registerBench(program);
+  registerProviders(program);
   return program;
 }
 

@@ -63,10 +63,21 @@ ModelInfo Introspect(Ort::Session& s) {
   return info;
 }
 
+// ORT prefixes messages with a source location and status ("... : FAIL : "); the
+// part after it is what a user can act on.
+std::string Actionable(const std::string& message) {
+  const auto pos = message.rfind(" : FAIL : ");
+  std::string out = pos == std::string::npos ? message : message.substr(pos + 10);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
 std::string JoinLog(const std::string& head, const std::vector<std::string>& log) {
-  std::string out = head;
-  for (const auto& line : log)
+  std::string out = Actionable(head);
+  for (const auto& raw : log) {
+    const std::string line = Actionable(raw);
     if (out.find(line) == std::string::npos) out += (out.empty() ? "" : " | ") + line;
+  }
   return out;
 }
 

@@ -1,0 +1,34 @@
+/** `die-inspect providers`: which execution providers load on this machine, and why not. */
+import { Command } from 'commander';
+import { runtimeInfo } from '../../ops';
+import { ModelSession, ProviderName } from '../../session';
+import { tinyProbeModel } from '../../onnx/probe-model';
+
+export function registerProviders(program: Command): void {
+  program
+    .command('providers')
+    .description('try each execution provider (cpu, cuda, tensorrt) and report what loads and why not')
+    .option('--device <id>', 'GPU device id', '0')
+    .option('--json', 'print JSON')
+    .action(async (o: { device: string; json?: boolean }) => {
+      const rt = runtimeInfo();
+      const results: Array<{ provider: ProviderName; available: boolean; reason: string }> = [];
+      for (const p of ['tensorrt', 'cuda', 'cpu'] as ProviderName[]) {
+        const s = await ModelSession.create(tinyProbeModel(), { providers: [p], deviceId: Number(o.device) });
+        const attempt = s.info.providerAttempts.find((a) => a.provider === p);
+        results.push({ provider: p, available: s.provider === p, reason: s.provider === p ? '' : attempt?.reason ?? 'not used' });
+        s.close();
+      }
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ ortVersion: rt.ortVersion, compiledProviders: rt.compiledProviders, providers: results }, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(`ONNX Runtime ${rt.ortVersion}; compiled in: ${rt.compiledProviders.join(', ')}\n`);
+      for (const r of results) {
+        process.stdout.write(`${r.provider.padEnd(9)} ${r.available ? 'available' : `unavailable: ${r.reason}`}\n`);
+      }
+      if (!results[1].available) {
+        process.stdout.write('GPU providers: see README "GPU execution" (scripts/install-gpu-providers.js)\n');
+      }
+    });
+}
