@@ -13,3 +13,5 @@ export type { EnsembleMember, EnsembleResult } from './ensemble';
 export { parseClassNames } from './metadata';
 export { decodeImage, encodeImage, nms, preprocess, runtimeInfo } from './ops';
 export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './ops';
+export { synthesize, ACQUISITION_MODES, DEFECT_CLASSES } from './synth';
+export type { AcquisitionMode, Point, Quad, SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './synth';

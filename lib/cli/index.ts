@@ -5,6 +5,7 @@ import { registerBench } from './commands/bench';
 import { registerDetect } from './commands/detect';
 import { registerInfo } from './commands/info';
 import { registerProviders } from './commands/providers';
+import { registerSynth } from './commands/synth';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json') as { version: string };
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDetect(program);
   registerBench(program);
   registerProviders(program);
+  registerSynth(program);
   return program;
 }
 

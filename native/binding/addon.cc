@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   for (const auto& p : Ort::GetAvailableProviders()) providers.Set(providers.Length(), p);
   exports.Set("ortProviders", providers);
   di::binding::InitUtilities(env, exports);
+  di::binding::InitSynth(env, exports);
   return exports;
 }
 

@@ -203,4 +203,36 @@ Napi::Object ModelInfoToJs(Napi::Env env, const ModelInfo& info) {
   return o;
 }
 
+Napi::Array PointsToJs(Napi::Env env, const std::vector<cv::Point2d>& pts) {
+  Napi::Array a = Napi::Array::New(env, pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) {
+    Napi::Array p = Napi::Array::New(env, 2);
+    p.Set(0u, pts[i].x);
+    p.Set(1u, pts[i].y);
+    a.Set(static_cast<uint32_t>(i), p);
+  }
+  return a;
+}
+
+Napi::Array QuadToJs(Napi::Env env, const Quad& q) { return PointsToJs(env, {q.begin(), q.end()}); }
+
+Napi::Array BoxToJs(Napi::Env env, const cv::Vec4d& b) {
+  Napi::Array a = Napi::Array::New(env, 4);
+  for (uint32_t i = 0; i < 4; ++i) a.Set(i, b[i]);
+  return a;
+}
+
+Napi::Array MatrixToJs(Napi::Env env, const cv::Matx33d& m) {
+  Napi::Array a = Napi::Array::New(env, 9);
+  for (uint32_t i = 0; i < 9; ++i) a.Set(i, m.val[i]);
+  return a;
+}
+
+Napi::Buffer<uint8_t> MoveToBuffer(Napi::Env env, std::vector<uint8_t>&& bytes) {
+  if (bytes.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  auto* owned = new std::vector<uint8_t>(std::move(bytes));
+  return Napi::Buffer<uint8_t>::New(env, owned->data(), owned->size(),
+                                    [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, owned);
+}
+
 }  // namespace di::binding

@@ -12,6 +12,7 @@
 #include "core/preprocess.h"
 #include "infer/session.h"
 #include "util/error.h"
+#include "util/geometry.h"
 
 namespace di::binding {
 
@@ -39,5 +40,14 @@ PreprocessSpec ParsePreprocess(const Napi::Object& o, PreprocessSpec defaults);
 SessionConfig ParseSessionConfig(const Napi::Object& o);
 
 Napi::Object ModelInfoToJs(Napi::Env env, const ModelInfo& info);
+
+// Geometry out: [[x, y], ...], [x1, y1, x2, y2], row-major 3x3 as 9 numbers.
+Napi::Array PointsToJs(Napi::Env env, const std::vector<cv::Point2d>& pts);
+Napi::Array QuadToJs(Napi::Env env, const Quad& q);
+Napi::Array BoxToJs(Napi::Env env, const cv::Vec4d& b);
+Napi::Array MatrixToJs(Napi::Env env, const cv::Matx33d& m);
+
+// Hands bytes to JavaScript without copying them.
+Napi::Buffer<uint8_t> MoveToBuffer(Napi::Env env, std::vector<uint8_t>&& bytes);
 
 }  // namespace di::binding

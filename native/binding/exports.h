@@ -8,4 +8,7 @@ namespace di::binding {
 // nms(), letterbox(): building blocks exposed for tests, baselines and tools.
 void InitUtilities(Napi::Env env, Napi::Object exports);
 
+// synthRender(): the synthetic dataset renderer.
+void InitSynth(Napi::Env env, Napi::Object exports);
+
 }  // namespace di::binding

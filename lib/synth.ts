@@ -1,0 +1,200 @@
+/**
+ * Seeded synthetic die dataset: rendering runs in C++ (native/synth), this
+ * module writes the files. The layout is a contract that eval, the recipes
+ * and the tests read:
+ *
+ *   DIR/images/000000.jpg              brightfield (other modes: 000000-darkfield-white.jpg, ...)
+ *   DIR/masks/000000.png               package mask (with `masks`)
+ *   DIR/meta.json                      one object an image (see SynthMeta)
+ *   DIR/coco.json                      defect boxes on the full images
+ *   DIR/crops/{images,labels}/, DIR/crops/data.yaml   upright crops as a YOLO dataset (with `crops`)
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { DieInspectError, native } from './errors';
+import { loadNative } from './native';
+
+export type AcquisitionMode = 'brightfield' | 'darkfield-white' | 'darkfield-blue';
+export const ACQUISITION_MODES: AcquisitionMode[] = ['brightfield', 'darkfield-white', 'darkfield-blue'];
+/** Classes of the defect detector, in model order. */
+export const DEFECT_CLASSES = ['die_crack', 'die_rotation'] as const;
+
+export type Point = [number, number];
+export type Quad = [Point, Point, Point, Point];
+
+export interface SynthLabel {
+  label: string;
+  /** [x1, y1, x2, y2] in the full image. */
+  box: number[];
+  /** [x1, y1, x2, y2] in the upright crop. */
+  cropBox: number[];
+  /** Outline in the full image. */
+  quad: Point[];
+}
+
+export interface SynthMeta {
+  file: string;
+  part: number;
+  mode: AcquisitionMode;
+  width: number;
+  height: number;
+  meansBgr: number[];
+  /** TL, TR, BR, BL of the upright package, in image pixels (continuous coordinates). */
+  packageQuad: Quad;
+  /** Direction of the package's top edge, degrees in [0, 360), clockwise on screen. */
+  packageAngle: number;
+  dieQuad: Point[];
+  /** Die rotation relative to the package, degrees, clockwise on screen. */
+  dieAngle: number;
+  defects: SynthLabel[];
+  /** Flaws a detector must ignore (cracks on the LED region). */
+  distractors: SynthLabel[];
+  crop: { file: string | null; width: number; height: number; dieQuad: Point[]; toImage: number[] };
+  mask: string | null;
+}
+
+export interface SynthOptions {
+  out: string;
+  count: number;
+  seed?: number;
+  width?: number;
+  height?: number;
+  modes?: AcquisitionMode[];
+  crops?: boolean;
+  masks?: boolean;
+  /** Fraction of defect-free parts (default 1/3). */
+  goodFraction?: number;
+  /** Fraction of parts with die cracks (default 1/3); the rest have a rotated die. */
+  crackFraction?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SynthSummary {
+  images: number;
+  parts: number;
+  seconds: number;
+  imagesPerSec: number;
+  defects: Record<string, number>;
+}
+
+interface NativePart {
+  index: number;
+  packageQuad: Quad;
+  packageAngle: number;
+  dieQuad: Point[];
+  dieQuadCrop: Point[];
+  dieAngle: number;
+  cropWidth: number;
+  cropHeight: number;
+  cropToImage: number[];
+  labels: SynthLabel[];
+  images: Array<{ mode: AcquisitionMode; data: Buffer; meansBgr: number[] }>;
+  crop?: Buffer;
+  mask?: Buffer;
+}
+
+const CHUNK = 16;
+
+function round(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+function roundDeep<T>(v: T): T {
+  if (typeof v === 'number') return round(v) as unknown as T;
+  if (Array.isArray(v)) return v.map(roundDeep) as unknown as T;
+  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x)])) as T;
+  }
+  return v;
+}
+
+function stem(part: number): string {
+  return String(part).padStart(6, '0');
+}
+
+function yoloLine(l: SynthLabel, w: number, h: number): string {
+  const cls = DEFECT_CLASSES.indexOf(l.label as (typeof DEFECT_CLASSES)[number]);
+  const [x1, y1, x2, y2] = l.cropBox;
+  const f = (v: number) => v.toFixed(6);
+  return `${cls} ${f((x1 + x2) / 2 / w)} ${f((y1 + y2) / 2 / h)} ${f((x2 - x1) / w)} ${f((y2 - y1) / h)}`;
+}
+
+/** Renders and writes a synthetic dataset; the same seed gives identical labels. */
+export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
+  const addon = loadNative() as unknown as { synthRender(opts: Record<string, unknown>): Promise<NativePart[]> };
+  const modes = o.modes ?? ['brightfield'];
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(o.count) || o.count < 0) throw new DieInspectError('ERR_INVALID_ARG', 'count must be a non-negative integer');
+  const dirs = ['images', ...(o.masks ? ['masks'] : []), ...(o.crops ? ['crops/images', 'crops/labels'] : [])];
+  for (const d of dirs) await fs.mkdir(path.join(o.out, d), { recursive: true });
+
+  const meta: SynthMeta[] = [];
+  const coco = {
+    info: { description: `die-inspect synthetic dies, seed ${seed}` },
+    images: [] as Array<{ id: number; file_name: string; width: number; height: number }>,
+    annotations: [] as Array<{ id: number; image_id: number; category_id: number; bbox: number[]; area: number; iscrowd: 0 }>,
+    categories: DEFECT_CLASSES.map((name, i) => ({ id: i + 1, name, supercategory: 'defect' })),
+  };
+  const defects: Record<string, number> = {};
+  const width = o.width ?? 1280;
+  const height = o.height ?? 960;
+  const request = (start: number) => native(() => addon.synthRender({
+    seed, start, count: Math.min(CHUNK, o.count - start), width, height, modes,
+    crops: o.crops, masks: o.masks, goodFraction: o.goodFraction, crackFraction: o.crackFraction,
+  }));
+
+  const t0 = process.hrtime.bigint();
+  let pending = o.count > 0 ? request(0) : undefined;
+  for (let start = 0; pending; start += CHUNK) {
+    const parts = await pending;
+    // Render the next chunk while this one is written.
+    pending = start + CHUNK < o.count ? request(start + CHUNK) : undefined;
+    const writes: Array<Promise<void>> = [];
+    for (const p of parts) {
+      const s = stem(p.index);
+      const real = p.labels.filter((l) => l.label !== 'led_crack');
+      const distractors = p.labels.filter((l) => l.label === 'led_crack');
+      for (const l of real) defects[l.label] = (defects[l.label] ?? 0) + 1;
+      const maskFile = p.mask ? `masks/${s}.png` : null;
+      if (p.mask) writes.push(fs.writeFile(path.join(o.out, maskFile as string), p.mask));
+      const cropFile = p.crop ? `crops/images/${s}.jpg` : null;
+      if (p.crop) {
+        writes.push(fs.writeFile(path.join(o.out, cropFile as string), p.crop));
+        const lines = real.map((l) => yoloLine(l, p.cropWidth, p.cropHeight));
+        writes.push(fs.writeFile(path.join(o.out, `crops/labels/${s}.txt`), lines.map((l) => l + '\n').join('')));
+      }
+      for (const im of p.images) {
+        const file = `images/${s}${im.mode === 'brightfield' ? '' : '-' + im.mode}.jpg`;
+        writes.push(fs.writeFile(path.join(o.out, file), im.data));
+        const id = coco.images.length + 1;
+        coco.images.push({ id, file_name: file, width, height });
+        for (const l of real) {
+          const [x1, y1, x2, y2] = l.box.map(round);
+          coco.annotations.push({ id: coco.annotations.length + 1, image_id: id,
+            category_id: DEFECT_CLASSES.indexOf(l.label as (typeof DEFECT_CLASSES)[number]) + 1,
+            bbox: [x1, y1, round(x2 - x1), round(y2 - y1)], area: round((x2 - x1) * (y2 - y1)), iscrowd: 0 });
+        }
+        const entry = roundDeep({
+          file, part: p.index, mode: im.mode, width, height, meansBgr: im.meansBgr,
+          packageQuad: p.packageQuad, packageAngle: p.packageAngle, dieQuad: p.dieQuad, dieAngle: p.dieAngle,
+          defects: real, distractors,
+          crop: { file: cropFile, width: p.cropWidth, height: p.cropHeight, dieQuad: p.dieQuadCrop, toImage: [] as number[] },
+          mask: maskFile,
+        });
+        // The homography keeps full precision: 1e-4 on a rotation entry is 0.1 px at the far corner.
+        entry.crop.toImage = p.cropToImage.map((v) => Number(v.toPrecision(12)));
+        meta.push(entry);
+      }
+    }
+    await Promise.all(writes);
+    o.onProgress?.(Math.min(start + CHUNK, o.count), o.count);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await fs.writeFile(path.join(o.out, 'meta.json'), `[\n${meta.map((m) => JSON.stringify(m)).join(',\n')}\n]\n`);
+  await fs.writeFile(path.join(o.out, 'coco.json'), JSON.stringify(coco) + '\n');
+  if (o.crops) {
+    await fs.writeFile(path.join(o.out, 'crops/data.yaml'),
+      `# die-inspect synth --seed ${seed}: upright package crops\npath: .\ntrain: images\nval: images\nnc: ${DEFECT_CLASSES.length}\nnames: [${DEFECT_CLASSES.join(', ')}]\n`);
+  }
+  return { images: meta.length, parts: o.count, seconds, imagesPerSec: meta.length / Math.max(seconds, 1e-9), defects };
+}
