@@ -153,18 +153,21 @@ def cosine_factor(epoch, epochs, final=0.01):
 
 
 def param_groups(model, weight_decay):
-    """Decay conv/linear weights only; no decay for BatchNorm and biases."""
-    decay, no_decay = [], []
+    """Three groups: conv/linear weights (decayed), norm weights and biases (not decayed)."""
+    decay, norm, bias = [], [], []
     for m in model.modules():
         for name, p in m.named_parameters(recurse=False):
             if not p.requires_grad:
                 continue
-            if name == 'weight' and isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            if name == 'bias':
+                bias.append(p)
+            elif isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
                 decay.append(p)
             else:
-                no_decay.append(p)
+                norm.append(p)
     return [{'params': decay, 'weight_decay': weight_decay, 'name': 'decay'},
-            {'params': no_decay, 'weight_decay': 0.0, 'name': 'no_decay'}]
+            {'params': norm, 'weight_decay': 0.0, 'name': 'norm'},
+            {'params': bias, 'weight_decay': 0.0, 'name': 'bias'}]
 
 
 def append_csv(path, row):
