@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+"""Small good-vs-defective classifiers, written from the architecture descriptions.
+
+resnet18s    ResNet-18 layout (7x7 s2 stem + 3x3 s2 max pool, four stages of two basic
+             residual blocks, widths w, 2w, 4w, 8w, strides 1/2/2/2, global average pool,
+             linear head) with a narrow base width (default 16 = 0.25 of the original).
+mobilenetv2s MobileNetV2 layout (3x3 s2 stem, inverted residual blocks: 1x1 expand,
+             3x3 depthwise, 1x1 linear projection, residual when shapes match; ReLU6;
+             1x1 conv to 1280 features, global average pool, linear head) at width 0.5.
+Both take normalised RGB (x / 255 - mean) / std and return 2 logits (0 good, 1 defective).
+
+    /usr/bin/python3 models/recipes/classifiers.py   # prints params, fp32 size and GFLOPs
+"""
+import torch
+import torch.nn as nn
+
+
+def make_divisible(v, d=8):
+    n = max(d, int(v + d / 2) // d * d)
+    return n + d if n < 0.9 * v else n
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, c1, c2, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c1, c2, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c2)
+        self.conv2 = nn.Conv2d(c2, c2, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c2)
+        self.relu = nn.ReLU(inplace=True)
+        self.short = None
+        if stride != 1 or c1 != c2:
+            self.short = nn.Sequential(nn.Conv2d(c1, c2, 1, stride, bias=False), nn.BatchNorm2d(c2))
+
+    def forward(self, x):
+        y = self.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return self.relu(y + (x if self.short is None else self.short(x)))
+
+
+class ResNet18S(nn.Module):
+    def __init__(self, num_classes=2, base=16, dropout=0.2):
+        super().__init__()
+        w = [base, base * 2, base * 4, base * 8]
+        self.stem = nn.Sequential(nn.Conv2d(3, w[0], 7, 2, 3, bias=False), nn.BatchNorm2d(w[0]),
+                                  nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1))
+        layers, c = [], w[0]
+        for i, ch in enumerate(w):
+            layers += [BasicBlock(c, ch, 1 if i == 0 else 2), BasicBlock(ch, ch, 1)]
+            c = ch
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(c, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+        for m in self.modules():
+            if isinstance(m, BasicBlock):
+                nn.init.zeros_(m.bn2.weight)  # each residual block starts as identity
+
+    def forward(self, x):
+        return self.fc(self.drop(self.pool(self.features(self.stem(x))).flatten(1)))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, c1, c2, stride, expand):
+        super().__init__()
+        hid = c1 * expand
+        layers = []
+        if expand != 1:
+            layers += [nn.Conv2d(c1, hid, 1, bias=False), nn.BatchNorm2d(hid), nn.ReLU6(inplace=True)]
+        layers += [nn.Conv2d(hid, hid, 3, stride, 1, groups=hid, bias=False), nn.BatchNorm2d(hid), nn.ReLU6(inplace=True),
+                   nn.Conv2d(hid, c2, 1, bias=False), nn.BatchNorm2d(c2)]
+        self.block = nn.Sequential(*layers)
+        self.residual = stride == 1 and c1 == c2
+
+    def forward(self, x):
+        y = self.block(x)
+        return x + y if self.residual else y
+
+
+class MobileNetV2S(nn.Module):
+    # (expansion, channels, repeats, first stride)
+    SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+    def __init__(self, num_classes=2, width=0.5, last=1280, dropout=0.2):
+        super().__init__()
+        c = make_divisible(32 * width)
+        layers = [nn.Conv2d(3, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU6(inplace=True)]
+        for t, ch, n, s in self.SETTINGS:
+            ch = make_divisible(ch * width)
+            for i in range(n):
+                layers.append(InvertedResidual(c, ch, s if i == 0 else 1, t))
+                c = ch
+        last = make_divisible(last * max(1.0, width))
+        layers += [nn.Conv2d(c, last, 1, bias=False), nn.BatchNorm2d(last), nn.ReLU6(inplace=True)]
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(last, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out')
+            elif isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0, 0.01)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
+
+
+ARCHS = {'resnet18s': lambda w: ResNet18S(2, base=int(round(64 * (w or 0.25)))),
+         'mobilenetv2s': lambda w: MobileNetV2S(2, width=w or 0.5)}
+
+
+def build_classifier(arch, width=None):
+    if arch not in ARCHS:
+        raise SystemExit(f'unknown --arch {arch}; choose from {", ".join(ARCHS)}')
+    return ARCHS[arch](width)
+
+
+@torch.no_grad()
+def conv_linear_gflops(model, h, w):
+    macs = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv2d):
+            macs[0] += out.numel() // out.shape[0] * m.kernel_size[0] * m.kernel_size[1] * (m.in_channels // m.groups)
+        else:
+            macs[0] += m.in_features * m.out_features
+
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    model.eval()(torch.zeros(1, 3, h, w))
+    for hk in hs:
+        hk.remove()
+    return 2 * macs[0] / 1e9
+
+
+if __name__ == '__main__':
+    torch.set_num_threads(1)
+    for a in ARCHS:
+        m = build_classifier(a)
+        n = sum(p.numel() for p in m.parameters())
+        print(f'{a}: {n:,} params (~{n * 4 / 1e6:.1f} MB fp32), {conv_linear_gflops(m, 224, 224):.3f} GFLOPs at 224, '
+              f'{conv_linear_gflops(m, 160, 160):.3f} at 160')

@@ -1,0 +1,191 @@
+"""Shared helpers for the recipes: dataset listing, letterbox, seeding, device, EMA,
+learning-rate schedule, atomic checkpoints with RNG state."""
+import copy
+import math
+import os
+import random
+import shlex
+import sys
+
+import numpy as np
+import torch
+import yaml
+
+IMG_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
+
+
+def recipe_command():
+    """The command line that is running, as one copy-pastable string."""
+    return shlex.join(['python3'] + sys.argv)
+
+
+def crops_dirs(root):
+    """Accept DIR, DIR/crops or DIR/crops/images; return (images_dir, labels_dir, yaml_path)."""
+    root = os.path.abspath(root)
+    if os.path.basename(root) == 'images':
+        root = os.path.dirname(root)
+    if not os.path.isdir(os.path.join(root, 'images')) and os.path.isdir(os.path.join(root, 'crops', 'images')):
+        root = os.path.join(root, 'crops')
+    img_dir = os.path.join(root, 'images')
+    if not os.path.isdir(img_dir):
+        raise SystemExit(f'no images/ folder under {root}')
+    return img_dir, os.path.join(root, 'labels'), os.path.join(root, 'data.yaml')
+
+
+def list_samples(root):
+    """[(image_path, label_path)] sorted by name; the label file may be absent (= no objects)."""
+    img_dir, lab_dir, _ = crops_dirs(root)
+    out = []
+    for name in sorted(os.listdir(img_dir)):
+        if name.lower().endswith(IMG_EXTS):
+            out.append((os.path.join(img_dir, name),
+                        os.path.join(lab_dir, os.path.splitext(name)[0] + '.txt')))
+    if not out:
+        raise SystemExit(f'no images in {img_dir}')
+    return out
+
+
+def read_labels(path):
+    """YOLO label file -> float32 array (n, 5): cls, cx, cy, w, h (normalised)."""
+    if not os.path.exists(path):
+        return np.zeros((0, 5), np.float32)
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 5:
+                rows.append([float(v) for v in parts[:5]])
+    return np.array(rows, np.float32).reshape(-1, 5)
+
+
+def read_names(root, fallback_nc=None):
+    _, _, yaml_path = crops_dirs(root)
+    if os.path.exists(yaml_path):
+        with open(yaml_path) as f:
+            d = yaml.safe_load(f) or {}
+        names = d.get('names')
+        if isinstance(names, dict):
+            names = [names[k] for k in sorted(names)]
+        if names:
+            return [str(n) for n in names]
+    if fallback_nc:
+        return [f'class{i}' for i in range(fallback_nc)]
+    raise SystemExit(f'{yaml_path}: no names')
+
+
+def letterbox(img, size, color=114):
+    """Resize keeping aspect so the long side is `size`, pad to size x size (centred).
+    Returns image, scale, (pad_x, pad_y)."""
+    import cv2
+    h, w = img.shape[:2]
+    r = size / max(h, w)
+    nw, nh = max(1, round(w * r)), max(1, round(h * r))
+    if (nw, nh) != (w, h):
+        img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if r < 1 else cv2.INTER_LINEAR)
+    px, py = (size - nw) // 2, (size - nh) // 2
+    out = np.full((size, size, 3), color, np.uint8)
+    out[py:py + nh, px:px + nw] = img
+    return out, r, (px, py)
+
+
+def set_seed(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def select_device(name):
+    if name in (None, '', 'auto'):
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    if name.isdigit():
+        return torch.device(f'cuda:{name}')
+    return torch.device(name)
+
+
+def rng_state():
+    s = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
+    if torch.cuda.is_available():
+        s['cuda'] = torch.cuda.get_rng_state_all()
+    return s
+
+
+def set_rng_state(s):
+    random.setstate(s['python'])
+    np.random.set_state(s['numpy'])
+    torch.set_rng_state(s['torch'])
+    if 'cuda' in s and torch.cuda.is_available() and len(s['cuda']) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(s['cuda'])
+
+
+def save_atomic(obj, path):
+    """torch.save to a temp file then rename, so an interrupt never leaves a torn checkpoint."""
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class ModelEMA:
+    """Exponential moving average of weights; decay ramps up over the first updates."""
+
+    def __init__(self, model, decay=0.9999, tau=2000, updates=0):
+        self.ema = copy.deepcopy(model).eval()
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+        self.decay, self.tau, self.updates = decay, tau, updates
+
+    @torch.no_grad()
+    def update(self, model):
+        self.updates += 1
+        d = self.decay * (1 - math.exp(-self.updates / self.tau))
+        msd = model.state_dict()
+        for k, v in self.ema.state_dict().items():
+            if v.dtype.is_floating_point:
+                v.mul_(d).add_(msd[k].detach(), alpha=1 - d)
+            else:
+                v.copy_(msd[k])
+
+
+def cosine_factor(epoch, epochs, final=0.01):
+    """LR multiplier at (fractional) epoch: 1 -> `final` along a half cosine."""
+    return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * min(epoch / max(epochs, 1), 1.0)))
+
+
+def param_groups(model, weight_decay):
+    """Three groups: conv/linear weights (decayed), norm weights and biases (not decayed)."""
+    decay, norm, bias = [], [], []
+    for m in model.modules():
+        for name, p in m.named_parameters(recurse=False):
+            if not p.requires_grad:
+                continue
+            if name == 'bias':
+                bias.append(p)
+            elif isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+                decay.append(p)
+            else:
+                norm.append(p)
+    return [{'params': decay, 'weight_decay': weight_decay, 'name': 'decay'},
+            {'params': norm, 'weight_decay': 0.0, 'name': 'norm'},
+            {'params': bias, 'weight_decay': 0.0, 'name': 'bias'}]
+
+
+def append_csv(path, row):
+    new = not os.path.exists(path)
+    with open(path, 'a') as f:
+        if new:
+            f.write(','.join(row.keys()) + '\n')
+        f.write(','.join(f'{v:.6g}' if isinstance(v, float) else str(v) for v in row.values()) + '\n')
+
+
+def truncate_csv(path, last_epoch):
+    """On resume, drop log rows of epochs after the checkpoint (e.g. an interrupted epoch)."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        lines = f.readlines()
+    if not lines:
+        return
+    keep = [lines[0]] + [ln for ln in lines[1:] if ln.split(',')[0].isdigit() and int(ln.split(',')[0]) <= last_epoch]
+    with open(path, 'w') as f:
+        f.writelines(keep)

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""Export a trained good-vs-defective classifier to ONNX (opset 17).
+
+    python3 models/recipes/export_classifier.py --weights runs/NAME/best.pt --out die_good_defect.onnx
+
+Input  `images` [batch, 3, H, W] float32 RGB: plain resize (no letterbox) to imgsz, / 255,
+                then (x - mean) / std per channel; batch dynamic, H and W fixed (imgsz).
+Output `logits` [batch, 2]: class 0 good, 1 defective (softmax for probabilities).
+Metadata: names "{0: 'good', 1: 'defective'}", imgsz "[H, W]", mean, std (JSON arrays, RGB,
+applied after / 255), task "classify", recipe (the training command), arch.
+Uses the EMA weights (best.pt holds only those).
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from classifiers import build_classifier  # noqa: E402
+from onnx_utils import compare, finalize, run_with_ort  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--weights', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--opset', type=int, default=17)
+    ap.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node comparison')
+    args = ap.parse_args()
+    ck = torch.load(args.weights, map_location='cpu')
+    model = build_classifier(ck['arch'], ck.get('width'))
+    model.load_state_dict(ck['ema'] if 'ema' in ck else ck['model'])
+    model.float().eval()
+    s = int(ck['imgsz'])
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    torch.onnx.export(model, torch.randn(1, 3, s, s), args.out, opset_version=args.opset,
+                      input_names=['images'], output_names=['logits'], do_constant_folding=True,
+                      dynamic_axes={'images': {0: 'batch'}, 'logits': {0: 'batch'}})
+    meta = {'names': repr({0: 'good', 1: 'defective'}), 'imgsz': json.dumps([s, s]),
+            'mean': json.dumps(ck['mean']), 'std': json.dumps(ck['std']), 'task': 'classify',
+            'recipe': ck.get('recipe', ''), 'arch': ck['arch']}
+    finalize(args.out, meta)
+    print(f'exported {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB, epoch {ck.get("epoch")}); metadata {meta}')
+    if not args.no_verify:
+        x = torch.randn(3, 3, s, s, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            ref = model(x).numpy()
+        compare('logits', ref, run_with_ort(args.out, x.numpy()), atol=1e-4)
+
+
+if __name__ == '__main__':
+    main()

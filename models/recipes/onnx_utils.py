@@ -1,0 +1,87 @@
+"""ONNX export helpers: metadata, checker + shape inference, and an optional numerical
+check against PyTorch with onnxruntime-node (through tools/ort_run.js) when Node and the
+package can be found (NODE_PATH, or a node_modules folder in the repository root or
+above). Python onnxruntime is not used: it is not a Debian package."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+import onnx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def finalize(path, metadata, output_dims=None):
+    """Add metadata props, pin known output dims ({output: {axis: size}}; the exporter
+    leaves some symbolic), run the checker (full check with shape inference), save."""
+    model = onnx.load(path)
+    for o in model.graph.output:
+        for axis, size in (output_dims or {}).get(o.name, {}).items():
+            d = o.type.tensor_type.shape.dim[axis]
+            d.Clear()
+            d.dim_value = int(size)
+    del model.metadata_props[:]
+    for k, v in metadata.items():
+        p = model.metadata_props.add()
+        p.key, p.value = k, str(v)
+    onnx.checker.check_model(model, full_check=True)
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    onnx.save(model, path)
+
+    def dims(vi):
+        return [d.dim_param or d.dim_value for d in vi.type.tensor_type.shape.dim]
+
+    ins = {i.name: dims(i) for i in inferred.graph.input}
+    outs = {o.name: dims(o) for o in inferred.graph.output}
+    print(f'onnx.checker ok; shape inference ok; inputs {ins}; outputs {outs}; opset '
+          f'{[o.version for o in model.opset_import if o.domain in ("", "ai.onnx")][0]}')
+    return ins, outs
+
+
+def find_ort_node_modules():
+    cands = [p for p in os.environ.get('NODE_PATH', '').split(os.pathsep) if p]
+    d = HERE
+    for _ in range(6):
+        cands.append(os.path.join(d, 'node_modules'))
+        d = os.path.dirname(d)
+    for c in cands:
+        if os.path.isdir(os.path.join(c, 'onnxruntime-node')):
+            return c
+    return None
+
+
+def run_with_ort(path, x):
+    """Run the ONNX file on x (numpy float32 NCHW) with onnxruntime-node; returns the first
+    output, or None when Node/onnxruntime-node are not available."""
+    node = shutil.which('node')
+    nm = find_ort_node_modules()
+    if not node or not nm:
+        print('onnxruntime-node not found (set NODE_PATH to a node_modules that has it): skipping the numeric check')
+        return None
+    with tempfile.TemporaryDirectory() as td:
+        xin, yout = os.path.join(td, 'x.f32'), os.path.join(td, 'y.f32')
+        np.ascontiguousarray(x, np.float32).tofile(xin)
+        env = dict(os.environ, NODE_PATH=nm)
+        r = subprocess.run([node, os.path.join(HERE, 'tools', 'ort_run.js'), path, xin,
+                            ','.join(str(d) for d in x.shape), yout], env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f'onnxruntime-node failed: {r.stderr.strip()}')
+        info = json.loads(r.stdout.strip().splitlines()[-1])
+        return np.fromfile(yout, np.float32).reshape(info['dims'])
+
+
+def compare(name, ref, got, atol, rtol=1e-3):
+    if got is None:
+        return True
+    if ref.shape != got.shape:
+        raise SystemExit(f'{name}: shape mismatch torch {ref.shape} vs onnxruntime {got.shape}')
+    err = np.abs(ref - got)
+    ok = bool(np.all(err <= atol + rtol * np.abs(ref)))
+    print(f'{name}: torch vs onnxruntime-node {tuple(ref.shape)}: max abs diff {err.max():.3g} '
+          f'({"ok" if ok else "MISMATCH"})')
+    if not ok:
+        raise SystemExit(f'{name}: outputs differ beyond tolerance')
+    return ok

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Run an ONNX model once with onnxruntime-node (CPU) for export checks.
+// usage: node ort_run.js MODEL INPUT.f32 N,C,H,W OUTPUT.f32
+// Writes the first output as raw float32 to OUTPUT.f32 and prints its dims and the model
+// metadata as JSON. onnxruntime-node is looked up through the normal Node resolution
+// (set NODE_PATH to a node_modules folder that has it).
+'use strict';
+const fs = require('fs');
+const ort = require('onnxruntime-node');
+
+async function main() {
+  const [model, inPath, dimsArg, outPath] = process.argv.slice(2);
+  if (!outPath) throw new Error('usage: ort_run.js MODEL INPUT.f32 N,C,H,W OUTPUT.f32');
+  const dims = dimsArg.split(',').map(Number);
+  const buf = fs.readFileSync(inPath);
+  const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'] });
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
+  const result = await session.run(feeds);
+  const out = result[session.outputNames[0]];
+  fs.writeFileSync(outPath, Buffer.from(out.data.buffer, out.data.byteOffset, out.data.byteLength));
+  console.log(JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames, dims: out.dims }));
+}
+
+main().catch((e) => { console.error(e.message || e); process.exit(1); });

@@ -1,0 +1,379 @@
+#!/usr/bin/python3
+"""Train the YOLOv7-tiny die-defect detector on `die-inspect synth --crops` output.
+
+    python3 models/recipes/train_detector.py --data DIR/crops --val VALDIR/crops \\
+        --imgsz 320 --epochs 100 --batch 16 --out runs/NAME [--nwd 0.5] [--coordconv] \\
+        [--seed 0] [--device auto] [--max-minutes M]
+
+Every epoch writes OUT/last.pt (model, EMA, optimizer, scaler, epoch, anchors, RNG state)
+and appends a row to OUT/log.csv; OUT/best.pt keeps the EMA weights with the best val
+mAP@0.5:0.95. Re-running the same command resumes after the last finished epoch (an
+interrupted epoch is redone); when all epochs are done it only reports. With
+--max-minutes the run stops after the epoch that would otherwise overrun the budget;
+run it again to continue. --restart discards OUT/last.pt.
+
+Images are letterboxed once to imgsz (long side = imgsz, pad 114) and cached in RAM.
+Augmentation: HSV jitter, horizontal/vertical flips (labels mirrored), small scale and
+translate. No mosaic (the whole package must stay visible).
+"""
+import argparse
+import math
+import os
+import random
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import (ModelEMA, append_csv, cosine_factor, letterbox, list_samples, param_groups,  # noqa: E402
+                    read_labels, read_names, recipe_command, rng_state, save_atomic, select_device,
+                    set_rng_state, set_seed, truncate_csv)
+from loss import DetectionLoss, kmeans_anchors  # noqa: E402
+from metrics import detection_metrics, match_image, nms  # noqa: E402
+from yolov7tiny import DEFAULT_ANCHORS_640, YOLOv7Tiny, count_gflops, count_params  # noqa: E402
+
+
+class DetData(torch.utils.data.Dataset):
+    """Letterboxed, RAM-cached images; labels kept as (k,5) cls,x1,y1,x2,y2 in input pixels."""
+
+    def __init__(self, root, imgsz, augment=False, hyp=None, name='data'):
+        self.samples = list_samples(root)
+        self.imgsz = imgsz
+        self.augment = augment
+        self.hyp = hyp or {}
+        self.imgs, self.boxes = [], []
+        t = time.time()
+        for k, (ip, lp) in enumerate(self.samples):
+            img = cv2.imread(ip, cv2.IMREAD_COLOR)
+            if img is None:
+                raise SystemExit(f'cannot read {ip}')
+            h0, w0 = img.shape[:2]
+            img, r, (px, py) = letterbox(img, imgsz)
+            lab = read_labels(lp)
+            b = np.zeros((len(lab), 5), np.float32)
+            if len(lab):
+                b[:, 0] = lab[:, 0]
+                b[:, 1] = (lab[:, 1] - lab[:, 3] / 2) * w0 * r + px
+                b[:, 2] = (lab[:, 2] - lab[:, 4] / 2) * h0 * r + py
+                b[:, 3] = (lab[:, 1] + lab[:, 3] / 2) * w0 * r + px
+                b[:, 4] = (lab[:, 2] + lab[:, 4] / 2) * h0 * r + py
+                b[:, 1:] = b[:, 1:].clip(0, imgsz)
+            self.imgs.append(img)
+            self.boxes.append(b)
+            if (k + 1) % 500 == 0:
+                print(f'  {name}: cached {k + 1}/{len(self.samples)}', flush=True)
+        nb = sum(len(b) for b in self.boxes)
+        print(f'{name}: {len(self.imgs)} images, {nb} boxes, '
+              f'{sum(len(b) == 0 for b in self.boxes)} without defects, cached at {imgsz} in {time.time() - t:.1f}s')
+
+    def __len__(self):
+        return len(self.imgs)
+
+    def __getitem__(self, i):
+        img, boxes = self.imgs[i], self.boxes[i].copy()
+        s = self.imgsz
+        if self.augment:
+            h = self.hyp
+            img = augment_hsv(img, h['hsv_h'], h['hsv_s'], h['hsv_v'])
+            img, boxes = random_affine(img, boxes, h['scale'], h['translate'])
+            if random.random() < h['fliplr']:
+                img = img[:, ::-1]
+                boxes[:, [1, 3]] = s - boxes[:, [3, 1]]
+            if random.random() < h['flipud']:
+                img = img[::-1]
+                boxes[:, [2, 4]] = s - boxes[:, [4, 2]]
+        t = np.zeros((len(boxes), 6), np.float32)
+        if len(boxes):
+            t[:, 1] = boxes[:, 0]
+            t[:, 2] = (boxes[:, 1] + boxes[:, 3]) / 2 / s
+            t[:, 3] = (boxes[:, 2] + boxes[:, 4]) / 2 / s
+            t[:, 4] = (boxes[:, 3] - boxes[:, 1]) / s
+            t[:, 5] = (boxes[:, 4] - boxes[:, 2]) / s
+        chw = np.ascontiguousarray(img[:, :, ::-1].transpose(2, 0, 1))  # BGR -> RGB, CHW
+        return torch.from_numpy(chw), torch.from_numpy(t)
+
+    @staticmethod
+    def collate(batch):
+        imgs, labels = zip(*batch)
+        for j, lab in enumerate(labels):
+            lab[:, 0] = j
+        return torch.stack(imgs), torch.cat(labels, 0)
+
+
+def augment_hsv(img, hg, sg, vg):
+    if not (hg or sg or vg):
+        return img
+    r = np.random.uniform(-1, 1, 3) * [hg, sg, vg] + 1
+    hue, sat, val = cv2.split(cv2.cvtColor(img, cv2.COLOR_BGR2HSV))
+    x = np.arange(256, dtype=np.float32)
+    lut_h = ((x * r[0]) % 180).astype(np.uint8)
+    lut_s = np.clip(x * r[1], 0, 255).astype(np.uint8)
+    lut_v = np.clip(x * r[2], 0, 255).astype(np.uint8)
+    hsv = cv2.merge((cv2.LUT(hue, lut_h), cv2.LUT(sat, lut_s), cv2.LUT(val, lut_v)))
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+
+
+def random_affine(img, boxes, scale, translate):
+    if not (scale or translate):
+        return img, boxes
+    s_ = img.shape[0]
+    k = random.uniform(1 - scale, 1 + scale)
+    tx = random.uniform(-translate, translate) * s_
+    ty = random.uniform(-translate, translate) * s_
+    c = s_ / 2
+    M = np.array([[k, 0, (1 - k) * c + tx], [0, k, (1 - k) * c + ty]], np.float32)
+    img = cv2.warpAffine(img, M, (s_, s_), flags=cv2.INTER_LINEAR, borderValue=(114, 114, 114))
+    if len(boxes):
+        nb = boxes.copy()
+        nb[:, [1, 3]] = boxes[:, [1, 3]] * k + M[0, 2]
+        nb[:, [2, 4]] = boxes[:, [2, 4]] * k + M[1, 2]
+        area0 = (nb[:, 3] - nb[:, 1]) * (nb[:, 4] - nb[:, 2])
+        nb[:, 1:] = nb[:, 1:].clip(0, s_)
+        w, h = nb[:, 3] - nb[:, 1], nb[:, 4] - nb[:, 2]
+        keep = (w > 2) & (h > 2) & (w * h > 0.25 * area0)
+        boxes = nb[keep]
+    return img, boxes
+
+
+def seed_worker(_):
+    s = torch.initial_seed() % 2 ** 32
+    np.random.seed(s)
+    random.seed(s)
+
+
+def make_loader(data, batch, shuffle, workers, seed=0):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return torch.utils.data.DataLoader(data, batch_size=batch, shuffle=shuffle, num_workers=workers,
+                                       collate_fn=DetData.collate, generator=g, worker_init_fn=seed_worker,
+                                       persistent_workers=False, drop_last=False)
+
+
+def compute_anchors(data, mode, gen, seed):
+    default = np.array(DEFAULT_ANCHORS_640, np.float64).reshape(9, 2) * data.imgsz / 640
+    if mode == 'default':
+        return default
+    wh = np.concatenate([b[:, 3:5] - b[:, 1:3] for b in data.boxes if len(b)], 0) if any(len(b) for b in data.boxes) else np.zeros((0, 2))
+    try:
+        return kmeans_anchors(wh, 9, gen=gen, seed=seed)
+    except ValueError as e:
+        print(f'anchors: {e}; using the default anchors scaled to {data.imgsz}')
+        return default
+
+
+@torch.no_grad()
+def validate(model, loader, device, nc, use_amp):
+    model.eval()
+    stats = []
+    for imgs, targets in loader:
+        imgs = imgs.to(device, non_blocking=True).float() / 255
+        with torch.autocast(device_type='cuda', enabled=use_amp):
+            dec = model.decode(model(imgs))
+        dets = nms(dec.float())
+        s = imgs.shape[2]
+        for j, d in enumerate(dets):
+            d = d.cpu().numpy()
+            t = targets[targets[:, 0] == j].numpy()
+            gt = np.zeros((len(t), 5), np.float32)
+            if len(t):
+                gt[:, 0] = t[:, 1]
+                gt[:, 1] = (t[:, 2] - t[:, 4] / 2) * s
+                gt[:, 2] = (t[:, 3] - t[:, 5] / 2) * s
+                gt[:, 3] = (t[:, 2] + t[:, 4] / 2) * s
+                gt[:, 4] = (t[:, 3] + t[:, 5] / 2) * s
+            stats.append((match_image(d, gt), d[:, 4], d[:, 5], gt[:, 0]))
+    return detection_metrics(stats, nc)
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--data', required=True, help='training crops dir (DIR or DIR/crops)')
+    ap.add_argument('--val', required=True, help='validation crops dir')
+    ap.add_argument('--imgsz', type=int, default=320)
+    ap.add_argument('--epochs', type=int, default=100)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--out', required=True, help='run folder, e.g. runs/NAME')
+    ap.add_argument('--nwd', type=float, default=0.0, help='NWD share of the box loss (0.5 = 50/50 with CIoU)')
+    ap.add_argument('--nwd-c', type=float, default=12.8, help='NWD normalising constant C in pixels')
+    ap.add_argument('--coordconv', action='store_true', help='CoordConv in the neck')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N')
+    ap.add_argument('--workers', type=int, default=2, help='DataLoader workers (0-2 on small CPUs)')
+    ap.add_argument('--threads', type=int, default=0, help='torch CPU threads (0 = default)')
+    ap.add_argument('--optimizer', choices=['sgd', 'adamw'], default='sgd')
+    ap.add_argument('--lr0', type=float, default=None, help='initial LR (default 0.01 SGD, 0.001 AdamW)')
+    ap.add_argument('--lrf', type=float, default=0.01, help='final LR as a fraction of lr0 (cosine)')
+    ap.add_argument('--momentum', type=float, default=0.937)
+    ap.add_argument('--weight-decay', type=float, default=5e-4)
+    ap.add_argument('--warmup-epochs', type=float, default=3.0)
+    ap.add_argument('--nbs', type=int, default=64, help='nominal batch: gradients accumulate up to it')
+    ap.add_argument('--anchors', choices=['kmeans', 'default'], default='kmeans')
+    ap.add_argument('--anchor-gen', type=int, default=1000, help='genetic refinement generations (0 = plain k-means)')
+    ap.add_argument('--hsv-h', type=float, default=0.015)
+    ap.add_argument('--hsv-s', type=float, default=0.5)
+    ap.add_argument('--hsv-v', type=float, default=0.3)
+    ap.add_argument('--fliplr', type=float, default=0.5)
+    ap.add_argument('--flipud', type=float, default=0.5)
+    ap.add_argument('--scale', type=float, default=0.1)
+    ap.add_argument('--translate', type=float, default=0.05)
+    ap.add_argument('--max-minutes', type=float, default=0.0, help='stop after the epoch that would pass this budget')
+    ap.add_argument('--max-batches', type=int, default=0, help='debug: train at most this many batches an epoch')
+    ap.add_argument('--restart', action='store_true', help='ignore OUT/last.pt and start over')
+    return ap.parse_args(argv)
+
+
+def main():
+    t_start = time.time()
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    device = select_device(args.device)
+    cuda = device.type == 'cuda'
+    last_path, best_path = os.path.join(args.out, 'last.pt'), os.path.join(args.out, 'best.pt')
+    log_path = os.path.join(args.out, 'log.csv')
+    ckpt = None
+    if os.path.exists(last_path) and not args.restart:
+        ckpt = torch.load(last_path, map_location='cpu')
+        if ckpt['epoch'] >= args.epochs:
+            print(f'{args.out}: all {ckpt["epoch"]} epochs done (best mAP@0.5:0.95 {ckpt["best_fitness"]:.4f}); '
+                  f'raise --epochs to train on, or --restart')
+            return
+        for k in ('imgsz', 'nwd', 'coordconv', 'batch', 'optimizer'):
+            if ckpt['args'].get(k) != getattr(args, k):
+                print(f'warning: --{k} {getattr(args, k)} differs from the checkpoint ({ckpt["args"].get(k)}); resuming anyway')
+    set_seed(args.seed)
+    names = read_names(args.data)
+    nc = len(names)
+    hyp = {'hsv_h': args.hsv_h, 'hsv_s': args.hsv_s, 'hsv_v': args.hsv_v, 'fliplr': args.fliplr,
+           'flipud': args.flipud, 'scale': args.scale, 'translate': args.translate}
+    train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train')
+    val = DetData(args.val, args.imgsz, augment=False, name='val')
+    if ckpt is not None:
+        anchors = np.array(ckpt['anchors'], np.float64).reshape(9, 2)
+    else:
+        anchors = compute_anchors(train, args.anchors, args.anchor_gen, args.seed)
+    print('anchors (w,h px at %d): %s' % (args.imgsz, ', '.join(f'{w:.0f}x{h:.0f}' for w, h in anchors)))
+    model = YOLOv7Tiny(nc, anchors.reshape(3, 3, 2).tolist(), coordconv=args.coordconv).to(device)
+    print(f'model: YOLOv7-tiny nc={nc} coordconv={args.coordconv}: {count_params(model) / 1e6:.2f} M params, '
+          f'{count_gflops(model, 640, 640):.2f} GFLOPs at 640, {count_gflops(model, args.imgsz, args.imgsz):.2f} at {args.imgsz}')
+
+    accumulate = max(round(args.nbs / args.batch), 1)
+    wd = args.weight_decay * args.batch * accumulate / args.nbs
+    lr0 = args.lr0 if args.lr0 is not None else (0.01 if args.optimizer == 'sgd' else 0.001)
+    groups = param_groups(model, wd)
+    if args.optimizer == 'sgd':
+        opt = torch.optim.SGD(groups, lr=lr0, momentum=args.momentum, nesterov=True)
+    else:
+        opt = torch.optim.AdamW(groups, lr=lr0, betas=(args.momentum, 0.999))
+    scaler = torch.cuda.amp.GradScaler(enabled=cuda)
+    ema = ModelEMA(model)
+    start_epoch, best_fitness = 0, -1.0
+    recipe = recipe_command()
+    if ckpt is not None:
+        model.load_state_dict(ckpt['model'])
+        ema.ema.load_state_dict(ckpt['ema'])
+        ema.updates = ckpt['ema_updates']
+        opt.load_state_dict(ckpt['optimizer'])
+        scaler.load_state_dict(ckpt['scaler'])
+        start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
+        recipe = ckpt.get('recipe', recipe)
+        set_rng_state(ckpt['rng'])
+        truncate_csv(log_path, start_epoch)
+        print(f'resuming {args.out} after epoch {start_epoch}/{args.epochs}')
+    else:
+        truncate_csv(log_path, 0)
+        with open(os.path.join(args.out, 'recipe.txt'), 'w') as f:
+            f.write(recipe + '\n')
+    del ckpt
+    ema.ema.to(device)
+
+    crit = DetectionLoss(model, imgsz=args.imgsz, nwd=args.nwd, nwd_c=args.nwd_c)
+    val_loader = make_loader(val, args.batch * 2, False, min(args.workers, 1))
+    nb = math.ceil(len(train) / args.batch)
+    if args.max_batches:
+        nb = min(nb, args.max_batches)
+    total_iters = nb * args.epochs
+    n_warm = min(max(round(args.warmup_epochs * nb), 100), total_iters // 2) if args.warmup_epochs > 0 else 0
+    meta = {'nc': nc, 'names': names, 'coordconv': args.coordconv, 'imgsz': args.imgsz, 'anchors': anchors.tolist(),
+            'arch': 'yolov7-tiny', 'recipe': recipe, 'args': vars(args)}
+    print(f'training {len(train)} images, batch {args.batch} (accumulate {accumulate}), {nb} batches/epoch, '
+          f'{args.optimizer} lr0 {lr0}, device {device}, epochs {start_epoch + 1}..{args.epochs}')
+
+    for epoch in range(start_epoch, args.epochs):
+        t_ep = time.time()
+        model.train()
+        loader = make_loader(train, args.batch, True, args.workers, seed=args.seed * 1000 + epoch)
+        mloss = torch.zeros(3)
+        n_img, n_seen, last_step = 0, 0, -1
+        opt.zero_grad(set_to_none=True)
+        t_train = time.time()
+        for i, (imgs, targets) in enumerate(loader):
+            if i >= nb:
+                break
+            ni = i + nb * epoch
+            base = lr0 * cosine_factor(epoch + i / nb, args.epochs, args.lrf)
+            for g in opt.param_groups:
+                if ni < n_warm:
+                    x = ni / n_warm
+                    start = 0.1 if (g['name'] == 'bias' and args.optimizer == 'sgd') else 0.0
+                    g['lr'] = start + (base - start) * x
+                    if args.optimizer == 'sgd':
+                        g['momentum'] = 0.8 + (args.momentum - 0.8) * x
+                else:
+                    g['lr'] = base
+                    if args.optimizer == 'sgd':
+                        g['momentum'] = args.momentum
+            imgs = imgs.to(device, non_blocking=True).float() / 255
+            with torch.autocast(device_type='cuda', enabled=cuda):
+                preds = model(imgs)
+                loss, items = crit(preds, targets.to(device), model.anchors, model.strides)
+            scaler.scale(loss).backward()
+            if (ni - last_step >= accumulate) or i == nb - 1:
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+                scaler.step(opt)
+                scaler.update()
+                opt.zero_grad(set_to_none=True)
+                ema.update(model)
+                last_step = ni
+            mloss = (mloss * i + items.cpu()) / (i + 1)
+            n_img += imgs.shape[0]
+            n_seen += len(targets)
+        train_s = time.time() - t_train
+        m = validate(ema.ema, val_loader, device, nc, cuda)
+        fitness = m['mAP50_95']
+        is_best = fitness > best_fitness
+        best_fitness = max(best_fitness, fitness)
+        ep_s = time.time() - t_ep
+        row = {'epoch': epoch + 1, 'lr': opt.param_groups[0]['lr'], 'box': float(mloss[0]), 'obj': float(mloss[1]),
+               'cls': float(mloss[2]), 'P': m['P'], 'R': m['R'], 'mAP50': m['mAP50'], 'mAP50_95': m['mAP50_95'],
+               'train_s': train_s, 'epoch_s': ep_s, 's_per_img': train_s / max(n_img, 1)}
+        append_csv(log_path, row)
+        print(f'epoch {epoch + 1}/{args.epochs} loss box {row["box"]:.4f} obj {row["obj"]:.4f} cls {row["cls"]:.4f} | '
+              f'val P {m["P"]:.3f} R {m["R"]:.3f} mAP50 {m["mAP50"]:.4f} mAP50-95 {m["mAP50_95"]:.4f} | '
+              f'{ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)', flush=True)
+        ema_sd = {k: v.detach().float().cpu() if v.dtype.is_floating_point else v.cpu()
+                  for k, v in ema.ema.state_dict().items()}
+        if is_best:
+            save_atomic({**meta, 'model': ema_sd, 'epoch': epoch + 1, 'metrics': m}, best_path)
+        save_atomic({**meta, 'model': model.state_dict(), 'ema': ema_sd, 'ema_updates': ema.updates,
+                     'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'epoch': epoch + 1,
+                     'best_fitness': best_fitness, 'metrics': m, 'rng': rng_state()}, last_path)
+        if args.max_minutes and epoch + 1 < args.epochs:
+            elapsed = time.time() - t_start
+            if elapsed + ep_s > args.max_minutes * 60:
+                print(f'stopping after epoch {epoch + 1}: {elapsed / 60:.1f} min used of --max-minutes '
+                      f'{args.max_minutes}; re-run the same command to continue')
+                return
+    print(f'done: best val mAP@0.5:0.95 {best_fitness:.4f}; weights {best_path}')
+    with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
+        yaml.safe_dump({'epochs': args.epochs, 'best_mAP50_95': float(best_fitness)}, f)
+
+
+if __name__ == '__main__':
+    main()
