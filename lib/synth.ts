@@ -19,8 +19,8 @@ export const ACQUISITION_MODES: AcquisitionMode[] = ['brightfield', 'darkfield-w
 /** Classes of the defect detector, in model order. */
 export const DEFECT_CLASSES = ['die_crack', 'die_rotation'] as const;
 
-export type Point = [number, number];
-export type Quad = [Point, Point, Point, Point];
+import type { Point, Quad } from './geometry';
+export type { Point, Quad };
 
 export interface SynthLabel {
   label: string;

@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ortProviders", providers);
   di::binding::InitUtilities(env, exports);
   di::binding::InitSynth(env, exports);
+  di::binding::InitRoi(env, exports);
   return exports;
 }
 

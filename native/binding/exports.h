@@ -11,4 +11,7 @@ void InitUtilities(Napi::Env env, Napi::Object exports);
 // synthRender(): the synthetic dataset renderer.
 void InitSynth(Napi::Env env, Napi::Object exports);
 
+// roiCapture(): acquisition mode, package quad, upright crop, die angle.
+void InitRoi(Napi::Env env, Napi::Object exports);
+
 }  // namespace di::binding

@@ -208,16 +208,10 @@ Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
   local(1, 2) -= roi.y;
   cv::Mat posed, alpha;
   cv::warpAffine(canvas, posed, local, roi.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  // Alpha: exact area coverage of the package rectangle, then the soft edge.
-  alpha = cv::Mat::zeros(roi.size(), CV_32F);
-  {
-    std::vector<cv::Point2d> q;
-    for (const auto& p : quad) q.push_back(p - cv::Point2d(roi.x, roi.y));
-    cv::Mat a8 = cv::Mat::zeros(roi.size(), CV_8U);
-    FillPoly(a8, q, cv::Scalar(255));
-    a8.convertTo(alpha, CV_32F, 1.0 / 255);
-    cv::GaussianBlur(alpha, alpha, {0, 0}, sc.edgeSoftness);
-  }
+  // Alpha: a canvas of ones warped like the canvas, so bilinear interpolation
+  // puts the 0.5 level exactly on the package outline, then the soft edge.
+  cv::warpAffine(cv::Mat::ones(sc.ph, sc.pw, CV_32F), alpha, local, roi.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  cv::GaussianBlur(alpha, alpha, {0, 0}, sc.edgeSoftness);
   cv::Mat region = clean(roi);
   for (int y = 0; y < roi.height; ++y) {
     const float* a = alpha.ptr<float>(y);

@@ -204,13 +204,15 @@ Scene SampleScene(const SceneOptions& o, uint64_t seed, uint64_t index) {
   // Large packages on small images cannot turn freely: keep them inside anyway.
   sc.center = {hi_x > lo_x ? r.Uniform(lo_x, hi_x) : o.width / 2.0, hi_y > lo_y ? r.Uniform(lo_y, hi_y) : o.height / 2.0};
 
-  const double body = r.Uniform(38, 62);
+  // Black mould compound on a green board: the package is clearly darker than
+  // the board, the border still soft (the study's complaint).
+  const double body = r.Uniform(22, 44);
   sc.bodyColor = cv::Scalar(body * r.Uniform(0.95, 1.1), body, body * r.Uniform(0.9, 1.05));
   const double die = r.Uniform(165, 215);
   sc.dieColor = cv::Scalar(die * r.Uniform(0.92, 1.0), die * r.Uniform(0.95, 1.0), die * r.Uniform(0.95, 1.05));
   sc.padColor = cv::Scalar(r.Uniform(60, 90), r.Uniform(150, 185), r.Uniform(190, 225));
   sc.ledColor = cv::Scalar(r.Uniform(190, 230), r.Uniform(225, 250), r.Uniform(235, 255));
-  sc.pcbColor = cv::Scalar(r.Uniform(35, 70), r.Uniform(85, 130), r.Uniform(30, 55));
+  sc.pcbColor = cv::Scalar(r.Uniform(40, 75), r.Uniform(110, 150), r.Uniform(35, 65));
 
   // The die sits left of centre and the LED near the right end: with the long
   // side horizontal this fixes the upright orientation (see roi/orientation).
@@ -236,8 +238,8 @@ Scene SampleScene(const SceneOptions& o, uint64_t seed, uint64_t index) {
   if (r.Chance(o.distractorRate)) sc.flaws.push_back(LedCrack(r, sc));
 
   sc.edgeSoftness = r.Uniform(1.0, 3.0);
-  sc.gainX = r.Uniform(-0.3, 0.3);
-  sc.gainY = r.Uniform(-0.3, 0.3);
+  sc.gainX = r.Uniform(-0.25, 0.25);
+  sc.gainY = r.Uniform(-0.25, 0.25);
   sc.brightness = r.Uniform(0.85, 1.15);
   sc.noiseSigma = r.Uniform(1.5, 6.0);
   sc.blurSigma = r.Chance(0.5) ? r.Uniform(0.6, 1.3) : 0.0;

@@ -1,0 +1,161 @@
+/**
+ * ROI capture: acquisition mode -> package outline -> upright crop -> die angle.
+ * Strategies differ only in how the package is first located:
+ *   contour  the classical chain (native/roi/contour.cc), no model
+ *   seg      a YOLO-seg package segmenter (lib/roi-seg.ts)
+ *   sam      a box-prompt detector + SAM encoder/decoder (lib/roi-sam.ts)
+ * Sub-pixel sides, orientation, warp and die measurement are shared (native/pipeline/roi_capture.cc).
+ */
+import { DieInspectError, ErrorCode, native } from './errors';
+import type { Homography, Point, Quad } from './geometry';
+import { ImageInput, RawImage, toNativeImages } from './images';
+import { loadNative } from './native';
+import type { AcquisitionMode } from './synth';
+
+export type RoiStrategy = 'contour' | 'seg' | 'sam';
+
+export interface ContourOptions {
+  /** Adaptive mean threshold block at 1280 px width, scaled with the image (study: 151). */
+  blockSize?: number;
+  /** Adaptive threshold constant (study: 3). */
+  c?: number;
+  /** Minimum contour area as a fraction of the image (study: 35,000 px). */
+  minContourFrac?: number;
+  /** Minimum rectangle area as a fraction of the image (study: 100,000 px). */
+  minRectFrac?: number;
+  maxRectFrac?: number;
+  /** approxPolyDP epsilon as a fraction of the perimeter (study: 1%). */
+  epsilonFrac?: number;
+}
+
+export interface RoiCommonOptions extends ContourOptions {
+  /** Fit the package sides to sub-pixel edges (default true). */
+  refine?: boolean;
+  /**
+   * Upright rule: 'die-left' (default): long side horizontal and the die left of
+   * centre, a full-circle pose; 'long-side': long side horizontal only (180 degree ambiguity).
+   */
+  orientation?: 'die-left' | 'long-side';
+  /** Mode rule: all channel means above this -> brightfield (study: 15). */
+  brightfieldMin?: number;
+  /** Skip locating the package on darkfield images (the study's filter). */
+  brightfieldOnly?: boolean;
+  /** Return the upright crop pixels (default true). */
+  crops?: boolean;
+  /** Measure the die angle (default true). */
+  measureDie?: boolean;
+  /** |die angle| above this many degrees flags die_rotation (default 1). */
+  dieTolerance?: number;
+  /** Crop scale relative to the package's size in the image (default 1). */
+  cropScale?: number;
+}
+
+export interface DieAngle {
+  /** Rotation of the die relative to the package, degrees, clockwise on screen. */
+  angle: number;
+  /** The die outline on the crop (TL, TR, BR, BL). */
+  quad: Quad;
+  /** Sides fitted to sub-pixel edges (false: blob rectangle only, coarser). */
+  refined: boolean;
+  /** |angle| exceeds the tolerance. */
+  rotated: boolean;
+}
+
+export interface RoiResult {
+  width: number;
+  height: number;
+  mode: AcquisitionMode;
+  meansBgr: number[];
+  /** ok; not_found (no package: `error` says ERR_ROI_NOT_FOUND); skipped (darkfield with brightfieldOnly); error. */
+  status: 'ok' | 'not_found' | 'skipped' | 'error';
+  /** TL, TR, BR, BL of the upright package in the image. */
+  quad?: Quad;
+  /** Direction of the package's top edge, degrees in [0, 360), clockwise on screen. */
+  angle?: number;
+  score?: number;
+  refined?: boolean;
+  /** The die-position cue decided the 180 degree ambiguity. */
+  cueUsed?: boolean;
+  cropWidth?: number;
+  cropHeight?: number;
+  cropToImage?: Homography;
+  imageToCrop?: Homography;
+  /** Upright crop, raw BGR: pass it straight to Detector/Classifier. */
+  crop?: RawImage;
+  die?: DieAngle;
+  timings: { decodeMs: number; locateMs: number; warpMs: number };
+  error?: DieInspectError;
+}
+
+interface NativeRoi {
+  roiCapture(images: unknown[], options: Record<string, unknown>): Promise<Array<Record<string, unknown>>>;
+}
+
+/** Native options from the shared part of a strategy's options. */
+export function roiNativeOptions(o: RoiCommonOptions): Record<string, unknown> {
+  return {
+    blockSize: o.blockSize, c: o.c, minContourFrac: o.minContourFrac, minRectFrac: o.minRectFrac,
+    maxRectFrac: o.maxRectFrac, epsilonFrac: o.epsilonFrac, refine: o.refine, orientation: o.orientation,
+    brightfieldMin: o.brightfieldMin, brightfieldOnly: o.brightfieldOnly, crops: o.crops, measureDie: o.measureDie,
+    cropScale: o.cropScale,
+  };
+}
+
+/** Runs the shared chain; `proposals` (one quad or null per image) replace the contour search. */
+export async function captureNative(images: ImageInput[], o: RoiCommonOptions, proposals?: Array<Quad | null>): Promise<RoiResult[]> {
+  const addon = loadNative() as unknown as NativeRoi;
+  const raw = await native(() => addon.roiCapture(toNativeImages(images), { ...roiNativeOptions(o), proposals }));
+  const tolerance = o.dieTolerance ?? 1;
+  return raw.map((r) => {
+    const err = r.error as { code: string; message: string } | undefined;
+    if (err) {
+      return {
+        width: 0, height: 0, mode: 'brightfield', meansBgr: [], status: 'error',
+        timings: { decodeMs: 0, locateMs: 0, warpMs: 0 }, error: new DieInspectError(err.code as ErrorCode, err.message),
+      } as RoiResult;
+    }
+    const out = r as unknown as RoiResult & { die?: Omit<DieAngle, 'rotated'> };
+    if (out.die) out.die = { ...out.die, rotated: Math.abs(out.die.angle) > tolerance };
+    if (out.status === 'not_found') out.error = new DieInspectError('ERR_ROI_NOT_FOUND', 'no IC package found in the image');
+    return out;
+  });
+}
+
+export interface ContourRoiOptions extends RoiCommonOptions {
+  strategy?: 'contour';
+}
+
+/** The ROI stage. `Roi.create({strategy: 'contour' | 'seg' | 'sam', ...})`. */
+export abstract class Roi {
+  abstract readonly strategy: RoiStrategy;
+  protected constructor(protected readonly options: RoiCommonOptions) {}
+
+  static async create(options: RoiOptions = {}): Promise<Roi> {
+    const strategy = options.strategy ?? 'contour';
+    if (strategy === 'contour') return new ContourRoi(options as ContourRoiOptions);
+    if (strategy === 'seg' || strategy === 'sam') {
+      throw new DieInspectError('ERR_CONFIG', `ROI strategy '${strategy}' is not built into this version`);
+    }
+    throw new DieInspectError('ERR_INVALID_ARG', `unknown ROI strategy '${String(strategy)}' (contour, seg, sam)`);
+  }
+
+  /** Locates, uprights and measures every image; one image's failure stays in its result. */
+  abstract capture(images: ImageInput | ImageInput[]): Promise<RoiResult[]>;
+
+  close(): void {
+    /* contour holds no native resources */
+  }
+}
+
+class ContourRoi extends Roi {
+  readonly strategy = 'contour' as const;
+  constructor(options: ContourRoiOptions) {
+    super(options);
+  }
+  capture(images: ImageInput | ImageInput[]): Promise<RoiResult[]> {
+    return captureNative(Array.isArray(images) ? images : [images], this.options);
+  }
+}
+
+export type RoiOptions = ContourRoiOptions | (RoiCommonOptions & { strategy: 'seg' | 'sam' });
+export type { Point, Quad, Homography };

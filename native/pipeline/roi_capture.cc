@@ -1,0 +1,109 @@
+#include "pipeline/roi_capture.h"
+
+#include <chrono>
+
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "roi/edges.h"
+
+namespace di {
+
+namespace {
+
+double MsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+cv::Mat Gray(const cv::Mat& bgr) {
+  cv::Mat g;
+  cv::cvtColor(bgr, g, cv::COLOR_BGR2GRAY);
+  return g;
+}
+
+}  // namespace
+
+Proposer ContourProposer(const roi::ContourParams& p) {
+  return [p](const std::vector<cv::Mat>& bgr, const std::vector<bool>& active) {
+    std::vector<std::optional<Proposal>> out(bgr.size());
+    cv::parallel_for_(cv::Range(0, int(bgr.size())), [&](const cv::Range& r) {
+      for (int i = r.start; i < r.end; ++i) {
+        if (!active[i]) continue;
+        const auto cand = roi::FindPackageByContour(Gray(bgr[i]), p);
+        if (cand) out[i] = Proposal{cand->corners, cand->score};
+      }
+    });
+    return out;
+  };
+}
+
+std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const RoiConfig& cfg, const Proposer& propose) {
+  const int n = int(images.size());
+  std::vector<RoiResult> out(n);
+  std::vector<cv::Mat> bgr(n);
+  std::vector<bool> active(n, false);
+  cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
+    for (int i = r.start; i < r.end; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        bgr[i] = LoadBgr(images[i]);
+      } catch (const Error& e) {
+        out[i].error = {e.code(), e.what()};
+        continue;
+      } catch (const std::exception& e) {
+        out[i].error = {code::kImageDecode, e.what()};
+        continue;
+      }
+      RoiResult& res = out[i];
+      res.width = bgr[i].cols;
+      res.height = bgr[i].rows;
+      res.meansBgr = cv::mean(bgr[i]);
+      res.mode = roi::ClassifyMode(res.meansBgr, cfg.modeRule);
+      active[i] = !(cfg.brightfieldOnly && res.mode != roi::AcquisitionMode::kBrightfield);
+      if (!active[i]) res.status = RoiResult::Status::kSkipped;
+      res.decodeMs = MsSince(t0);
+    }
+  });
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<std::optional<Proposal>> proposals = propose(bgr, active);
+  const double locateMs = MsSince(t0) / std::max(1, n);
+
+  cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
+    for (int i = r.start; i < r.end; ++i) {
+      RoiResult& res = out[i];
+      res.locateMs = locateMs;
+      if (!active[i] || !res.error.ok()) continue;
+      if (!proposals[i]) {
+        res.status = RoiResult::Status::kNotFound;
+        continue;
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      try {
+        const cv::Mat gray = Gray(bgr[i]);
+        Quad corners = roi::Clockwise(proposals[i]->corners);
+        if (cfg.refine) {
+          res.refined = roi::RefineQuad(gray, corners);
+        }
+        const roi::Oriented o = roi::OrientPackage(gray, corners, cfg.orientation);
+        res.quad = o.quad;
+        res.cueUsed = o.cueUsed;
+        res.angle = QuadAngle(o.quad);
+        res.score = proposals[i]->score;
+        res.warp = roi::PlanWarp(o.quad, cfg.cropScale);
+        res.status = RoiResult::Status::kOk;
+        if (cfg.crops || cfg.measureDie) {
+          cv::Mat crop = roi::WarpUpright(bgr[i], res.warp);
+          if (cfg.measureDie) res.die = roi::MeasureDie(Gray(crop));
+          if (cfg.crops) res.crop = crop;
+        }
+      } catch (const std::exception& e) {
+        res.error = {code::kInternal, e.what()};
+      }
+      res.warpMs = MsSince(t1);
+    }
+  });
+  return out;
+}
+
+}  // namespace di

@@ -1,0 +1,65 @@
+// ROI capture for a batch: decode -> acquisition mode -> package proposal (by
+// contour, segmentation or SAM) -> sub-pixel sides -> upright orientation ->
+// warp -> die angle. Each image succeeds or fails on its own.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/image.h"
+#include "roi/acquisition.h"
+#include "roi/contour.h"
+#include "roi/die.h"
+#include "roi/orientation.h"
+#include "roi/warp.h"
+#include "util/error.h"
+
+namespace di {
+
+struct RoiConfig {
+  roi::ContourParams contour;
+  roi::ModeRule modeRule;
+  roi::OrientationRule orientation = roi::OrientationRule::kDieLeft;
+  bool refine = true;           // fit the package sides to sub-pixel edges
+  bool crops = true;            // return the upright crop pixels
+  bool measureDie = true;
+  bool brightfieldOnly = false; // skip proposal for darkfield images (the study's filter)
+  double cropScale = 1.0;
+};
+
+// A package outline proposed by a strategy: four corners in any rotation.
+struct Proposal {
+  Quad corners;
+  double score = 0;
+};
+
+// Proposes at most one package per image; `active[i]` false means skip image i.
+using Proposer = std::function<std::vector<std::optional<Proposal>>(const std::vector<cv::Mat>& bgr,
+                                                                   const std::vector<bool>& active)>;
+
+struct RoiResult {
+  ItemError error;
+  int width = 0, height = 0;
+  cv::Scalar meansBgr;
+  roi::AcquisitionMode mode = roi::AcquisitionMode::kBrightfield;
+  enum class Status { kOk, kNotFound, kSkipped } status = Status::kNotFound;
+  Quad quad{};
+  double angle = 0;  // package top edge direction, degrees in [0, 360)
+  double score = 0;
+  bool cueUsed = false, refined = false;
+  roi::UprightWarp warp;
+  cv::Mat crop;      // BGR
+  std::optional<roi::DieMeasurement> die;
+  double decodeMs = 0, locateMs = 0, warpMs = 0;
+};
+
+// The classical chain as a Proposer.
+Proposer ContourProposer(const roi::ContourParams& p);
+
+std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const RoiConfig& config, const Proposer& propose);
+
+}  // namespace di

@@ -1,0 +1,130 @@
+#include "roi/contour.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+namespace di::roi {
+
+namespace {
+
+// Refits the four sides of `corners` to the blob's boundary points with a
+// robust (Huber) line fit: where the threshold leaked into the background
+// along part of a side, the rest of that side still pins the line.
+Quad FitSides(const std::vector<cv::Point>& contour, Quad corners) {
+  std::vector<cv::Point2f> pts(contour.begin(), contour.end());
+  for (int iter = 0; iter < 3; ++iter) {
+    std::array<cv::Vec4f, 4> lines;
+    for (int s = 0; s < 4; ++s) {
+      const cv::Point2d a = corners[s], b = corners[(s + 1) % 4];
+      const double len = cv::norm(b - a);
+      if (len < 4) return corners;
+      const cv::Point2d d = (b - a) / len, n(-d.y, d.x);
+      std::vector<cv::Point2f> mine;
+      for (const auto& p : pts) {
+        const cv::Point2d q = cv::Point2d(p) - a;
+        const double along = q.dot(d), dist = std::abs(q.dot(n));
+        if (along < 0.1 * len || along > 0.9 * len || dist > 0.15 * len) continue;
+        // Only points closer to this side than to the two neighbouring ones.
+        bool nearest = true;
+        for (int o : {(s + 1) % 4, (s + 3) % 4}) {
+          const cv::Point2d oa = corners[o], ob = corners[(o + 1) % 4];
+          const cv::Point2d od = (ob - oa) / cv::norm(ob - oa);
+          if (std::abs((cv::Point2d(p) - oa).dot(cv::Point2d(-od.y, od.x))) < dist) nearest = false;
+        }
+        if (nearest) mine.push_back(p);
+      }
+      if (mine.size() < 8) return corners;
+      cv::fitLine(mine, lines[s], cv::DIST_HUBER, 0, 0.01, 0.01);
+    }
+    Quad next;
+    for (int i = 0; i < 4; ++i) {
+      const cv::Vec4f& l1 = lines[(i + 3) % 4];
+      const cv::Vec4f& l2 = lines[i];
+      const double den = l1[0] * l2[1] - l1[1] * l2[0];
+      if (std::abs(den) < 1e-6) return corners;
+      const double wx = l2[2] - l1[2], wy = l2[3] - l1[3];
+      const double t = (wx * l2[1] - wy * l2[0]) / den;
+      next[i] = {l1[2] + l1[0] * t, l1[3] + l1[1] * t};
+    }
+    // A side with too few clean points can swing wildly: keep the rectangle then.
+    const double limit = 0.2 * std::min(cv::norm(corners[1] - corners[0]), cv::norm(corners[2] - corners[1]));
+    for (int i = 0; i < 4; ++i)
+      if (!(cv::norm(next[i] - corners[i]) < limit)) return corners;
+    corners = next;
+  }
+  return corners;
+}
+
+}  // namespace
+
+std::optional<PackageCandidate> FindPackageByContour(const cv::Mat& full, const ContourParams& p) {
+  // Thresholding and contours run at most 640 px wide: the sides are refitted
+  // at full resolution afterwards, so nothing is lost but time.
+  const double scale = std::min(1.0, 640.0 / std::max(full.cols, full.rows));
+  cv::Mat gray;
+  if (scale < 1.0) cv::resize(full, gray, {}, scale, scale, cv::INTER_AREA);
+  else gray = full.clone();
+  // Sensor noise would otherwise beat the small C of 3 on flat board areas.
+  cv::GaussianBlur(gray, gray, {0, 0}, 1.5);
+  const double imageArea = double(gray.cols) * gray.rows;
+  // The study's block of 151 px refers to 1280 px wide images; keep the same
+  // fraction of the frame at any resolution.
+  const int block = std::max(3, int(std::lround(p.blockSize * gray.cols / 1280.0)) | 1);
+  // The package body is darker than its surroundings: keep what lies below the local mean.
+  cv::Mat bin;
+  cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, p.c);
+  std::vector<std::vector<cv::Point>> contours;
+  // Fill holes (the bright die and LED), then open: speckle that bridges the
+  // package to dark board areas through thin necks falls away.
+  cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  bin.setTo(0);
+  cv::drawContours(bin, contours, -1, 255, cv::FILLED);
+  const int k = std::max(3, int(std::lround(gray.cols / 128.0)) | 1);
+  cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+  contours.clear();
+  cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  std::optional<PackageCandidate> best;
+  for (const auto& c : contours) {
+    const double area = cv::contourArea(c);
+    if (area < p.minContourFrac * imageArea) continue;
+    // approxPolyDP drops scratches and traces that cross the border.
+    std::vector<cv::Point> poly;
+    cv::approxPolyDP(c, poly, p.epsilonFrac * cv::arcLength(c, true), true);
+    const cv::RotatedRect rect = cv::minAreaRect(poly);
+    const double rectArea = double(rect.size.width) * rect.size.height;
+    if (rectArea < p.minRectFrac * imageArea || rectArea > p.maxRectFrac * imageArea) continue;
+    const double fill = std::min(1.0, cv::contourArea(poly) / rectArea);
+    // Touching the frame means part of the package is missing.
+    const cv::Rect bb = cv::boundingRect(poly);
+    const bool clipped = bb.x <= 1 || bb.y <= 1 || bb.br().x >= gray.cols - 1 || bb.br().y >= gray.rows - 1;
+    // A package is darker than the band around it; board regions that happen
+    // to be darker than their local mean are not.
+    cv::Mat inner = cv::Mat::zeros(gray.size(), CV_8U), outer;
+    cv::drawContours(inner, std::vector<std::vector<cv::Point>>{poly}, 0, 255, cv::FILLED);
+    const int band = std::max(3, gray.cols / 64);
+    cv::dilate(inner, outer, cv::getStructuringElement(cv::MORPH_RECT, {2 * band + 1, 2 * band + 1}));
+    outer -= inner;
+    const double in = cv::mean(gray, inner)[0], out = cv::mean(gray, outer)[0];
+    const double contrast = std::clamp((out - in) / std::max(out, 1.0), 0.0, 1.0);
+    const double score = fill * contrast * (clipped ? 0.5 : 1.0);
+    if (best && score <= best->score) continue;  // several candidates: the most rectangular wins
+    cv::Point2f pts[4];
+    rect.points(pts);
+    PackageCandidate cand;
+    cand.rect = rect;
+    Quad q;
+    for (int i = 0; i < 4; ++i) q[i] = {pts[i].x, pts[i].y};
+    q = FitSides(c, q);
+    // Contour points are pixel indices on the blob's rim: +0.5 to continuous
+    // coordinates, then back to full resolution.
+    for (int i = 0; i < 4; ++i) cand.corners[i] = {(q[i].x + 0.5) / scale, (q[i].y + 0.5) / scale};
+    cand.score = score;
+    best = cand;
+  }
+  return best;
+}
+
+}  // namespace di::roi

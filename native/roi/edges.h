@@ -1,0 +1,24 @@
+// Sub-pixel refinement of a quadrilateral's sides against image edges. A
+// contour or a mask only places a side to within a pixel or two (and a soft
+// border biases it); the strongest intensity step across each side, fitted
+// robustly to a line, places it to a fraction of a pixel. Corners are the
+// intersections of adjacent lines.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "util/geometry.h"
+
+namespace di::roi {
+
+struct EdgeRefineParams {
+  double searchRadius = 4.0;  // px either side of the current side
+  int samplesPerSide = 48;
+  double margin = 0.12;       // skip this fraction of each side near the corners
+};
+
+// `gray` is 8-bit or float single channel. Returns false (and leaves `quad`)
+// when a side has too few reliable edge points.
+bool RefineQuad(const cv::Mat& gray, Quad& quad, const EdgeRefineParams& p = {});
+
+}  // namespace di::roi
