@@ -13,3 +13,11 @@ export type { EnsembleMember, EnsembleResult } from './ensemble';
 export { parseClassNames } from './metadata';
 export { decodeImage, encodeImage, nms, preprocess, runtimeInfo } from './ops';
 export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './ops';
+export {
+  evaluateDetections, evaluateClassification, cocoSummary, confusionMatrix, deeppcbProtocol, rocAuc, rocCurve, iou,
+  IOU_THRESHOLDS, RECALL_POINTS, DEEPPCB_IOU,
+} from './eval';
+export type {
+  Box, EvalImage, GroundTruthBox, PredictedBox, ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics, CocoSummary,
+  ConfusionMatrix, DeepPcbMetrics, ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve,
+} from './eval';
