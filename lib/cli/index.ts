@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DieInspectError } from '../errors';
 import { registerBench } from './commands/bench';
 import { registerDetect } from './commands/detect';
+import { registerEval } from './commands/eval';
 import { registerInfo } from './commands/info';
 import { registerProviders } from './commands/providers';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerDetect(program);
   registerBench(program);
+  registerEval(program);
   registerProviders(program);
   return program;
 }
