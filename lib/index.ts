@@ -21,3 +21,7 @@ export type {
   Box, EvalImage, GroundTruthBox, PredictedBox, ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics, CocoSummary,
   ConfusionMatrix, DeepPcbMetrics, ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve,
 } from './eval';
+export {
+  readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES,
+} from './eval/datasets';
+export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './eval/datasets';

@@ -140,6 +140,13 @@ describe('CLI eval', () => {
     assert.match(fs.readFileSync(path.join(plots, 'roc.svg'), 'utf8'), /AUC 0\.750/);
   });
 
+  it('prints help', async () => {
+    const r = await run(['eval', '--help']);
+    assert.strictEqual(r.code, 0);
+    assert.match(r.stdout, /Usage: die-inspect eval/);
+    assert.match(r.stdout, /--protocol <p>/);
+  });
+
   it('bad arguments exit with code 2 and say why', async () => {
     const root = await yoloDataset('args', '');
     for (const [args, re] of [
