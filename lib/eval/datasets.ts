@@ -6,7 +6,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { DieInspectError } from '../errors';
-import { IMAGE_EXTENSIONS } from '../cli/files';
+import { IMAGE_EXTENSIONS } from '../images';
 import { imageSize } from './image-size';
 import type { Box, GroundTruthBox } from './types';
 import { parseYaml, yamlNames } from './yaml-lite';
@@ -151,8 +151,10 @@ async function readYolo(data: string): Promise<DetectionDataset> {
   let names: string[] | undefined;
   if (st?.isFile()) ({ images, names } = await yoloImagesFromYaml(data));
   else if (await exists(path.join(data, 'images'))) {
-    images = await listImages(path.join(data, 'images'));
     const y = await findYaml(data);
+    // Prefer the yaml's val split when it resolves here; its `path` often names another machine.
+    const fromYaml = y ? await yoloImagesFromYaml(y).catch(() => undefined) : undefined;
+    images = fromYaml?.images.length ? fromYaml.images : await listImages(path.join(data, 'images'));
     if (y) names = yamlNames(parseYaml(await readText(y)).names);
   } else {
     const y = await findYaml(data);
