@@ -140,6 +140,32 @@ describe('CLI eval', () => {
     assert.match(fs.readFileSync(path.join(plots, 'roc.svg'), 'utf8'), /AUC 0\.750/);
   });
 
+  it('binary classification: --positive picks the class that precision and recall are about', async () => {
+    const root = path.join(tmp, 'binary');
+    const put = async (cls, name, v) => {
+      fs.mkdirSync(path.join(root, cls), { recursive: true });
+      fs.writeFileSync(path.join(root, cls, name), await encodeImage(solid([v, v, v], 32), { format: 'png' }));
+    };
+    // One logit = mean brightness in [0, 1]: dark -> p(class 1) = 0.5, bright -> 0.731.
+    await put('defect', 'dark.png', 0);
+    await put('defect', 'bright.png', 255);
+    await put('good', 'bright.png', 255);
+    const model = path.join(tmp, 'single.onnx');
+    fs.writeFileSync(model, meanClassifier({ single: true }));
+    const r = await run(['eval', '-m', model, '--data', root, '--imgsz', '32', '--positive', 'defect', '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.strictEqual(j.positive, 'defect');
+    // p(defect) = 0.5, 0.269, 0.269 -> predicted defect, good, good at 0.5.
+    close(j.accuracy, 2 / 3);
+    close(j.precision, 1);
+    close(j.recall, 0.5);
+    close(j.auc, 0.75); // the bright defect ties the good image: one half
+    const bad = await run(['eval', '-m', model, '--data', root, '--imgsz', '32', '--positive', 'scratch']);
+    assert.strictEqual(bad.code, 2);
+    assert.match(bad.stderr, /--positive must name a class \(defect, good\)/);
+  });
+
   it('prints help', async () => {
     const r = await run(['eval', '--help']);
     assert.strictEqual(r.code, 0);

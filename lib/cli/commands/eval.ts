@@ -26,6 +26,7 @@ interface EvalCliOptions {
   batch: string;
   protocol: string;
   maxDet: string;
+  positive?: string;
   plots?: string;
   json?: boolean;
   provider?: string;
@@ -68,6 +69,7 @@ export function registerEval(program: Command): void {
     .option('--batch <n>', 'images per model call', '16')
     .option('--protocol <p>', 'coco, or deeppcb (a hit needs IoU > 0.33; P/R/F-score follow it)', 'coco')
     .option('--max-det <n>', 'detections kept per image and class for mAP', '100')
+    .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
     .option('--plots <dir>', 'write PR (detect) or ROC (classify) curves as SVG into this folder')
     .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .addOption(new Option('--ep <providers>', 'same as --provider').hideHelp())
@@ -233,13 +235,20 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
   if (!labels.length) throw new DieInspectError('ERR_INFERENCE', 'no image could be classified');
   const k = probabilities[0].length;
   if (names && names.length !== k) names = names.length > k ? names.slice(0, k) : [...names, ...Array.from({ length: k - names.length }, (_, i) => String(names!.length + i))];
-  const m = evaluateClassification({ labels, probabilities, classNames: names }, { threshold: r.conf ?? 0.5 });
+  let positiveClass = 1;
+  if (o.positive !== undefined) {
+    positiveClass = names?.includes(o.positive) ? names.indexOf(o.positive) : Number(o.positive);
+    if (!Number.isInteger(positiveClass) || positiveClass < 0 || positiveClass >= k) {
+      throw new DieInspectError('ERR_INVALID_ARG', `--positive must name a class (${(names ?? []).join(', ')}) or be an id below ${k}, got '${o.positive}'`);
+    }
+  }
+  const m = evaluateClassification({ labels, probabilities, classNames: names }, { threshold: r.conf ?? 0.5, positiveClass });
   const plots = o.plots ? [await writePlot(o.plots, 'roc.svg', rocChartSvg(m.roc.length === 1
-    ? [{ name: m.perClass[1]?.name ?? 'positive', roc: m.roc[0], auc: m.auc }]
+    ? [{ name: m.perClass[positiveClass].name, roc: m.roc[0], auc: m.auc }]
     : m.roc.map((roc, c) => ({ name: m.perClass[c].name, roc, auc: m.perClass[c].auc })).filter((c) => Number.isFinite(c.auc))))] : [];
   const report = {
     task: 'classify', model: o.model, data: o.data, format, provider: clf.provider, failedImages: failed.length, plots,
-    samples: m.samples, auc: m.auc, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, threshold: m.threshold,
+    samples: m.samples, positive: m.threshold === null ? null : m.perClass[positiveClass].name, auc: m.auc, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, threshold: m.threshold,
     perClass: m.perClass, confusion: m.confusion,
   };
   if (o.json) {
@@ -249,7 +258,7 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
   process.stdout.write(formatTable(['class', 'support', 'P', 'R', 'F1', 'AUC'],
     m.perClass.map((c) => [c.name, c.support, fmt(c.precision), fmt(c.recall), fmt(c.f1), fmt(c.auc)])));
   process.stdout.write(`\n${m.samples} images: AUC ${fmt(m.auc)}, accuracy ${fmt(m.accuracy)}, P ${fmt(m.precision)}, R ${fmt(m.recall)}, F1 ${fmt(m.f1)}`
-    + `${m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[1].name})`}\n`);
+    + `${m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[positiveClass].name})`}\n`);
   process.stdout.write(`provider: ${clf.provider}${failed.length ? `, ${failed.length} images skipped` : ''}\n`);
   for (const p of plots) process.stdout.write(`wrote ${p}\n`);
 }
