@@ -6,7 +6,7 @@ import { DieInspectError } from '../../errors';
 import {
   DatasetFormat, detectFormat, readClassificationDataset, readDetectionDataset,
 } from '../../eval/datasets';
-import { ClassificationMetrics, evaluateClassification } from '../../eval/classification';
+import { evaluateClassification } from '../../eval/classification';
 import { DetectionMetrics, evaluateDetections } from '../../eval/detection';
 import { prChartSvg, rocChartSvg, writePlot } from '../../eval/plots';
 import type { EvalImage } from '../../eval/types';
