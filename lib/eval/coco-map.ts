@@ -48,48 +48,53 @@ export function searchsortedLeft(sorted: ArrayLike<number>, v: number): number {
 
 /** Pools one class's per-image matches into AP, recall and the sampled precision curve for each threshold. */
 export function accumulate(matches: ImageMatch[], numThresholds: number, maxDets = 100): ClassCurve {
-  const scores: number[] = [];
-  const matched: number[][] = Array.from({ length: numThresholds }, () => []);
-  const ignored: number[][] = Array.from({ length: numThresholds }, () => []);
-  let npig = 0;
+  let total = 0, npig = 0;
   for (const m of matches) {
-    const n = Math.min(m.scores.length, maxDets);
-    for (let d = 0; d < n; d++) {
-      scores.push(m.scores[d]);
-      for (let t = 0; t < numThresholds; t++) {
-        matched[t].push(m.matched[t][d]);
-        ignored[t].push(m.ignored[t][d]);
-      }
-    }
+    total += Math.min(m.scores.length, maxDets);
     npig += m.numGt;
   }
   if (npig === 0) {
     return { ap: new Array(numThresholds).fill(-1), recall: new Array(numThresholds).fill(-1), precision: [] };
   }
-  const order = stableOrder(scores.length, (i) => -scores[i]);
+  // Pool into flat typed arrays: [threshold * total + detection].
+  const scores = new Float64Array(total);
+  const matched = new Uint8Array(numThresholds * total), ignored = new Uint8Array(numThresholds * total);
+  let at = 0;
+  for (const m of matches) {
+    const n = Math.min(m.scores.length, maxDets);
+    for (let d = 0; d < n; d++) {
+      scores[at + d] = m.scores[d];
+      for (let t = 0; t < numThresholds; t++) {
+        matched[t * total + at + d] = m.matched[t][d];
+        ignored[t * total + at + d] = m.ignored[t][d];
+      }
+    }
+    at += n;
+  }
+  const order = stableOrder(total, (i) => -scores[i]);
   const out: ClassCurve = { ap: [], recall: [], precision: [] };
+  const rc = new Float64Array(total), pr = new Float64Array(total);
   for (let t = 0; t < numThresholds; t++) {
-    const nd = order.length;
-    const rc = new Float64Array(nd), pr = new Float64Array(nd);
+    const base = t * total;
     let tp = 0, fp = 0;
-    for (let k = 0; k < nd; k++) {
-      const i = order[k];
-      if (!ignored[t][i]) {
-        if (matched[t][i]) tp++;
+    for (let k = 0; k < total; k++) {
+      const i = base + order[k];
+      if (!ignored[i]) {
+        if (matched[i]) tp++;
         else fp++;
       }
       rc[k] = tp / npig;
       pr[k] = tp / (tp + fp + EPS);
     }
     // Precision envelope: the best precision at any higher recall.
-    for (let k = nd - 1; k > 0; k--) if (pr[k] > pr[k - 1]) pr[k - 1] = pr[k];
+    for (let k = total - 1; k > 0; k--) if (pr[k] > pr[k - 1]) pr[k - 1] = pr[k];
     const q = RECALL_POINTS.map((r) => {
       const k = searchsortedLeft(rc, r);
-      return k < nd ? pr[k] : 0;
+      return k < total ? pr[k] : 0;
     });
     out.precision.push(q);
     out.ap.push(q.reduce((a, b) => a + b, 0) / q.length);
-    out.recall.push(nd ? rc[nd - 1] : 0);
+    out.recall.push(total ? rc[total - 1] : 0);
   }
   return out;
 }

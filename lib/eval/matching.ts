@@ -50,7 +50,9 @@ export function iou(d: Box, g: Box, crowd = false): number {
 
 /** Indices sorted by key ascending, ties kept in input order. */
 export function stableOrder(n: number, key: (i: number) => number): number[] {
-  return Array.from({ length: n }, (_, i) => i).sort((a, b) => key(a) - key(b) || a - b);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = key(i);
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
 }
 
 export interface MatchOptions {
@@ -69,8 +71,9 @@ export function matchImage(dets: PredictedBox[], gts: GroundTruthBox[], o: Match
   const dOrder = stableOrder(dets.length, (i) => -dets[i].score).slice(0, o.maxDets ?? 100);
   const gIgn = gOrder.map((i) => gtIgnoreRaw[i]);
   const gCrowd = gOrder.map((i) => !!gts[i].crowd);
-  const ious = dOrder.map((d) => gOrder.map((g) => iou(dets[d].box, gts[g].box, !!gts[g].crowd)));
   const D = dOrder.length, G = gOrder.length;
+  const ious = new Float64Array(D * G);
+  for (let d = 0; d < D; d++) for (let g = 0; g < G; g++) ious[d * G + g] = iou(dets[dOrder[d]].box, gts[gOrder[g]].box, gCrowd[g]);
   const matched: Uint8Array[] = [], ignored: Uint8Array[] = [], gtIndex: Int32Array[] = [];
   for (const t of o.thresholds) {
     const gtTaken = new Uint8Array(G);
@@ -82,7 +85,7 @@ export function matchImage(dets: PredictedBox[], gts: GroundTruthBox[], o: Match
       for (let g = 0; g < G; g++) {
         if (gtTaken[g] && !gCrowd[g]) continue;
         if (m > -1 && gIgn[m] === 0 && gIgn[g] === 1) break;
-        const v = ious[d][g];
+        const v = ious[d * G + g];
         // Ties in IoU go to the later ground truth, like the reference.
         if ((m === -1 && o.strict) ? v <= t : v < best) continue;
         best = v;
