@@ -2,6 +2,9 @@
 import { DieInspectError } from './errors';
 import type { NativeImage } from './native';
 
+/** File extensions of the image formats the decoder reads. */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff']);
+
 /** Raw interleaved 8-bit pixels (BGR order unless `rgb`). */
 export interface RawImage {
   data: Uint8Array;

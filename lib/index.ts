@@ -20,3 +20,15 @@ export { Roi, captureNative } from './roi';
 export type { ContourOptions, DieAngle, RoiCommonOptions, RoiOptions, RoiResult, RoiStrategy } from './roi';
 export { angleDifference, applyHomography, boxToQuad, bounds, convexIoU, polygonArea } from './geometry';
 export type { Homography } from './geometry';
+export {
+  evaluateDetections, evaluateClassification, cocoSummary, confusionMatrix, deeppcbProtocol, rocAuc, rocCurve, iou,
+  IOU_THRESHOLDS, RECALL_POINTS, DEEPPCB_IOU,
+} from './eval';
+export type {
+  Box, EvalImage, GroundTruthBox, PredictedBox, ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics, CocoSummary,
+  ConfusionMatrix, DeepPcbMetrics, ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve,
+} from './eval';
+export {
+  readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES,
+} from './eval/datasets';
+export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './eval/datasets';

@@ -2,8 +2,9 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { DieInspectError } from '../errors';
+import { IMAGE_EXTENSIONS } from '../images';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff']);
+export { IMAGE_EXTENSIONS };
 
 function globToRegExp(glob: string): RegExp {
   let re = '';

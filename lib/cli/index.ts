@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DieInspectError } from '../errors';
 import { registerBench } from './commands/bench';
 import { registerDetect } from './commands/detect';
+import { registerEval } from './commands/eval';
 import { registerInfo } from './commands/info';
 import { registerProviders } from './commands/providers';
 import { registerSynth } from './commands/synth';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerDetect(program);
   registerBench(program);
+  registerEval(program);
   registerProviders(program);
   registerSynth(program);
   return program;

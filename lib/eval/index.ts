@@ -1,0 +1,13 @@
+/** Evaluation: detection mAP (COCO definition), DeepPCB protocol, classification metrics, dataset readers, plots. */
+export type { Box, EvalImage, GroundTruthBox, PredictedBox } from './types';
+export { evaluateDetections } from './detection';
+export type { ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics } from './detection';
+export { cocoSummary, IOU_THRESHOLDS, RECALL_POINTS } from './coco-map';
+export type { CocoSummary } from './coco-map';
+export { confusionMatrix } from './confusion';
+export type { ConfusionMatrix } from './confusion';
+export { deeppcbProtocol, DEEPPCB_IOU } from './deeppcb-protocol';
+export type { DeepPcbMetrics } from './deeppcb-protocol';
+export { evaluateClassification, rocAuc, rocCurve } from './classification';
+export type { ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve } from './classification';
+export { iou } from './matching';
