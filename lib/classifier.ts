@@ -1,7 +1,7 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, toNativeImages } from './images';
-import { parseClassNames } from './metadata';
+import { metadataNumbers, parseClassNames } from './metadata';
 import type { NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
@@ -32,18 +32,6 @@ export interface Classification {
   label: string;
   score: number;
   error?: DieInspectError;
-}
-
-/** Preprocessing a recipe can record in the model's metadata (JSON values). */
-function metadataNumbers(meta: Record<string, string>, key: string): number[] | undefined {
-  try {
-    const v: unknown = JSON.parse(meta[key] ?? '');
-    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
-    if (typeof v === 'number') return [v];
-  } catch {
-    // absent or not JSON
-  }
-  return undefined;
 }
 
 export class Classifier extends ModelSession {

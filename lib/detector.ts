@@ -1,7 +1,7 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, toNativeImages } from './images';
-import { parseClassNames } from './metadata';
+import { metadataNumbers, parseClassNames } from './metadata';
 import type { NativeDetectResult, NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
@@ -27,7 +27,7 @@ export interface DetectorOptions extends SessionOptions, DetectParams {
   layout?: YoloLayout;
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */
   classNames?: string[];
-  /** Input size for models with dynamic height/width (rounded up to `stride`). Default 640. */
+  /** Input size for models with dynamic height/width (rounded up to `stride`). Default: metadata `imgsz`, else 640. */
   imgsz?: number | [number, number];
   stride?: number;
   /** Images per model call for dynamic-batch models. Default 16. */
@@ -54,13 +54,18 @@ export interface DetectionResult {
 
 export class Detector extends ModelSession {
   readonly classNames: string[] | undefined;
-  private readonly options: DetectorOptions;
+  private options: DetectorOptions;
   private resolvedLayout: string | undefined;
 
   private constructor(handle: NativeSession, options: DetectorOptions) {
     super(handle);
     this.options = options;
     this.classNames = options.classNames ?? parseClassNames(this.info.metadata.names);
+    // The size the recipe trained at, when it recorded one.
+    const imgsz = metadataNumbers(this.info.metadata, 'imgsz');
+    if (this.options.imgsz === undefined && imgsz?.length) {
+      this.options = { ...options, imgsz: imgsz.length === 1 ? imgsz[0] : [imgsz[0], imgsz[1]] };
+    }
   }
 
   /** Loads a YOLO ONNX model (YOLOv5/v7 `[B, N, 5+C]` or YOLOv8/11 `[B, 4+C, N]`). */

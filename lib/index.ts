@@ -32,3 +32,9 @@ export {
   readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES,
 } from './eval/datasets';
 export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './eval/datasets';
+export { Inspector } from './inspector';
+export type { InspectionDetection, InspectionResult, InspectorConfig, InspectStreamOptions, Verdict } from './inspector';
+export { listModels, resolveModel, defaultModels, MODELS_DIR } from './models';
+export type { ModelCard, ModelRole } from './models';
+export { annotateImage } from './annotate';
+export type { AnnotateOptions, Shape } from './annotate';

@@ -36,3 +36,15 @@ function fromEntries(entries: Array<[string, unknown]>): string[] | undefined {
   for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = String(i);
   return out;
 }
+
+/** A numeric metadata value a recipe recorded as JSON (`"[320, 320]"`, `"0.5"`). */
+export function metadataNumbers(meta: Record<string, string>, key: string): number[] | undefined {
+  try {
+    const v: unknown = JSON.parse(meta[key] ?? '');
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+    if (typeof v === 'number') return [v];
+  } catch {
+    // absent or not JSON
+  }
+  return undefined;
+}

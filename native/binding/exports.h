@@ -14,4 +14,7 @@ void InitSynth(Napi::Env env, Napi::Object exports);
 // roiCapture(): acquisition mode, package quad, upright crop, die angle.
 void InitRoi(Napi::Env env, Napi::Object exports);
 
+// annotateImage(): outlines and labels drawn for people to look at.
+void InitAnnotate(Napi::Env env, Napi::Object exports);
+
 }  // namespace di::binding

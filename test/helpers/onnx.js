@@ -123,6 +123,23 @@ function meanClassifier({ softmax = false, single = false, size = 32, metadata }
   });
 }
 
+/** A classifier whose logits are the constant `logits` for every image (any input size). */
+function constantClassifier(logits, metadata = {}) {
+  const k = logits.length;
+  return buildModel({
+    inputs: [valueInfo('images', ['batch', 3, 64, 64])],
+    outputs: [valueInfo('logits', ['batch', k])],
+    nodes: [
+      node('GlobalAveragePool', ['images'], ['pooled']),
+      node('Flatten', ['pooled'], ['flat'], { axis: 1 }),
+      node('MatMul', ['flat', 'zeros'], ['zero']),
+      node('Add', ['zero', 'bias'], ['logits']),
+    ],
+    initializers: [floatTensor('zeros', [3, k], new Array(3 * k).fill(0)), floatTensor('bias', [k], logits)],
+    metadata,
+  });
+}
+
 /** A model whose input is not an image tensor (rank 3). */
 function rank3Model() {
   return buildModel({
@@ -141,4 +158,5 @@ function flatOutputModel() {
   });
 }
 
-module.exports = { buildModel, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };
+module.exports = {
+  constantClassifier, buildModel, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };

@@ -1,0 +1,273 @@
+/**
+ * The inspection ensemble, per batch of up to 16 images:
+ *   acquisition mode -> ROI + upright warp -> defect detector -> die angle ->
+ *   classifier ensemble -> verdict.
+ * Batches overlap: while batch k is in the models, batch k+1 is decoded and
+ * warped (both are native jobs on the libuv pool).
+ */
+import type { ClassifierOptions } from './classifier';
+import { ClassifierEnsemble } from './ensemble';
+import { Detector, DetectorOptions } from './detector';
+import { DieInspectError } from './errors';
+import { boxToQuad, Quad } from './geometry';
+import type { ImageInput, RawImage } from './images';
+import { defaultModels, resolveModel } from './models';
+import { Roi, RoiOptions, RoiResult } from './roi';
+import type { ProviderName, SessionOptions } from './session';
+import type { AcquisitionMode } from './synth';
+
+export interface InspectorConfig {
+  /** ROI stage options (default: the contour strategy). */
+  roi?: RoiOptions;
+  /** Defect detector: a path or shipped model name, or false to skip the stage. Default: the shipped one. */
+  detector?: string | Uint8Array | false;
+  detectorOptions?: DetectorOptions;
+  /** Good/defect classifiers averaged into one probability, or false. Default: the shipped ones. */
+  classifiers?: Array<string | Uint8Array> | false;
+  classifierOptions?: ClassifierOptions;
+  providers?: ProviderName[];
+  session?: SessionOptions;
+  /** Per-class score at or above which a detection fails the part. Default 0.5 for every class. */
+  classThresholds?: Record<string, number>;
+  /** Lowest detection score reported (default 0.25); only those above classThresholds fail the part. */
+  conf?: number;
+  /** Defect probability at or above which the ensemble fails the part. Default 0.5. */
+  defectThreshold?: number;
+  /** |die angle| above this many degrees fails the part as die_rotation. Default 1. */
+  dieTolerance?: number;
+  /** Images per batch (default 16, the study's batch). */
+  batchSize?: number;
+  /** Inspect darkfield images too (default false: only brightfield goes on, as in the study). */
+  allModes?: boolean;
+}
+
+export interface InspectionDetection {
+  label: string;
+  classId: number;
+  score: number;
+  /** [x1, y1, x2, y2] on the upright crop. */
+  cropBox: number[];
+  /** The same box in the original image: a quad, as the crop is rotated there. */
+  quad: Quad;
+}
+
+export type Verdict = 'pass' | 'fail' | 'skipped' | 'error';
+
+export interface InspectionResult {
+  /** Position in the input list. */
+  index: number;
+  /** The input, when it was a path. */
+  path?: string;
+  width: number;
+  height: number;
+  mode?: AcquisitionMode;
+  roi: { status: RoiResult['status']; quad?: Quad; angle?: number; score?: number; refined?: boolean; cropWidth?: number; cropHeight?: number };
+  /** Die rotation relative to the package, degrees (null when not measured). */
+  dieAngle: number | null;
+  detections: InspectionDetection[];
+  classification: { defectProbability: number; members: Array<{ name: string; defectProbability: number }> } | null;
+  verdict: Verdict;
+  reasons: string[];
+  timings: { roiMs: number; detectMs: number; classifyMs: number; totalMs: number };
+  error?: DieInspectError;
+}
+
+export interface InspectStreamOptions {
+  signal?: AbortSignal;
+}
+
+function probabilityOfDefect(probs: number[], names: string[] | undefined): number {
+  const i = names ? names.findIndex((n) => /defect/i.test(n)) : -1;
+  return probs[i >= 0 ? i : probs.length - 1];
+}
+
+export class Inspector {
+  private constructor(
+    readonly roi: Roi,
+    readonly detector: Detector | null,
+    readonly ensemble: ClassifierEnsemble | null,
+    readonly memberNames: string[],
+    private readonly config: InspectorConfig,
+  ) {}
+
+  /** Builds the pipeline; with no arguments it uses the models shipped in `models/`. */
+  static async create(config: InspectorConfig = {}): Promise<Inspector> {
+    const session: SessionOptions = { ...config.session, ...(config.providers ? { providers: config.providers } : {}) };
+    const roi = await Roi.create({ ...config.roi, dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance });
+    let detector: Detector | null = null;
+    let ensemble: ClassifierEnsemble | null = null;
+    const names: string[] = [];
+    try {
+      let detModel = config.detector;
+      if (detModel === undefined) {
+        const d = defaultModels('defect-detector')[0];
+        if (!d) throw new DieInspectError('ERR_CONFIG', 'no shipped defect detector found in models/: pass `detector` (a path) or `detector: false`');
+        detModel = d.file;
+      }
+      if (detModel !== false) {
+        const model = typeof detModel === 'string' ? resolveModel(detModel) : detModel;
+        detector = await Detector.create(model, { ...session, conf: config.conf ?? 0.25, ...config.detectorOptions });
+      }
+      let clsModels = config.classifiers;
+      if (clsModels === undefined) clsModels = defaultModels('good-defect-classifier').map((c) => c.file);
+      if (clsModels !== false && clsModels.length) {
+        ensemble = await ClassifierEnsemble.create(clsModels.map((m) => ({
+          model: typeof m === 'string' ? resolveModel(m) : m, options: { ...session, ...config.classifierOptions },
+        })));
+        clsModels.forEach((m, i) => names.push(typeof m === 'string' ? m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '') : `classifier-${i}`));
+      }
+    } catch (err) {
+      detector?.close();
+      roi.close();
+      throw err;
+    }
+    return new Inspector(roi, detector, ensemble, names, config);
+  }
+
+  /** Inspects images in batches; one result per image, in order. */
+  async inspect(images: ImageInput | ImageInput[]): Promise<InspectionResult[]> {
+    const list = Array.isArray(images) ? images : [images];
+    const out: InspectionResult[] = [];
+    for await (const r of this.inspectStream(list)) out.push(r);
+    return out;
+  }
+
+  /**
+   * Streams results batch by batch for large jobs: at most two batches are in
+   * flight (one being captured, one in the models), so memory stays bounded and
+   * a slow consumer holds the producer back. Abort with `signal`.
+   */
+  async *inspectStream(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: InspectStreamOptions = {}): AsyncGenerator<InspectionResult> {
+    const size = Math.max(1, Math.min(64, this.config.batchSize ?? 16));
+    const batches = batchesOf(images, size);
+    let index = 0;
+    const start = async (batch: ImageInput[]) => {
+      const t0 = performance.now();
+      const base = index;
+      index += batch.length;
+      const roi = await this.roi.capture(batch);
+      return { batch, base, roi, roiMs: (performance.now() - t0) / batch.length };
+    };
+    let next = await batches.next();
+    let pending = next.done ? undefined : start(next.value);
+    while (pending) {
+      if (options.signal?.aborted) throw new DieInspectError('ERR_ABORTED', 'inspection aborted');
+      const current = await pending;
+      next = await batches.next();
+      // Capture batch k+1 while batch k runs through the models.
+      pending = next.done ? undefined : start(next.value);
+      pending?.catch(() => undefined);
+      const results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
+      for (const r of results) {
+        if (options.signal?.aborted) throw new DieInspectError('ERR_ABORTED', 'inspection aborted');
+        yield r;
+      }
+    }
+  }
+
+  private async finish(batch: ImageInput[], base: number, rois: RoiResult[], roiMs: number): Promise<InspectionResult[]> {
+    const results: InspectionResult[] = rois.map((r, i) => ({
+      index: base + i,
+      path: typeof batch[i] === 'string' ? (batch[i] as string) : undefined,
+      width: r.width,
+      height: r.height,
+      mode: r.status === 'error' ? undefined : r.mode,
+      roi: { status: r.status, quad: r.quad, angle: r.angle, score: r.score, refined: r.refined, cropWidth: r.cropWidth, cropHeight: r.cropHeight },
+      dieAngle: r.die ? r.die.angle : null,
+      detections: [],
+      classification: null,
+      verdict: 'pass',
+      reasons: [],
+      timings: { roiMs, detectMs: 0, classifyMs: 0, totalMs: 0 },
+      error: r.error,
+    }));
+    const tolerance = this.config.dieTolerance ?? 1;
+    const live: number[] = [];
+    rois.forEach((r, i) => {
+      const res = results[i];
+      if (r.status === 'error' || r.status === 'not_found') {
+        res.verdict = 'error';
+        res.reasons.push(r.status === 'not_found' ? 'no IC package found' : `${r.error?.code}: ${r.error?.message}`);
+      } else if (r.mode !== 'brightfield' && !this.config.allModes) {
+        res.verdict = 'skipped';
+        res.reasons.push(`${r.mode} image: only brightfield images are inspected`);
+      } else if (r.status === 'ok' && r.crop) {
+        live.push(i);
+      }
+    });
+    const crops = live.map((i) => rois[i].crop!);
+    const [det, cls] = await Promise.all([this.detectCrops(crops), this.classifyCrops(crops)]);
+    live.forEach((i, k) => {
+      const res = results[i];
+      const roi = rois[i];
+      res.timings.detectMs = det.ms;
+      res.timings.classifyMs = cls.ms;
+      const d = det.results[k];
+      if (d?.error) {
+        res.verdict = 'error';
+        res.reasons.push(`detector: ${d.error.code}: ${d.error.message}`);
+        res.error = d.error;
+      } else if (d) {
+        res.detections = d.detections.map((x) => ({
+          label: x.label, classId: x.classId, score: x.score, cropBox: x.box, quad: boxToQuad(roi.cropToImage!, x.box),
+        }));
+      }
+      const c = cls.results[k];
+      if (c) res.classification = c;
+      if (res.verdict === 'error') return;
+      for (const x of res.detections) {
+        const th = this.config.classThresholds?.[x.label] ?? 0.5;
+        if (x.score >= th) res.reasons.push(`${x.label} ${x.score.toFixed(2)} (threshold ${th})`);
+      }
+      if (roi.die && Math.abs(roi.die.angle) > tolerance) {
+        res.reasons.push(`die rotated ${roi.die.angle.toFixed(2)} deg (tolerance ${tolerance})`);
+      }
+      const th = this.config.defectThreshold ?? 0.5;
+      if (res.classification && res.classification.defectProbability >= th) {
+        res.reasons.push(`classifier ensemble: defect probability ${res.classification.defectProbability.toFixed(3)} (threshold ${th})`);
+      }
+      res.verdict = res.reasons.length ? 'fail' : 'pass';
+    });
+    for (const r of results) r.timings.totalMs = r.timings.roiMs + r.timings.detectMs + r.timings.classifyMs;
+    return results;
+  }
+
+  private async detectCrops(crops: RawImage[]) {
+    if (!this.detector || !crops.length) return { results: [] as Array<Awaited<ReturnType<Detector['detect']>>[number]>, ms: 0 };
+    const t0 = performance.now();
+    const results = await this.detector.detect(crops);
+    return { results, ms: (performance.now() - t0) / crops.length };
+  }
+
+  private async classifyCrops(crops: RawImage[]) {
+    type Out = { defectProbability: number; members: Array<{ name: string; defectProbability: number }> } | null;
+    if (!this.ensemble || !crops.length) return { results: [] as Out[], ms: 0 };
+    const t0 = performance.now();
+    const names = this.ensemble.members[0]?.classNames;
+    const rows = await this.ensemble.classify(crops);
+    const results: Out[] = rows.map((r) => (r.error ? null : {
+      defectProbability: probabilityOfDefect(r.probabilities, names),
+      members: r.members.map((p, m) => ({ name: this.memberNames[m] ?? `classifier-${m}`, defectProbability: p.length ? probabilityOfDefect(p, names) : NaN })),
+    }));
+    return { results, ms: (performance.now() - t0) / crops.length };
+  }
+
+  close(): void {
+    this.detector?.close();
+    this.ensemble?.close();
+    this.roi.close();
+  }
+}
+
+async function* batchesOf(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, size: number): AsyncGenerator<ImageInput[]> {
+  let batch: ImageInput[] = [];
+  for await (const img of images as AsyncIterable<ImageInput>) {
+    batch.push(img);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+

@@ -1,0 +1,102 @@
+// annotateImage(image, shapes, {format, quality, maxSide}) -> Promise<Buffer>:
+// decode, optionally downscale, draw, encode, all off the JS thread.
+#include <cmath>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "binding/exports.h"
+#include "binding/promise_worker.h"
+#include "core/annotate.h"
+
+namespace di::binding {
+
+namespace {
+
+class AnnotateJob : public PromiseWorker {
+ public:
+  AnnotateJob(Napi::Env env, PinnedImages image, std::vector<Shape> shapes, std::string ext, int quality, int maxSide)
+      : PromiseWorker(env), image_(std::move(image)), shapes_(std::move(shapes)), ext_(std::move(ext)), quality_(quality), maxSide_(maxSide) {}
+
+ protected:
+  void Run() override {
+    cv::Mat img = LoadBgr(image_.sources.at(0)).clone();
+    double scale = 1.0;
+    if (maxSide_ > 0 && std::max(img.cols, img.rows) > maxSide_) {
+      scale = double(maxSide_) / std::max(img.cols, img.rows);
+      cv::resize(img, img, {}, scale, scale, cv::INTER_AREA);
+    }
+    DrawShapes(img, shapes_, scale);
+    std::vector<int> params;
+    if (ext_ == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, quality_};
+    if (!cv::imencode(ext_, img, bytes_, params)) throw Error(code::kInternal, "image encoding failed");
+  }
+  Napi::Value Result(Napi::Env env) override { return MoveToBuffer(env, std::move(bytes_)); }
+
+ private:
+  PinnedImages image_;
+  std::vector<Shape> shapes_;
+  std::string ext_;
+  int quality_, maxSide_;
+  std::vector<uint8_t> bytes_;
+};
+
+cv::Point2d ToPoint(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) throw MakeError(env, code::kInvalidArg, "annotate: points are [x, y]");
+  const Napi::Array a = v.As<Napi::Array>();
+  const Napi::Value x = a.Get(0u), y = a.Get(1u);
+  if (!x.IsNumber() || !y.IsNumber()) throw MakeError(env, code::kInvalidArg, "annotate: points are [x, y] numbers");
+  const cv::Point2d p(x.As<Napi::Number>().DoubleValue(), y.As<Napi::Number>().DoubleValue());
+  if (!std::isfinite(p.x) || !std::isfinite(p.y) || std::abs(p.x) > 1e6 || std::abs(p.y) > 1e6)
+    throw MakeError(env, code::kInvalidArg, "annotate: point coordinates must be finite");
+  return p;
+}
+
+Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array one = Napi::Array::New(env, 1);
+  one.Set(0u, info.Length() > 0 ? info[0] : env.Undefined());
+  PinnedImages image = ToImageSources(one);
+  if (info.Length() < 2 || !info[1].IsArray()) throw MakeError(env, code::kInvalidArg, "annotate: shapes must be an array");
+  const Napi::Array arr = info[1].As<Napi::Array>();
+  std::vector<Shape> shapes;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    if (!arr.Get(i).IsObject()) throw MakeError(env, code::kInvalidArg, "annotate: each shape is an object");
+    const Napi::Object o = arr.Get(i).As<Napi::Object>();
+    Shape s;
+    const std::string type = GetString(o, "type", "polygon");
+    if (type == "text") {
+      s.kind = Shape::Kind::kText;
+      s.points.push_back(ToPoint(env, o.Get("at")));
+      s.text = GetString(o, "text", "");
+      s.fontScale = GetNumber(o, "fontScale", 0.6);
+      if (!(s.fontScale > 0 && s.fontScale < 20)) throw MakeError(env, code::kInvalidArg, "annotate: fontScale in (0, 20)");
+    } else if (type == "polygon") {
+      if (!o.Get("points").IsArray()) throw MakeError(env, code::kInvalidArg, "annotate: polygon needs points");
+      const Napi::Array pts = o.Get("points").As<Napi::Array>();
+      for (uint32_t k = 0; k < pts.Length(); ++k) s.points.push_back(ToPoint(env, pts.Get(k)));
+      s.closed = GetBool(o, "closed", true);
+    } else {
+      throw MakeError(env, code::kInvalidArg, "annotate: shape type is 'polygon' or 'text'");
+    }
+    const std::array<float, 3> c = GetTriple(o, "color", {0.f, 255.f, 0.f});
+    s.color = cv::Scalar(c[0], c[1], c[2]);
+    s.thickness = GetNumber(o, "thickness", 2);
+    if (!(s.thickness > 0 && s.thickness < 100)) throw MakeError(env, code::kInvalidArg, "annotate: thickness in (0, 100)");
+    shapes.push_back(std::move(s));
+  }
+  const Napi::Object o = OptionsArg(info, 2);
+  const std::string format = GetString(o, "format", "jpg");
+  if (format != "jpg" && format != "png") throw MakeError(env, code::kInvalidArg, "annotate: format is jpg or png");
+  const int quality = static_cast<int>(GetNumber(o, "quality", 90));
+  const int maxSide = static_cast<int>(GetNumber(o, "maxSide", 0));
+  return (new AnnotateJob(env, std::move(image), std::move(shapes), "." + format, quality, maxSide))->Start();
+}
+
+}  // namespace
+
+void InitAnnotate(Napi::Env env, Napi::Object exports) {
+  exports.Set("annotateImage", Napi::Function::New<AnnotateBinding>(env, "annotateImage"));
+}
+
+}  // namespace di::binding

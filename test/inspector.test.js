@@ -1,0 +1,123 @@
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { Inspector, synthesize, encodeImage, DieInspectError } = require('../dist');
+const { constantDetector, constantClassifier } = require('./helpers/onnx');
+
+const NAMES = "{0: 'die_crack', 1: 'die_rotation'}";
+// Model-input pixels at 320x320: cx cy w h obj cls0 cls1.
+const ROWS = [
+  [160, 160, 40, 30, 0.9, 0.9, 0.1], // die_crack 0.81 at the crop centre: fails the part
+  [60, 160, 20, 20, 0.6, 0.1, 0.5], // die_rotation 0.30: reported, below the 0.5 threshold
+];
+const sigmoid = (x) => 1 / (1 + Math.exp(-x));
+
+describe('Inspector', function () {
+  this.timeout(120000);
+  let dir;
+  let meta;
+  let inspector;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-insp-'));
+    await synthesize({ out: dir, count: 8, seed: 5, modes: ['brightfield', 'darkfield-white'] });
+    meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    inspector = await Inspector.create({
+      detector: constantDetector({ rows: ROWS, height: 'h', width: 'w', metadata: { names: NAMES, imgsz: '[320, 320]' } }),
+      classifiers: [constantClassifier([2, -2], { names: "{0: 'good', 1: 'defective'}" }), constantClassifier([1, -1], { names: "{0: 'good', 1: 'defective'}" })],
+      batchSize: 4,
+    });
+  });
+  after(() => inspector.close());
+
+  it('runs every stage and gives verdicts with reasons', async () => {
+    const results = await inspector.inspect(meta.map((m) => path.join(dir, m.file)));
+    assert.strictEqual(results.length, meta.length);
+    const pDefect = (sigmoid(-4) + sigmoid(-2)) / 2;
+    results.forEach((r, i) => {
+      const m = meta[i];
+      assert.strictEqual(r.index, i);
+      assert.strictEqual(r.path, path.join(dir, m.file));
+      assert.strictEqual(r.mode, m.mode);
+      if (m.mode !== 'brightfield') {
+        assert.strictEqual(r.verdict, 'skipped', m.file);
+        return;
+      }
+      assert.strictEqual(r.roi.status, 'ok');
+      assert.strictEqual(r.verdict, 'fail');
+      assert.ok(r.reasons.some((x) => x.startsWith('die_crack 0.81')), r.reasons.join('; '));
+      assert.ok(!r.reasons.some((x) => x.startsWith('die_rotation 0.30')), r.reasons.join('; '));
+      assert.deepStrictEqual(r.detections.map((d) => d.label), ['die_crack', 'die_rotation']);
+      assert.ok(Math.abs(r.classification.defectProbability - pDefect) < 1e-5);
+      assert.deepStrictEqual(r.classification.members.map((x) => Math.round(x.defectProbability * 1e5) / 1e5),
+        [sigmoid(-4), sigmoid(-2)].map((v) => Math.round(v * 1e5) / 1e5));
+      // Die rotation is judged by the measured angle against the tolerance.
+      const rotated = m.defects.some((d) => d.label === 'die_rotation');
+      assert.strictEqual(r.reasons.some((x) => x.startsWith('die rotated')), rotated, `${m.file}: ${r.dieAngle} vs ${m.dieAngle}`);
+      assert.ok(Math.abs(r.dieAngle - m.dieAngle) < 0.5);
+    });
+  });
+
+  it('maps crop detections to original-image quads', async () => {
+    const bf = meta.filter((m) => m.mode === 'brightfield');
+    const results = await inspector.inspect(bf.map((m) => path.join(dir, m.file)));
+    results.forEach((r, i) => {
+      const m = bf[i];
+      const d = r.detections[0];
+      const crop = [(d.cropBox[0] + d.cropBox[2]) / 2, (d.cropBox[1] + d.cropBox[3]) / 2];
+      assert.ok(Math.abs(crop[0] - r.roi.cropWidth / 2) < 1 && Math.abs(crop[1] - r.roi.cropHeight / 2) < 1);
+      const c = d.quad.reduce((a, p) => [a[0] + p[0] / 4, a[1] + p[1] / 4], [0, 0]);
+      const g = m.packageQuad.reduce((a, p) => [a[0] + p[0] / 4, a[1] + p[1] / 4], [0, 0]);
+      assert.ok(Math.hypot(c[0] - g[0], c[1] - g[1]) < 2, `${m.file}: ${c} vs ${g}`);
+      // The quad is the box turned with the package.
+      const top = Math.atan2(d.quad[1][1] - d.quad[0][1], d.quad[1][0] - d.quad[0][0]) * 180 / Math.PI;
+      const diff = Math.abs(((top - m.packageAngle) % 360 + 540) % 360 - 180);
+      assert.ok(diff < 1, `${m.file}: ${top} vs ${m.packageAngle}`);
+    });
+  });
+
+  it('keeps per-image errors and passes clean parts', async () => {
+    const quiet = await Inspector.create({
+      detector: constantDetector({ rows: [[160, 160, 40, 30, 0.1, 0.9, 0.1]], height: 'h', width: 'w', metadata: { names: NAMES, imgsz: '[320, 320]' } }),
+      classifiers: [constantClassifier([2, -2])],
+    });
+    try {
+      const flat = await encodeImage({ data: new Uint8Array(320 * 240 * 3).fill(120), width: 320, height: 240, channels: 3 }, { format: 'png' });
+      const good = meta.find((m) => m.mode === 'brightfield' && m.defects.length === 0);
+      const rotated = meta.find((m) => m.mode === 'brightfield' && m.defects.some((d) => d.label === 'die_rotation'));
+      const res = await quiet.inspect([Buffer.from('garbage'), path.join(dir, good.file), flat, path.join(dir, rotated.file)]);
+      assert.strictEqual(res[0].verdict, 'error');
+      assert.strictEqual(res[0].error.code, 'ERR_IMAGE_DECODE');
+      assert.strictEqual(res[1].verdict, 'pass', res[1].reasons.join('; '));
+      assert.deepStrictEqual(res[1].detections, []);
+      assert.strictEqual(res[2].verdict, 'error');
+      assert.deepStrictEqual(res[2].reasons, ['no IC package found']);
+      assert.strictEqual(res[3].verdict, 'fail');
+      assert.ok(res[3].reasons[0].startsWith('die rotated'));
+    } finally {
+      quiet.close();
+    }
+  });
+
+  it('streams results and stops on abort', async () => {
+    const files = meta.map((m) => path.join(dir, m.file));
+    const seen = [];
+    for await (const r of inspector.inspectStream(files)) seen.push(r.index);
+    assert.deepStrictEqual(seen, files.map((_, i) => i));
+    const ac = new AbortController();
+    const got = [];
+    await assert.rejects((async () => {
+      for await (const r of inspector.inspectStream(files, { signal: ac.signal })) {
+        got.push(r);
+        ac.abort();
+      }
+    })(), (e) => e instanceof DieInspectError && e.code === 'ERR_ABORTED');
+    assert.strictEqual(got.length, 1);
+  });
+
+  it('rejects a model that cannot be found with ERR_CONFIG', async () => {
+    await assert.rejects(Inspector.create({ detector: 'no-such-model', classifiers: false }), (e) => e.code === 'ERR_CONFIG');
+  });
+});
