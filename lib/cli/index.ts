@@ -5,6 +5,8 @@ import { registerBench } from './commands/bench';
 import { registerDetect } from './commands/detect';
 import { registerEval } from './commands/eval';
 import { registerInfo } from './commands/info';
+import { registerInspect } from './commands/inspect';
+import { registerModels } from './commands/models';
 import { registerProviders } from './commands/providers';
 import { registerSynth } from './commands/synth';
 
@@ -17,12 +19,14 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError()
     .exitOverride();
+  registerInspect(program);
   registerInfo(program);
   registerDetect(program);
   registerBench(program);
   registerEval(program);
   registerProviders(program);
   registerSynth(program);
+  registerModels(program);
   return program;
 }
 

@@ -1,0 +1,102 @@
+/** `die-inspect inspect <images...> --out DIR`: the main job. */
+import { createWriteStream, promises as fs } from 'fs';
+import * as path from 'path';
+import { Command } from 'commander';
+import { Inspector, InspectorConfig } from '../../inspector';
+import { resultRecord, SummaryBuilder, writeAnnotated } from '../../report';
+import type { RoiStrategy } from '../../roi';
+import { expandImageArgs } from '../files';
+import { parseNumber, parseProviders } from '../options';
+import { progressBar } from '../progress';
+import { formatTable } from '../table';
+
+interface InspectCliOptions {
+  out: string;
+  /** A model, or false with --no-detector. */
+  detector?: string | false;
+  classifier?: string[];
+  /** false with --no-classifiers. */
+  classifiers?: boolean;
+  roi: string;
+  ep: string;
+  batch: string;
+  conf: string;
+  defectThreshold: string;
+  dieTolerance: string;
+  allModes?: boolean;
+  annotate: boolean;
+  json?: boolean;
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('inspect IC images: mode filter, ROI, defect detector, die angle, classifier ensemble, verdict')
+    .argument('<images...>', 'image files, directories or glob patterns')
+    .requiredOption('-o, --out <dir>', 'output directory (results.jsonl, annotated/, summary.json)')
+    .option('--detector <model>', 'defect detector (path or shipped model name; default: the shipped one)')
+    .option('--no-detector', 'skip the defect detector')
+    .option('--classifier <model...>', 'good/defect classifiers for the ensemble (default: the shipped ones)')
+    .option('--no-classifiers', 'skip the classifier ensemble')
+    .option('--roi <strategy>', 'ROI strategy: contour, seg, sam', 'contour')
+    .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--batch <n>', 'images per batch', '16')
+    .option('--conf <c>', 'lowest detection score reported', '0.25')
+    .option('--defect-threshold <p>', 'ensemble defect probability that fails a part', '0.5')
+    .option('--die-tolerance <deg>', '|die angle| that fails a part as die_rotation', '1')
+    .option('--all-modes', 'inspect darkfield images too (default: brightfield only)')
+    .option('--no-annotate', 'do not write annotated images')
+    .option('--json', 'print the summary as JSON')
+    .action(async (patterns: string[], o: InspectCliOptions) => {
+      const files = await expandImageArgs(patterns);
+      const config: InspectorConfig = {
+        roi: { strategy: o.roi as RoiStrategy },
+        providers: parseProviders(o.ep),
+        batchSize: parseNumber(o.batch, '--batch'),
+        conf: parseNumber(o.conf, '--conf'),
+        defectThreshold: parseNumber(o.defectThreshold, '--defect-threshold'),
+        dieTolerance: parseNumber(o.dieTolerance, '--die-tolerance'),
+        allModes: o.allModes,
+        // commander sets detector to true for the bare default of --no-detector.
+        detector: o.detector === false ? false : typeof o.detector === 'string' ? o.detector : undefined,
+        classifiers: o.classifiers === false ? false : o.classifier,
+      };
+      const inspector = await Inspector.create(config);
+      await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });
+      const jsonl = createWriteStream(path.join(o.out, 'results.jsonl'));
+      const summary = new SummaryBuilder();
+      const bar = progressBar('inspect', 'img');
+      const annotations: Array<Promise<unknown>> = [];
+      try {
+        let done = 0;
+        for await (const r of inspector.inspectStream(files)) {
+          if (!jsonl.write(JSON.stringify(resultRecord(r)) + '\n')) await new Promise<void>((res) => jsonl.once('drain', () => res()));
+          summary.add(r);
+          if (o.annotate) annotations.push(writeAnnotated(path.join(o.out, 'annotated'), files[r.index], r));
+          // Bounded: wait for drawings when too many are in flight.
+          if (annotations.length >= 32) await Promise.all(annotations.splice(0));
+          bar.update(++done, files.length, r.verdict);
+        }
+        await Promise.all(annotations);
+      } finally {
+        bar.stop();
+        await new Promise<void>((res) => jsonl.end(() => res()));
+        inspector.close();
+      }
+      const s = summary.finish();
+      const report = { ...s, providers: inspector.detector?.provider ?? null, out: o.out };
+      await fs.writeFile(path.join(o.out, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
+      if (o.json) {
+        process.stdout.write(JSON.stringify(report) + '\n');
+        return;
+      }
+      const rows: Array<Array<string | number>> = [];
+      for (const v of ['pass', 'fail', 'skipped', 'error']) rows.push([`verdict ${v}`, s.verdicts[v] ?? 0]);
+      for (const [k, v] of Object.entries(s.failReasons)) rows.push([`  failed on ${k}`, v]);
+      for (const [k, v] of Object.entries(s.detections)) rows.push([`detections ${k}`, v]);
+      process.stdout.write(formatTable(['', 'count'], rows));
+      process.stdout.write(`${s.images} images in ${s.seconds.toFixed(2)} s: ${s.imagesPerSec.toFixed(1)} images/s ` +
+        `(per image: roi ${s.meanStageMs.roiMs.toFixed(1)} ms, detect ${s.meanStageMs.detectMs.toFixed(1)} ms, classify ${s.meanStageMs.classifyMs.toFixed(1)} ms)\n`);
+      process.stdout.write(`results: ${path.join(o.out, 'results.jsonl')}  annotated: ${path.join(o.out, 'annotated')}/  summary: ${path.join(o.out, 'summary.json')}\n`);
+    });
+}

@@ -1,0 +1,113 @@
+/**
+ * What `inspect` leaves behind: results.jsonl (one line an image), annotated
+ * images, and a summary (counts per verdict and class, throughput).
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { annotateImage, Shape } from './annotate';
+import type { ImageInput } from './images';
+import type { InspectionResult } from './inspector';
+
+const COLORS: Record<string, [number, number, number]> = {
+  die_crack: [40, 40, 230],
+  die_rotation: [0, 165, 255],
+  package: [80, 220, 80],
+  fail: [40, 40, 230],
+  pass: [80, 200, 80],
+  other: [230, 160, 40],
+};
+
+/** The JSON line written for one image. */
+export function resultRecord(r: InspectionResult): Record<string, unknown> {
+  return {
+    path: r.path ?? null,
+    index: r.index,
+    width: r.width,
+    height: r.height,
+    mode: r.mode ?? null,
+    roi: r.roi,
+    dieAngle: r.dieAngle,
+    detections: r.detections,
+    classification: r.classification,
+    verdict: r.verdict,
+    reasons: r.reasons,
+    timings: r.timings,
+    error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
+  };
+}
+
+/** Outline, detections and verdict drawn on the original image. */
+export function annotationShapes(r: InspectionResult): Shape[] {
+  const shapes: Shape[] = [];
+  const lw = Math.max(2, Math.round(Math.max(r.width, r.height) / 500));
+  const font = Math.max(0.5, Math.max(r.width, r.height) / 1600);
+  if (r.roi.quad) {
+    shapes.push({ type: 'polygon', points: r.roi.quad, color: COLORS.package, thickness: lw });
+    // Mark the upright top edge so the orientation can be checked at a glance.
+    shapes.push({ type: 'polygon', points: [r.roi.quad[0], r.roi.quad[1]], closed: false, color: [255, 255, 0], thickness: lw + 1 });
+  }
+  for (const d of r.detections) {
+    const color = COLORS[d.label] ?? COLORS.other;
+    shapes.push({ type: 'polygon', points: d.quad, color, thickness: lw });
+    const top = d.quad.reduce((a, p) => (p[1] < a[1] ? p : a));
+    shapes.push({ type: 'text', at: [top[0], top[1] - 22 * font], text: `${d.label} ${d.score.toFixed(2)}`, color, fontScale: font });
+  }
+  const head = [`${r.verdict.toUpperCase()}`, r.mode ?? '', r.dieAngle === null ? '' : `die ${r.dieAngle.toFixed(2)} deg`]
+    .filter(Boolean).join('  ');
+  shapes.push({ type: 'text', at: [8, 8], text: head, color: r.verdict === 'fail' || r.verdict === 'error' ? COLORS.fail : COLORS.pass, fontScale: font * 1.2 });
+  r.reasons.slice(0, 4).forEach((reason, i) => {
+    shapes.push({ type: 'text', at: [8, 8 + (i + 1) * 34 * font * 1.2], text: reason, color: [40, 40, 40], fontScale: font });
+  });
+  return shapes;
+}
+
+export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, maxSide = 1600): Promise<string | null> {
+  if (r.verdict === 'error' && r.error && r.error.code !== 'ERR_ROI_NOT_FOUND') return null;  // nothing decodable to draw on
+  const base = r.path ? path.basename(r.path).replace(/\.[^.]+$/, '') : `image-${r.index}`;
+  const file = path.join(dir, `${String(r.index).padStart(5, '0')}-${base}.jpg`);
+  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide }));
+  return file;
+}
+
+export interface InspectSummary {
+  images: number;
+  verdicts: Record<string, number>;
+  detections: Record<string, number>;
+  failReasons: Record<string, number>;
+  modes: Record<string, number>;
+  seconds: number;
+  imagesPerSec: number;
+  meanStageMs: { roiMs: number; detectMs: number; classifyMs: number };
+}
+
+export class SummaryBuilder {
+  private readonly s: InspectSummary = { images: 0, verdicts: {}, detections: {}, failReasons: {}, modes: {}, seconds: 0, imagesPerSec: 0,
+    meanStageMs: { roiMs: 0, detectMs: 0, classifyMs: 0 } };
+  private readonly t0 = process.hrtime.bigint();
+
+  add(r: InspectionResult): void {
+    const s = this.s;
+    s.images++;
+    s.verdicts[r.verdict] = (s.verdicts[r.verdict] ?? 0) + 1;
+    if (r.mode) s.modes[r.mode] = (s.modes[r.mode] ?? 0) + 1;
+    for (const d of r.detections) s.detections[d.label] = (s.detections[d.label] ?? 0) + 1;
+    if (r.verdict === 'fail') {
+      for (const reason of r.reasons) {
+        const key = reason.startsWith('die rotated') ? 'die angle' : reason.startsWith('classifier') ? 'classifier ensemble' : reason.split(' ')[0];
+        s.failReasons[key] = (s.failReasons[key] ?? 0) + 1;
+      }
+    }
+    s.meanStageMs.roiMs += r.timings.roiMs;
+    s.meanStageMs.detectMs += r.timings.detectMs;
+    s.meanStageMs.classifyMs += r.timings.classifyMs;
+  }
+
+  finish(): InspectSummary {
+    const s = this.s;
+    s.seconds = Number(process.hrtime.bigint() - this.t0) / 1e9;
+    s.imagesPerSec = s.images / Math.max(s.seconds, 1e-9);
+    const n = Math.max(1, s.images);
+    s.meanStageMs = { roiMs: s.meanStageMs.roiMs / n, detectMs: s.meanStageMs.detectMs / n, classifyMs: s.meanStageMs.classifyMs / n };
+    return s;
+  }
+}
