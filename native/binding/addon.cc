@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   di::binding::InitUtilities(env, exports);
   di::binding::InitSynth(env, exports);
   di::binding::InitRoi(env, exports);
+  di::binding::InitSam(env, exports);
   return exports;
 }
 

@@ -14,4 +14,7 @@ void InitSynth(Napi::Env env, Napi::Object exports);
 // roiCapture(): acquisition mode, package quad, upright crop, die angle.
 void InitRoi(Napi::Env env, Napi::Object exports);
 
+// samSegment(): box-prompted SAM encoder/decoder runs -> package quads.
+void InitSam(Napi::Env env, Napi::Object exports);
+
 }  // namespace di::binding
