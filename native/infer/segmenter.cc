@@ -27,7 +27,6 @@ SegOutputs ResolveSegOutputs(const ModelInfo& info) {
 cv::Mat DetectionMask(const float* protos, int M, int ph, int pw, const float* coeffs, int64_t coeffStride,
                       const Box& b, int inputH, int inputW, const LetterboxMap& map, float threshold) {
   const float sx = float(pw) / float(inputW), sy = float(ph) / float(inputH);
-  const float bx1 = b.x1 * sx, bx2 = b.x2 * sx, by1 = b.y1 * sy, by2 = b.y2 * sy;
   cv::Mat logits(ph, pw, CV_32F, cv::Scalar(0));
   const size_t plane = size_t(ph) * pw;
   for (int m = 0; m < M; ++m) {
@@ -36,17 +35,9 @@ cv::Mat DetectionMask(const float* protos, int M, int ph, int pw, const float* c
     cv::Mat p(ph, pw, CV_32F, const_cast<float*>(protos + m * plane));
     cv::scaleAdd(p, c, logits, logits);
   }
-  cv::Mat prob(ph, pw, CV_32F, cv::Scalar(0));
-  for (int y = 0; y < ph; ++y) {
-    const float cy = y + 0.5f;
-    if (cy < by1 || cy >= by2) continue;  // cells outside the box stay 0
-    const float* l = logits.ptr<float>(y);
-    float* o = prob.ptr<float>(y);
-    for (int x = 0; x < pw; ++x) {
-      const float cx = x + 0.5f;
-      if (cx >= bx1 && cx < bx2) o[x] = 1.f / (1.f + std::exp(-l[x]));
-    }
-  }
+  cv::Mat prob;
+  cv::exp(-logits, prob);
+  prob = 1.f / (1.f + prob);
   // proto cell -> model input -> original pixels, continuous coordinates.
   const cv::Matx33d toSrc(1.0 / (sx * map.scaleX), 0, -map.padX / map.scaleX,  //
                           0, 1.0 / (sy * map.scaleY), -map.padY / map.scaleY,   //
@@ -56,8 +47,18 @@ cv::Mat DetectionMask(const float* protos, int M, int ph, int pw, const float* c
   cv::Mat warped;
   cv::warpAffine(prob, warped, affine, cv::Size(map.srcWidth, map.srcHeight), cv::INTER_LINEAR,
                  cv::BORDER_CONSTANT, cv::Scalar(0));
+  // Crop to the box in image pixels rather than proto cells, so the box edge is
+  // not rounded to the proto stride: keep pixels whose centre lies in the box.
+  auto first = [](float edge, int n) { return std::clamp(int(std::ceil(edge - 0.5f)), 0, n); };
+  const int x0 = first(map.ToSrcX(b.x1), map.srcWidth), x1 = first(map.ToSrcX(b.x2), map.srcWidth);
+  const int y0 = first(map.ToSrcY(b.y1), map.srcHeight), y1 = first(map.ToSrcY(b.y2), map.srcHeight);
+  cv::Mat cropped(warped.size(), CV_32F, cv::Scalar(0));
+  if (x1 > x0 && y1 > y0) {
+    const cv::Rect keep(x0, y0, x1 - x0, y1 - y0);
+    warped(keep).copyTo(cropped(keep));
+  }
   cv::Mat mask;
-  cv::compare(warped, threshold, mask, cv::CMP_GT);
+  cv::compare(cropped, threshold, mask, cv::CMP_GT);
   return mask;
 }
 

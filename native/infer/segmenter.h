@@ -38,10 +38,10 @@ SegOutputs ResolveSegOutputs(const ModelInfo& info);
 std::vector<SegmentResult> SegmentBatch(InferenceSession& session, const std::vector<ImageSource>& images,
                                         const SegmentConfig& config);
 
-// The mask of one detection: sigmoid(coeffs . protos) on the proto grid, zero
-// outside `boxModel` (model-input pixels), warped straight to the original
-// image (proto -> input upsampling and the letterbox inverse in one bilinear
-// affine warp) and thresholded. Returns CV_8U, 255 = inside.
+// The mask of one detection: sigmoid(coeffs . protos) on the proto grid,
+// warped straight to the original image (proto -> input upsampling and the
+// letterbox inverse in one bilinear affine warp), zero outside `boxModel`
+// (model-input pixels, mapped to the image) and thresholded. CV_8U, 255 = inside.
 cv::Mat DetectionMask(const float* protos, int numMasks, int protoH, int protoW, const float* coeffs,
                       int64_t coeffStride, const Box& boxModel, int inputH, int inputW, const LetterboxMap& map,
                       float threshold);
