@@ -18,17 +18,17 @@ function unit(k) {
 }
 
 /**
- * Prototype 0 is +8 inside RECT and in a strip at the left edge (outside the
- * package box, so only box cropping keeps it out), -8 elsewhere; prototype 1 is
- * +8 everywhere. The package row (class 0) uses prototype 0; a decoy of class 1
- * scores higher and uses prototype 1, so picking it would give its own box.
+ * Prototype 0 is +8 inside RECT, -8 elsewhere; prototype 1 is +8 everywhere.
+ * The package row (class 0) uses prototype 0; a decoy of class 1 scores higher
+ * and uses prototype 1, so its mask is its box only if the box crop works, and
+ * picking it instead of the package would show.
  */
 function segModel({ layout = 'yolov5', packageObj = 0.9 } = {}) {
   const protos = new Array(M * PROTO * PROTO).fill(0);
   for (let v = 0; v < PROTO; v++) {
     for (let u = 0; u < PROTO; u++) {
       const x = (u + 0.5) * (IN / PROTO), y = (v + 0.5) * (IN / PROTO) - PAD_Y;
-      protos[v * PROTO + u] = insideRect(RECT, x, y) || u < 14 ? 8 : -8;
+      protos[v * PROTO + u] = insideRect(RECT, x, y) ? 8 : -8;
       protos[PROTO * PROTO + v * PROTO + u] = 8;
     }
   }
@@ -79,7 +79,8 @@ describe('ROI capture (seg)', function () {
     const [r] = await roi.capture(image);
     roi.close();
     assert.strictEqual(r.proposal.classId, 1);
-    // The decoy's mask is its own box (prototype 1 everywhere, cropped to the box).
+    // The decoy's mask is its own box: prototype 1 is positive everywhere, so
+    // only the crop to the box (in image pixels, not proto cells) bounds it.
     assert.ok(cornerError(r.proposal.maskQuad, [[230, 2], [310, 2], [310, 40], [230, 40]]) < 1.5, JSON.stringify(r.proposal.maskQuad));
   });
 

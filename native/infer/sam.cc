@@ -100,11 +100,11 @@ std::vector<SamResult> SamSegment(InferenceSession& encoder, InferenceSession& d
   std::vector<float> pixels;
   for (size_t i = 0; i < images.size(); ++i) {
     SamResult& r = results[i];
+    if (!boxes[i]) continue;  // no prompt: nothing to decode or run
     try {
       const cv::Mat bgr = LoadBgr(images[i]);
       r.width = bgr.cols;
       r.height = bgr.rows;
-      if (!boxes[i]) continue;
       r.prompted = true;
       const cv::Size resized = EncoderInput(bgr, S, pixels);
 

@@ -27,8 +27,8 @@ struct SamConfig {
 
 struct SamResult {
   ItemError error;
-  int width = 0, height = 0;
-  bool prompted = false;  // a box was given for this image
+  int width = 0, height = 0;  // 0 for images without a prompt (not decoded)
+  bool prompted = false;      // a box was given for this image
   int maskIndex = -1;     // the chosen mask (best iou_prediction)
   float iouPrediction = 0;
   std::optional<roi::MaskQuad> quad;  // absent when the chosen mask is empty
