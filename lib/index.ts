@@ -16,8 +16,12 @@ export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './ops';
 export type { Point, Quad } from './geometry';
 export { synthesize, ACQUISITION_MODES, DEFECT_CLASSES } from './synth';
 export type { AcquisitionMode, SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './synth';
-export { Roi, captureNative } from './roi';
-export type { ContourOptions, DieAngle, RoiCommonOptions, RoiOptions, RoiResult, RoiStrategy } from './roi';
+export { Roi, captureNative, captureProposals } from './roi';
+export type { ContourOptions, ContourRoiOptions, DieAngle, ModelProposal, ProposalOutcome, RoiCommonOptions, RoiOptions, RoiResult, RoiStrategy } from './roi';
+export { SegRoi } from './roi-seg';
+export type { SegRoiOptions } from './roi-seg';
+export { SamRoi } from './roi-sam';
+export type { SamRoiOptions } from './roi-sam';
 export { angleDifference, applyHomography, boxToQuad, bounds, convexIoU, polygonArea } from './geometry';
 export type { Homography } from './geometry';
 export {

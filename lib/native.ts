@@ -53,6 +53,29 @@ export interface NativeClassifyImage {
   probabilities?: Float32Array;
 }
 
+/** One image of session.segment(): the best YOLO-seg detection and its mask's quad. */
+export interface NativeSegmentImage {
+  error?: NativeItemError;
+  width?: number;
+  height?: number;
+  box?: [number, number, number, number];
+  score?: number;
+  classId?: number;
+  maskArea?: number;
+  quad?: Array<[number, number]>;
+}
+
+/** One image of samSegment(): the chosen mask's quad. */
+export interface NativeSamImage {
+  error?: NativeItemError;
+  width?: number;
+  height?: number;
+  maskIndex?: number;
+  iouPrediction?: number;
+  maskArea?: number;
+  quad?: Array<[number, number]>;
+}
+
 export interface NativeTensor {
   data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
   dims: number[];
@@ -64,6 +87,7 @@ export type NativeImage = string | Uint8Array | { data: Uint8Array; width: numbe
 export interface NativeSession {
   info(): NativeModelInfo;
   detect(images: NativeImage[], options: Record<string, unknown>): Promise<NativeDetectResult>;
+  segment(images: NativeImage[], options: Record<string, unknown>): Promise<NativeSegmentImage[]>;
   classify(images: NativeImage[], options: Record<string, unknown>): Promise<NativeClassifyImage[]>;
   run(feeds: Record<string, NativeTensor>): Promise<Record<string, Required<NativeTensor>>>;
   benchmark(options: Record<string, unknown>): Promise<{ ms: Float64Array; batch: number; height: number; width: number }>;
@@ -88,6 +112,8 @@ export interface NativeAddon {
   preprocess(images: NativeImage[], options: Record<string, unknown>): Promise<{ tensor: Float32Array; dims: number[]; images: NativeLetterbox[] }>;
   decodeImage(image: NativeImage): Promise<{ data: Buffer; width: number; height: number; channels: 3 }>;
   encodeImage(image: NativeImage, options: { format?: string; quality?: number }): Promise<Buffer>;
+  samSegment(encoder: NativeSession, decoder: NativeSession, images: NativeImage[],
+    boxes: Array<[number, number, number, number] | null>, options: Record<string, unknown>): Promise<NativeSamImage[]>;
   [key: string]: unknown;
 }
 

@@ -10,6 +10,8 @@ import { DieInspectError, ErrorCode, native } from './errors';
 import type { Homography, Point, Quad } from './geometry';
 import { ImageInput, RawImage, toNativeImages } from './images';
 import { loadNative } from './native';
+import type { SamRoiOptions } from './roi-sam';
+import type { SegRoiOptions } from './roi-seg';
 import type { AcquisitionMode } from './synth';
 
 export type RoiStrategy = 'contour' | 'seg' | 'sam';
@@ -83,9 +85,29 @@ export interface RoiResult {
   /** Upright crop, raw BGR: pass it straight to Detector/Classifier. */
   crop?: RawImage;
   die?: DieAngle;
+  /** What a model strategy (seg, sam) proposed before refinement. */
+  proposal?: ModelProposal;
   timings: { decodeMs: number; locateMs: number; warpMs: number };
   error?: DieInspectError;
 }
+
+/** A model strategy's package proposal for one image. */
+export interface ModelProposal {
+  /** The package box, [x1, y1, x2, y2] in image pixels (seg: the detection; sam: the prompt). */
+  box: [number, number, number, number];
+  /** Detection confidence (seg: the segmenter's; sam: the prompt detector's). */
+  score: number;
+  classId: number;
+  /** Pixels in the mask's largest component. */
+  maskArea: number;
+  /** Outline from the mask, before sub-pixel refinement (TL, TR, BR, BL not yet decided). */
+  maskQuad: Quad;
+  /** sam: the decoder's predicted IoU of the chosen mask. */
+  iouPrediction?: number;
+}
+
+/** A strategy's outcome for one image: a proposal, nothing found, or a failure. */
+export type ProposalOutcome = { proposal: ModelProposal } | { error: DieInspectError } | null;
 
 interface NativeRoi {
   roiCapture(images: unknown[], options: Record<string, unknown>): Promise<Array<Record<string, unknown>>>;
@@ -121,6 +143,23 @@ export async function captureNative(images: ImageInput[], o: RoiCommonOptions, p
   });
 }
 
+/**
+ * Runs the shared chain on model proposals. Images with no proposal come back
+ * not_found (ERR_ROI_NOT_FOUND); a failure while proposing becomes the image's error.
+ */
+export async function captureProposals(images: ImageInput[], o: RoiCommonOptions, outcomes: ProposalOutcome[]): Promise<RoiResult[]> {
+  const quads = outcomes.map((x) => (x && 'proposal' in x ? x.proposal.maskQuad : null));
+  const results = await captureNative(images, o, quads);
+  return results.map((r, i) => {
+    const x = outcomes[i];
+    if (!x || r.status === 'error' || r.status === 'skipped') return r;
+    if ('error' in x) return { ...r, status: 'error', error: x.error };
+    const out: RoiResult = { ...r, proposal: x.proposal };
+    if (out.status === 'ok') out.score = x.proposal.score;
+    return out;
+  });
+}
+
 export interface ContourRoiOptions extends RoiCommonOptions {
   strategy?: 'contour';
 }
@@ -133,9 +172,9 @@ export abstract class Roi {
   static async create(options: RoiOptions = {}): Promise<Roi> {
     const strategy = options.strategy ?? 'contour';
     if (strategy === 'contour') return new ContourRoi(options as ContourRoiOptions);
-    if (strategy === 'seg' || strategy === 'sam') {
-      throw new DieInspectError('ERR_CONFIG', `ROI strategy '${strategy}' is not built into this version`);
-    }
+    // Loaded on demand: the model strategies extend this class.
+    if (strategy === 'seg') return (await import('./roi-seg')).SegRoi.create(options as SegRoiOptions);
+    if (strategy === 'sam') return (await import('./roi-sam')).SamRoi.create(options as SamRoiOptions);
     throw new DieInspectError('ERR_INVALID_ARG', `unknown ROI strategy '${String(strategy)}' (contour, seg, sam)`);
   }
 
@@ -157,5 +196,5 @@ class ContourRoi extends Roi {
   }
 }
 
-export type RoiOptions = ContourRoiOptions | (RoiCommonOptions & { strategy: 'seg' | 'sam' });
+export type RoiOptions = ContourRoiOptions | SegRoiOptions | SamRoiOptions;
 export type { Point, Quad, Homography };

@@ -19,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   di::binding::InitSynth(env, exports);
   di::binding::InitRoi(env, exports);
   di::binding::InitAnnotate(env, exports);
+  di::binding::InitSam(env, exports);
   return exports;
 }
 

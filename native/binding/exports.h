@@ -17,4 +17,7 @@ void InitRoi(Napi::Env env, Napi::Object exports);
 // annotateImage(): outlines and labels drawn for people to look at.
 void InitAnnotate(Napi::Env env, Napi::Object exports);
 
+// samSegment(): box-prompted SAM encoder/decoder runs -> package quads.
+void InitSam(Napi::Env env, Napi::Object exports);
+
 }  // namespace di::binding

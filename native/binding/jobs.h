@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "infer/detector.h"
 #include "infer/session.h"
 
 namespace di::binding {
@@ -14,6 +15,10 @@ using SessionPtr = std::shared_ptr<InferenceSession>;
 
 // session.detect(images, options)
 Napi::Value StartDetect(const Napi::CallbackInfo& info, SessionPtr session);
+// session.segment(images, options): YOLO-seg package masks -> quads
+Napi::Value StartSegment(const Napi::CallbackInfo& info, SessionPtr session);
+// Detection options shared by detect and segment (conf, iou, layout, imgsz, ...).
+DetectConfig ParseDetectConfig(const Napi::Object& o);
 // session.classify(images, options)
 Napi::Value StartClassify(const Napi::CallbackInfo& info, SessionPtr session);
 // session.run({name: {data, dims}}) -> {name: {data, dims, type}}

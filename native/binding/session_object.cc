@@ -40,6 +40,7 @@ Napi::Function SessionObject::Define(Napi::Env env) {
                                     {
                                         InstanceMethod<&SessionObject::Info>("info"),
                                         InstanceMethod<&SessionObject::Detect>("detect"),
+                                        InstanceMethod<&SessionObject::Segment>("segment"),
                                         InstanceMethod<&SessionObject::Classify>("classify"),
                                         InstanceMethod<&SessionObject::Run>("run"),
                                         InstanceMethod<&SessionObject::Benchmark>("benchmark"),
@@ -89,9 +90,22 @@ Napi::Value SessionObject::Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SessionObject::Detect(const Napi::CallbackInfo& info) { return StartDetect(info, Live(info)); }
+Napi::Value SessionObject::Segment(const Napi::CallbackInfo& info) { return StartSegment(info, Live(info)); }
 Napi::Value SessionObject::Classify(const Napi::CallbackInfo& info) { return StartClassify(info, Live(info)); }
 Napi::Value SessionObject::Run(const Napi::CallbackInfo& info) { return StartRun(info, Live(info)); }
 Napi::Value SessionObject::Benchmark(const Napi::CallbackInfo& info) { return StartBenchmark(info, Live(info)); }
+
+SessionPtr SessionObject::Get(const Napi::Value& value, const char* what) {
+  Napi::Env env = value.Env();
+  auto* data = env.GetInstanceData<ConstructorData>();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(data->session.Value()))
+    throw MakeError(env, code::kInvalidArg, std::string(what) + " must be a Session");
+  SessionObject* obj = Unwrap(value.As<Napi::Object>());
+  if (!obj->session_) throw MakeError(env, code::kSessionClosed, std::string(what) + " session is closed");
+  return obj->session_;
+}
+
+SessionPtr SessionFromJs(const Napi::Value& value, const char* what) { return SessionObject::Get(value, what); }
 
 Napi::Value SessionObject::Close(const Napi::CallbackInfo& info) {
   session_.reset();

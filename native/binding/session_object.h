@@ -14,11 +14,13 @@ class SessionObject : public Napi::ObjectWrap<SessionObject> {
   static Napi::Function Define(Napi::Env env);
   static Napi::Object Wrap(Napi::Env env, SessionPtr session);
   explicit SessionObject(const Napi::CallbackInfo& info);
+  static SessionPtr Get(const Napi::Value& value, const char* what);
 
  private:
   SessionPtr Live(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Detect(const Napi::CallbackInfo& info);
+  Napi::Value Segment(const Napi::CallbackInfo& info);
   Napi::Value Classify(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value Benchmark(const Napi::CallbackInfo& info);
@@ -26,6 +28,10 @@ class SessionObject : public Napi::ObjectWrap<SessionObject> {
 
   SessionPtr session_;
 };
+
+// The native session behind a JavaScript Session; ERR_INVALID_ARG if `value`
+// is not one, ERR_SESSION_CLOSED if it was closed.
+SessionPtr SessionFromJs(const Napi::Value& value, const char* what);
 
 // createSession(pathOrBuffer, options) -> Promise<Session>
 Napi::Value CreateSession(const Napi::CallbackInfo& info);

@@ -158,5 +158,166 @@ function flatOutputModel() {
   });
 }
 
+/**
+ * Nodes that broadcast the constant `values` (shape [1, ...tail]) over the batch
+ * dimension of `images`, naming the result `out`.
+ */
+function batchConstant(prefix, tail, values, out) {
+  return {
+    nodes: [
+      node('Shape', ['images'], [`${prefix}_shape`]),
+      node('Slice', [`${prefix}_shape`, `${prefix}_zero`, `${prefix}_one`], [`${prefix}_batch`]),
+      node('Concat', [`${prefix}_batch`, `${prefix}_tail`], [`${prefix}_dims`], { axis: 0 }),
+      node('Expand', [`${prefix}_const`, `${prefix}_dims`], [out]),
+    ],
+    initializers: [
+      int64Tensor(`${prefix}_zero`, [1], [0]),
+      int64Tensor(`${prefix}_one`, [1], [1]),
+      int64Tensor(`${prefix}_tail`, [tail.length], tail),
+      floatTensor(`${prefix}_const`, [1, ...tail], values),
+    ],
+  };
+}
+
+/**
+ * A YOLO-seg model with constant outputs: `rows` ([N][5+C+M] in YOLOv5 order;
+ * transposed to [4+C+M, N] for 'yolov8', which drops the objectness column)
+ * as output0 and `protos` (M planes of mh x mw, flat, plane-major) as output1
+ * [B, M, mh, mw].
+ */
+function constantSegmenter({ rows, protos, numMasks, protoHeight, protoWidth, layout = 'yolov5', batch = 'batch', height = 640, width = 640 }) {
+  let det = rows;
+  if (layout === 'yolov8') {
+    const v8 = rows.map((r) => [...r.slice(0, 4), ...r.slice(5).map((v, j) => (j < r.length - 5 - numMasks ? v * r[4] : v))]);
+    det = v8[0].map((_, j) => v8.map((r) => r[j]));
+  }
+  const a = batchConstant('det', [det.length, det[0].length], det.flat(), 'output0');
+  const p = batchConstant('proto', [numMasks, protoHeight, protoWidth], protos, 'output1');
+  return buildModel({
+    inputs: [valueInfo('images', [batch, 3, height, width])],
+    outputs: [valueInfo('output0', [batch, det.length, det[0].length]), valueInfo('output1', [batch, numMasks, protoHeight, protoWidth])],
+    nodes: [...a.nodes, ...p.nodes],
+    initializers: [...a.initializers, ...p.initializers],
+  });
+}
+
+/**
+ * A SAM-signature image encoder: [1, 3, size, size] -> 16x16 average pool ->
+ * 1x1 conv to 256 channels -> image_embeddings [1, 256, size/16, size/16].
+ */
+function samEncoder({ size = 1024, inputName = 'images', rank3 = false } = {}) {
+  const weights = Array.from({ length: 256 * 3 }, (_, i) => ((i % 7) - 3) / 10);
+  if (rank3) {
+    return buildModel({
+      inputs: [valueInfo(inputName, [3, size, size])],
+      outputs: [valueInfo('image_embeddings', [3, size, size])],
+      nodes: [node('Identity', [inputName], ['image_embeddings'])],
+    });
+  }
+  return buildModel({
+    inputs: [valueInfo(inputName, [1, 3, size, size])],
+    outputs: [valueInfo('image_embeddings', [1, 256, size / 16, size / 16])],
+    nodes: [
+      node('AveragePool', [inputName], ['pooled'], { kernel_shape: [16, 16], strides: [16, 16] }),
+      node('Conv', ['pooled', 'w'], ['image_embeddings']),
+    ],
+    initializers: [floatTensor('w', [256, 3, 1, 1], weights)],
+  });
+}
+
+/**
+ * A SAM-signature prompt decoder with exactly known masks. Mask 1 (iou 0.9) is
+ * the prompt box: pixel (i, j) is inside when its centre lies strictly between
+ * the box corners (point_coords mapped back by 1024 / max(H, W)), and only when
+ * the first two labels are 2 and 3 (else it is empty). Mask 0 (iou 0.4) covers
+ * the whole image, so picking the wrong mask shows. iou_predictions[1] drops by
+ * 0.1 per point beyond two, so tests can see a padding point. Logits are +-1.
+ */
+function samDecoder({ omit, size = 1024 } = {}) {
+  const F = FLOAT;
+  const nodes = [
+    node('Gather', ['orig_im_size', 'i0'], ['H']),
+    node('Gather', ['orig_im_size', 'i1'], ['W']),
+    node('Max', ['H', 'W'], ['long']),
+    node('Div', ['side', 'long'], ['s']),
+    node('Div', ['point_coords', 's'], ['pts']),
+    node('Reshape', ['pts', 'flat_shape'], ['flat']),
+    node('Gather', ['flat', 'i0'], ['x1']),
+    node('Gather', ['flat', 'i1'], ['y1']),
+    node('Gather', ['flat', 'i2'], ['x2']),
+    node('Gather', ['flat', 'i3'], ['y2']),
+    node('Range', ['half', 'W', 'one'], ['xs']),
+    node('Range', ['half', 'H', 'one'], ['ys']),
+    node('Greater', ['xs', 'x1'], ['gx']),
+    node('Less', ['xs', 'x2'], ['lx']),
+    node('And', ['gx', 'lx'], ['inx']),
+    node('Greater', ['ys', 'y1'], ['gy']),
+    node('Less', ['ys', 'y2'], ['ly']),
+    node('And', ['gy', 'ly'], ['iny']),
+    node('Unsqueeze', ['iny', 'ax1'], ['iny2']),
+    node('And', ['iny2', 'inx'], ['inside']),
+    node('Cast', ['inside'], ['insidef'], { to: F }),
+    // Label gate: 1 when point_labels[0, :2] == [2, 3].
+    node('Slice', ['point_labels', 's0', 's2', 'ax1'], ['lab2']),
+    node('Equal', ['lab2', 'want'], ['labeq']),
+    node('Cast', ['labeq'], ['labf'], { to: F }),
+    node('ReduceMin', ['labf'], ['gate'], { keepdims: 0 }),
+    node('Mul', ['insidef', 'gate'], ['boxf']),
+    // Every other input feeds the result with weight 0, so none is dead.
+    node('ReduceMean', ['image_embeddings'], ['e'], { keepdims: 0 }),
+    node('ReduceMean', ['mask_input'], ['m'], { keepdims: 0 }),
+    node('ReduceMean', ['has_mask_input'], ['hm'], { keepdims: 0 }),
+    node('Add', ['e', 'm'], ['em']),
+    node('Add', ['em', 'hm'], ['emh']),
+    node('Mul', ['emh', 'zero'], ['z']),
+    node('Mul', ['boxf', 'two'], ['b2']),
+    node('Sub', ['b2', 'one'], ['b1']),
+    node('Add', ['b1', 'z'], ['mask1']),
+    node('Mul', ['b1', 'zero'], ['zeros']),
+    node('Add', ['zeros', 'one'], ['mask0']),
+    node('Unsqueeze', ['mask0', 'ax01'], ['m0']),
+    node('Unsqueeze', ['mask1', 'ax01'], ['m1']),
+    node('Concat', ['m0', 'm1'], ['masks'], { axis: 1 }),
+    node('Shape', ['point_labels'], ['lshape']),
+    node('Gather', ['lshape', 'i1'], ['n']),
+    node('Cast', ['n'], ['nf'], { to: F }),
+    node('Sub', ['nf', 'two'], ['extra']),
+    node('Mul', ['extra', 'iou_step'], ['drop']),
+    node('Sub', ['iou_base', 'drop'], ['iou_predictions']),
+    node('Expand', ['zero', 'low_shape'], ['low_res_masks']),
+  ];
+  const initializers = [
+    int64Tensor('i0', [], [0]), int64Tensor('i1', [], [1]), int64Tensor('i2', [], [2]), int64Tensor('i3', [], [3]),
+    int64Tensor('flat_shape', [1], [-1]), int64Tensor('ax1', [1], [1]), int64Tensor('ax01', [2], [0, 1]),
+    int64Tensor('s0', [1], [0]), int64Tensor('s2', [1], [2]), int64Tensor('low_shape', [4], [1, 2, 256, 256]),
+    floatTensor('side', [], [size]), floatTensor('half', [], [0.5]), floatTensor('one', [], [1]),
+    floatTensor('two', [], [2]), floatTensor('zero', [], [0]), floatTensor('want', [1, 2], [2, 3]),
+    floatTensor('iou_base', [1, 2], [0.4, 0.9]), floatTensor('iou_step', [1, 2], [0, 0.1]),
+  ];
+  const inputs = [
+    valueInfo('image_embeddings', [1, 256, 64, 64]),
+    valueInfo('point_coords', [1, 'n', 2]),
+    valueInfo('point_labels', [1, 'n']),
+    valueInfo('mask_input', [1, 1, 256, 256]),
+    valueInfo('has_mask_input', [1]),
+    valueInfo('orig_im_size', [2]),
+  ];
+  if (omit) {
+    // A decoder missing an input: a constant takes its place in the graph.
+    const shapes = { point_labels: [1, 2], has_mask_input: [1] };
+    initializers.push(floatTensor(omit, shapes[omit], omit === 'point_labels' ? [2, 3] : [0]));
+  }
+  return buildModel({
+    inputs: inputs.filter((v) => v.name !== omit),
+    outputs: [
+      valueInfo('masks', [1, 2, 'H', 'W']),
+      valueInfo('iou_predictions', [1, 2]),
+      valueInfo('low_res_masks', [1, 2, 256, 256]),
+    ],
+    nodes,
+    initializers,
+  });
+}
+
 module.exports = {
-  constantClassifier, buildModel, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };
+  constantClassifier, buildModel, batchConstant, constantSegmenter, samEncoder, samDecoder, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };

@@ -4,7 +4,9 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { Inspector, InspectorConfig } from '../../inspector';
 import { resultRecord, SummaryBuilder, writeAnnotated } from '../../report';
-import type { RoiStrategy } from '../../roi';
+import { DieInspectError } from '../../errors';
+import { resolveModel } from '../../models';
+import type { RoiOptions } from '../../roi';
 import { expandImageArgs } from '../files';
 import { parseNumber, parseProviders } from '../options';
 import { progressBar } from '../progress';
@@ -18,6 +20,9 @@ interface InspectCliOptions {
   /** false with --no-classifiers. */
   classifiers?: boolean;
   roi: string;
+  roiModel?: string;
+  samEncoder?: string;
+  samDecoder?: string;
   ep: string;
   batch: string;
   conf: string;
@@ -26,6 +31,19 @@ interface InspectCliOptions {
   allModes?: boolean;
   annotate: boolean;
   json?: boolean;
+}
+
+function roiOptions(o: InspectCliOptions): RoiOptions {
+  const need = (v: string | undefined, flag: string) => {
+    if (!v) throw new DieInspectError('ERR_INVALID_ARG', `--roi ${o.roi} needs ${flag}`);
+    return resolveModel(v);
+  };
+  if (o.roi === 'contour') return { strategy: 'contour' };
+  if (o.roi === 'seg') return { strategy: 'seg', model: need(o.roiModel, '--roi-model') };
+  if (o.roi === 'sam') {
+    return { strategy: 'sam', detector: need(o.roiModel, '--roi-model'), encoder: need(o.samEncoder, '--sam-encoder'), decoder: need(o.samDecoder, '--sam-decoder') };
+  }
+  throw new DieInspectError('ERR_INVALID_ARG', `--roi must be contour, seg or sam, got '${o.roi}'`);
 }
 
 export function registerInspect(program: Command): void {
@@ -39,6 +57,9 @@ export function registerInspect(program: Command): void {
     .option('--classifier <model...>', 'good/defect classifiers for the ensemble (default: the shipped ones)')
     .option('--no-classifiers', 'skip the classifier ensemble')
     .option('--roi <strategy>', 'ROI strategy: contour, seg, sam', 'contour')
+    .option('--roi-model <model>', 'seg: the YOLO-seg package model; sam: the box-prompt detector')
+    .option('--sam-encoder <model>', 'sam: SAM image encoder ONNX')
+    .option('--sam-decoder <model>', 'sam: SAM prompt decoder ONNX')
     .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .option('--batch <n>', 'images per batch', '16')
     .option('--conf <c>', 'lowest detection score reported', '0.25')
@@ -50,7 +71,7 @@ export function registerInspect(program: Command): void {
     .action(async (patterns: string[], o: InspectCliOptions) => {
       const files = await expandImageArgs(patterns);
       const config: InspectorConfig = {
-        roi: { strategy: o.roi as RoiStrategy },
+        roi: roiOptions(o),
         providers: parseProviders(o.ep),
         batchSize: parseNumber(o.batch, '--batch'),
         conf: parseNumber(o.conf, '--conf'),

@@ -1,0 +1,86 @@
+/**
+ * The `seg` ROI strategy: a YOLO-seg package segmenter (YOLOv5-seg
+ * `[B, N, 5+C+32]` or YOLOv8-seg `[B, 4+C+32, N]` plus prototypes
+ * `[B, 32, mh, mw]`). The best detection's mask, taken straight to image
+ * pixels in native code, gives the package outline that the shared chain refines.
+ */
+import { DieInspectError, ErrorCode, native } from './errors';
+import type { Quad } from './geometry';
+import { ImageInput, toNativeImages } from './images';
+import type { NativeSegmentImage } from './native';
+import { captureProposals, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
+import { ModelSession, SessionOptions } from './session';
+
+export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
+  strategy: 'seg';
+  /** The YOLO-seg ONNX model: a path or its bytes. */
+  model: string | Uint8Array;
+  /** Detection confidence threshold. Default 0.25. */
+  conf?: number;
+  /** NMS IoU threshold. Default 0.45. */
+  iou?: number;
+  /** Input size for models with dynamic height/width. Default 640. */
+  imgsz?: number | [number, number];
+  /** The package class; default: the best detection of any class. */
+  classId?: number;
+  /** Output layout; 'auto' reads it from the shapes. */
+  layout?: 'auto' | 'yolov5' | 'yolov8';
+  /** Mask threshold on the sigmoid. Default 0.5. */
+  maskThreshold?: number;
+  /** Images per model call for dynamic-batch models. Default 16. */
+  maxBatch?: number;
+}
+
+/** The segmenter's session; only this module calls its native `segment`. */
+class SegModel extends ModelSession {
+  static async load(model: string | Uint8Array, options: SessionOptions): Promise<SegModel> {
+    return new SegModel(await ModelSession.open(model, options));
+  }
+
+  async segment(images: ImageInput[], o: SegRoiOptions): Promise<NativeSegmentImage[]> {
+    const h = this.live();
+    const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 640, o.imgsz ?? 640];
+    return native(() => h.segment(toNativeImages(images), {
+      conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
+      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch,
+    }));
+  }
+}
+
+export class SegRoi extends Roi {
+  readonly strategy = 'seg' as const;
+  private readonly model: SegModel;
+
+  private constructor(options: SegRoiOptions, model: SegModel) {
+    super(options);
+    this.model = model;
+  }
+
+  static async create(options: SegRoiOptions): Promise<SegRoi> {
+    if (typeof options.model !== 'string' && !(options.model instanceof Uint8Array)) {
+      throw new DieInspectError('ERR_INVALID_ARG', "seg: option 'model' must be a path or a Buffer");
+    }
+    return new SegRoi(options, await SegModel.load(options.model, options));
+  }
+
+  get session(): ModelSession {
+    return this.model;
+  }
+
+  async capture(images: ImageInput | ImageInput[]): Promise<RoiResult[]> {
+    const list = Array.isArray(images) ? images : [images];
+    const segs = await this.model.segment(list, this.options as SegRoiOptions);
+    const outcomes: ProposalOutcome[] = segs.map((s) => {
+      if (s.error) return { error: new DieInspectError(s.error.code as ErrorCode, s.error.message) };
+      if (!s.quad || !s.box) return null;  // no detection, or its mask came out empty
+      return {
+        proposal: { box: s.box, score: s.score!, classId: s.classId!, maskArea: s.maskArea!, maskQuad: s.quad as Quad },
+      };
+    });
+    return captureProposals(list, this.options, outcomes);
+  }
+
+  close(): void {
+    this.model.close();
+  }
+}
