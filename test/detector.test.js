@@ -187,3 +187,23 @@ describe('Detector', () => {
     assert.ok(Math.abs(r.detections[0].score - 0.6) < 1e-4);
   });
 });
+
+describe('Detector on large JPEGs (reduced-scale decoding)', () => {
+  it('maps boxes to the full-resolution frame exactly as for lossless input', async () => {
+    const det = await Detector.create(constantDetector({ rows: ROWS, height: 'h', width: 'w', metadata: { names: NAMES } }), { imgsz: 320 });
+    try {
+      for (const [w, h] of [[1280, 960], [1281, 961], [2000, 600]]) {
+        const img = { data: new Uint8Array(w * h * 3), width: w, height: h, channels: 3 };
+        for (let i = 0; i < img.data.length; i++) img.data[i] = (i * 7 + (i >> 10)) & 255;
+        const jpg = await encodeImage(img, { format: 'jpg', quality: 90 });
+        const [a, b] = await det.detect([jpg, img]);
+        assert.strictEqual(a.width, w);
+        assert.strictEqual(a.height, h);
+        assert.strictEqual(a.detections.length, b.detections.length);
+        a.detections.forEach((d, k) => d.box.forEach((v, j) => assert.ok(Math.abs(v - b.detections[k].box[j]) < 1e-3, `${w}x${h}: ${v} vs ${b.detections[k].box[j]}`)));
+      }
+    } finally {
+      det.close();
+    }
+  });
+});

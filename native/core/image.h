@@ -24,6 +24,11 @@ struct ImageSource {
 // Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE or ERR_INVALID_ARG.
 cv::Mat LoadBgr(const ImageSource& src);
 
+// As LoadBgr, but a JPEG that is headed for a much smaller model input is
+// decoded at reduced scale (never below the target size). `original` receives
+// the full-resolution size, which coordinates must be mapped back to.
+cv::Mat LoadBgrForTarget(const ImageSource& src, int targetWidth, int targetHeight, cv::Size* original);
+
 // Reads a whole file; throws ERR_FILE_NOT_FOUND.
 std::string ReadFile(const std::string& path);
 

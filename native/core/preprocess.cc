@@ -32,10 +32,11 @@ LetterboxMap ComputeMap(int srcWidth, int srcHeight, const PreprocessSpec& spec)
   return m;
 }
 
-LetterboxMap PreprocessInto(const cv::Mat& bgr, const PreprocessSpec& spec, float* dst) {
-  const LetterboxMap m = ComputeMap(bgr.cols, bgr.rows, spec);
-  const int newW = static_cast<int>(std::lround(bgr.cols * m.scaleX));
-  const int newH = static_cast<int>(std::lround(bgr.rows * m.scaleY));
+LetterboxMap PreprocessInto(const cv::Mat& bgr, const PreprocessSpec& spec, float* dst, cv::Size original) {
+  if (original.width <= 0 || original.height <= 0) original = bgr.size();
+  const LetterboxMap m = ComputeMap(original.width, original.height, spec);
+  const int newW = static_cast<int>(std::lround(original.width * m.scaleX));
+  const int newH = static_cast<int>(std::lround(original.height * m.scaleY));
 
   cv::Mat resized;
   if (newW == bgr.cols && newH == bgr.rows) {

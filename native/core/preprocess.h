@@ -34,7 +34,9 @@ struct LetterboxMap {
 LetterboxMap ComputeMap(int srcWidth, int srcHeight, const PreprocessSpec& spec);
 
 // Writes one image as 3 x height x width floats at `dst` (NCHW slot).
-LetterboxMap PreprocessInto(const cv::Mat& bgr, const PreprocessSpec& spec, float* dst);
+// `original`: the size `bgr` was decoded down from (LoadBgrForTarget); the map
+// refers to it. Default: bgr's own size.
+LetterboxMap PreprocessInto(const cv::Mat& bgr, const PreprocessSpec& spec, float* dst, cv::Size original = {});
 
 // Rounds a requested size up to a multiple of the model stride.
 int AlignToStride(int size, int stride);

@@ -45,8 +45,9 @@ Chunk Prepare(const ImageInputSpec& input, const PreprocessSpec& spec, const std
     for (int k = r.start; k < r.end; ++k) {
       PreparedImage& p = prepared[first + k];
       try {
-        const cv::Mat bgr = LoadBgr(images[first + k]);
-        p.map = PreprocessInto(bgr, spec, scratch.data() + k * per);
+        cv::Size original;
+        const cv::Mat bgr = LoadBgrForTarget(images[first + k], spec.width, spec.height, &original);
+        p.map = PreprocessInto(bgr, spec, scratch.data() + k * per, original);
       } catch (const Error& e) {
         p.error = {e.code(), e.what()};
       } catch (const cv::Exception& e) {
