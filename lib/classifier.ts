@@ -19,6 +19,8 @@ export interface ClassifierOptions extends SessionOptions {
   std?: [number, number, number];
   /** How to read the output: 'auto' detects probabilities vs logits. A single output is a logit (sigmoid). */
   scores?: 'auto' | 'logits' | 'probabilities';
+  /** Classify only this part of each image: [x1, y1, x2, y2] as fractions. Default: metadata `region`, else all. */
+  region?: [number, number, number, number];
   maxBatch?: number;
   outputIndex?: number;
 }
@@ -44,7 +46,9 @@ export class Classifier extends ModelSession {
     const imgsz = metadataNumbers(meta, 'imgsz');
     const mean = metadataNumbers(meta, 'mean');
     const std = metadataNumbers(meta, 'std');
+    const region = metadataNumbers(meta, 'region');
     this.options = {
+      region: region?.length === 4 ? (region as [number, number, number, number]) : undefined,
       imgsz: imgsz && (imgsz.length === 1 ? imgsz[0] : [imgsz[0], imgsz[1]]),
       mean: mean?.length === 3 ? (mean as [number, number, number]) : undefined,
       std: std?.length === 3 ? (std as [number, number, number]) : undefined,
@@ -64,7 +68,7 @@ export class Classifier extends ModelSession {
     const o = this.options;
     const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 224, o.imgsz ?? 224];
     const raw = await native(() => h.classify(list, {
-      height, width, resize: o.resize, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
+      height, width, resize: o.resize, region: o.region, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
       maxBatch: o.maxBatch, outputIndex: o.outputIndex,
     }));
     return raw.map((img) => {

@@ -93,3 +93,28 @@ describe('ClassifierEnsemble', () => {
     await assert.rejects(ClassifierEnsemble.create([{ model: meanClassifier() }, { model: '/missing.onnx' }]), { code: 'ERR_FILE_NOT_FOUND' });
   });
 });
+
+describe('Classifier region', () => {
+  it('classifies only the given part of each image (option or metadata)', async () => {
+    // Left half red (BGR 0,0,255), right half blue: the mean classifier's logits are the RGB means.
+    const w = 64;
+    const h = 32;
+    const data = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(x < w / 2 ? [0, 0, 255] : [255, 0, 0], (y * w + x) * 3);
+    const img = { data, width: w, height: h, channels: 3 };
+    const { meanClassifier } = require('./helpers/onnx');
+    const whole = await Classifier.create(meanClassifier({ softmax: true }));
+    const left = await Classifier.create(meanClassifier({ softmax: true }), { region: [0, 0, 0.5, 1] });
+    const rightMeta = await Classifier.create(meanClassifier({ softmax: true, metadata: { region: '[0.5, 0, 1, 1]' } }));
+    const [a] = await whole.classify(img);
+    const [b] = await left.classify(img);
+    const [c] = await rightMeta.classify(img);
+    const softmax = (v) => { const e = v.map(Math.exp); const s = e.reduce((x, y) => x + y); return e.map((x) => x / s); };
+    const close = (p, q) => p.forEach((v, i) => assert.ok(Math.abs(v - q[i]) < 1e-4, `${p} vs ${q}`));
+    close(a.probabilities, softmax([0.5, 0, 0.5]));
+    close(b.probabilities, softmax([1, 0, 0]));
+    close(c.probabilities, softmax([0, 0, 1]));
+    await assert.rejects(Classifier.create(meanClassifier(), { region: [0.5, 0, 0.2, 1] }).then((m) => m.classify(img)), (e) => e.code === 'ERR_INVALID_ARG');
+    for (const m of [whole, left, rightMeta]) m.close();
+  });
+});

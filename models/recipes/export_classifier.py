@@ -41,6 +41,9 @@ def main():
     meta = {'names': repr({0: 'good', 1: 'defective'}), 'imgsz': json.dumps([s, s]),
             'mean': json.dumps(ck['mean']), 'std': json.dumps(ck['std']), 'task': 'classify',
             'recipe': ck.get('recipe', ''), 'arch': ck['arch']}
+    region = (ck.get('args') or {}).get('region')
+    if region:  # the runtime crops the same part of each image before resizing
+        meta['region'] = json.dumps([float(v) for v in region.split(',')])
     finalize(args.out, meta)
     print(f'exported {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB, epoch {ck.get("epoch")}); metadata {meta}')
     if not args.no_verify:

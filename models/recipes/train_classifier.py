@@ -40,7 +40,7 @@ STD = [0.229, 0.224, 0.225]
 
 
 class ClsData(torch.utils.data.Dataset):
-    def __init__(self, root, imgsz, augment=False, name='data'):
+    def __init__(self, root, imgsz, augment=False, name='data', region=None):
         self.samples = list_samples(root)
         self.imgsz = imgsz
         self.augment = augment
@@ -50,6 +50,11 @@ class ClsData(torch.utils.data.Dataset):
             img = cv2.imread(ip, cv2.IMREAD_COLOR)
             if img is None:
                 raise SystemExit(f'cannot read {ip}')
+            if region:
+                # The die's neighbourhood of the upright crop (fractions x1, y1, x2, y2):
+                # more pixels on the die, and the LED region (distractor cracks) left out.
+                h, w = img.shape[:2]
+                img = img[int(round(region[1] * h)):int(round(region[3] * h)), int(round(region[0] * w)):int(round(region[2] * w))]
             self.imgs.append(cv2.resize(img, (imgsz, imgsz), interpolation=cv2.INTER_AREA))
             self.targets.append(1 if len(read_labels(lp)) else 0)
             if (k + 1) % 1000 == 0:
@@ -121,6 +126,7 @@ def parse_args():
     ap.add_argument('--arch', choices=['resnet18s', 'mobilenetv2s'], default='resnet18s')
     ap.add_argument('--width', type=float, default=None, help='width multiplier (default 0.25 resnet18s, 0.5 mobilenetv2s)')
     ap.add_argument('--imgsz', type=int, default=224)
+    ap.add_argument('--region', default='', help='classify only this part of each crop: x1,y1,x2,y2 as fractions')
     ap.add_argument('--epochs', type=int, default=30)
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--out', required=True)
@@ -162,8 +168,9 @@ def main():
                 raise SystemExit(f'--{k} {getattr(args, k)} differs from {last_path} ({ckpt["args"].get(k)}); '
                                  f'use another --out or --restart')
     set_seed(args.seed)
-    train = ClsData(args.data, args.imgsz, augment=True, name='train')
-    val = ClsData(args.val, args.imgsz, augment=False, name='val')
+    region = [float(v) for v in args.region.split(',')] if args.region else None
+    train = ClsData(args.data, args.imgsz, augment=True, name='train', region=region)
+    val = ClsData(args.val, args.imgsz, augment=False, name='val', region=region)
     model = build_classifier(args.arch, args.width).to(device)
     nparam = sum(p.numel() for p in model.parameters())
     print(f'model: {args.arch}: {nparam:,} params (~{nparam * 4 / 1e6:.1f} MB fp32), '

@@ -131,6 +131,18 @@ PreprocessSpec ParsePreprocess(const Napi::Object& o, PreprocessSpec d) {
   d.std = GetTriple(o, "std", d.std);
   for (float s : d.std)
     if (s == 0.f) Invalid(o.Env(), "option 'std' must not contain 0");
+  const Napi::Value region = o.Get("region");
+  if (!region.IsUndefined() && !region.IsNull()) {
+    if (!region.IsArray() || region.As<Napi::Array>().Length() != 4) Invalid(o.Env(), "option 'region' must be [x1, y1, x2, y2]");
+    for (uint32_t i = 0; i < 4; ++i) {
+      const Napi::Value v = region.As<Napi::Array>().Get(i);
+      if (!v.IsNumber()) Invalid(o.Env(), "option 'region' must hold numbers");
+      d.region[i] = v.As<Napi::Number>().FloatValue();
+    }
+    const auto& r = d.region;
+    if (!(r[0] >= 0 && r[1] >= 0 && r[2] <= 1 && r[3] <= 1 && r[0] < r[2] && r[1] < r[3]))
+      Invalid(o.Env(), "option 'region' must satisfy 0 <= x1 < x2 <= 1 and 0 <= y1 < y2 <= 1");
+  }
   return d;
 }
 

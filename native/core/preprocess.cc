@@ -32,8 +32,22 @@ LetterboxMap ComputeMap(int srcWidth, int srcHeight, const PreprocessSpec& spec)
   return m;
 }
 
-LetterboxMap PreprocessInto(const cv::Mat& bgr, const PreprocessSpec& spec, float* dst, cv::Size original) {
-  if (original.width <= 0 || original.height <= 0) original = bgr.size();
+LetterboxMap PreprocessInto(const cv::Mat& full, const PreprocessSpec& spec, float* dst, cv::Size original) {
+  if (original.width <= 0 || original.height <= 0) original = full.size();
+  cv::Mat bgr = full;
+  const auto& rg = spec.region;
+  if (rg[0] != 0.f || rg[1] != 0.f || rg[2] != 1.f || rg[3] != 1.f) {
+    auto cut = [&](int size, float a, float b) {
+      const int lo = std::clamp(static_cast<int>(std::lround(a * size)), 0, size - 1);
+      const int hi = std::clamp(static_cast<int>(std::lround(b * size)), lo + 1, size);
+      return std::pair{lo, hi};
+    };
+    const auto [x1, x2] = cut(full.cols, rg[0], rg[2]);
+    const auto [y1, y2] = cut(full.rows, rg[1], rg[3]);
+    bgr = full(cv::Range(y1, y2), cv::Range(x1, x2));
+    original = {std::max(1, static_cast<int>(std::lround(original.width * double(x2 - x1) / full.cols))),
+                std::max(1, static_cast<int>(std::lround(original.height * double(y2 - y1) / full.rows)))};
+  }
   const LetterboxMap m = ComputeMap(original.width, original.height, spec);
   const int newW = static_cast<int>(std::lround(original.width * m.scaleX));
   const int newH = static_cast<int>(std::lround(original.height * m.scaleY));

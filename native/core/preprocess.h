@@ -19,6 +19,10 @@ struct PreprocessSpec {
   float scale = 1.f / 255.f;                // applied before mean/std
   std::array<float, 3> mean{0.f, 0.f, 0.f};  // in RGB order when swapRB, after scale
   std::array<float, 3> std{1.f, 1.f, 1.f};
+  // Part of each image to use, as fractions x1, y1, x2, y2 (a classifier
+  // trained on the die's neighbourhood of the upright crop); coordinates in the
+  // map then refer to that part.
+  std::array<float, 4> region{0.f, 0.f, 1.f, 1.f};
 };
 
 // Maps model-input coordinates back to the original image:
