@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+'use strict';
+// Writes models/<name>.json, a model's card, with the metrics our own `eval`
+// measures on a held-out synthetic split, and regenerates models/README.md.
+//   node scripts/model-card.js --name N --file N.onnx --role R --data DIR [--run RUNDIR] [--default]
+//   node scripts/model-card.js --index        (README only)
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const modelsDir = path.join(root, 'models');
+const cli = path.join(root, 'bin', 'die-inspect.js');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const flag = (name) => process.argv.includes(`--${name}`);
+const run = (args) => JSON.parse(execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+
+/** good/defective CSV from a YOLO crops folder (empty label file = good). */
+function classificationCsv(crops) {
+  const rows = ['path,label'];
+  for (const f of fs.readdirSync(path.join(crops, 'images')).sort()) {
+    const lbl = path.join(crops, 'labels', f.replace(/\.[^.]+$/, '.txt'));
+    const defective = fs.existsSync(lbl) && fs.readFileSync(lbl, 'utf8').trim().length > 0;
+    rows.push(`${path.join(crops, 'images', f)},${defective ? 'defective' : 'good'}`);
+  }
+  const file = path.join(os.tmpdir(), `die-inspect-cls-${process.pid}.csv`);
+  fs.writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}
+
+function writeIndex() {
+  const cards = fs.readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(modelsDir, f), 'utf8')));
+  const lines = [
+    '# Models',
+    '',
+    'Every model here was trained by the recipes in `recipes/` on data our own `synth` generated',
+    '(or on the DeepPCB set), and measured by our own `die-inspect eval` on a held-out split.',
+    'Each `<name>.json` is the card: task, classes, input, output, provenance (data, exact',
+    'command), size and metrics. `npx die-inspect models` lists them. Written by',
+    '`node scripts/model-card.js`.',
+    '',
+    '| model | task | classes | input | held-out metrics | params | GFLOPs | default |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of cards) {
+    const m = c.metrics || {};
+    const metric = m.map50 !== undefined
+      ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${m.map50_95.toFixed(3)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`
+      : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}, acc ${m.accuracy.toFixed(3)}` : '';
+    lines.push(`| ${c.name} | ${c.task} | ${c.classes.join(', ')} | ${c.input} | ${metric} | ${c.params ? (c.params / 1e6).toFixed(2) + ' M' : ''} | ${c.gflops ? c.gflops.toFixed(2) : ''} | ${c.default ? 'yes' : ''} |`);
+  }
+  for (const c of cards) {
+    lines.push('', `## ${c.name}`, '', `- task: ${c.task} (${c.role}); classes: ${c.classes.join(', ')}`, `- input: ${c.input}`, `- output: ${c.output}`,
+      `- training data: ${c.training.data}`, `- command: \`${c.training.command}\``);
+    if (c.training.notes) lines.push(`- notes: ${c.training.notes}`);
+    if (c.evaluation) lines.push(`- evaluated on: ${c.evaluation}`);
+    for (const l of c.limitations || []) lines.push(`- limitation: ${l}`);
+  }
+  fs.writeFileSync(path.join(modelsDir, 'README.md'), lines.join('\n') + '\n');
+}
+
+function main() {
+  if (flag('index')) return writeIndex();
+  const name = arg('name');
+  const file = arg('file', `${name}.onnx`);
+  const role = arg('role');
+  const data = arg('data');
+  const runDir = arg('run');
+  const model = path.join(modelsDir, file);
+  const task = role.endsWith('classifier') ? 'classify' : 'detect';
+  const recipe = runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : arg('command', '');
+  const info = run(['info', model, '--json']);
+  const meta = info.metadata || {};
+  let metrics;
+  let card;
+  const plots = path.join(modelsDir, 'plots', name);
+  if (task === 'detect') {
+    const ev = run(['eval', '--model', model, '--data', path.join(data, 'crops'), '--json', '--plots', plots]);
+    const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
+    metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf };
+    card = { params: bench.params, gflops: bench.gflops, output: '`output` [batch, N, 5 + C]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), YOLOv7 decoded layout' };
+  } else {
+    const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));
+    const ev = run(['eval', '--model', model, '--data', csv, '--format', 'csv', '--task', 'classify', '--positive', 'defective', '--json', '--plots', plots]);
+    metrics = { auc: ev.auc, accuracy: ev.accuracy, precision: ev.precision, recall: ev.recall, f1: ev.f1 };
+    card = { output: '`logits` [batch, 2]: good, defective (softmax)' };
+  }
+  const names = (meta.names || '').match(/'([^']+)'/g)?.map((s) => s.slice(1, -1)) ?? [];
+  const inputs = info.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join('; ');
+  const out = {
+    name,
+    file,
+    task,
+    role,
+    default: flag('default'),
+    classes: names,
+    input: `${inputs}, float RGB 0..1${meta.mean ? `, normalised by mean ${meta.mean} / std ${meta.std}` : ''}, ${task === 'detect' ? 'letterboxed (pad 114)' : 'resized'} to ${meta.imgsz}${meta.region ? `, region ${meta.region} of the upright crop` : ''}`,
+    ...card,
+    training: { data: arg('train-data', ''), command: recipe, notes: arg('notes', undefined) },
+    evaluation: `die-inspect eval on ${arg('eval-desc', data)}`,
+    metrics,
+    limitations: arg('limitations') ? arg('limitations').split('|') : [],
+  };
+  fs.writeFileSync(path.join(modelsDir, `${name}.json`), JSON.stringify(out, null, 2) + '\n');
+  writeIndex();
+  process.stdout.write(`wrote models/${name}.json\n`);
+}
+
+main();

@@ -1,0 +1,102 @@
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFile } = require('child_process');
+const { constantDetector, constantClassifier } = require('./helpers/onnx');
+
+const BIN = path.join(__dirname, '..', 'bin', 'die-inspect.js');
+
+function run(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI synth, inspect, models', function () {
+  this.timeout(120000);
+  let tmp;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'di-cli2-'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('synth writes the dataset, reports its rate, and repeats byte for byte with the same seed', async () => {
+    const a = await run(['synth', '--out', path.join(tmp, 's1'), '--count', '4', '--seed', '7', '--crops', '--modes', 'brightfield,darkfield-blue', '--json']);
+    assert.strictEqual(a.code, 0, a.stderr);
+    const summary = JSON.parse(a.stdout);
+    assert.strictEqual(summary.images, 8);
+    assert.ok(summary.imagesPerSec > 0);
+    const b = await run(['synth', '--out', path.join(tmp, 's2'), '--count', '4', '--seed', '7', '--crops', '--modes', 'brightfield,darkfield-blue']);
+    assert.strictEqual(b.code, 0, b.stderr);
+    assert.match(b.stdout, /wrote 8 images \(4 parts\)/);
+    for (const f of ['meta.json', 'coco.json', 'crops/labels/000003.txt']) {
+      assert.ok(fs.readFileSync(path.join(tmp, 's1', f)).equals(fs.readFileSync(path.join(tmp, 's2', f))), f);
+    }
+    const bad = await run(['synth', '--out', path.join(tmp, 's3'), '--count', '2', '--modes', 'ultraviolet']);
+    assert.strictEqual(bad.code, 2);
+    assert.match(bad.stderr, /unknown mode 'ultraviolet'/);
+  });
+
+  it('inspect writes results.jsonl, annotated images and a summary', async () => {
+    const det = path.join(tmp, 'det.onnx');
+    const cls = path.join(tmp, 'cls.onnx');
+    fs.writeFileSync(det, constantDetector({ rows: [[160, 160, 40, 30, 0.9, 0.9, 0.1]], height: 'h', width: 'w', metadata: { names: "{0: 'die_crack', 1: 'die_rotation'}", imgsz: '[320, 320]' } }));
+    fs.writeFileSync(cls, constantClassifier([2, -2], { names: "{0: 'good', 1: 'defective'}" }));
+    const images = path.join(tmp, 's1', 'images');
+    fs.writeFileSync(path.join(images, 'broken.jpg'), 'not a jpeg');
+    const out = path.join(tmp, 'out');
+    const r = await run(['inspect', images, '--out', out, '--detector', det, '--classifier', cls]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /verdict fail\s+4/);
+    assert.match(r.stdout, /verdict skipped\s+4/);
+    assert.match(r.stdout, /verdict error\s+1/);
+    const lines = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.strictEqual(lines.length, 9);
+    for (const l of lines) {
+      for (const k of ['path', 'mode', 'roi', 'dieAngle', 'detections', 'classification', 'verdict', 'reasons', 'timings']) assert.ok(k in l, k);
+    }
+    const failed = lines.filter((l) => l.verdict === 'fail');
+    for (const l of failed) {
+      assert.strictEqual(l.roi.status, 'ok');
+      assert.strictEqual(l.roi.quad.length, 4);
+      assert.strictEqual(l.detections[0].label, 'die_crack');
+      assert.strictEqual(l.detections[0].quad.length, 4);
+      assert.ok(Math.abs(l.classification.defectProbability - 1 / (1 + Math.exp(4))) < 1e-5);
+    }
+    const broken = lines.find((l) => l.path.endsWith('broken.jpg'));
+    assert.strictEqual(broken.error.code, 'ERR_IMAGE_DECODE');
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    assert.strictEqual(summary.images, 9);
+    assert.strictEqual(summary.verdicts.fail, 4);
+    assert.strictEqual(summary.detections.die_crack, 4);
+    // Everything decodable is drawn.
+    assert.strictEqual(fs.readdirSync(path.join(out, 'annotated')).length, 8);
+  });
+
+  it('inspect rejects an unknown ROI strategy or a missing model with exit code 2', async () => {
+    const images = path.join(tmp, 's1', 'images');
+    const a = await run(['inspect', images, '--out', path.join(tmp, 'o2'), '--roi', 'psychic', '--no-detector', '--no-classifiers']);
+    assert.strictEqual(a.code, 2);
+    const b = await run(['inspect', images, '--out', path.join(tmp, 'o3'), '--roi', 'seg', '--no-detector', '--no-classifiers']);
+    assert.strictEqual(b.code, 2);
+    assert.match(b.stderr, /--roi seg needs --roi-model/);
+    const c = await run(['inspect', images, '--out', path.join(tmp, 'o4'), '--detector', 'no-such-model', '--no-classifiers']);
+    assert.strictEqual(c.code, 2);
+    assert.match(c.stderr, /neither a file nor a shipped model/);
+  });
+
+  it('models lists the shipped cards', async () => {
+    const r = await run(['models', '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const cards = JSON.parse(r.stdout);
+    assert.ok(Array.isArray(cards));
+    for (const c of cards) {
+      for (const k of ['name', 'task', 'classes', 'input', 'output', 'training', 'metrics']) assert.ok(k in c, `${c.name}: ${k}`);
+      assert.ok(fs.existsSync(c.file), c.file);
+    }
+  });
+});
