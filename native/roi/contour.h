@@ -23,7 +23,8 @@ struct ContourParams {
 struct PackageCandidate {
   cv::RotatedRect rect;
   Quad corners;    // the rect's corners, clockwise, unordered otherwise
-  double score = 0;  // fill ratio of the rect by the blob, in [0, 1]
+  double score = 0;  // fill ratio x darkness contrast with the surroundings, in [0, 1]
+  double fill = 0;   // blob area / rectangle area (0 when it touches the frame)
 };
 
 // Finds the package on a grayscale image; nullopt when no candidate passes.
