@@ -1,7 +1,7 @@
 'use strict';
 // A YOLO-shaped stand-in for benchmarks when no trained model is given: a
-// stride-32 conv backbone with random weights, about 13 GFLOPs at 640 like
-// YOLOv7-tiny, ending in a decoded-style [B, N, 5 + C] output.
+// stride-32 conv backbone with random weights (about 8 GFLOPs at 640, the same
+// order as YOLOv7-tiny), ending in a decoded-style [B, N, 5 + C] output.
 const { buildModel, valueInfo, node, floatTensor, int64Tensor } = require('../../test/helpers/onnx');
 
 function rng(seed) {
