@@ -3,18 +3,9 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFile } = require('child_process');
 const { constantDetector, constantClassifier } = require('./helpers/onnx');
 
-const BIN = path.join(__dirname, '..', 'bin', 'die-inspect.js');
-
-function run(args) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      resolve({ code: err ? err.code : 0, stdout, stderr });
-    });
-  });
-}
+const { run } = require('./helpers/cli');
 
 describe('CLI synth, inspect, models', function () {
   this.timeout(120000);

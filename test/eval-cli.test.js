@@ -6,19 +6,15 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFile } = require('child_process');
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 const { encodeImage } = require('../dist');
 
-const BIN = path.join(__dirname, '..', 'bin', 'die-inspect.js');
-const DEEPPCB = '/work/shared/datasets/deeppcb';
+const { run } = require('./helpers/cli');
+
+// The shared datasets sit beside the repository (../shared), in CI as here.
+const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb');
 const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-4, `${msg ?? ''} expected ${b}, got ${a}`);
 
-function run(args) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
-  });
-}
 
 const solid = (bgr, size) => {
   const data = new Uint8Array(size * size * 3);

@@ -10,7 +10,8 @@ const { parseYaml, yamlNames } = require('../dist/eval/yaml-lite');
 const { imageSize } = require('../dist/eval/image-size');
 const { encodeImage, evaluateDetections } = require('../dist');
 
-const DEEPPCB = '/work/shared/datasets/deeppcb';
+// The shared datasets sit beside the repository (../shared), in CI as here.
+const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb');
 const solid = (w, h) => ({ data: new Uint8Array(w * h * 3).fill(40), width: w, height: h, channels: 3 });
 
 describe('eval: dataset readers', () => {

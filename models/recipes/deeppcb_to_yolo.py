@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Convert the DeepPCB folder to the crops layout used by the recipes.
 
-    python3 models/recipes/deeppcb_to_yolo.py --src /work/shared/datasets/deeppcb \\
+    python3 models/recipes/deeppcb_to_yolo.py --src ../shared/datasets/deeppcb \\
         --out models/recipes/data/deeppcb [--val-frac 0.2] [--seed 0] [--tile 320 --overlap 64] \\
         [--templates]
 
@@ -89,7 +89,7 @@ def tiles(img, boxes, tile, overlap, min_visible):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--src', default='/work/shared/datasets/deeppcb')
+    ap.add_argument('--src', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'datasets', 'deeppcb'))
     ap.add_argument('--list', default='trainval.txt', help='list file in --src')
     ap.add_argument('--out', required=True)
     ap.add_argument('--val-frac', type=float, default=0.2, help='share of board groups (or images) for val')
