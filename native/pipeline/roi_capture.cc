@@ -24,12 +24,12 @@ cv::Mat Gray(const cv::Mat& bgr) {
 }  // namespace
 
 Proposer ContourProposer(const roi::ContourParams& p) {
-  return [p](const std::vector<cv::Mat>& bgr, const std::vector<bool>& active) {
-    std::vector<std::optional<Proposal>> out(bgr.size());
-    cv::parallel_for_(cv::Range(0, int(bgr.size())), [&](const cv::Range& r) {
+  return [p](const std::vector<cv::Mat>& gray, const std::vector<bool>& active) {
+    std::vector<std::optional<Proposal>> out(gray.size());
+    cv::parallel_for_(cv::Range(0, int(gray.size())), [&](const cv::Range& r) {
       for (int i = r.start; i < r.end; ++i) {
         if (!active[i]) continue;
-        const auto cand = roi::FindPackageByContour(Gray(bgr[i]), p);
+        const auto cand = roi::FindPackageByContour(gray[i], p);
         if (cand) out[i] = Proposal{cand->corners, cand->score};
       }
     });
@@ -40,7 +40,7 @@ Proposer ContourProposer(const roi::ContourParams& p) {
 std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const RoiConfig& cfg, const Proposer& propose) {
   const int n = int(images.size());
   std::vector<RoiResult> out(n);
-  std::vector<cv::Mat> bgr(n);
+  std::vector<cv::Mat> bgr(n), gray(n);  // grayscale once: the proposal and the edge fits share it
   std::vector<bool> active(n, false);
   cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
     for (int i = r.start; i < r.end; ++i) {
@@ -58,6 +58,7 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
       res.width = bgr[i].cols;
       res.height = bgr[i].rows;
       res.meansBgr = cv::mean(bgr[i]);
+      gray[i] = Gray(bgr[i]);
       res.mode = roi::ClassifyMode(res.meansBgr, cfg.modeRule);
       active[i] = !(cfg.brightfieldOnly && res.mode != roi::AcquisitionMode::kBrightfield);
       if (!active[i]) res.status = RoiResult::Status::kSkipped;
@@ -66,7 +67,7 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
   });
 
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<std::optional<Proposal>> proposals = propose(bgr, active);
+  const std::vector<std::optional<Proposal>> proposals = propose(gray, active);
   const double locateMs = MsSince(t0) / std::max(1, n);
 
   cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
@@ -80,12 +81,11 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
       }
       const auto t1 = std::chrono::steady_clock::now();
       try {
-        const cv::Mat gray = Gray(bgr[i]);
         Quad corners = roi::Clockwise(proposals[i]->corners);
         if (cfg.refine) {
-          res.refined = roi::RefineQuad(gray, corners);
+          res.refined = roi::RefineQuad(gray[i], corners);
         }
-        const roi::Oriented o = roi::OrientPackage(gray, corners, cfg.orientation);
+        const roi::Oriented o = roi::OrientPackage(gray[i], corners, cfg.orientation);
         res.quad = o.quad;
         res.cueUsed = o.cueUsed;
         res.angle = QuadAngle(o.quad);

@@ -37,8 +37,9 @@ struct Proposal {
   double score = 0;
 };
 
-// Proposes at most one package per image; `active[i]` false means skip image i.
-using Proposer = std::function<std::vector<std::optional<Proposal>>(const std::vector<cv::Mat>& bgr,
+// Proposes at most one package per image from its grayscale version;
+// `active[i]` false means skip image i.
+using Proposer = std::function<std::vector<std::optional<Proposal>>(const std::vector<cv::Mat>& gray,
                                                                    const std::vector<bool>& active)>;
 
 struct RoiResult {
