@@ -247,4 +247,10 @@ Napi::Buffer<uint8_t> MoveToBuffer(Napi::Env env, std::vector<uint8_t>&& bytes) 
                                     [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, owned);
 }
 
+Napi::Buffer<uint8_t> MatToBuffer(Napi::Env env, const cv::Mat& mat) {
+  cv::Mat* owned = new cv::Mat(mat.isContinuous() ? mat : mat.clone());
+  const size_t bytes = owned->total() * owned->elemSize();
+  return Napi::Buffer<uint8_t>::New(env, owned->data, bytes, [](Napi::Env, uint8_t*, cv::Mat* m) { delete m; }, owned);
+}
+
 }  // namespace di::binding

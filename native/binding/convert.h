@@ -49,5 +49,7 @@ Napi::Array MatrixToJs(Napi::Env env, const cv::Matx33d& m);
 
 // Hands bytes to JavaScript without copying them.
 Napi::Buffer<uint8_t> MoveToBuffer(Napi::Env env, std::vector<uint8_t>&& bytes);
+// Hands a continuous 8-bit Mat's pixels to JavaScript; the Buffer keeps the Mat alive.
+Napi::Buffer<uint8_t> MatToBuffer(Napi::Env env, const cv::Mat& mat);
 
 }  // namespace di::binding

@@ -48,12 +48,10 @@ Napi::Object RoiResultToJs(Napi::Env env, RoiResult& r) {
   o.Set("cropToImage", MatrixToJs(env, r.warp.cropToImage));
   o.Set("imageToCrop", MatrixToJs(env, r.warp.imageToCrop));
   if (!r.crop.empty()) {
-    cv::Mat c = r.crop.isContinuous() ? r.crop : r.crop.clone();
-    std::vector<uint8_t> bytes(c.datastart, c.dataend);
     Napi::Object img = Napi::Object::New(env);
-    img.Set("data", MoveToBuffer(env, std::move(bytes)));
-    img.Set("width", c.cols);
-    img.Set("height", c.rows);
+    img.Set("data", MatToBuffer(env, r.crop));
+    img.Set("width", r.crop.cols);
+    img.Set("height", r.crop.rows);
     img.Set("channels", 3);
     o.Set("crop", img);
   }

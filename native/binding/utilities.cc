@@ -138,7 +138,7 @@ class DecodeJob : public PromiseWorker {
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("data", Napi::Buffer<uint8_t>::Copy(env, bgr_.ptr<uint8_t>(), bgr_.total() * bgr_.elemSize()));
+    o.Set("data", MatToBuffer(env, bgr_));
     o.Set("width", bgr_.cols);
     o.Set("height", bgr_.rows);
     o.Set("channels", 3);
@@ -163,7 +163,7 @@ class EncodeJob : public PromiseWorker {
     if (ext_ == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, quality_};
     if (!cv::imencode(ext_, m, bytes_, params)) throw Error(code::kImageDecode, "image encoding failed");
   }
-  Napi::Value Result(Napi::Env env) override { return Napi::Buffer<uint8_t>::Copy(env, bytes_.data(), bytes_.size()); }
+  Napi::Value Result(Napi::Env env) override { return MoveToBuffer(env, std::move(bytes_)); }
 
  private:
   PinnedImages images_;
