@@ -73,7 +73,9 @@ function main() {
   const runDir = arg('run');
   const model = path.join(modelsDir, file);
   const task = role.endsWith('classifier') ? 'classify' : 'detect';
-  const recipe = runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : arg('command', '');
+  // Commands are recorded relative to the repository (data/ and runs/ are git-ignored there).
+  const recipe = (arg('command') ?? (runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : ''))
+    .replace(/\/\S*\/data\//g, 'data/').replace(/\/\S*\/runs\//g, 'runs/');
   const info = run(['info', model, '--json']);
   const meta = info.metadata || {};
   let metrics;
