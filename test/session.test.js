@@ -75,7 +75,7 @@ describe('package entry points', () => {
   it('exposes the classes from CommonJS and ESM alike', async () => {
     const cjs = require('..');
     const esm = await import('die-inspect');
-    for (const name of ['Detector', 'Classifier', 'ClassifierEnsemble', 'DieInspectError']) {
+    for (const name of ['Detector', 'Classifier', 'ClassifierEnsemble', 'DieInspectError', 'Inspector', 'Roi', 'synthesize', 'evaluateDetections', 'annotateImage']) {
       assert.strictEqual(typeof cjs[name], 'function', name);
       assert.strictEqual(esm[name], cjs[name], name);
     }
