@@ -185,12 +185,14 @@ export class Inspector {
     const live: number[] = [];
     rois.forEach((r, i) => {
       const res = results[i];
-      if (r.status === 'error' || r.status === 'not_found') {
-        res.verdict = 'error';
-        res.reasons.push(r.status === 'not_found' ? 'no IC package found' : `${r.error?.code}: ${r.error?.message}`);
-      } else if (r.mode !== 'brightfield' && !this.config.allModes) {
+      // The mode filter comes first: a darkfield image is skipped whether or not a package shows.
+      if (r.status !== 'error' && r.mode !== 'brightfield' && !this.config.allModes) {
         res.verdict = 'skipped';
         res.reasons.push(`${r.mode} image: only brightfield images are inspected`);
+        res.error = undefined;
+      } else if (r.status === 'error' || r.status === 'not_found') {
+        res.verdict = 'error';
+        res.reasons.push(r.status === 'not_found' ? 'no IC package found' : `${r.error?.code}: ${r.error?.message}`);
       } else if (r.status === 'ok' && r.crop) {
         live.push(i);
       }
