@@ -62,9 +62,14 @@ const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
   for (const m of bf.slice(0, 40)) raw.push(await decodeImage(path.join(dir, m.file)));
   const timer = await Roi.create({ crops: true, measureDie: true });
   await timer.capture(raw[0]);
+  // CPU time (all threads) per image is what one core would spend; wall time
+  // is printed too but depends on whatever else the machine is doing.
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (const img of raw) await timer.capture(img);
-  const msPerImage = Number(process.hrtime.bigint() - t0) / 1e6 / raw.length;
+  const cpu = process.cpuUsage(c0);
+  const msPerImage = (cpu.user + cpu.system) / 1000 / raw.length;
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6 / raw.length;
 
   const rows = [
     ['mode filter accuracy', `${((100 * modeOk) / meta.length).toFixed(2)} % of ${meta.length}`, '100 %'],
@@ -74,7 +79,7 @@ const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
     ['package angle error median / p95', `${q(angles, 0.5).toFixed(3)} / ${q(angles, 0.95).toFixed(3)} deg`, '<= 0.3 deg'],
     ['die angle error median / p95', `${q(dies, 0.5).toFixed(3)} / ${q(dies, 0.95).toFixed(3)} deg`, '<= 0.25 / 0.5 deg'],
     ['die_rotation flag agreement', `${rotationAgree}/${dies.length}`, ''],
-    ['ROI time per 1280x960 image, one at a time', `${msPerImage.toFixed(2)} ms`, '<= 10 ms'],
+    ['ROI CPU time per 1280x960 image (one core)', `${msPerImage.toFixed(2)} ms (wall ${wallMs.toFixed(2)} ms)`, '<= 10 ms'],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(`ROI strategy ${roi.strategy} on ${bf.length} synthetic 1280x960 parts (seed ${seed}), ${os.cpus()[0].model}\n`);
