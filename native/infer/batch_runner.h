@@ -33,6 +33,18 @@ struct PreparedImage {
 // slots beyond the valid images are padding and not listed.
 using BatchHandler = std::function<void(const std::vector<size_t>& slots, std::vector<Ort::Value>& outputs)>;
 
+// Copies what preparation learnt into per-image results (which need `error`,
+// `width`, `height`): the original size, and a decode failure unless the
+// model stage already recorded one.
+template <class Result>
+void MergePrepared(const std::vector<PreparedImage>& prepared, std::vector<Result>& results) {
+  for (size_t i = 0; i < results.size() && i < prepared.size(); ++i) {
+    if (!prepared[i].error.ok() && results[i].error.ok()) results[i].error = prepared[i].error;
+    results[i].width = prepared[i].map.srcWidth;
+    results[i].height = prepared[i].map.srcHeight;
+  }
+}
+
 void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, const PreprocessSpec& spec,
                      const std::vector<ImageSource>& images, int maxBatch, std::vector<PreparedImage>& prepared,
                      const BatchHandler& handle);

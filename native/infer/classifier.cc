@@ -31,11 +31,7 @@ std::vector<ImageClassification> ClassifyBatch(InferenceSession& session, const 
                         r.error = {code::kNanOutput, "model output holds NaN or infinite values for this image"};
                     }
                   });
-  for (size_t i = 0; i < images.size(); ++i) {
-    if (!prepared[i].error.ok() && results[i].error.ok()) results[i].error = prepared[i].error;
-    results[i].width = prepared[i].map.srcWidth;
-    results[i].height = prepared[i].map.srcHeight;
-  }
+  MergePrepared(prepared, results);
   return results;
 }
 

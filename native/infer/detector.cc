@@ -61,11 +61,7 @@ std::vector<ImageDetections> DetectBatch(InferenceSession& session, const std::v
                       r.detections = FinishDetections(cands, prepared[slots[s]].map, cfg.nms);
                     }
                   });
-  for (size_t i = 0; i < images.size(); ++i) {
-    if (!prepared[i].error.ok() && results[i].error.ok()) results[i].error = prepared[i].error;
-    results[i].width = prepared[i].map.srcWidth;
-    results[i].height = prepared[i].map.srcHeight;
-  }
+  MergePrepared(prepared, results);
   if (stats) {
     stats->shape = lastShape;
     stats->input = input;

@@ -126,11 +126,7 @@ std::vector<SegmentResult> SegmentBatch(InferenceSession& session, const std::ve
           r.detection = FinishDetections(one, map, NmsParams{})[0];
         }
       });
-  for (size_t i = 0; i < images.size(); ++i) {
-    if (!prepared[i].error.ok() && results[i].error.ok()) results[i].error = prepared[i].error;
-    results[i].width = prepared[i].map.srcWidth;
-    results[i].height = prepared[i].map.srcHeight;
-  }
+  MergePrepared(prepared, results);
   return results;
 }
 
