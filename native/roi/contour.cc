@@ -44,11 +44,7 @@ Quad FitSides(const std::vector<cv::Point>& contour, Quad corners) {
     for (int i = 0; i < 4; ++i) {
       const cv::Vec4f& l1 = lines[(i + 3) % 4];
       const cv::Vec4f& l2 = lines[i];
-      const double den = l1[0] * l2[1] - l1[1] * l2[0];
-      if (std::abs(den) < 1e-6) return corners;
-      const double wx = l2[2] - l1[2], wy = l2[3] - l1[3];
-      const double t = (wx * l2[1] - wy * l2[0]) / den;
-      next[i] = {l1[2] + l1[0] * t, l1[3] + l1[1] * t};
+      if (!IntersectLines({l1[2], l1[3]}, {l1[0], l1[1]}, {l2[2], l2[3]}, {l2[0], l2[1]}, next[i])) return corners;
     }
     // A side with too few clean points can swing wildly: keep the rectangle then.
     const double limit = 0.2 * std::min(cv::norm(corners[1] - corners[0]), cv::norm(corners[2] - corners[1]));

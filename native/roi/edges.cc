@@ -26,15 +26,6 @@ struct Line {
   cv::Point2d p, d;  // point and unit direction
 };
 
-bool Intersect(const Line& a, const Line& b, cv::Point2d& out) {
-  const double den = a.d.x * b.d.y - a.d.y * b.d.x;
-  if (std::abs(den) < 1e-9) return false;
-  const cv::Point2d w = b.p - a.p;
-  const double t = (w.x * b.d.y - w.y * b.d.x) / den;
-  out = a.p + a.d * t;
-  return true;
-}
-
 }  // namespace
 
 bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
@@ -109,7 +100,7 @@ bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
   }
   Quad out;
   for (int i = 0; i < 4; ++i) {
-    if (!Intersect(lines[(i + 3) % 4], lines[i], out[i])) return false;
+    if (!IntersectLines(lines[(i + 3) % 4].p, lines[(i + 3) % 4].d, lines[i].p, lines[i].d, out[i])) return false;
     if (cv::norm(out[i] - quad[i]) > 2 * p.searchRadius + 2) return false;  // refinement ran away
   }
   for (int i = 0; i < 4; ++i) full[i] = out[i] + off;

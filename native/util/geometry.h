@@ -39,6 +39,16 @@ inline cv::Matx33d CropToQuad(const Quad& q, double w, double h) {
   return cv::Matx33d(m);
 }
 
+// Intersection of the lines through p1 along d1 and p2 along d2; false when parallel.
+inline bool IntersectLines(const cv::Point2d& p1, const cv::Point2d& d1, const cv::Point2d& p2, const cv::Point2d& d2,
+                           cv::Point2d& out) {
+  const double den = d1.x * d2.y - d1.y * d2.x;
+  if (std::abs(den) < 1e-9) return false;
+  const cv::Point2d w = p2 - p1;
+  out = p1 + d1 * ((w.x * d2.y - w.y * d2.x) / den);
+  return true;
+}
+
 // Axis-aligned bounds of points, as [x1, y1, x2, y2].
 inline cv::Vec4d Bounds(const std::vector<cv::Point2d>& pts) {
   cv::Vec4d b(INFINITY, INFINITY, -INFINITY, -INFINITY);
