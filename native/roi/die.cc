@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "roi/edges.h"
+#include "roi/orientation.h"
 
 namespace di::roi {
 
@@ -14,26 +15,20 @@ Quad NearestUprightCorners(const cv::RotatedRect& r) {
   cv::Point2f pts[4];
   r.points(pts);
   Quad q;
-  const cv::Point2d c(r.center.x + 0.5, r.center.y + 0.5);
-  std::array<std::pair<double, cv::Point2d>, 4> byAngle;
-  for (int i = 0; i < 4; ++i) {
-    const cv::Point2d p(pts[i].x + 0.5, pts[i].y + 0.5);
-    byAngle[i] = {std::atan2(p.y - c.y, p.x - c.x), p};
-  }
-  // Clockwise on screen = increasing atan2 with y down; TL is the corner whose
-  // direction from the centre is closest to -135 degrees.
-  std::sort(byAngle.begin(), byAngle.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (int i = 0; i < 4; ++i) q[i] = {pts[i].x + 0.5, pts[i].y + 0.5};
+  q = Clockwise(q);
+  // TL is the corner whose direction from the centre is closest to -135 degrees.
+  const cv::Point2d c = (q[0] + q[1] + q[2] + q[3]) * 0.25;
   int start = 0;
   double bestD = 1e9;
   for (int i = 0; i < 4; ++i) {
-    const double d = std::abs(WrapDegrees180(byAngle[i].first * 180 / kPi + 135));
+    const double d = std::abs(WrapDegrees180(std::atan2(q[i].y - c.y, q[i].x - c.x) * 180 / kPi + 135));
     if (d < bestD) {
       bestD = d;
       start = i;
     }
   }
-  for (int i = 0; i < 4; ++i) q[i] = byAngle[(start + i) % 4].second;
-  return q;
+  return {q[start], q[(start + 1) % 4], q[(start + 2) % 4], q[(start + 3) % 4]};
 }
 
 std::optional<cv::RotatedRect> FindDieBlob(const cv::Mat& gray) {
