@@ -181,7 +181,8 @@ export class Inspector {
       timings: { roiMs, detectMs: 0, classifyMs: 0, totalMs: 0 },
       error: r.error,
     }));
-    const tolerance = this.config.dieTolerance ?? 1;
+    // The ROI stage judged rotation with this tolerance (see create()); only the reason text needs it.
+    const tolerance = this.config.dieTolerance ?? this.config.roi?.dieTolerance ?? 1;
     const live: number[] = [];
     rois.forEach((r, i) => {
       const res = results[i];
@@ -221,7 +222,7 @@ export class Inspector {
         const th = this.config.classThresholds?.[x.label] ?? 0.5;
         if (x.score >= th) res.reasons.push(`${x.label} ${x.score.toFixed(2)} (threshold ${th})`);
       }
-      if (roi.die && Math.abs(roi.die.angle) > tolerance) {
+      if (roi.die?.rotated) {
         res.reasons.push(`die rotated ${roi.die.angle.toFixed(2)} deg (tolerance ${tolerance})`);
       }
       const th = this.config.defectThreshold ?? 0.5;
