@@ -46,16 +46,35 @@ def list_samples(root):
 
 
 def read_labels(path):
-    """YOLO label file -> float32 array (n, 5): cls, cx, cy, w, h (normalised)."""
+    """YOLO label file -> float32 array (n, 5): cls, cx, cy, w, h (normalised). A polygon
+    row (`cls x1 y1 x2 y2 ...`, the YOLO-seg form) gives its bounding box."""
+    return np.array([[c, *box] for c, box, _ in _label_rows(path)], np.float32).reshape(-1, 5)
+
+
+def read_polygons(path):
+    """YOLO-seg label file -> [(cls, (k,2) float32 normalised points)]; box rows give
+    their four corners."""
+    return [(c, poly) for c, _, poly in _label_rows(path)]
+
+
+def _label_rows(path):
     if not os.path.exists(path):
-        return np.zeros((0, 5), np.float32)
+        return []
     rows = []
     with open(path) as f:
         for line in f:
-            parts = line.split()
-            if len(parts) >= 5:
-                rows.append([float(v) for v in parts[:5]])
-    return np.array(rows, np.float32).reshape(-1, 5)
+            v = [float(x) for x in line.split()]
+            if len(v) == 5:
+                cx, cy, w, h = v[1:]
+                poly = np.array([[cx - w / 2, cy - h / 2], [cx + w / 2, cy - h / 2],
+                                 [cx + w / 2, cy + h / 2], [cx - w / 2, cy + h / 2]], np.float32)
+            elif len(v) >= 7 and len(v) % 2 == 1:
+                poly = np.array(v[1:], np.float32).reshape(-1, 2)
+            else:
+                continue
+            lo, hi = poly.min(0), poly.max(0)
+            rows.append((v[0], [*(lo + hi) / 2, *(hi - lo)], poly))
+    return rows
 
 
 def read_names(root, fallback_nc=None):

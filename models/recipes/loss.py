@@ -123,7 +123,7 @@ class DetectionLoss:
         lobj = torch.zeros((), device=dev)
         lcls = torch.zeros((), device=dev)
         for i, p in enumerate(preds):
-            b, a, gj, gi, tbox, tcls, anc = self.assign(p, targets, anchors[i] / strides[i])
+            b, a, gj, gi, tbox, tcls, anc, _ = self.assign(p, targets, anchors[i] / strides[i])
             tobj = torch.zeros(p.shape[:4], device=dev, dtype=p.dtype)
             if len(b):
                 ps = p[b, a, gj, gi].float()
@@ -147,15 +147,16 @@ class DetectionLoss:
         return (lbox + lobj + lcls) * bs, torch.stack([lbox, lobj, lcls]).detach()
 
     def assign(self, p, targets, anc):
-        """Label -> (image, anchor, cell) matches for one level; boxes in grid units."""
+        """Label -> (image, anchor, cell) matches for one level; boxes in grid units; the
+        last value is each match's row in `targets`."""
         dev = p.device
         ny, nx = p.shape[2], p.shape[3]
         nt = targets.shape[0]
         empty = torch.zeros(0, dtype=torch.long, device=dev)
         if nt == 0:
-            return empty, empty, empty, empty, torch.zeros(0, 4, device=dev), empty, torch.zeros(0, 2, device=dev)
+            return empty, empty, empty, empty, torch.zeros(0, 4, device=dev), empty, torch.zeros(0, 2, device=dev), empty
         scale = torch.tensor([nx, ny, nx, ny], device=dev, dtype=torch.float32)
-        t = targets.clone()
+        t = torch.cat([targets[:, :6], torch.arange(nt, device=dev, dtype=targets.dtype)[:, None]], 1)
         t[:, 2:6] = t[:, 2:6] * scale
         # every label against every anchor: (na, nt)
         ratio = t[None, :, 4:6] / anc[:, None, :]
@@ -164,7 +165,7 @@ class DetectionLoss:
         t = t[None].expand(self.na, -1, -1)[ok]
         ai = ai[ok]
         if len(t) == 0:
-            return empty, empty, empty, empty, torch.zeros(0, 4, device=dev), empty, torch.zeros(0, 2, device=dev)
+            return empty, empty, empty, empty, torch.zeros(0, 4, device=dev), empty, torch.zeros(0, 2, device=dev), empty
         # own cell plus the neighbours on the sides the centre is closest to
         g = 0.5
         gxy = t[:, 2:4]
@@ -181,4 +182,46 @@ class DetectionLoss:
         gi = gij[:, 0].clamp(0, nx - 1)
         gj = gij[:, 1].clamp(0, ny - 1)
         tbox = torch.cat([gxy - torch.stack([gi, gj], 1).float(), t5[:, 4:6]], 1)
-        return t5[:, 0].long(), ai5, gj, gi, tbox, t5[:, 1].long(), anc[ai5]
+        return t5[:, 0].long(), ai5, gj, gi, tbox, t5[:, 1].long(), anc[ai5], t5[:, 6].long()
+
+
+class SegmentLoss(DetectionLoss):
+    """DetectionLoss plus the YOLOv5-seg mask loss: for every matched prediction,
+    BCE between sigmoid(coefficients . prototypes) and its label's mask, over the label's
+    box only and averaged by the box area (large and small objects weigh alike)."""
+
+    def __init__(self, model, imgsz=640, mask_gain=None, **kw):
+        super().__init__(model, imgsz, **kw)
+        self.nm = model.masks
+        self.mask_gain = self.box_gain if mask_gain is None else mask_gain
+
+    def __call__(self, out, targets, anchors, strides, masks=None):
+        """out: (raw level outputs, prototypes [b, nm, mh, mw]); masks: (n_targets, mh, mw)
+        float 0/1, row-aligned with `targets`."""
+        preds, protos = out
+        loss, items = super().__call__(preds, targets, anchors, strides)
+        dev = protos.device
+        mh, mw = protos.shape[2:]
+        lseg = torch.zeros((), device=dev)
+        for i, p in enumerate(preds):
+            b, a, gj, gi, _, _, _, ti = self.assign(p, targets, anchors[i] / strides[i])
+            if not len(b):
+                continue
+            coef = p[b, a, gj, gi][:, 5 + self.nc:].float()
+            # label boxes in prototype pixels (targets are normalised to the square input)
+            t = targets[ti, 2:6] * torch.tensor([mw, mh, mw, mh], device=dev)
+            x1, y1 = t[:, 0] - t[:, 2] / 2, t[:, 1] - t[:, 3] / 2
+            x2, y2 = t[:, 0] + t[:, 2] / 2, t[:, 1] + t[:, 3] / 2
+            xs = torch.arange(mw, device=dev).view(1, 1, -1) + 0.5
+            ys = torch.arange(mh, device=dev).view(1, -1, 1) + 0.5
+            inside = ((xs >= x1.view(-1, 1, 1)) & (xs < x2.view(-1, 1, 1)) &
+                      (ys >= y1.view(-1, 1, 1)) & (ys < y2.view(-1, 1, 1))).float()
+            area = inside.sum((1, 2)).clamp(min=1)
+            for j in b.unique():
+                k = b == j
+                logits = (coef[k] @ protos[j].float().view(self.nm, -1)).view(-1, mh, mw)
+                bce = nn.functional.binary_cross_entropy_with_logits(logits, masks[ti[k]], reduction='none')
+                lseg = lseg + ((bce * inside[k]).sum((1, 2)) / area[k]).sum() / len(b)
+        lseg = lseg * self.mask_gain
+        bs = preds[0].shape[0]
+        return loss + lseg * bs, torch.cat([items, lseg.detach()[None]])

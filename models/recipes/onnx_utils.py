@@ -53,14 +53,15 @@ def find_ort_node_modules():
     return None
 
 
-def run_with_ort(path, x):
+def run_with_ort(path, x, outputs=None):
     """Run the ONNX file on x (numpy float32 NCHW) with onnxruntime-node; returns the first
-    output, or None when Node/onnxruntime-node are not available."""
+    output (or, given output names, those outputs in that order), or None when
+    Node/onnxruntime-node are not available."""
     node = shutil.which('node')
     nm = find_ort_node_modules()
     if not node or not nm:
         print('onnxruntime-node not found (set NODE_PATH to a node_modules that has it): skipping the numeric check')
-        return None
+        return None if outputs is None else [None] * len(outputs)
     with tempfile.TemporaryDirectory() as td:
         xin, yout = os.path.join(td, 'x.f32'), os.path.join(td, 'y.f32')
         np.ascontiguousarray(x, np.float32).tofile(xin)
@@ -70,7 +71,9 @@ def run_with_ort(path, x):
         if r.returncode != 0:
             raise RuntimeError(f'onnxruntime-node failed: {r.stderr.strip()}')
         info = json.loads(r.stdout.strip().splitlines()[-1])
-        return np.fromfile(yout, np.float32).reshape(info['dims'])
+        arrays = {name: np.fromfile(yout + (f'.{k}' if k else ''), np.float32).reshape(info['allDims'][k])
+                  for k, name in enumerate(info['outputs'])}
+        return arrays[info['outputs'][0]] if outputs is None else [arrays[n] for n in outputs]
 
 
 def compare(name, ref, got, atol, rtol=1e-3):

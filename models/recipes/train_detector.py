@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Train the YOLOv7-tiny die-defect detector on `die-inspect synth --crops` output.
+"""Train a YOLO detector or segmenter: the YOLOv7-tiny die-defect detector on
+`die-inspect synth --crops` output, or (`--arch yolov5n [--masks 32]`) the package ROI
+detector / segmenter on `package_dataset.py` output.
 
     python3 models/recipes/train_detector.py --data DIR/crops --val VALDIR/crops \\
         --imgsz 320 --epochs 100 --batch 16 --out runs/NAME [--nwd 0.5] [--coordconv] \\
-        [--seed 0] [--device auto] [--max-minutes M]
+        [--arch yolov7-tiny|yolov5n] [--masks 32] [--seed 0] [--device auto] [--max-minutes M]
 
 Every epoch writes OUT/last.pt (model, EMA, optimizer, scaler, epoch, anchors, RNG state)
 and appends a row to OUT/log.csv; OUT/best.pt keeps the EMA weights with the best val
@@ -14,7 +16,9 @@ run it again to continue. --restart discards OUT/last.pt.
 
 Images are letterboxed once to imgsz (long side = imgsz, pad 114) and cached in RAM.
 Augmentation: HSV jitter, horizontal/vertical flips (labels mirrored), small scale and
-translate. No mosaic (the whole package must stay visible).
+translate. No mosaic (the whole package must stay visible). A segmenter's labels are
+polygons (YOLO-seg rows); they go through the same transforms and are rasterised at the
+prototype resolution (imgsz / 4) as mask targets.
 """
 import argparse
 import math
@@ -30,22 +34,24 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (ModelEMA, append_csv, cosine_factor, letterbox, list_samples, param_groups,  # noqa: E402
-                    read_labels, read_names, recipe_command, rng_state, save_atomic, select_device,
+                    read_labels, read_names, read_polygons, recipe_command, rng_state, save_atomic, select_device,
                     set_rng_state, set_seed, truncate_csv)
-from loss import DetectionLoss, kmeans_anchors  # noqa: E402
+from loss import DetectionLoss, SegmentLoss, kmeans_anchors  # noqa: E402
 from metrics import detection_metrics, match_image, nms  # noqa: E402
+from yolov5n import YOLOv5n  # noqa: E402
 from yolov7tiny import DEFAULT_ANCHORS_640, YOLOv7Tiny, count_gflops, count_params  # noqa: E402
 
 
 class DetData(torch.utils.data.Dataset):
     """Letterboxed, RAM-cached images; labels kept as (k,5) cls,x1,y1,x2,y2 in input pixels."""
 
-    def __init__(self, root, imgsz, augment=False, hyp=None, name='data'):
+    def __init__(self, root, imgsz, augment=False, hyp=None, name='data', masks=False):
         self.samples = list_samples(root)
         self.imgsz = imgsz
         self.augment = augment
         self.hyp = hyp or {}
-        self.imgs, self.boxes = [], []
+        self.masks = masks
+        self.imgs, self.boxes, self.polys = [], [], []
         t = time.time()
         for k, (ip, lp) in enumerate(self.samples):
             img = cv2.imread(ip, cv2.IMREAD_COLOR)
@@ -62,6 +68,11 @@ class DetData(torch.utils.data.Dataset):
                 b[:, 3] = (lab[:, 1] + lab[:, 3] / 2) * w0 * r + px
                 b[:, 4] = (lab[:, 2] + lab[:, 4] / 2) * h0 * r + py
                 b[:, 1:] = b[:, 1:].clip(0, imgsz)
+            if masks:
+                # polygons in input pixels; the boxes are theirs so both stay consistent
+                polys = [(c, pl * [w0 * r, h0 * r] + [px, py]) for c, pl in read_polygons(lp)]
+                self.polys.append(polys)
+                b = poly_boxes(polys, imgsz)
             self.imgs.append(img)
             self.boxes.append(b)
             if (k + 1) % 500 == 0:
@@ -74,6 +85,8 @@ class DetData(torch.utils.data.Dataset):
         return len(self.imgs)
 
     def __getitem__(self, i):
+        if self.masks:
+            return self.seg_item(i)
         img, boxes = self.imgs[i], self.boxes[i].copy()
         s = self.imgsz
         if self.augment:
@@ -86,22 +99,72 @@ class DetData(torch.utils.data.Dataset):
             if random.random() < h['flipud']:
                 img = img[::-1]
                 boxes[:, [2, 4]] = s - boxes[:, [4, 2]]
-        t = np.zeros((len(boxes), 6), np.float32)
-        if len(boxes):
-            t[:, 1] = boxes[:, 0]
-            t[:, 2] = (boxes[:, 1] + boxes[:, 3]) / 2 / s
-            t[:, 3] = (boxes[:, 2] + boxes[:, 4]) / 2 / s
-            t[:, 4] = (boxes[:, 3] - boxes[:, 1]) / s
-            t[:, 5] = (boxes[:, 4] - boxes[:, 2]) / s
-        chw = np.ascontiguousarray(img[:, :, ::-1].transpose(2, 0, 1))  # BGR -> RGB, CHW
-        return torch.from_numpy(chw), torch.from_numpy(t)
+        return to_tensors(img, boxes, s)
+
+    def seg_item(self, i):
+        """The same augmentations applied to polygons; boxes and masks follow from them."""
+        img, s = self.imgs[i], self.imgsz
+        polys = [(c, p.copy()) for c, p in self.polys[i]]
+        if self.augment:
+            h = self.hyp
+            img = augment_hsv(img, h['hsv_h'], h['hsv_s'], h['hsv_v'])
+            M = affine_matrix(h['scale'], h['translate'], s)
+            if M is not None:
+                img = cv2.warpAffine(img, M, (s, s), flags=cv2.INTER_LINEAR, borderValue=(114, 114, 114))
+                for _, p in polys:
+                    p[:] = p * M[0, 0] + M[:, 2]
+            for axis, prob in ((0, h['fliplr']), (1, h['flipud'])):
+                if random.random() < prob:
+                    img = img[:, ::-1] if axis == 0 else img[::-1]
+                    for _, p in polys:
+                        p[:, axis] = s - p[:, axis]
+        boxes = poly_boxes(polys, s)
+        keep = [k for k, (_, p) in enumerate(polys) if box_kept(p, s)]
+        boxes = boxes[keep]
+        ms = s // 4
+        masks = np.zeros((len(keep), ms, ms), np.float32)
+        for j, k in enumerate(keep):
+            cv2.fillPoly(masks[j], [np.round(polys[k][1] / 4 * 16 - 8).astype(np.int32)], 1.0, lineType=cv2.LINE_8, shift=4)
+        img_t, t = to_tensors(img, boxes, s)
+        return img_t, t, torch.from_numpy(masks)
 
     @staticmethod
     def collate(batch):
-        imgs, labels = zip(*batch)
-        for j, lab in enumerate(labels):
+        cols = list(zip(*batch))
+        for j, lab in enumerate(cols[1]):
             lab[:, 0] = j
-        return torch.stack(imgs), torch.cat(labels, 0)
+        out = [torch.stack(cols[0]), torch.cat(cols[1], 0)]
+        if len(cols) == 3:
+            out.append(torch.cat(cols[2], 0))
+        return tuple(out)
+
+
+def to_tensors(img, boxes, s):
+    t = np.zeros((len(boxes), 6), np.float32)
+    if len(boxes):
+        t[:, 1] = boxes[:, 0]
+        t[:, 2] = (boxes[:, 1] + boxes[:, 3]) / 2 / s
+        t[:, 3] = (boxes[:, 2] + boxes[:, 4]) / 2 / s
+        t[:, 4] = (boxes[:, 3] - boxes[:, 1]) / s
+        t[:, 5] = (boxes[:, 4] - boxes[:, 2]) / s
+    chw = np.ascontiguousarray(img[:, :, ::-1].transpose(2, 0, 1))  # BGR -> RGB, CHW
+    return torch.from_numpy(chw), torch.from_numpy(t)
+
+
+def poly_boxes(polys, s):
+    """[(cls, (k,2) px)] -> (n,5) cls,x1,y1,x2,y2 clipped to the input."""
+    b = np.zeros((len(polys), 5), np.float32)
+    for j, (c, p) in enumerate(polys):
+        b[j] = [c, *p.min(0).clip(0, s), *p.max(0).clip(0, s)]
+    return b
+
+
+def box_kept(p, s):
+    """An object stays a target while at least a quarter of its box is in the input."""
+    lo, hi = p.min(0), p.max(0)
+    clo, chi = lo.clip(0, s), hi.clip(0, s)
+    w, h = chi - clo
+    return w > 2 and h > 2 and w * h > 0.25 * float(np.prod(hi - lo))
 
 
 def augment_hsv(img, hg, sg, vg):
@@ -117,15 +180,23 @@ def augment_hsv(img, hg, sg, vg):
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
 
 
-def random_affine(img, boxes, scale, translate):
+def affine_matrix(scale, translate, s_):
+    """A random zoom about the centre plus a shift, as a 2x3 matrix; None when off."""
     if not (scale or translate):
-        return img, boxes
-    s_ = img.shape[0]
+        return None
     k = random.uniform(1 - scale, 1 + scale)
     tx = random.uniform(-translate, translate) * s_
     ty = random.uniform(-translate, translate) * s_
     c = s_ / 2
-    M = np.array([[k, 0, (1 - k) * c + tx], [0, k, (1 - k) * c + ty]], np.float32)
+    return np.array([[k, 0, (1 - k) * c + tx], [0, k, (1 - k) * c + ty]], np.float32)
+
+
+def random_affine(img, boxes, scale, translate):
+    s_ = img.shape[0]
+    M = affine_matrix(scale, translate, s_)
+    if M is None:
+        return img, boxes
+    k = M[0, 0]
     img = cv2.warpAffine(img, M, (s_, s_), flags=cv2.INTER_LINEAR, borderValue=(114, 114, 114))
     if len(boxes):
         nb = boxes.copy()
@@ -165,15 +236,27 @@ def compute_anchors(data, mode, gen, seed):
         return default
 
 
+def build_model(arch, nc, anchors, coordconv=False, masks=0):
+    a = np.asarray(anchors).reshape(3, 3, 2).tolist()
+    if arch == 'yolov5n':
+        return YOLOv5n(nc, a, masks=masks)
+    return YOLOv7Tiny(nc, a, coordconv=coordconv)
+
+
 @torch.no_grad()
 def validate(model, loader, device, nc, use_amp):
     model.eval()
-    stats = []
-    for imgs, targets in loader:
+    stats, mask_ious = [], []
+    for batch in loader:
+        imgs, targets = batch[0], batch[1]
         imgs = imgs.to(device, non_blocking=True).float() / 255
         with torch.autocast(device_type='cuda', enabled=use_amp):
-            dec = model.decode(model(imgs))
-        dets = nms(dec.float())
+            out = model(imgs)
+        raw, protos = out if getattr(model, 'masks', 0) else (out, None)
+        dec = model.decode(raw).float()
+        dets = nms(dec[..., :5 + nc])
+        if protos is not None:
+            mask_ious += top_mask_ious(dec, protos.float(), targets, batch[2], nc)
         s = imgs.shape[2]
         for j, d in enumerate(dets):
             d = d.cpu().numpy()
@@ -186,7 +269,33 @@ def validate(model, loader, device, nc, use_amp):
                 gt[:, 3] = (t[:, 2] + t[:, 4] / 2) * s
                 gt[:, 4] = (t[:, 3] + t[:, 5] / 2) * s
             stats.append((match_image(d, gt), d[:, 4], d[:, 5], gt[:, 0]))
-    return detection_metrics(stats, nc)
+    m = detection_metrics(stats, nc)
+    if protos is not None:
+        m['maskIoU'] = float(np.mean(mask_ious)) if mask_ious else 0.0
+    return m
+
+
+def top_mask_ious(dec, protos, targets, masks, nc):
+    """Per image with one label: IoU at prototype resolution between the most confident
+    prediction's mask (cropped to its box) and the label's mask."""
+    out = []
+    mh, mw = protos.shape[2:]
+    for j in range(dec.shape[0]):
+        rows = (targets[:, 0] == j).nonzero().flatten()
+        if len(rows) != 1:
+            continue
+        d = dec[j]
+        best = d[(d[:, 4:5] * d[:, 5:5 + nc]).max(1)[0].argmax()]
+        logits = (best[5 + nc:] @ protos[j].view(protos.shape[1], -1)).view(mh, mw)
+        cx, cy, w, h = (best[:4] / 4).tolist()
+        pm = torch.zeros(mh, mw, dtype=torch.bool)
+        x1, y1 = max(0, int(round(cx - w / 2))), max(0, int(round(cy - h / 2)))
+        pm[y1:max(y1, int(round(cy + h / 2))), x1:max(x1, int(round(cx + w / 2)))] = True
+        pm &= logits.cpu() > 0
+        gm = masks[rows[0]] > 0.5
+        union = (pm | gm).sum().item()
+        out.append((pm & gm).sum().item() / union if union else 0.0)
+    return out
 
 
 def parse_args(argv=None):
@@ -199,7 +308,9 @@ def parse_args(argv=None):
     ap.add_argument('--out', required=True, help='run folder, e.g. runs/NAME')
     ap.add_argument('--nwd', type=float, default=0.0, help='NWD share of the box loss (0.5 = 50/50 with CIoU)')
     ap.add_argument('--nwd-c', type=float, default=12.8, help='NWD normalising constant C in pixels')
-    ap.add_argument('--coordconv', action='store_true', help='CoordConv in the neck')
+    ap.add_argument('--coordconv', action='store_true', help='CoordConv in the neck (yolov7-tiny)')
+    ap.add_argument('--arch', choices=['yolov7-tiny', 'yolov5n'], default='yolov7-tiny')
+    ap.add_argument('--masks', type=int, default=0, help='mask coefficients: 32 makes a YOLOv5-seg style segmenter (yolov5n)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N')
     ap.add_argument('--workers', type=int, default=2, help='DataLoader workers (0-2 on small CPUs)')
@@ -243,7 +354,7 @@ def main():
             print(f'{args.out}: all {ckpt["epoch"]} epochs done (best mAP@0.5:0.95 {ckpt["best_fitness"]:.4f}); '
                   f'raise --epochs to train on, or --restart')
             return
-        for k in ('imgsz', 'nwd', 'coordconv', 'batch', 'optimizer'):
+        for k in ('imgsz', 'nwd', 'coordconv', 'batch', 'optimizer', 'arch', 'masks'):
             if ckpt['args'].get(k) != getattr(args, k):
                 print(f'warning: --{k} {getattr(args, k)} differs from the checkpoint ({ckpt["args"].get(k)}); resuming anyway')
     set_seed(args.seed)
@@ -251,15 +362,18 @@ def main():
     nc = len(names)
     hyp = {'hsv_h': args.hsv_h, 'hsv_s': args.hsv_s, 'hsv_v': args.hsv_v, 'fliplr': args.fliplr,
            'flipud': args.flipud, 'scale': args.scale, 'translate': args.translate}
-    train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train')
-    val = DetData(args.val, args.imgsz, augment=False, name='val')
+    if args.masks and args.arch != 'yolov5n':
+        raise SystemExit('--masks needs --arch yolov5n')
+    seg = args.masks > 0
+    train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train', masks=seg)
+    val = DetData(args.val, args.imgsz, augment=False, name='val', masks=seg)
     if ckpt is not None:
         anchors = np.array(ckpt['anchors'], np.float64).reshape(9, 2)
     else:
         anchors = compute_anchors(train, args.anchors, args.anchor_gen, args.seed)
     print('anchors (w,h px at %d): %s' % (args.imgsz, ', '.join(f'{w:.0f}x{h:.0f}' for w, h in anchors)))
-    model = YOLOv7Tiny(nc, anchors.reshape(3, 3, 2).tolist(), coordconv=args.coordconv).to(device)
-    print(f'model: YOLOv7-tiny nc={nc} coordconv={args.coordconv}: {count_params(model) / 1e6:.2f} M params, '
+    model = build_model(args.arch, nc, anchors, args.coordconv, args.masks).to(device)
+    print(f'model: {args.arch} nc={nc} coordconv={args.coordconv} masks={args.masks}: {count_params(model) / 1e6:.2f} M params, '
           f'{count_gflops(model, 640, 640):.2f} GFLOPs at 640, {count_gflops(model, args.imgsz, args.imgsz):.2f} at {args.imgsz}')
 
     accumulate = max(round(args.nbs / args.batch), 1)
@@ -292,7 +406,7 @@ def main():
     del ckpt
     ema.ema.to(device)
 
-    crit = DetectionLoss(model, imgsz=args.imgsz, nwd=args.nwd, nwd_c=args.nwd_c)
+    crit = (SegmentLoss if seg else DetectionLoss)(model, imgsz=args.imgsz, nwd=args.nwd, nwd_c=args.nwd_c)
     val_loader = make_loader(val, args.batch * 2, False, min(args.workers, 1))
     nb = math.ceil(len(train) / args.batch)
     if args.max_batches:
@@ -300,7 +414,7 @@ def main():
     total_iters = nb * args.epochs
     n_warm = min(max(round(args.warmup_epochs * nb), 100), total_iters // 2) if args.warmup_epochs > 0 else 0
     meta = {'nc': nc, 'names': names, 'coordconv': args.coordconv, 'imgsz': args.imgsz, 'anchors': anchors.tolist(),
-            'arch': 'yolov7-tiny', 'recipe': recipe, 'args': vars(args)}
+            'arch': args.arch, 'masks': args.masks, 'recipe': recipe, 'args': vars(args)}
     print(f'training {len(train)} images, batch {args.batch} (accumulate {accumulate}), {nb} batches/epoch, '
           f'{args.optimizer} lr0 {lr0}, device {device}, epochs {start_epoch + 1}..{args.epochs}')
 
@@ -308,11 +422,12 @@ def main():
         t_ep = time.time()
         model.train()
         loader = make_loader(train, args.batch, True, args.workers, seed=args.seed * 1000 + epoch)
-        mloss = torch.zeros(3)
+        mloss = torch.zeros(4 if seg else 3)
         n_img, n_seen, last_step = 0, 0, -1
         opt.zero_grad(set_to_none=True)
         t_train = time.time()
-        for i, (imgs, targets) in enumerate(loader):
+        for i, batch in enumerate(loader):
+            imgs, targets = batch[0], batch[1]
             if i >= nb:
                 break
             ni = i + nb * epoch
@@ -331,7 +446,8 @@ def main():
             imgs = imgs.to(device, non_blocking=True).float() / 255
             with torch.autocast(device_type='cuda', enabled=cuda):
                 preds = model(imgs)
-                loss, items = crit(preds, targets.to(device), model.anchors, model.strides)
+                extra = {'masks': batch[2].to(device)} if seg else {}
+                loss, items = crit(preds, targets.to(device), model.anchors, model.strides, **extra)
             scaler.scale(loss).backward()
             if (ni - last_step >= accumulate) or i == nb - 1:
                 scaler.unscale_(opt)
@@ -346,15 +462,20 @@ def main():
             n_seen += len(targets)
         train_s = time.time() - t_train
         m = validate(ema.ema, val_loader, device, nc, cuda)
-        fitness = m['mAP50_95']
+        # a segmenter is chosen on its masks as much as on its boxes
+        fitness = (m['mAP50_95'] + m['maskIoU']) / 2 if seg else m['mAP50_95']
         is_best = fitness > best_fitness
         best_fitness = max(best_fitness, fitness)
         ep_s = time.time() - t_ep
         row = {'epoch': epoch + 1, 'lr': opt.param_groups[0]['lr'], 'box': float(mloss[0]), 'obj': float(mloss[1]),
                'cls': float(mloss[2]), 'P': m['P'], 'R': m['R'], 'mAP50': m['mAP50'], 'mAP50_95': m['mAP50_95'],
                'train_s': train_s, 'epoch_s': ep_s, 's_per_img': train_s / max(n_img, 1)}
+        seg_txt = ''
+        if seg:
+            row.update(seg=float(mloss[3]), maskIoU=m['maskIoU'])
+            seg_txt = f' seg {row["seg"]:.4f}, val mask IoU {m["maskIoU"]:.4f}'
         append_csv(log_path, row)
-        print(f'epoch {epoch + 1}/{args.epochs} loss box {row["box"]:.4f} obj {row["obj"]:.4f} cls {row["cls"]:.4f} | '
+        print(f'epoch {epoch + 1}/{args.epochs} loss box {row["box"]:.4f} obj {row["obj"]:.4f} cls {row["cls"]:.4f}{seg_txt} | '
               f'val P {m["P"]:.3f} R {m["R"]:.3f} mAP50 {m["mAP50"]:.4f} mAP50-95 {m["mAP50_95"]:.4f} | '
               f'{ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)', flush=True)
         ema_sd = {k: v.detach().float().cpu() if v.dtype.is_floating_point else v.cpu()

@@ -34,6 +34,25 @@ DEFAULT_ANCHORS_640 = [[(10, 13), (16, 30), (33, 23)],
 STRIDES = (8, 16, 32)
 
 
+def decode_levels(raw, anchors, strides, n_sigmoid=None):
+    """Raw level outputs [b, na, ny, nx, no] -> [b, N, no]: cx, cy, w, h in input pixels,
+    then objectness and class scores, all after sigmoid. Channels from `n_sigmoid` on (a
+    segmenter's mask coefficients) pass through raw."""
+    out = []
+    for i, p in enumerate(raw):
+        s = strides[i]
+        na, ny, nx = p.shape[1], p.shape[2], p.shape[3]
+        k = p.shape[-1] if n_sigmoid is None else n_sigmoid
+        y = p[..., :k].sigmoid()
+        gx = torch.arange(nx, device=p.device, dtype=p.dtype).view(1, 1, 1, -1, 1)
+        gy = torch.arange(ny, device=p.device, dtype=p.dtype).view(1, 1, -1, 1, 1)
+        cx = (y[..., 0:1] * 2 - 0.5 + gx) * s
+        cy = (y[..., 1:2] * 2 - 0.5 + gy) * s
+        wh = (y[..., 2:4] * 2) ** 2 * anchors[i].view(1, na, 1, 1, 2)
+        out.append(torch.cat([cx, cy, wh, y[..., 4:], p[..., k:]], -1).flatten(1, 3))
+    return torch.cat(out, 1)
+
+
 class Conv(nn.Module):
     """Conv2d + BatchNorm + LeakyReLU(0.1). After fuse() the BN is folded into the conv."""
 
@@ -183,20 +202,8 @@ class YOLOv7Tiny(nn.Module):
         return outs
 
     def decode(self, raw):
-        """Raw level outputs -> [batch, N, 5 + nc]: cx, cy, w, h in input pixels, objectness
-        and class scores, all after sigmoid (the YOLOv7 export layout)."""
-        out = []
-        for i, p in enumerate(raw):
-            s = self.strides[i]
-            ny, nx = p.shape[2], p.shape[3]
-            y = p.sigmoid()
-            gx = torch.arange(nx, device=p.device, dtype=p.dtype).view(1, 1, 1, -1, 1)
-            gy = torch.arange(ny, device=p.device, dtype=p.dtype).view(1, 1, -1, 1, 1)
-            cx = (y[..., 0:1] * 2 - 0.5 + gx) * s
-            cy = (y[..., 1:2] * 2 - 0.5 + gy) * s
-            wh = (y[..., 2:4] * 2) ** 2 * self.anchors[i].view(1, self.na, 1, 1, 2)
-            out.append(torch.cat([cx, cy, wh, y[..., 4:]], -1).flatten(1, 3))
-        return torch.cat(out, 1)
+        """Raw level outputs -> [batch, N, 5 + nc] (the YOLOv7 export layout)."""
+        return decode_levels(raw, self.anchors, self.strides)
 
     def fuse(self):
         for m in self.modules():

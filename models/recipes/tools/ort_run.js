@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Run an ONNX model once with onnxruntime-node (CPU) for export checks.
 // usage: node ort_run.js MODEL INPUT.f32 N,C,H,W OUTPUT.f32
-// Writes the first output as raw float32 to OUTPUT.f32 and prints its dims and the model
-// metadata as JSON. onnxruntime-node is looked up through the normal Node resolution
+// Writes the first output as raw float32 to OUTPUT.f32 (output k > 0 to OUTPUT.f32.k) and
+// prints the output names and dims as JSON. onnxruntime-node is looked up through the normal Node resolution
 // (set NODE_PATH to a node_modules folder that has it).
 'use strict';
 const fs = require('fs');
@@ -17,9 +17,12 @@ async function main() {
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'] });
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
   const result = await session.run(feeds);
-  const out = result[session.outputNames[0]];
-  fs.writeFileSync(outPath, Buffer.from(out.data.buffer, out.data.byteOffset, out.data.byteLength));
-  console.log(JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames, dims: out.dims }));
+  const allDims = session.outputNames.map((name, k) => {
+    const out = result[name];
+    fs.writeFileSync(k ? `${outPath}.${k}` : outPath, Buffer.from(out.data.buffer, out.data.byteOffset, out.data.byteLength));
+    return out.dims;
+  });
+  console.log(JSON.stringify({ inputs: session.inputNames, outputs: session.outputNames, dims: allDims[0], allDims }));
 }
 
 main().catch((e) => { console.error(e.message || e); process.exit(1); });
