@@ -55,3 +55,10 @@ export function resolveModel(nameOrPath: string, dir = MODELS_DIR): string {
 export function defaultModels(role: ModelRole, dir = MODELS_DIR): ModelCard[] {
   return listModels(dir).filter((c) => c.role === role && c.default && existsSync(c.file));
 }
+
+/** The shipped default for a role, for options that may be left out; `what` names the option in the error. */
+export function shippedModel(role: ModelRole, what: string, dir = MODELS_DIR): string {
+  const card = defaultModels(role, dir)[0];
+  if (!card) throw new DieInspectError('ERR_CONFIG', `${what}: no model given and no shipped ${role} in ${dir}`);
+  return card.file;
+}

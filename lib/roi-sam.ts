@@ -8,14 +8,15 @@ import { Detector, DetectorOptions } from './detector';
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
 import { ImageInput, toNativeImages } from './images';
+import { shippedModel } from './models';
 import { loadNative, NativeSamImage } from './native';
 import { captureProposals, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
 import { ModelSession, SessionOptions } from './session';
 
 export interface SamRoiOptions extends RoiCommonOptions, SessionOptions {
   strategy: 'sam';
-  /** Any YOLO ONNX detector whose boxes prompt SAM. */
-  detector: string | Uint8Array;
+  /** Any YOLO ONNX detector whose boxes prompt SAM. Default: the shipped package detector. */
+  detector?: string | Uint8Array;
   /** SAM image encoder: [1, 3, S, S] -> image_embeddings. */
   encoder: string | Uint8Array;
   /** SAM prompt decoder (official export inputs and outputs). */
@@ -58,7 +59,7 @@ export class SamRoi extends Roi {
   }
 
   static async create(options: SamRoiOptions): Promise<SamRoi> {
-    const det = modelArg(options.detector, 'detector');
+    const det = modelArg(options.detector ?? shippedModel('package-detector', 'sam'), 'detector');
     const enc = modelArg(options.encoder, 'encoder');
     const dec = modelArg(options.decoder, 'decoder');
     // Only the session fields reach the detector, so ROI options cannot shadow detector ones.

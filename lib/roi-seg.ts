@@ -7,19 +7,21 @@
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
 import { ImageInput, toNativeImages } from './images';
+import { metadataNumbers } from './metadata';
+import { shippedModel } from './models';
 import type { NativeSegmentImage } from './native';
 import { captureProposals, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
 import { ModelSession, SessionOptions } from './session';
 
 export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
   strategy: 'seg';
-  /** The YOLO-seg ONNX model: a path or its bytes. */
-  model: string | Uint8Array;
+  /** The YOLO-seg ONNX model: a path or its bytes. Default: the shipped package segmenter. */
+  model?: string | Uint8Array;
   /** Detection confidence threshold. Default 0.25. */
   conf?: number;
   /** NMS IoU threshold. Default 0.45. */
   iou?: number;
-  /** Input size for models with dynamic height/width. Default 640. */
+  /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 640. */
   imgsz?: number | [number, number];
   /** The package class; default: the best detection of any class. */
   classId?: number;
@@ -39,7 +41,10 @@ class SegModel extends ModelSession {
 
   async segment(images: ImageInput[], o: SegRoiOptions): Promise<NativeSegmentImage[]> {
     const h = this.live();
-    const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 640, o.imgsz ?? 640];
+    // The size the recipe trained at, when it recorded one.
+    const trained = metadataNumbers(this.info.metadata, 'imgsz');
+    const imgsz = o.imgsz ?? (trained?.length ? [trained[0], trained[1] ?? trained[0]] as [number, number] : 640);
+    const [height, width] = Array.isArray(imgsz) ? imgsz : [imgsz, imgsz];
     return native(() => h.segment(toNativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
       maskThreshold: o.maskThreshold, maxBatch: o.maxBatch,
@@ -57,10 +62,11 @@ export class SegRoi extends Roi {
   }
 
   static async create(options: SegRoiOptions): Promise<SegRoi> {
-    if (typeof options.model !== 'string' && !(options.model instanceof Uint8Array)) {
+    const model = options.model ?? shippedModel('package-segmenter', 'seg');
+    if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
       throw new DieInspectError('ERR_INVALID_ARG', "seg: option 'model' must be a path or a Buffer");
     }
-    return new SegRoi(options, await SegModel.load(options.model, options));
+    return new SegRoi(options, await SegModel.load(model, options));
   }
 
   get session(): ModelSession {

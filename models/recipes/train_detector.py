@@ -303,6 +303,8 @@ def parse_args(argv=None):
     ap.add_argument('--data', required=True, help='training crops dir (DIR or DIR/crops)')
     ap.add_argument('--val', required=True, help='validation crops dir')
     ap.add_argument('--imgsz', type=int, default=320)
+    ap.add_argument('--val-imgsz', type=int, default=0,
+                    help='validation size (default imgsz); e.g. 640 to validate whole images after training on tiles')
     ap.add_argument('--epochs', type=int, default=100)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--out', required=True, help='run folder, e.g. runs/NAME')
@@ -366,7 +368,7 @@ def main():
         raise SystemExit('--masks needs --arch yolov5n')
     seg = args.masks > 0
     train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train', masks=seg)
-    val = DetData(args.val, args.imgsz, augment=False, name='val', masks=seg)
+    val = DetData(args.val, args.val_imgsz or args.imgsz, augment=False, name='val', masks=seg)
     if ckpt is not None:
         anchors = np.array(ckpt['anchors'], np.float64).reshape(9, 2)
     else:
