@@ -5,7 +5,7 @@
 //   package angle error over full-circle poses [<= 0.3 deg], die angle error
 //   [median <= 0.25, p95 <= 0.5 deg], contour ROI time per 1280x960 image on one core [<= 10 ms].
 // Usage: node bench/roi-accuracy.js [--count 200] [--seed 99] [--strategy contour|seg] [--model FILE]
-// (`seg` without --model runs the shipped package segmenter.)
+// (`seg` without --model runs the shipped package segmenter; --json prints one object.)
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -84,9 +84,18 @@ const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
     ['die_rotation flag agreement', `${rotationAgree}/${dies.length}`, ''],
     [`${strategy} ROI CPU time per 1280x960 image (one core)`, `${msPerImage.toFixed(2)} ms (wall ${wallMs.toFixed(2)} ms)`, strategy === 'contour' ? '<= 10 ms' : ''],
   ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  process.stdout.write(`ROI strategy ${roi.strategy} on ${bf.length} synthetic 1280x960 parts (seed ${seed}), ${os.cpus()[0].model}\n`);
-  for (const [k, v, t] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padEnd(28)} ${t ? `target ${t}` : ''}\n`);
+  if (process.argv.includes('--json')) {
+    process.stdout.write(JSON.stringify({
+      strategy, parts: bf.length, seed, modeAccuracy: modeOk / meta.length, found: found / bf.length,
+      iouMean: mean(ious), iouP5: q(ious, 0.05), cornerErrorMean: mean(corners), cornerErrorP95: q(corners, 0.95),
+      angleErrorMedian: q(angles, 0.5), angleErrorP95: q(angles, 0.95),
+      dieAngleErrorMedian: q(dies, 0.5), dieAngleErrorP95: q(dies, 0.95), cpuMsPerImage: msPerImage,
+    }) + '\n');
+  } else {
+    const w = Math.max(...rows.map((r) => r[0].length));
+    process.stdout.write(`ROI strategy ${roi.strategy} on ${bf.length} synthetic 1280x960 parts (seed ${seed}), ${os.cpus()[0].model}\n`);
+    for (const [k, v, t] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padEnd(28)} ${t ? `target ${t}` : ''}\n`);
+  }
   roi.close();
   timer.close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,11 @@
 // Writes models/<name>.json, a model's card, with the metrics our own `eval`
 // measures on a held-out synthetic split, and regenerates models/README.md.
 //   node scripts/model-card.js --name N --file N.onnx --role R --data DIR [--run RUNDIR] [--default]
+// A package segmenter is measured by bench/roi-accuracy.js (seg strategy, fresh parts) instead.
 //   node scripts/model-card.js --index        (README only)
+//   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
+//       detectors side by side in the study's Table 4.6 form (P, R, mAP, params, GFLOPs,
+//       batches of 16 per second measured in one run), saved to models/comparisons/ for the README
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -49,10 +53,17 @@ function writeIndex() {
   ];
   for (const c of cards) {
     const m = c.metrics || {};
-    const metric = m.map50 !== undefined
+    const metric = m.iouMean !== undefined
+      ? `package IoU ${m.iouMean.toFixed(4)}, corner error ${m.cornerErrorMean.toFixed(2)} px, angle error p95 ${m.angleErrorP95.toFixed(3)} deg`
+      : m.map50 !== undefined
       ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${m.map50_95.toFixed(3)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`
       : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}, acc ${m.accuracy.toFixed(3)}` : '';
     lines.push(`| ${c.name} | ${c.task} | ${c.classes.join(', ')} | ${c.input} | ${metric} | ${c.params ? (c.params / 1e6).toFixed(2) + ' M' : ''} | ${c.gflops ? c.gflops.toFixed(2) : ''} | ${c.default ? 'yes' : ''} |`);
+  }
+  const compDir = path.join(modelsDir, 'comparisons');
+  for (const f of fs.existsSync(compDir) ? fs.readdirSync(compDir).filter((x) => x.endsWith('.json')).sort() : []) {
+    lines.push('', `## Side by side: ${f.replace(/\.json$/, '')} (the study's Table 4.6 form)`, '',
+      ...comparisonTable(JSON.parse(fs.readFileSync(path.join(compDir, f), 'utf8'))));
   }
   for (const c of cards) {
     lines.push('', `## ${c.name}`, '', `- task: ${c.task} (${c.role}); classes: ${c.classes.join(', ')}`, `- input: ${c.input}`, `- output: ${c.output}`,
@@ -64,15 +75,48 @@ function writeIndex() {
   fs.writeFileSync(path.join(modelsDir, 'README.md'), lines.join('\n') + '\n');
 }
 
+/** Detectors side by side on one held-out split; speed measured in one bench run so the ratio is fair. */
+function compare() {
+  const names = arg('compare').split(',');
+  const data = arg('data');
+  const imgsz = arg('imgsz', '320');
+  const files = names.map((n) => path.join(modelsDir, JSON.parse(fs.readFileSync(path.join(modelsDir, `${n}.json`), 'utf8')).file));
+  const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
+  const evals = files.map((f) => run(['eval', '--model', f, '--data', evalDir, '--imgsz', imgsz, '--json']));
+  const benches = [].concat(run(['bench', ...files.flatMap((f) => ['--model', f]), '--batch', '16', '--warmup', '2',
+    '--iters', arg('iters', '5'), '--imgsz', imgsz, '--json']));
+  const rows = names.map((name, i) => ({
+    name, precision: evals[i].precision, recall: evals[i].recall, map50: evals[i].map50, map50_95: evals[i].map50_95,
+    params: benches[i].params, gflops640: benches[i].gflops * (640 / Number(imgsz)) ** 2, batchesPerSec16: benches[i].runs[0].batchesPerSec,
+  }));
+  const out = { data: arg('eval-desc', data), imgsz: Number(imgsz), machine: benches[0].machine, provider: benches[0].provider, rows };
+  fs.mkdirSync(path.join(modelsDir, 'comparisons'), { recursive: true });
+  fs.writeFileSync(path.join(modelsDir, 'comparisons', `${arg('out', names[0])}.json`), JSON.stringify(out, null, 2) + '\n');
+  writeIndex();
+  process.stdout.write(comparisonTable(out).join('\n') + '\n');
+}
+
+function comparisonTable(c) {
+  const pct = (v) => (100 * v).toFixed(1);
+  return [
+    `Held out: ${c.data}. FPS(b16) = batches of 16 per second at ${c.imgsz}x${c.imgsz}, ${c.provider}, ${c.machine}, measured in one run.`,
+    '',
+    '| setting | P | R | mAP@.5 | mAP@.5:.95 | params | GFLOPs (640) | FPS(b16) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...c.rows.map((r) => `| ${r.name} | ${pct(r.precision)} | ${pct(r.recall)} | ${pct(r.map50)} | ${pct(r.map50_95)} | ${(r.params / 1e6).toFixed(2)} M | ${r.gflops640.toFixed(1)} | ${r.batchesPerSec16.toFixed(2)} |`),
+  ];
+}
+
 function main() {
   if (flag('index')) return writeIndex();
+  if (arg('compare')) return compare();
   const name = arg('name');
   const file = arg('file', `${name}.onnx`);
   const role = arg('role');
   const data = arg('data');
   const runDir = arg('run');
   const model = path.join(modelsDir, file);
-  const task = role.endsWith('classifier') ? 'classify' : 'detect';
+  const task = role.endsWith('classifier') ? 'classify' : role === 'package-segmenter' ? 'segment' : 'detect';
   // Commands are recorded relative to the repository (data/ and runs/ are git-ignored there).
   const recipe = (arg('command') ?? (runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : ''))
     .replace(/\/\S*\/data\//g, 'data/').replace(/\/\S*\/runs\//g, 'runs/');
@@ -81,8 +125,18 @@ function main() {
   let metrics;
   let card;
   const plots = path.join(modelsDir, 'plots', name);
-  if (task === 'detect') {
-    const ev = run(['eval', '--model', model, '--data', path.join(data, 'crops'), '--json', '--plots', plots]);
+  if (task === 'segment') {
+    const out = execFileSync(process.execPath, [path.join(root, 'bench', 'roi-accuracy.js'), '--strategy', 'seg', '--model', model,
+      '--count', arg('count', '200'), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    metrics = JSON.parse(out.trim().split('\n').pop());
+    card = {
+      params: Number(arg('params')) || undefined, gflops: Number(arg('gflops')) || undefined,
+      output: '`output0` [batch, N, 5 + C + 32]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), 32 mask coefficients (raw); '
+        + '`output1` [batch, 32, H/4, W/4] mask prototypes (YOLOv5-seg layout)',
+    };
+  } else if (task === 'detect') {
+    const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
+    const ev = run(['eval', '--model', model, '--data', evalDir, '--json', '--plots', plots]);
     const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
     metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf };
     card = { params: bench.params, gflops: bench.gflops, output: '`output` [batch, N, 5 + C]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), YOLOv7 decoded layout' };
@@ -101,7 +155,7 @@ function main() {
     role,
     default: flag('default'),
     classes: names,
-    input: `${inputs}, float RGB 0..1${meta.mean ? `, normalised by mean ${meta.mean} / std ${meta.std}` : ''}, ${task === 'detect' ? 'letterboxed (pad 114)' : 'resized'} to ${meta.imgsz}${meta.region ? `, region ${meta.region} of the upright crop` : ''}`,
+    input: `${inputs}, float RGB 0..1${meta.mean ? `, normalised by mean ${meta.mean} / std ${meta.std}` : ''}, ${task === 'classify' ? 'resized' : 'letterboxed (pad 114)'} to ${meta.imgsz}${meta.region ? `, region ${meta.region} of the upright crop` : ''}`,
     ...card,
     training: { data: arg('train-data', ''), command: recipe, notes: arg('notes', undefined) },
     evaluation: `die-inspect eval on ${arg('eval-desc', data)}`,

@@ -5,20 +5,34 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { listModels, Detector, Classifier, Inspector, synthesize, evaluateDetections, rocAuc } = require('../dist');
+const { listModels, Detector, Classifier, Inspector, Roi, synthesize, evaluateDetections, rocAuc, convexIoU } = require('../dist');
+
+const boxIoU = (a, b) => {
+  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const i = w * h;
+  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
+};
+const quadBox = (q) => [Math.min(...q.map((p) => p[0])), Math.min(...q.map((p) => p[1])), Math.max(...q.map((p) => p[0])), Math.max(...q.map((p) => p[1]))];
 
 describe('shipped models', function () {
   this.timeout(180000);
   const cards = listModels();
 
-  it('ships a defect detector and two good/defect classifiers, each with a complete card', async () => {
+  it('ships a defect detector, two good/defect classifiers and the package ROI models, each with a complete card', async () => {
     assert.ok(cards.some((c) => c.role === 'defect-detector' && c.default));
     assert.ok(cards.filter((c) => c.role === 'good-defect-classifier' && c.default).length >= 2);
+    assert.ok(cards.some((c) => c.role === 'package-detector' && c.default));
+    assert.ok(cards.some((c) => c.role === 'package-segmenter' && c.default));
     for (const c of cards) {
       for (const k of ['task', 'classes', 'input', 'output', 'training', 'metrics']) assert.ok(c[k], `${c.name}: ${k}`);
       assert.ok(c.training.command.includes('models/recipes/'), `${c.name}: training command`);
       const size = fs.statSync(c.file).size;
       assert.ok(size < (c.task === 'classify' ? 10e6 : 30e6), `${c.name}: ${size} bytes`);
+      if (c.task === 'segment') {
+        (await Roi.create({ strategy: 'seg', model: c.file })).close();
+        continue;
+      }
       const model = c.task === 'classify' ? await Classifier.create(c.file) : await Detector.create(c.file);
       assert.deepStrictEqual(model.classNames, c.classes, c.name);
       model.close();
@@ -57,6 +71,28 @@ describe('shipped models', function () {
       }));
       const m = evaluateDetections(images);
       assert.ok(m.perClass.find((c) => c.classId === 1).ap50 >= 0.5, JSON.stringify(m.perClass));
+    });
+
+    it('the seg strategy with the shipped package segmenter outlines every package', async () => {
+      const roi = await Roi.create({ strategy: 'seg' });
+      const res = await roi.capture(meta.map((m) => path.join(dir, m.file)));
+      roi.close();
+      const ious = res.map((r, i) => (r.status === 'ok' ? convexIoU(r.quad, meta[i].packageQuad) : 0));
+      ious.forEach((v, i) => assert.ok(v > 0.9, `${meta[i].file}: IoU ${v}`));
+      assert.ok(ious.reduce((a, b) => a + b, 0) / ious.length >= 0.97, `mean IoU ${ious}`);
+    });
+
+    it('the shipped package detector boxes the package (the sam strategy\'s prompt)', async () => {
+      const card = cards.find((c) => c.role === 'package-detector' && c.default);
+      const det = await Detector.create(card.file);
+      const res = await det.detect(meta.map((m) => path.join(dir, m.file)));
+      det.close();
+      res.forEach((r, i) => {
+        assert.ok(r.detections.length >= 1, meta[i].file);
+        const best = r.detections.reduce((a, d) => (d.score > a.score ? d : a));
+        const iou = boxIoU(best.box, quadBox(meta[i].packageQuad));
+        assert.ok(iou > 0.85, `${meta[i].file}: box IoU ${iou}`);
+      });
     });
 
     it('the shipped detector on the upright crops', async () => {

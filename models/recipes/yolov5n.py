@@ -22,12 +22,11 @@ Run it to print parameters and GFLOPs:
     /usr/bin/python3 models/recipes/yolov5n.py --nc 1 --imgsz 640 [--masks 32]
 """
 import argparse
-import math
 
 import torch
 import torch.nn as nn
 
-from yolov7tiny import Conv, count_gflops, count_params, decode_levels
+from yolov7tiny import Conv, count_gflops, count_params, decode_levels, init_weights
 
 STRIDES = (8, 16, 32)
 DEFAULT_ANCHORS_640 = [[(10, 13), (16, 30), (33, 23)],
@@ -123,17 +122,7 @@ class YOLOv5n(nn.Module):
         self.bu5 = C3(256, 256, 1, False)
         self.pred = nn.ModuleList(nn.Conv2d(c, self.na * self.no, 1) for c in (64, 128, 256))
         self.proto = Proto(64, 64, masks) if masks else None
-        self._init()
-
-    def _init(self):
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5))
-        for conv, s in zip(self.pred, STRIDES):
-            b = conv.bias.view(self.na, self.no)
-            with torch.no_grad():
-                b[:, 4] = math.log(8 / (640 / s) ** 2)
-                b[:, 5:5 + self.nc] = math.log(0.6 / max(self.nc - 0.99, 0.01))
+        init_weights(self)
 
     def forward(self, x):
         """Raw level outputs [batch, anchors, ny, nx, no]; a segmenter also returns the

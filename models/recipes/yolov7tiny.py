@@ -53,6 +53,19 @@ def decode_levels(raw, anchors, strides, n_sigmoid=None):
     return torch.cat(out, 1)
 
 
+def init_weights(model):
+    """Kaiming-uniform convs; prediction biases start at the prior objectness (~8 objects
+    per 640 image) and class probability, so early losses are not dominated by noise."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5))
+    for conv, s in zip(model.pred, STRIDES):
+        b = conv.bias.view(model.na, model.no)
+        with torch.no_grad():
+            b[:, 4] = math.log(8 / (640 / s) ** 2)
+            b[:, 5:5 + model.nc] = math.log(0.6 / max(model.nc - 0.99, 0.01))
+
+
 class Conv(nn.Module):
     """Conv2d + BatchNorm + LeakyReLU(0.1). After fuse() the BN is folded into the conv."""
 
@@ -171,17 +184,7 @@ class YOLOv7Tiny(nn.Module):
         self.head4 = N(128, 256, 3)
         self.head5 = N(256, 512, 3)
         self.pred = nn.ModuleList(nn.Conv2d(c, self.na * self.no, 1) for c in (128, 256, 512))
-        self._init()
-
-    def _init(self):
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5))
-        for conv, s in zip(self.pred, STRIDES):
-            b = conv.bias.view(self.na, self.no)
-            with torch.no_grad():
-                b[:, 4] = math.log(8 / (640 / s) ** 2)             # ~8 objects per 640 image
-                b[:, 5:] = math.log(0.6 / max(self.nc - 0.99, 0.01))  # prior class probability
+        init_weights(self)
 
     def forward(self, x):
         """Returns a list of raw predictions, one per level: [batch, anchors, ny, nx, 5 + nc]."""
