@@ -55,9 +55,15 @@ Quad FitSides(const std::vector<cv::Point>& contour, Quad corners) {
   return corners;
 }
 
+// The best blob so far; its sides are fitted once, after the last pass.
+struct Best {
+  PackageCandidate cand;
+  std::vector<cv::Point> contour;
+  Quad rectCorners;
+};
+
 // One threshold pass: candidates among the blobs darker than the local mean - c.
-void ScanCandidates(const cv::Mat& gray, int block, double c, const ContourParams& p, double scale,
-                    std::optional<PackageCandidate>& best) {
+void ScanCandidates(const cv::Mat& gray, int block, double c, const ContourParams& p, std::optional<Best>& best) {
   const double imageArea = double(gray.cols) * gray.rows;
   cv::Mat bin;
   cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, c);
@@ -96,20 +102,16 @@ void ScanCandidates(const cv::Mat& gray, int block, double c, const ContourParam
     const double in = cv::mean(gray(near), inner)[0], out = cv::mean(gray(near), outer)[0];
     const double contrast = std::clamp((out - in) / std::max(out, 1.0), 0.0, 1.0);
     const double score = fill * contrast * (clipped ? 0.5 : 1.0);
-    if (best && score <= best->score) continue;  // several candidates: the best one wins, not the last
+    if (best && score <= best->cand.score) continue;  // several candidates: the best one wins, not the last
     cv::Point2f pts[4];
     rect.points(pts);
-    PackageCandidate cand;
-    cand.rect = rect;
-    Quad q;
-    for (int i = 0; i < 4; ++i) q[i] = {pts[i].x, pts[i].y};
-    q = FitSides(ct, q);
-    // Contour points are pixel indices on the blob's rim: +0.5 to continuous
-    // coordinates, then back to full resolution.
-    for (int i = 0; i < 4; ++i) cand.corners[i] = {(q[i].x + 0.5) / scale, (q[i].y + 0.5) / scale};
-    cand.score = score;
-    cand.fill = clipped ? 0 : fill;
-    best = cand;
+    Best b;
+    b.cand.rect = rect;
+    for (int i = 0; i < 4; ++i) b.rectCorners[i] = {pts[i].x, pts[i].y};
+    b.cand.score = score;
+    b.cand.fill = clipped ? 0 : fill;
+    b.contour = ct;
+    best = std::move(b);
   }
 }
 
@@ -130,12 +132,17 @@ std::optional<PackageCandidate> FindPackageByContour(const cv::Mat& full, const 
   // The study's C first; when its best blob is not clearly a rectangle (it ran
   // into dark board areas), stricter Cs keep only what is much darker than the
   // surroundings, and the best candidate over all passes wins.
-  std::optional<PackageCandidate> best;
+  std::optional<Best> best;
   for (const double c : {p.c, p.c * 4, p.c * 8}) {
-    ScanCandidates(gray, block, c, p, scale, best);
-    if (best && best->fill >= 0.93) break;
+    ScanCandidates(gray, block, c, p, best);
+    if (best && best->cand.fill >= 0.93) break;
   }
-  return best;
+  if (!best) return std::nullopt;
+  const Quad q = FitSides(best->contour, best->rectCorners);
+  // Contour points are pixel indices on the blob's rim: +0.5 to continuous
+  // coordinates, then back to full resolution.
+  for (int i = 0; i < 4; ++i) best->cand.corners[i] = {(q[i].x + 0.5) / scale, (q[i].y + 0.5) / scale};
+  return best->cand;
 }
 
 }  // namespace di::roi
