@@ -101,6 +101,8 @@ export class SamRoi extends Roi {
         proposal: {
           box: d.box, score: d.score, classId: d.classId, maskArea: s.maskArea!, maskQuad: s.quad as Quad,
           iouPrediction: s.iouPrediction,
+          // SAM's masks come from 256x256 logits over the 1024-long-side input: one and a half cells.
+          searchRadius: 1.5 * 4 * Math.max(s.width!, s.height!) / 1024,
         },
       };
     });

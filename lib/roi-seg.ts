@@ -39,16 +39,17 @@ class SegModel extends ModelSession {
     return new SegModel(await ModelSession.open(model, options));
   }
 
-  async segment(images: ImageInput[], o: SegRoiOptions): Promise<NativeSegmentImage[]> {
+  async segment(images: ImageInput[], o: SegRoiOptions): Promise<{ segs: NativeSegmentImage[]; inputSize: [number, number] }> {
     const h = this.live();
     // The size the recipe trained at, when it recorded one.
     const trained = metadataNumbers(this.info.metadata, 'imgsz');
     const imgsz = o.imgsz ?? (trained?.length ? [trained[0], trained[1] ?? trained[0]] as [number, number] : 640);
     const [height, width] = Array.isArray(imgsz) ? imgsz : [imgsz, imgsz];
-    return native(() => h.segment(toNativeImages(images), {
+    const segs = await native(() => h.segment(toNativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
       maskThreshold: o.maskThreshold, maxBatch: o.maxBatch,
     }));
+    return { segs, inputSize: [height, width] };
   }
 }
 
@@ -75,12 +76,16 @@ export class SegRoi extends Roi {
 
   async capture(images: ImageInput | ImageInput[]): Promise<RoiResult[]> {
     const list = Array.isArray(images) ? images : [images];
-    const segs = await this.model.segment(list, this.options as SegRoiOptions);
+    const { segs, inputSize } = await this.model.segment(list, this.options as SegRoiOptions);
     const outcomes: ProposalOutcome[] = segs.map((s) => {
       if (s.error) return { error: new DieInspectError(s.error.code as ErrorCode, s.error.message) };
       if (!s.quad || !s.box) return null;  // no detection, or its mask came out empty
+      // Prototypes sit at a quarter of the input: one and a half of their cells, in image pixels.
+      const cell = 4 * Math.max(s.width! / inputSize[1], s.height! / inputSize[0]);
       return {
-        proposal: { box: s.box, score: s.score!, classId: s.classId!, maskArea: s.maskArea!, maskQuad: s.quad as Quad },
+        proposal: {
+          box: s.box, score: s.score!, classId: s.classId!, maskArea: s.maskArea!, maskQuad: s.quad as Quad, searchRadius: 1.5 * cell,
+        },
       };
     });
     return captureProposals(list, this.options, outcomes);

@@ -104,6 +104,8 @@ export interface ModelProposal {
   maskQuad: Quad;
   /** sam: the decoder's predicted IoU of the chosen mask. */
   iouPrediction?: number;
+  /** How far (px) the outline may be from the package edges (about one mask cell); the edge refinement searches that far first. */
+  searchRadius?: number;
 }
 
 /** A strategy's outcome for one image: a proposal, nothing found, or a failure. */
@@ -124,9 +126,10 @@ export function roiNativeOptions(o: RoiCommonOptions): Record<string, unknown> {
 }
 
 /** Runs the shared chain; `proposals` (one quad or null per image) replace the contour search. */
-export async function captureNative(images: ImageInput[], o: RoiCommonOptions, proposals?: Array<Quad | null>): Promise<RoiResult[]> {
+export async function captureNative(images: ImageInput[], o: RoiCommonOptions, proposals?: Array<Quad | null>,
+  proposalRadii?: Array<number | undefined>): Promise<RoiResult[]> {
   const addon = loadNative() as unknown as NativeRoi;
-  const raw = await native(() => addon.roiCapture(toNativeImages(images), { ...roiNativeOptions(o), proposals }));
+  const raw = await native(() => addon.roiCapture(toNativeImages(images), { ...roiNativeOptions(o), proposals, proposalRadii }));
   const tolerance = o.dieTolerance ?? 1;
   return raw.map((r) => {
     const err = r.error as { code: string; message: string } | undefined;
@@ -149,7 +152,8 @@ export async function captureNative(images: ImageInput[], o: RoiCommonOptions, p
  */
 export async function captureProposals(images: ImageInput[], o: RoiCommonOptions, outcomes: ProposalOutcome[]): Promise<RoiResult[]> {
   const quads = outcomes.map((x) => (x && 'proposal' in x ? x.proposal.maskQuad : null));
-  const results = await captureNative(images, o, quads);
+  const radii = outcomes.map((x) => (x && 'proposal' in x ? x.proposal.searchRadius : undefined));
+  const results = await captureNative(images, o, quads, radii);
   return results.map((r, i) => {
     const x = outcomes[i];
     if (!x || r.status === 'error' || r.status === 'skipped') return r;

@@ -90,6 +90,19 @@ describe('ROI capture (contour)', function () {
     assert.ok(convexIoU(results[0].quad, r.quad) > 0.995);
   });
 
+  it('pulls a coarse outline (a low-resolution mask) onto the edges when told how far off it may be', async () => {
+    const m = meta.find((x) => x.mode === 'brightfield');
+    // About one 16 px mask cell off, as a 320-input segmenter leaves it on a 1280 image.
+    const coarse = m.packageQuad.map(([x, y], k) => [x + [9, -11, 8, -10][k], y + [-10, 9, 11, -8][k]]);
+    const err = (q) => q.reduce((s, p, k) => s + Math.hypot(p[0] - m.packageQuad[k][0], p[1] - m.packageQuad[k][1]), 0) / 4;
+    const { captureNative } = require('../dist');
+    const [near] = await captureNative([path.join(dir, m.file)], {}, [coarse]);
+    const [far] = await captureNative([path.join(dir, m.file)], {}, [coarse], [24]);
+    assert.ok(err(far.quad) < 0.8, `with a 24 px search: corner error ${err(far.quad)}`);
+    assert.ok(!near.refined || err(near.quad) > 2, 'the default 4 px search cannot reach edges ~14 px away');
+    await assert.rejects(captureNative([path.join(dir, m.file)], {}, [coarse], [-1]), (e) => e.code === 'ERR_INVALID_ARG');
+  });
+
   it('reports no package as ERR_ROI_NOT_FOUND and keeps going past bad images', async () => {
     const flat = await encodeImage({ data: new Uint8Array(640 * 480 * 3).fill(120), width: 640, height: 480, channels: 3 }, { format: 'png' });
     const good = path.join(dir, meta[0].file);

@@ -121,6 +121,9 @@ Napi::Value RoiCaptureBinding(const Napi::CallbackInfo& info) {
     const Napi::Value v = o.Get("proposals");
     if (!v.IsArray() || v.As<Napi::Array>().Length() != images.sources.size())
       throw MakeError(env, code::kInvalidArg, "roiCapture: proposals must hold one quad (or null) per image");
+    const Napi::Value radii = o.Get("proposalRadii");
+    if (!radii.IsUndefined() && (!radii.IsArray() || radii.As<Napi::Array>().Length() != images.sources.size()))
+      throw MakeError(env, code::kInvalidArg, "roiCapture: proposalRadii must hold one number per image");
     const Napi::Array arr = v.As<Napi::Array>();
     std::vector<std::optional<Proposal>> given(arr.Length());
     for (uint32_t i = 0; i < arr.Length(); ++i) {
@@ -140,6 +143,14 @@ Napi::Value RoiCaptureBinding(const Napi::CallbackInfo& info) {
           throw MakeError(env, code::kInvalidArg, "roiCapture: proposal corners must be finite");
       }
       p.score = 1;
+      if (radii.IsArray()) {
+        const Napi::Value r = radii.As<Napi::Array>().Get(i);
+        if (!r.IsUndefined() && !r.IsNull()) {
+          if (!r.IsNumber() || !(r.As<Napi::Number>().DoubleValue() >= 0) || r.As<Napi::Number>().DoubleValue() > 256)
+            throw MakeError(env, code::kInvalidArg, "roiCapture: a proposal radius is a number of pixels in [0, 256]");
+          p.searchRadius = r.As<Napi::Number>().DoubleValue();
+        }
+      }
       given[i] = p;
     }
     Proposer fixed = [given](const std::vector<cv::Mat>&, const std::vector<bool>& active) {

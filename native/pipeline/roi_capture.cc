@@ -83,6 +83,13 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
       try {
         Quad corners = roi::Clockwise(proposals[i]->corners);
         if (cfg.refine) {
+          // A coarse outline first moves onto the edges within its own
+          // uncertainty; the fine pass then fits them to sub-pixel.
+          roi::EdgeRefineParams coarse;
+          if (proposals[i]->searchRadius > coarse.searchRadius) {
+            coarse.searchRadius = proposals[i]->searchRadius;
+            roi::RefineQuad(gray[i], corners, coarse);
+          }
           res.refined = roi::RefineQuad(gray[i], corners);
         }
         const roi::Oriented o = roi::OrientPackage(gray[i], corners, cfg.orientation);

@@ -35,6 +35,9 @@ struct RoiConfig {
 struct Proposal {
   Quad corners;
   double score = 0;
+  // How far (px) the outline may sit from the true edges, e.g. one cell of a
+  // low-resolution mask; 0 = already close (the fine pass alone).
+  double searchRadius = 0;
 };
 
 // Proposes at most one package per image from its grayscale version;
