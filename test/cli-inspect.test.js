@@ -68,13 +68,28 @@ describe('CLI synth, inspect, models', function () {
     assert.strictEqual(fs.readdirSync(path.join(out, 'annotated')).length, 8);
   });
 
+  it('inspect --roi seg runs the shipped package segmenter', async () => {
+    const dir = path.join(tmp, 's2');
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    const out = path.join(tmp, 'seg');
+    const r = await run(['inspect', path.join(dir, 'images'), '--out', out, '--roi', 'seg', '--no-detector', '--no-classifiers', '--no-annotate']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const lines = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { convexIoU } = require('../dist');
+    for (const m of meta.filter((x) => x.mode === 'brightfield')) {
+      const l = lines.find((x) => x.path.endsWith(path.basename(m.file)));
+      assert.strictEqual(l.roi.status, 'ok', m.file);
+      assert.ok(convexIoU(l.roi.quad, m.packageQuad) > 0.97, m.file);
+    }
+  });
+
   it('inspect rejects an unknown ROI strategy or a missing model with exit code 2', async () => {
     const images = path.join(tmp, 's1', 'images');
     const a = await run(['inspect', images, '--out', path.join(tmp, 'o2'), '--roi', 'psychic', '--no-detector', '--no-classifiers']);
     assert.strictEqual(a.code, 2);
-    const b = await run(['inspect', images, '--out', path.join(tmp, 'o3'), '--roi', 'seg', '--no-detector', '--no-classifiers']);
+    const b = await run(['inspect', images, '--out', path.join(tmp, 'o3'), '--roi', 'sam', '--no-detector', '--no-classifiers']);
     assert.strictEqual(b.code, 2);
-    assert.match(b.stderr, /--roi seg needs --roi-model/);
+    assert.match(b.stderr, /--roi sam needs --sam-encoder/);
     const c = await run(['inspect', images, '--out', path.join(tmp, 'o4'), '--detector', 'no-such-model', '--no-classifiers']);
     assert.strictEqual(c.code, 2);
     assert.match(c.stderr, /neither a file nor a shipped model/);

@@ -39,9 +39,11 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
     return resolveModel(v);
   };
   if (o.roi === 'contour') return { strategy: 'contour' };
-  if (o.roi === 'seg') return { strategy: 'seg', model: need(o.roiModel, '--roi-model') };
+  // Without --roi-model the shipped package segmenter / box-prompt detector is used.
+  const roiModel = o.roiModel ? resolveModel(o.roiModel) : undefined;
+  if (o.roi === 'seg') return { strategy: 'seg', model: roiModel };
   if (o.roi === 'sam') {
-    return { strategy: 'sam', detector: need(o.roiModel, '--roi-model'), encoder: need(o.samEncoder, '--sam-encoder'), decoder: need(o.samDecoder, '--sam-decoder') };
+    return { strategy: 'sam', detector: roiModel, encoder: need(o.samEncoder, '--sam-encoder'), decoder: need(o.samDecoder, '--sam-decoder') };
   }
   throw new DieInspectError('ERR_INVALID_ARG', `--roi must be contour, seg or sam, got '${o.roi}'`);
 }
@@ -57,7 +59,7 @@ export function registerInspect(program: Command): void {
     .option('--classifier <model...>', 'good/defect classifiers for the ensemble (default: the shipped ones)')
     .option('--no-classifiers', 'skip the classifier ensemble')
     .option('--roi <strategy>', 'ROI strategy: contour, seg, sam', 'contour')
-    .option('--roi-model <model>', 'seg: the YOLO-seg package model; sam: the box-prompt detector')
+    .option('--roi-model <model>', 'seg: the YOLO-seg package model; sam: the box-prompt detector (default: the shipped ones)')
     .option('--sam-encoder <model>', 'sam: SAM image encoder ONNX')
     .option('--sam-decoder <model>', 'sam: SAM prompt decoder ONNX')
     .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
