@@ -6,6 +6,7 @@ import os
 import random
 import shlex
 import sys
+import time
 
 import numpy as np
 import torch
@@ -143,6 +144,30 @@ def save_atomic(obj, path):
     tmp = path + '.tmp'
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def save_epoch(meta, model, ema, opt, scaler, epoch, metrics, best_fitness, is_best, last_path, best_path):
+    """Checkpoint after an epoch: OUT/last.pt holds everything a resume needs, OUT/best.pt
+    only the EMA weights of the best epoch so far."""
+    ema_sd = {k: v.detach().float().cpu() if v.dtype.is_floating_point else v.cpu()
+              for k, v in ema.ema.state_dict().items()}
+    if is_best:
+        save_atomic({**meta, 'model': ema_sd, 'epoch': epoch, 'metrics': metrics}, best_path)
+    save_atomic({**meta, 'model': model.state_dict(), 'ema': ema_sd, 'ema_updates': ema.updates,
+                 'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'epoch': epoch,
+                 'best_fitness': best_fitness, 'metrics': metrics, 'rng': rng_state()}, last_path)
+
+
+def out_of_time(args, t_start, epoch_s, epoch):
+    """--max-minutes: stop after this epoch when the next one would overrun the budget."""
+    if not args.max_minutes or epoch >= args.epochs:
+        return False
+    elapsed = time.time() - t_start
+    if elapsed + epoch_s <= args.max_minutes * 60:
+        return False
+    print(f'stopping after epoch {epoch}: {elapsed / 60:.1f} min used of --max-minutes '
+          f'{args.max_minutes}; re-run the same command to continue')
+    return True
 
 
 class ModelEMA:

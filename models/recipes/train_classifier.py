@@ -30,8 +30,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier, conv_linear_gflops  # noqa: E402
-from common import (ModelEMA, append_csv, cosine_factor, list_samples, param_groups, read_labels,  # noqa: E402
-                    recipe_command, rng_state, save_atomic, select_device, set_rng_state, set_seed,
+from common import (ModelEMA, append_csv, cosine_factor, list_samples, out_of_time, param_groups,  # noqa: E402
+                    read_labels, recipe_command, save_epoch, select_device, set_rng_state, set_seed,
                     truncate_csv)
 from metrics import roc_auc  # noqa: E402
 
@@ -247,19 +247,9 @@ def main():
         print(f'epoch {epoch + 1}/{args.epochs} loss {tl / max(n_img, 1):.4f} | val AUC {m["auc"]:.4f} '
               f'acc {m["acc"]:.4f} loss {m["val_loss"]:.4f} | {ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)',
               flush=True)
-        ema_sd = {k: v.detach().float().cpu() if v.dtype.is_floating_point else v.cpu()
-                  for k, v in ema.ema.state_dict().items()}
-        if is_best:
-            save_atomic({**meta, 'model': ema_sd, 'epoch': epoch + 1, 'metrics': m}, best_path)
-        save_atomic({**meta, 'model': model.state_dict(), 'ema': ema_sd, 'ema_updates': ema.updates,
-                     'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'epoch': epoch + 1,
-                     'best_fitness': best_fitness, 'metrics': m, 'rng': rng_state()}, last_path)
-        if args.max_minutes and epoch + 1 < args.epochs:
-            elapsed = time.time() - t_start
-            if elapsed + ep_s > args.max_minutes * 60:
-                print(f'stopping after epoch {epoch + 1}: {elapsed / 60:.1f} min used of --max-minutes '
-                      f'{args.max_minutes}; re-run the same command to continue')
-                return
+        save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
+        if out_of_time(args, t_start, ep_s, epoch + 1):
+            return
     print(f'done: best val AUC {best_fitness:.4f}; weights {best_path}')
     with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
         yaml.safe_dump({'epochs': args.epochs, 'best_auc': float(best_fitness)}, f)
