@@ -35,22 +35,11 @@ class ClassifyJob : public PromiseWorker {
   void Run() override { results_ = ClassifyBatch(*session_, images_.sources, config_); }
 
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) {
-      const ImageClassification& r = results_[i];
-      Napi::Object o = Napi::Object::New(env);
-      if (!r.error.ok()) {
-        o.Set("error", ItemErrorToJs(env, r.error));
-      } else {
-        Napi::Float32Array p = Napi::Float32Array::New(env, r.probabilities.size());
-        std::copy(r.probabilities.begin(), r.probabilities.end(), p.Data());
-        o.Set("width", r.width);
-        o.Set("height", r.height);
-        o.Set("probabilities", p);
-      }
-      arr.Set(i, o);
-    }
-    return arr;
+    return ItemsToJs(env, results_, [env](Napi::Object& o, const ImageClassification& r) {
+      Napi::Float32Array p = Napi::Float32Array::New(env, r.probabilities.size());
+      std::copy(r.probabilities.begin(), r.probabilities.end(), p.Data());
+      o.Set("probabilities", p);
+    });
   }
 
  private:

@@ -19,6 +19,26 @@ namespace di::binding {
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message);
 Napi::Object ItemErrorToJs(Napi::Env env, const ItemError& e);
 
+// A batch result for JavaScript: one object per image, `{error}` for a failed
+// image, else its width and height plus what `fill(object, item)` adds.
+template <typename Item, typename Fill>
+Napi::Array ItemsToJs(Napi::Env env, std::vector<Item>& items, Fill fill) {
+  Napi::Array arr = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    Item& r = items[i];
+    Napi::Object o = Napi::Object::New(env);
+    arr.Set(uint32_t(i), o);
+    if (!r.error.ok()) {
+      o.Set("error", ItemErrorToJs(env, r.error));
+      continue;
+    }
+    o.Set("width", r.width);
+    o.Set("height", r.height);
+    fill(o, r);
+  }
+  return arr;
+}
+
 // Images keep their JavaScript owners referenced until the job that reads them ends.
 struct PinnedImages {
   std::vector<ImageSource> sources;

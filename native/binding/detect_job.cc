@@ -24,15 +24,7 @@ class DetectJob : public PromiseWorker {
   void Run() override { results_ = DetectBatch(*session_, images_.sources, config_, &stats_); }
 
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) {
-      const ImageDetections& r = results_[i];
-      Napi::Object o = Napi::Object::New(env);
-      if (!r.error.ok()) {
-        o.Set("error", ItemErrorToJs(env, r.error));
-        arr.Set(i, o);
-        continue;
-      }
+    Napi::Array arr = ItemsToJs(env, results_, [env](Napi::Object& o, const ImageDetections& r) {
       const size_t n = r.detections.size();
       Napi::Float32Array boxes = Napi::Float32Array::New(env, n * 4);
       Napi::Float32Array scores = Napi::Float32Array::New(env, n);
@@ -46,13 +38,10 @@ class DetectJob : public PromiseWorker {
         scores[k] = c.score;
         classes[k] = c.classId;
       }
-      o.Set("width", r.width);
-      o.Set("height", r.height);
       o.Set("boxes", boxes);
       o.Set("scores", scores);
       o.Set("classIds", classes);
-      arr.Set(i, o);
-    }
+    });
     Napi::Object out = Napi::Object::New(env);
     out.Set("images", arr);
     out.Set("layout", LayoutName(stats_.shape.layout));

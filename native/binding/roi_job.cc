@@ -19,14 +19,8 @@ const char* StatusName(RoiResult::Status s) {
   return "not_found";
 }
 
-Napi::Object RoiResultToJs(Napi::Env env, RoiResult& r) {
-  Napi::Object o = Napi::Object::New(env);
-  if (!r.error.ok()) {
-    o.Set("error", ItemErrorToJs(env, r.error));
-    return o;
-  }
-  o.Set("width", r.width);
-  o.Set("height", r.height);
+// Everything but the error, width and height, which ItemsToJs sets.
+void RoiResultToJs(Napi::Env env, Napi::Object& o, RoiResult& r) {
   Napi::Array means = Napi::Array::New(env, 3);
   for (uint32_t c = 0; c < 3; ++c) means.Set(c, r.meansBgr[c]);
   o.Set("meansBgr", means);
@@ -37,7 +31,7 @@ Napi::Object RoiResultToJs(Napi::Env env, RoiResult& r) {
   timings.Set("locateMs", r.locateMs);
   timings.Set("warpMs", r.warpMs);
   o.Set("timings", timings);
-  if (r.status != RoiResult::Status::kOk) return o;
+  if (r.status != RoiResult::Status::kOk) return;
   o.Set("quad", QuadToJs(env, r.quad));
   o.Set("angle", r.angle);
   o.Set("score", r.score);
@@ -62,7 +56,6 @@ Napi::Object RoiResultToJs(Napi::Env env, RoiResult& r) {
     d.Set("refined", r.die->refined);
     o.Set("die", d);
   }
-  return o;
 }
 
 class RoiJob : public PromiseWorker {
@@ -73,9 +66,7 @@ class RoiJob : public PromiseWorker {
  protected:
   void Run() override { results_ = CaptureRoi(images_.sources, config_, proposer_); }
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) arr.Set(static_cast<uint32_t>(i), RoiResultToJs(env, results_[i]));
-    return arr;
+    return ItemsToJs(env, results_, [env](Napi::Object& o, RoiResult& r) { RoiResultToJs(env, o, r); });
   }
 
  private:

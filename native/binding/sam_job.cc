@@ -27,24 +27,13 @@ class SamJob : public PromiseWorker {
   void Run() override { results_ = SamSegment(*encoder_, *decoder_, images_.sources, boxes_, config_); }
 
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) {
-      const SamResult& r = results_[i];
-      Napi::Object o = Napi::Object::New(env);
-      arr.Set(uint32_t(i), o);
-      if (!r.error.ok()) {
-        o.Set("error", ItemErrorToJs(env, r.error));
-        continue;
-      }
-      o.Set("width", r.width);
-      o.Set("height", r.height);
-      if (!r.prompted) continue;
+    return ItemsToJs(env, results_, [env](Napi::Object& o, const SamResult& r) {
+      if (!r.prompted) return;
       o.Set("maskIndex", r.maskIndex);
       o.Set("iouPrediction", r.iouPrediction);
       o.Set("maskArea", r.quad ? r.quad->area : 0.0);
       if (r.quad) o.Set("quad", QuadToJs(env, r.quad->corners));
-    }
-    return arr;
+    });
   }
 
  private:

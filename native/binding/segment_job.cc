@@ -17,26 +17,15 @@ class SegmentJob : public PromiseWorker {
   void Run() override { results_ = SegmentBatch(*session_, images_.sources, config_); }
 
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, results_.size());
-    for (size_t i = 0; i < results_.size(); ++i) {
-      const SegmentResult& r = results_[i];
-      Napi::Object o = Napi::Object::New(env);
-      arr.Set(uint32_t(i), o);
-      if (!r.error.ok()) {
-        o.Set("error", ItemErrorToJs(env, r.error));
-        continue;
-      }
-      o.Set("width", r.width);
-      o.Set("height", r.height);
-      if (!r.detection) continue;
+    return ItemsToJs(env, results_, [env](Napi::Object& o, const SegmentResult& r) {
+      if (!r.detection) return;
       const Box& b = r.detection->box;
       o.Set("box", BoxToJs(env, cv::Vec4d(b.x1, b.y1, b.x2, b.y2)));
       o.Set("score", r.detection->score);
       o.Set("classId", r.detection->classId);
       o.Set("maskArea", r.quad ? r.quad->area : 0.0);
       if (r.quad) o.Set("quad", QuadToJs(env, r.quad->corners));
-    }
-    return arr;
+    });
   }
 
  private:
