@@ -22,7 +22,8 @@ export function registerModels(program: Command): void {
       const rows = cards.map((c) => {
         const m = c.metrics as Record<string, number | undefined>;
         const main = m.map50 !== undefined ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${(m.map50_95 ?? NaN).toFixed(3)}`
-          : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}` : '';
+          : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}`
+            : m.iouMean !== undefined ? `seg ROI: IoU ${m.iouMean.toFixed(4)}, corner ${(m.cornerErrorMean ?? NaN).toFixed(2)} px` : '';
         const size = existsSync(c.file) ? `${(statSync(c.file).size / 1e6).toFixed(1)} MB` : 'missing';
         return [c.name, c.task, c.classes.join(','), c.input, main, size, c.default ? 'yes' : ''];
       });
