@@ -55,6 +55,9 @@ def main():
     ap.add_argument('--weights', required=True, help='runs/NAME/best.pt (or last.pt)')
     ap.add_argument('--out', required=True, help='output .onnx path')
     ap.add_argument('--opset', type=int, default=17)
+    ap.add_argument('--imgsz', type=int, default=0,
+                    help='inference size recorded as metadata imgsz (default: the training size; e.g. 640 for a '
+                         'detector trained on 320 tiles that runs on whole 640 images)')
     ap.add_argument('--no-fuse', action='store_true', help='keep BatchNorm layers')
     ap.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node comparison')
     args = ap.parse_args()
@@ -64,7 +67,7 @@ def main():
         model.fuse()
     seg = getattr(model, 'masks', 0) > 0
     net = (DecodedSeg if seg else Decoded)(model).eval()
-    s = int(ck['imgsz'])
+    s = args.imgsz or int(ck['imgsz'])
     dummy = torch.rand(1, 3, s, s)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     t = time.time()
