@@ -129,8 +129,9 @@ function main() {
     const out = execFileSync(process.execPath, [path.join(root, 'bench', 'roi-accuracy.js'), '--strategy', 'seg', '--model', model,
       '--count', arg('count', '200'), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     metrics = JSON.parse(out.trim().split('\n').pop());
+    const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
     card = {
-      params: Number(arg('params')) || undefined, gflops: Number(arg('gflops')) || undefined,
+      params: bench.params, gflops: bench.gflops,
       output: '`output0` [batch, N, 5 + C + 32]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), 32 mask coefficients (raw); '
         + '`output1` [batch, 32, H/4, W/4] mask prototypes (YOLOv5-seg layout)',
     };
