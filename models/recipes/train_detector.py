@@ -121,10 +121,7 @@ class DetData(torch.utils.data.Dataset):
         boxes = poly_boxes(polys, s)
         keep = [k for k, (_, p) in enumerate(polys) if box_kept(p, s)]
         boxes = boxes[keep]
-        ms = s // 4
-        masks = np.zeros((len(keep), ms, ms), np.float32)
-        for j, k in enumerate(keep):
-            cv2.fillPoly(masks[j], [np.round(polys[k][1] / 4 * 16 - 8).astype(np.int32)], 1.0, lineType=cv2.LINE_8, shift=4)
+        masks = np.stack([poly_mask(polys[k][1], s) for k in keep]) if keep else np.zeros((0, s // 4, s // 4), np.float32)
         img_t, t = to_tensors(img, boxes, s)
         return img_t, t, torch.from_numpy(masks)
 
@@ -157,6 +154,16 @@ def poly_boxes(polys, s):
     for j, (c, p) in enumerate(polys):
         b[j] = [c, *p.min(0).clip(0, s), *p.max(0).clip(0, s)]
     return b
+
+
+def poly_mask(poly, s):
+    """A polygon (input pixels, continuous coordinates) as a prototype-resolution (s / 4)
+    mask of covered area fractions. fillPoly also fills every pixel the outline touches,
+    which at a quarter of the input would widen the mask by half a cell (8 px on a 1280
+    image); filling at the input size and averaging 4 x 4 blocks keeps the edge in place."""
+    full = np.zeros((s, s), np.uint8)
+    cv2.fillPoly(full, [np.round((poly - 0.5) * 16).astype(np.int32)], 255, lineType=cv2.LINE_8, shift=4)
+    return cv2.resize(full, (s // 4, s // 4), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
 def box_kept(p, s):
