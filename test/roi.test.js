@@ -103,6 +103,24 @@ describe('ROI capture (contour)', function () {
     await assert.rejects(captureNative([path.join(dir, m.file)], {}, [coarse], [-1]), (e) => e.code === 'ERR_INVALID_ARG');
   });
 
+  it('a coarse outline settles on the package edge, not on a stronger board edge beside it', async () => {
+    // Dark package on a mid board, a bright trace 12 px right of the package's right side:
+    // the trace's step (90 -> 200) is stronger than the package's (30 -> 90).
+    const w = 640, h = 480;
+    const data = new Uint8Array(w * h * 3).fill(90);
+    const fill = (x0, y0, x1, y1, v) => {
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data.fill(v, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    };
+    fill(150, 120, 490, 360, 30);
+    fill(502, 90, 506, 390, 200);
+    const truth = [[150, 120], [490, 120], [490, 360], [150, 360]];
+    const coarse = [[142, 113], [498, 112], [497, 368], [143, 367]];  // a mask outline ~8 px too wide
+    const { captureNative } = require('../dist');
+    const [r] = await captureNative([{ data, width: w, height: h, channels: 3 }], { measureDie: false }, [coarse], [20]);
+    assert.strictEqual(r.status, 'ok');
+    assert.ok(convexIoU(r.quad, truth) > 0.995, `IoU ${convexIoU(r.quad, truth)}: ${JSON.stringify(r.quad)}`);
+  });
+
   it('reports no package as ERR_ROI_NOT_FOUND and keeps going past bad images', async () => {
     const flat = await encodeImage({ data: new Uint8Array(640 * 480 * 3).fill(120), width: 640, height: 480, channels: 3 }, { format: 'png' });
     const good = path.join(dir, meta[0].file);

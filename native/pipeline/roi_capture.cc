@@ -88,6 +88,7 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
           roi::EdgeRefineParams coarse;
           if (proposals[i]->searchRadius > coarse.searchRadius) {
             coarse.searchRadius = proposals[i]->searchRadius;
+            coarse.innermostFraction = 0.35;
             roi::RefineQuad(gray[i], corners, coarse);
           }
           res.refined = roi::RefineQuad(gray[i], corners);

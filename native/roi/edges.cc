@@ -86,6 +86,18 @@ bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
           best = i;
         }
       }
+      if (p.innermostFraction > 0 && best > 0) {
+        // the first local maximum, going outward, that is strong enough
+        const float floor = float(p.innermostFraction) * bestG;
+        for (int i = 2; i < best; ++i) {
+          const float g = sign * (prof[i + 1] - prof[i - 1]);
+          if (g >= floor && g >= sign * (prof[i] - prof[i - 2]) && g >= sign * (prof[i + 2] - prof[i])) {
+            bestG = g;
+            best = i;
+            break;
+          }
+        }
+      }
       if (best < 2 || best > 2 * n - 2 || bestG < 4.f * step) continue;  // no clear step within reach
       const float gm = sign * (prof[best] - prof[best - 2]), g0 = bestG, gp = sign * (prof[best + 2] - prof[best]);
       const float den = gm - 2 * g0 + gp;

@@ -15,6 +15,10 @@ struct EdgeRefineParams {
   double searchRadius = 4.0;  // px either side of the current side
   int samplesPerSide = 48;
   double margin = 0.12;       // skip this fraction of each side near the corners
+  // > 0: take the innermost step at least this fraction of the strongest one, not
+  // the strongest: seen from inside the package, its own edge comes first, and a
+  // bright board trace just outside a coarse outline cannot outbid it.
+  double innermostFraction = 0;
 };
 
 // `gray` is 8-bit or float single channel. Returns false (and leaves `quad`)
