@@ -6,7 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { constantDetector, meanClassifier } = require('./helpers/onnx');
+const { constantClassifier, constantDetector, meanClassifier } = require('./helpers/onnx');
 const { encodeImage } = require('../dist');
 
 const { run } = require('./helpers/cli');
@@ -134,6 +134,18 @@ describe('CLI eval', () => {
     // one-vs-rest AUC: red 2.5/3 (tie with the mislabelled red), green 3/4, blue 1.
     close(j.auc, (2.5 / 3 + 0.75 + 1) / 3);
     assert.match(fs.readFileSync(path.join(plots, 'roc.svg'), 'utf8'), /AUC 0\.750/);
+
+    // Two models: their average is evaluated, each member's AUC reported beside it. A
+    // constant member cannot reorder the images, so the average ranks like the informative one.
+    const flat = path.join(tmp, 'flat.onnx');
+    fs.writeFileSync(flat, constantClassifier([0.2, 0.5, 0.3], { names: "['red', 'green', 'blue']" }));
+    const e = await run(['eval', '-m', model, '-m', flat, '--data', root, '--imgsz', '32', '--json']);
+    assert.strictEqual(e.code, 0, e.stderr);
+    const ej = JSON.parse(e.stdout);
+    assert.deepStrictEqual(ej.model, [model, flat]);
+    close(ej.members[0].auc, (2.5 / 3 + 0.75 + 1) / 3);
+    close(ej.members[1].auc, 0.5);
+    close(ej.auc, ej.members[0].auc);
   });
 
   it('binary classification: --positive picks the class that precision and recall are about', async () => {

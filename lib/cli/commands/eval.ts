@@ -1,6 +1,6 @@
 /** `die-inspect eval --model M --data D`: accuracy of a detector (mAP, P/R/F1) or classifier (AUC, ...) on a labelled dataset. */
 import { Command, Option } from 'commander';
-import { Classifier } from '../../classifier';
+import { ClassifierEnsemble } from '../../ensemble';
 import { Detector } from '../../detector';
 import { DieInspectError } from '../../errors';
 import {
@@ -15,7 +15,7 @@ import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
 interface EvalCliOptions {
-  model: string;
+  model: string[];
   data: string;
   format?: string;
   list?: string;
@@ -58,7 +58,8 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a detector (COCO mAP, P/R/F1, confusion) or classifier (AUC, accuracy, P/R/F1) on a labelled dataset')
-    .requiredOption('-m, --model <file>', 'ONNX detector or classifier')
+    .requiredOption('-m, --model <file>', 'ONNX detector or classifier; repeat classifiers to evaluate their average (ensemble) next to each member',
+      (v: string, prev: string[]) => [...prev, v], [] as string[])
     .requiredOption('-d, --data <path>', 'dataset: YOLO folder or data.yaml, COCO JSON, DeepPCB folder, class folders or CSV')
     .option('--format <f>', `dataset format (${FORMATS.join('|')}); default: guessed from --data`)
     .option('--list <file>', 'DeepPCB list file (default: test.txt, else trainval.txt)')
@@ -87,6 +88,7 @@ export function registerEval(program: Command): void {
         conf: o.conf === undefined ? undefined : unitInterval(o.conf, '--conf'),
       };
       if (task === 'detect') {
+        if (o.model.length !== 1) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one --model for detection');
         await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det') });
       } else {
         await evalClassification(o, format, common);
@@ -104,7 +106,7 @@ interface RunOptions {
 async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb', r: RunOptions & { iou: number; maxDet: number }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
-  const det = await Detector.create(o.model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
+  const det = await Detector.create(o.model[0], { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
   const { names, toData } = mapClasses(data.classNames, det.classNames);
   const images: EvalImage[] = [];
   const failed: string[] = [];
@@ -133,7 +135,7 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
   if (failed.length > 10) process.stderr.write(`warning: ${failed.length - 10} more images failed\n`);
   const m = evaluateDetections(images, { classNames: names, conf: r.conf ?? 0.25, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb' });
   const plots = o.plots ? [await writePlot(o.plots, 'pr_curve.svg', prChartSvg(names, m.prCurves, m.perClass.map((c) => c.ap50)))] : [];
-  const report = detectionReport(m, protocol, { model: o.model, data: o.data, format, provider: det.provider, failedImages: failed.length, plots });
+  const report = detectionReport(m, protocol, { model: o.model[0], data: o.data, format, provider: det.provider, failedImages: failed.length, plots });
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
   else printDetection(m, report);
 }
@@ -203,7 +205,9 @@ function printDetection(m: DetectionMetrics, report: Record<string, unknown>): v
 
 async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: RunOptions): Promise<void> {
   const data = await readClassificationDataset(o.data, { format, list: o.list });
-  const clf = await Classifier.create(o.model, { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch });
+  // Several models: their probability average is what is evaluated; each member's AUC is reported beside it.
+  const ensemble = await ClassifierEnsemble.create(o.model.map((model) => ({ model, options: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch } })));
+  const clf = ensemble.members[0];
   // Align labels with the model's output columns by name when both sides name their classes.
   let names = data.classNames ?? clf.classNames;
   let relabel = (l: number) => l;
@@ -214,22 +218,25 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
   }
   const labels: number[] = [];
   const probabilities: number[][] = [];
+  const memberProbabilities: number[][][] = o.model.map(() => []);
   const failed: string[] = [];
   const bar = progressBar('eval', 'images');
   try {
     for (let i = 0; i < data.samples.length; i += r.batch) {
       const batch = data.samples.slice(i, i + r.batch);
-      const results = await clf.classify(batch.map((s) => s.path));
+      const results = await ensemble.classify(batch.map((s) => s.path));
       results.forEach((res, k) => {
-        if (res.error) { failed.push(`${batch[k].path}: ${res.error.code}`); return; }
+        // an image counts only when every member classified it, so all AUCs see the same images
+        if (res.error || res.members.some((p) => !p.length)) { failed.push(`${batch[k].path}: ${res.error?.code ?? 'a member failed'}`); return; }
         labels.push(relabel(batch[k].label));
         probabilities.push(res.probabilities);
+        res.members.forEach((p, j) => memberProbabilities[j].push(p));
       });
       bar.update(Math.min(i + r.batch, data.samples.length), data.samples.length);
     }
   } finally {
     bar.stop();
-    clf.close();
+    ensemble.close();
   }
   for (const f of failed.slice(0, 10)) process.stderr.write(`warning: skipped ${f}\n`);
   if (!labels.length) throw new DieInspectError('ERR_INFERENCE', 'no image could be classified');
@@ -243,11 +250,14 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
     }
   }
   const m = evaluateClassification({ labels, probabilities, classNames: names }, { threshold: r.conf ?? 0.5, positiveClass });
+  const members = o.model.length > 1 ? o.model.map((model, j) => ({
+    model, auc: evaluateClassification({ labels, probabilities: memberProbabilities[j], classNames: names }, { threshold: r.conf ?? 0.5, positiveClass }).auc,
+  })) : undefined;
   const plots = o.plots ? [await writePlot(o.plots, 'roc.svg', rocChartSvg(m.roc.length === 1
     ? [{ name: m.perClass[positiveClass].name, roc: m.roc[0], auc: m.auc }]
     : m.roc.map((roc, c) => ({ name: m.perClass[c].name, roc, auc: m.perClass[c].auc })).filter((c) => Number.isFinite(c.auc))))] : [];
   const report = {
-    task: 'classify', model: o.model, data: o.data, format, provider: clf.provider, failedImages: failed.length, plots,
+    task: 'classify', model: o.model.length === 1 ? o.model[0] : o.model, members, data: o.data, format, provider: clf.provider, failedImages: failed.length, plots,
     samples: m.samples, positive: m.threshold === null ? null : m.perClass[positiveClass].name, auc: m.auc, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, threshold: m.threshold,
     perClass: m.perClass, confusion: m.confusion,
   };
@@ -259,6 +269,7 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
     m.perClass.map((c) => [c.name, c.support, fmt(c.precision), fmt(c.recall), fmt(c.f1), fmt(c.auc)])));
   process.stdout.write(`\n${m.samples} images: AUC ${fmt(m.auc)}, accuracy ${fmt(m.accuracy)}, P ${fmt(m.precision)}, R ${fmt(m.recall)}, F1 ${fmt(m.f1)}`
     + `${m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[positiveClass].name})`}\n`);
+  for (const mb of members ?? []) process.stdout.write(`  member ${mb.model}: AUC ${fmt(mb.auc)}\n`);
   process.stdout.write(`provider: ${clf.provider}${failed.length ? `, ${failed.length} images skipped` : ''}\n`);
   for (const p of plots) process.stdout.write(`wrote ${p}\n`);
 }
