@@ -94,4 +94,28 @@ describe('ROI capture (sam)', function () {
     assert.ok(roi.detector.closed);
     await assert.rejects(roi.capture(image), (e) => e.code === 'ERR_SESSION_CLOSED');
   });
+
+  it('prompts with the shipped package detector when no detector is given', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const path = require('path');
+    const { synthesize } = require('../dist');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-sam-'));
+    await synthesize({ out: dir, count: 3, seed: 31 });
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    const roi = await Roi.create({ strategy: 'sam', encoder, decoder: samDecoder() });
+    const res = await roi.capture(meta.map((m) => path.join(dir, m.file)));
+    roi.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    res.forEach((r, i) => {
+      // The test decoder's mask is the prompt box itself: the box is what to check.
+      const q = meta[i].packageQuad;
+      const xs = q.map((p) => p[0]), ys = q.map((p) => p[1]);
+      const truth = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+      const b = r.proposal.box;
+      const inter = Math.max(0, Math.min(b[2], truth[2]) - Math.max(b[0], truth[0])) * Math.max(0, Math.min(b[3], truth[3]) - Math.max(b[1], truth[1]));
+      const iou = inter / ((b[2] - b[0]) * (b[3] - b[1]) + (truth[2] - truth[0]) * (truth[3] - truth[1]) - inter);
+      assert.ok(iou > 0.85, `${meta[i].file}: prompt box IoU ${iou}`);
+    });
+  });
 });
