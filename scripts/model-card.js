@@ -29,7 +29,7 @@ function classificationCsv(crops) {
   for (const f of fs.readdirSync(path.join(crops, 'images')).sort()) {
     const lbl = path.join(crops, 'labels', f.replace(/\.[^.]+$/, '.txt'));
     const defective = fs.existsSync(lbl) && fs.readFileSync(lbl, 'utf8').trim().length > 0;
-    rows.push(`${path.join(crops, 'images', f)},${defective ? 'defective' : 'good'}`);
+    rows.push(`${path.resolve(crops, 'images', f)},${defective ? 'defective' : 'good'}`);
   }
   const file = path.join(os.tmpdir(), `die-inspect-cls-${process.pid}.csv`);
   fs.writeFileSync(file, rows.join('\n') + '\n');
