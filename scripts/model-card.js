@@ -8,6 +8,8 @@
 //   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
 //       detectors side by side in the study's Table 4.6 form (P, R, mAP, params, GFLOPs,
 //       batches of 16 per second measured in one run), saved to models/comparisons/ for the README
+//   node scripts/model-card.js --ensemble A,B[,C] --data DIR
+//       classifiers alone and averaged (the Inspector's ensemble) on one held-out split
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -62,8 +64,9 @@ function writeIndex() {
   }
   const compDir = path.join(modelsDir, 'comparisons');
   for (const f of fs.existsSync(compDir) ? fs.readdirSync(compDir).filter((x) => x.endsWith('.json')).sort() : []) {
-    lines.push('', `## Side by side: ${f.replace(/\.json$/, '')} (the study's Table 4.6 form)`, '',
-      ...comparisonTable(JSON.parse(fs.readFileSync(path.join(compDir, f), 'utf8'))));
+    const c = JSON.parse(fs.readFileSync(path.join(compDir, f), 'utf8'));
+    lines.push('', `## Side by side: ${f.replace(/\.json$/, '')}${c.kind === 'ensemble' ? '' : " (the study's Table 4.6 form)"}`, '',
+      ...comparisonTable(c));
   }
   for (const c of cards) {
     lines.push('', `## ${c.name}`, '', `- task: ${c.task} (${c.role}); classes: ${c.classes.join(', ')}`, `- input: ${c.input}`, `- output: ${c.output}`,
@@ -96,7 +99,33 @@ function compare() {
   process.stdout.write(comparisonTable(out).join('\n') + '\n');
 }
 
+/** Each classifier alone and their average, measured by one `eval` run over the same images. */
+function ensemble() {
+  const names = arg('ensemble').split(',');
+  const files = names.map((n) => path.join(modelsDir, JSON.parse(fs.readFileSync(path.join(modelsDir, `${n}.json`), 'utf8')).file));
+  const data = arg('data');
+  const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));
+  const ev = run(['eval', ...files.flatMap((f) => ['-m', f]), '--data', csv, '--format', 'csv', '--task', 'classify', '--positive', 'defective', '--json']);
+  const out = {
+    kind: 'ensemble', data: arg('eval-desc', data),
+    rows: [...names.map((name, i) => ({ name, auc: ev.members[i].auc })), { name: `average of ${names.length}`, auc: ev.auc, accuracy: ev.accuracy }],
+  };
+  fs.mkdirSync(path.join(modelsDir, 'comparisons'), { recursive: true });
+  fs.writeFileSync(path.join(modelsDir, 'comparisons', `${arg('out', 'good-defect-ensemble')}.json`), JSON.stringify(out, null, 2) + '\n');
+  writeIndex();
+  process.stdout.write(comparisonTable(out).join('\n') + '\n');
+}
+
 function comparisonTable(c) {
+  if (c.kind === 'ensemble') {
+    return [
+      `Held out: ${c.data}. ROC AUC of each classifier alone and of their probability average, on the same images.`,
+      '',
+      '| classifier | AUC |',
+      '|---|---|',
+      ...c.rows.map((r) => `| ${r.name} | ${r.auc.toFixed(4)} |`),
+    ];
+  }
   const pct = (v) => (100 * v).toFixed(1);
   return [
     `Held out: ${c.data}. FPS(b16) = batches of 16 per second at ${c.imgsz}x${c.imgsz}, ${c.provider}, ${c.machine}, measured in one run.`,
@@ -110,6 +139,7 @@ function comparisonTable(c) {
 function main() {
   if (flag('index')) return writeIndex();
   if (arg('compare')) return compare();
+  if (arg('ensemble')) return ensemble();
   const name = arg('name');
   const file = arg('file', `${name}.onnx`);
   const role = arg('role');
