@@ -25,9 +25,10 @@ export function registerModels(program: Command): void {
           : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}`
             : m.iouMean !== undefined ? `seg ROI: IoU ${m.iouMean.toFixed(4)}, corner ${(m.cornerErrorMean ?? NaN).toFixed(2)} px` : '';
         const size = existsSync(c.file) ? `${(statSync(c.file).size / 1e6).toFixed(1)} MB` : 'missing';
-        return [c.name, c.task, c.classes.join(','), c.input, main, size, c.default ? 'yes' : ''];
+        return [c.name, c.task, c.role, c.classes.join(','), main, size, c.default ? 'yes' : ''];
       });
-      process.stdout.write(formatTable(['name', 'task', 'classes', 'input', 'held-out metrics', 'size', 'default'], rows));
+      // Inputs and outputs are long: they are in the cards (--json) and models/README.md.
+      process.stdout.write(formatTable(['name', 'task', 'role', 'classes', 'held-out metrics', 'size', 'default'], rows));
       process.stdout.write('cards: models/<name>.json and models/README.md\n');
     });
 }
