@@ -90,7 +90,10 @@ function compare() {
     '--iters', arg('iters', '5'), '--imgsz', imgsz, '--json']));
   const rows = names.map((name, i) => ({
     name, precision: evals[i].precision, recall: evals[i].recall, map50: evals[i].map50, map50_95: evals[i].map50_95,
-    params: benches[i].params, gflops640: benches[i].gflops * (640 / Number(imgsz)) ** 2, batchesPerSec16: benches[i].runs[0].batchesPerSec,
+    params: benches[i].params,
+    gflops640: benches[i].gflops !== null ? benches[i].gflops * (640 / Number(imgsz)) ** 2
+      : JSON.parse(fs.readFileSync(path.join(modelsDir, `${name}.json`), 'utf8')).gflops,
+    batchesPerSec16: benches[i].runs[0].batchesPerSec,
   }));
   const out = { data: arg('eval-desc', data), imgsz: Number(imgsz), machine: benches[0].machine, provider: benches[0].provider, rows };
   fs.mkdirSync(path.join(modelsDir, 'comparisons'), { recursive: true });
@@ -170,7 +173,8 @@ function main() {
     const ev = run(['eval', '--model', model, '--data', evalDir, '--json', '--plots', plots]);
     const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
     metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf };
-    card = { params: bench.params, gflops: bench.gflops, output: '`output` [batch, N, 5 + C]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), YOLOv7 decoded layout' };
+    // --gflops: the recipe's own count, where the graph walk cannot follow a shape (CoordConv's coordinate channels)
+    card = { params: bench.params, gflops: bench.gflops ?? (Number(arg('gflops')) || undefined), output: '`output` [batch, N, 5 + C]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), YOLOv7 decoded layout' };
   } else {
     const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));
     const ev = run(['eval', '--model', model, '--data', csv, '--format', 'csv', '--task', 'classify', '--positive', 'defective', '--json', '--plots', plots]);
