@@ -1,7 +1,7 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, toNativeImages } from './images';
-import { metadataNumbers, parseClassNames } from './metadata';
+import { metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
 import type { NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
@@ -43,13 +43,12 @@ export class Classifier extends ModelSession {
   private constructor(handle: NativeSession, options: ClassifierOptions) {
     super(handle);
     const meta = this.info.metadata;
-    const imgsz = metadataNumbers(meta, 'imgsz');
     const mean = metadataNumbers(meta, 'mean');
     const std = metadataNumbers(meta, 'std');
     const region = metadataNumbers(meta, 'region');
     this.options = {
       region: region?.length === 4 ? (region as [number, number, number, number]) : undefined,
-      imgsz: imgsz && (imgsz.length === 1 ? imgsz[0] : [imgsz[0], imgsz[1]]),
+      imgsz: metadataImgsz(meta),
       mean: mean?.length === 3 ? (mean as [number, number, number]) : undefined,
       std: std?.length === 3 ? (std as [number, number, number]) : undefined,
       ...options,

@@ -1,7 +1,7 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, toNativeImages } from './images';
-import { metadataNumbers, parseClassNames } from './metadata';
+import { metadataImgsz, parseClassNames } from './metadata';
 import type { NativeDetectResult, NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
@@ -61,11 +61,8 @@ export class Detector extends ModelSession {
     super(handle);
     this.options = options;
     this.classNames = options.classNames ?? parseClassNames(this.info.metadata.names);
-    // The size the recipe trained at, when it recorded one.
-    const imgsz = metadataNumbers(this.info.metadata, 'imgsz');
-    if (this.options.imgsz === undefined && imgsz?.length) {
-      this.options = { ...options, imgsz: imgsz.length === 1 ? imgsz[0] : [imgsz[0], imgsz[1]] };
-    }
+    const imgsz = metadataImgsz(this.info.metadata);
+    if (this.options.imgsz === undefined && imgsz !== undefined) this.options = { ...options, imgsz };
   }
 
   /** Loads a YOLO ONNX model (YOLOv5/v7 `[B, N, 5+C]` or YOLOv8/11 `[B, 4+C, N]`). */

@@ -48,3 +48,10 @@ export function metadataNumbers(meta: Record<string, string>, key: string): numb
   }
   return undefined;
 }
+
+/** The input size the recipe trained at (`imgsz`: one side, or [height, width]), when it recorded one. */
+export function metadataImgsz(meta: Record<string, string>): number | [number, number] | undefined {
+  const v = metadataNumbers(meta, 'imgsz');
+  if (!v?.length) return undefined;
+  return v.length === 1 ? v[0] : [v[0], v[1]];
+}

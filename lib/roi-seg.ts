@@ -7,10 +7,10 @@
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
 import { ImageInput, toNativeImages } from './images';
-import { metadataNumbers } from './metadata';
+import { metadataImgsz } from './metadata';
 import { shippedModel } from './models';
 import type { NativeSegmentImage } from './native';
-import { captureProposals, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
+import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
 import { ModelSession, SessionOptions } from './session';
 
 export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
@@ -41,9 +41,7 @@ class SegModel extends ModelSession {
 
   async segment(images: ImageInput[], o: SegRoiOptions): Promise<{ segs: NativeSegmentImage[]; inputSize: [number, number] }> {
     const h = this.live();
-    // The size the recipe trained at, when it recorded one.
-    const trained = metadataNumbers(this.info.metadata, 'imgsz');
-    const imgsz = o.imgsz ?? (trained?.length ? [trained[0], trained[1] ?? trained[0]] as [number, number] : 640);
+    const imgsz = o.imgsz ?? metadataImgsz(this.info.metadata) ?? 640;
     const [height, width] = Array.isArray(imgsz) ? imgsz : [imgsz, imgsz];
     const segs = await native(() => h.segment(toNativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
@@ -80,11 +78,11 @@ export class SegRoi extends Roi {
     const outcomes: ProposalOutcome[] = segs.map((s) => {
       if (s.error) return { error: new DieInspectError(s.error.code as ErrorCode, s.error.message) };
       if (!s.quad || !s.box) return null;  // no detection, or its mask came out empty
-      // Prototypes sit at a quarter of the input: one and a half of their cells, in image pixels.
+      // Prototypes sit at a quarter of the input.
       const cell = 4 * Math.max(s.width! / inputSize[1], s.height! / inputSize[0]);
       return {
         proposal: {
-          box: s.box, score: s.score!, classId: s.classId!, maskArea: s.maskArea!, maskQuad: s.quad as Quad, searchRadius: 1.5 * cell,
+          box: s.box, score: s.score!, classId: s.classId!, maskArea: s.maskArea!, maskQuad: s.quad as Quad, searchRadius: maskSearchRadius(cell),
         },
       };
     });
