@@ -10,7 +10,7 @@ import type { Quad } from './geometry';
 import { ImageInput, toNativeImages } from './images';
 import { shippedModel } from './models';
 import { loadNative, NativeSamImage } from './native';
-import { captureProposals, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
+import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
 import { ModelSession, SessionOptions } from './session';
 
 export interface SamRoiOptions extends RoiCommonOptions, SessionOptions {
@@ -101,8 +101,8 @@ export class SamRoi extends Roi {
         proposal: {
           box: d.box, score: d.score, classId: d.classId, maskArea: s.maskArea!, maskQuad: s.quad as Quad,
           iouPrediction: s.iouPrediction,
-          // SAM's masks come from 256x256 logits over the 1024-long-side input: one and a half cells.
-          searchRadius: 1.5 * 4 * Math.max(s.width!, s.height!) / 1024,
+          // SAM's masks come from 256x256 logits over the 1024-long-side input.
+          searchRadius: maskSearchRadius(4 * Math.max(s.width!, s.height!) / 1024),
         },
       };
     });

@@ -108,6 +108,14 @@ export interface ModelProposal {
   searchRadius?: number;
 }
 
+/**
+ * A mask outline's search radius from the size of one mask cell in image pixels:
+ * one and a half cells, so the coarse edge pass reaches edges a whole cell off.
+ */
+export function maskSearchRadius(cellPx: number): number {
+  return 1.5 * cellPx;
+}
+
 /** A strategy's outcome for one image: a proposal, nothing found, or a failure. */
 export type ProposalOutcome = { proposal: ModelProposal } | { error: DieInspectError } | null;
 
