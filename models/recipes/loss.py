@@ -118,12 +118,19 @@ class DetectionLoss:
     def __call__(self, preds, targets, anchors, strides):
         """preds: raw level outputs [b, na, ny, nx, no]; targets (n,6): img, cls, cx, cy, w, h
         normalised to the (square) input; anchors (nl,na,2) pixels; strides (nl,)."""
+        return self.box_obj_cls(preds, self.match(preds, targets, anchors, strides), strides)
+
+    def match(self, preds, targets, anchors, strides):
+        """assign() for every level."""
+        return [self.assign(p, targets, anchors[i] / strides[i]) for i, p in enumerate(preds)]
+
+    def box_obj_cls(self, preds, matches, strides):
         dev = preds[0].device
         lbox = torch.zeros((), device=dev)
         lobj = torch.zeros((), device=dev)
         lcls = torch.zeros((), device=dev)
         for i, p in enumerate(preds):
-            b, a, gj, gi, tbox, tcls, anc, _ = self.assign(p, targets, anchors[i] / strides[i])
+            b, a, gj, gi, tbox, tcls, anc, _ = matches[i]
             tobj = torch.zeros(p.shape[:4], device=dev, dtype=p.dtype)
             if len(b):
                 ps = p[b, a, gj, gi].float()
@@ -197,14 +204,16 @@ class SegmentLoss(DetectionLoss):
 
     def __call__(self, out, targets, anchors, strides, masks=None):
         """out: (raw level outputs, prototypes [b, nm, mh, mw]); masks: (n_targets, mh, mw)
-        float 0/1, row-aligned with `targets`."""
+        covered fractions in [0, 1], row-aligned with `targets`. The label-to-prediction
+        matches are made once and serve both the box/objectness/class and the mask terms."""
         preds, protos = out
-        loss, items = super().__call__(preds, targets, anchors, strides)
+        matches = self.match(preds, targets, anchors, strides)
+        loss, items = self.box_obj_cls(preds, matches, strides)
         dev = protos.device
         mh, mw = protos.shape[2:]
         lseg = torch.zeros((), device=dev)
         for i, p in enumerate(preds):
-            b, a, gj, gi, _, _, _, ti = self.assign(p, targets, anchors[i] / strides[i])
+            b, a, gj, gi, _, _, _, ti = matches[i]
             if not len(b):
                 continue
             coef = p[b, a, gj, gi][:, 5 + self.nc:].float()
