@@ -59,20 +59,21 @@ class DetData(torch.utils.data.Dataset):
                 raise SystemExit(f'cannot read {ip}')
             h0, w0 = img.shape[:2]
             img, r, (px, py) = letterbox(img, imgsz)
-            lab = read_labels(lp)
-            b = np.zeros((len(lab), 5), np.float32)
-            if len(lab):
-                b[:, 0] = lab[:, 0]
-                b[:, 1] = (lab[:, 1] - lab[:, 3] / 2) * w0 * r + px
-                b[:, 2] = (lab[:, 2] - lab[:, 4] / 2) * h0 * r + py
-                b[:, 3] = (lab[:, 1] + lab[:, 3] / 2) * w0 * r + px
-                b[:, 4] = (lab[:, 2] + lab[:, 4] / 2) * h0 * r + py
-                b[:, 1:] = b[:, 1:].clip(0, imgsz)
             if masks:
                 # polygons in input pixels; the boxes are theirs so both stay consistent
                 polys = [(c, pl * [w0 * r, h0 * r] + [px, py]) for c, pl in read_polygons(lp)]
                 self.polys.append(polys)
-                b = poly_boxes(polys, imgsz)
+                b = poly_boxes(polys, imgsz)[0]
+            else:
+                lab = read_labels(lp)
+                b = np.zeros((len(lab), 5), np.float32)
+                if len(lab):
+                    b[:, 0] = lab[:, 0]
+                    b[:, 1] = (lab[:, 1] - lab[:, 3] / 2) * w0 * r + px
+                    b[:, 2] = (lab[:, 2] - lab[:, 4] / 2) * h0 * r + py
+                    b[:, 3] = (lab[:, 1] + lab[:, 3] / 2) * w0 * r + px
+                    b[:, 4] = (lab[:, 2] + lab[:, 4] / 2) * h0 * r + py
+                    b[:, 1:] = b[:, 1:].clip(0, imgsz)
             self.imgs.append(img)
             self.boxes.append(b)
             if (k + 1) % 500 == 0:
@@ -118,10 +119,10 @@ class DetData(torch.utils.data.Dataset):
                     img = img[:, ::-1] if axis == 0 else img[::-1]
                     for _, p in polys:
                         p[:, axis] = s - p[:, axis]
-        boxes = poly_boxes(polys, s)
-        keep = [k for k, (_, p) in enumerate(polys) if box_kept(p, s)]
+        boxes, kept = poly_boxes(polys, s)
+        keep = np.flatnonzero(kept)
         boxes = boxes[keep]
-        masks = np.stack([poly_mask(polys[k][1], s) for k in keep]) if keep else np.zeros((0, s // 4, s // 4), np.float32)
+        masks = np.stack([poly_mask(polys[k][1], s) for k in keep]) if len(keep) else np.zeros((0, s // 4, s // 4), np.float32)
         img_t, t = to_tensors(img, boxes, s)
         return img_t, t, torch.from_numpy(masks)
 
@@ -149,11 +150,22 @@ def to_tensors(img, boxes, s):
 
 
 def poly_boxes(polys, s):
-    """[(cls, (k,2) px)] -> (n,5) cls,x1,y1,x2,y2 clipped to the input."""
+    """[(cls, (k,2) px)] -> (n,5) cls,x1,y1,x2,y2 clipped to the input, and which of
+    them stay targets (clip_visible)."""
     b = np.zeros((len(polys), 5), np.float32)
     for j, (c, p) in enumerate(polys):
-        b[j] = [c, *p.min(0).clip(0, s), *p.max(0).clip(0, s)]
-    return b
+        b[j] = [c, *p.min(0), *p.max(0)]
+    b[:, 1:], kept = clip_visible(b[:, 1:], s)
+    return b, kept
+
+
+def clip_visible(xyxy, s):
+    """Boxes (n,4) clipped to the s x s input, and which stay targets: more than 2 px wide
+    and tall, with more than a quarter of their area inside."""
+    area0 = (xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])
+    c = xyxy.clip(0, s)
+    w, h = c[:, 2] - c[:, 0], c[:, 3] - c[:, 1]
+    return c, (w > 2) & (h > 2) & (w * h > 0.25 * area0)
 
 
 def poly_mask(poly, s):
@@ -164,14 +176,6 @@ def poly_mask(poly, s):
     full = np.zeros((s, s), np.uint8)
     cv2.fillPoly(full, [np.round((poly - 0.5) * 16).astype(np.int32)], 255, lineType=cv2.LINE_8, shift=4)
     return cv2.resize(full, (s // 4, s // 4), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
-
-
-def box_kept(p, s):
-    """An object stays a target while at least a quarter of its box is in the input."""
-    lo, hi = p.min(0), p.max(0)
-    clo, chi = lo.clip(0, s), hi.clip(0, s)
-    w, h = chi - clo
-    return w > 2 and h > 2 and w * h > 0.25 * float(np.prod(hi - lo))
 
 
 def augment_hsv(img, hg, sg, vg):
@@ -209,10 +213,7 @@ def random_affine(img, boxes, scale, translate):
         nb = boxes.copy()
         nb[:, [1, 3]] = boxes[:, [1, 3]] * k + M[0, 2]
         nb[:, [2, 4]] = boxes[:, [2, 4]] * k + M[1, 2]
-        area0 = (nb[:, 3] - nb[:, 1]) * (nb[:, 4] - nb[:, 2])
-        nb[:, 1:] = nb[:, 1:].clip(0, s_)
-        w, h = nb[:, 3] - nb[:, 1], nb[:, 4] - nb[:, 2]
-        keep = (w > 2) & (h > 2) & (w * h > 0.25 * area0)
+        nb[:, 1:], keep = clip_visible(nb[:, 1:], s_)
         boxes = nb[keep]
     return img, boxes
 
