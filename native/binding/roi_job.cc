@@ -137,9 +137,10 @@ Napi::Value RoiCaptureBinding(const Napi::CallbackInfo& info) {
       if (radii.IsArray()) {
         const Napi::Value r = radii.As<Napi::Array>().Get(i);
         if (!r.IsUndefined() && !r.IsNull()) {
-          if (!r.IsNumber() || !(r.As<Napi::Number>().DoubleValue() >= 0) || r.As<Napi::Number>().DoubleValue() > 256)
+          const double px = r.IsNumber() ? r.As<Napi::Number>().DoubleValue() : NAN;
+          if (!(px >= 0 && px <= 256))
             throw MakeError(env, code::kInvalidArg, "roiCapture: a proposal radius is a number of pixels in [0, 256]");
-          p.searchRadius = r.As<Napi::Number>().DoubleValue();
+          p.searchRadius = px;
         }
       }
       given[i] = p;
