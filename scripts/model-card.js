@@ -78,12 +78,15 @@ function writeIndex() {
   fs.writeFileSync(path.join(modelsDir, 'README.md'), lines.join('\n') + '\n');
 }
 
+const readCard = (name) => JSON.parse(fs.readFileSync(path.join(modelsDir, `${name}.json`), 'utf8'));
+
 /** Detectors side by side on one held-out split; speed measured in one bench run so the ratio is fair. */
 function compare() {
   const names = arg('compare').split(',');
   const data = arg('data');
   const imgsz = arg('imgsz', '320');
-  const files = names.map((n) => path.join(modelsDir, JSON.parse(fs.readFileSync(path.join(modelsDir, `${n}.json`), 'utf8')).file));
+  const cards = names.map(readCard);
+  const files = cards.map((c) => path.join(modelsDir, c.file));
   const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
   const evals = files.map((f) => run(['eval', '--model', f, '--data', evalDir, '--imgsz', imgsz, '--json']));
   const benches = [].concat(run(['bench', ...files.flatMap((f) => ['--model', f]), '--batch', '16', '--warmup', '2',
@@ -91,8 +94,7 @@ function compare() {
   const rows = names.map((name, i) => ({
     name, precision: evals[i].precision, recall: evals[i].recall, map50: evals[i].map50, map50_95: evals[i].map50_95,
     params: benches[i].params,
-    gflops640: benches[i].gflops !== null ? benches[i].gflops * (640 / Number(imgsz)) ** 2
-      : JSON.parse(fs.readFileSync(path.join(modelsDir, `${name}.json`), 'utf8')).gflops,
+    gflops640: benches[i].gflops !== null ? benches[i].gflops * (640 / Number(imgsz)) ** 2 : cards[i].gflops,
     batchesPerSec16: benches[i].runs[0].batchesPerSec,
   }));
   const out = { data: arg('eval-desc', data), imgsz: Number(imgsz), machine: benches[0].machine, provider: benches[0].provider, rows };
@@ -105,7 +107,7 @@ function compare() {
 /** Each classifier alone and their average, measured by one `eval` run over the same images. */
 function ensemble() {
   const names = arg('ensemble').split(',');
-  const files = names.map((n) => path.join(modelsDir, JSON.parse(fs.readFileSync(path.join(modelsDir, `${n}.json`), 'utf8')).file));
+  const files = names.map((n) => path.join(modelsDir, readCard(n).file));
   const data = arg('data');
   const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));
   const ev = run(['eval', ...files.flatMap((f) => ['-m', f]), '--data', csv, '--format', 'csv', '--task', 'classify', '--positive', 'defective', '--json']);
