@@ -342,6 +342,8 @@ def parse_args(argv=None):
     ap.add_argument('--scale', type=float, default=0.1)
     ap.add_argument('--translate', type=float, default=0.05)
     ap.add_argument('--max-minutes', type=float, default=0.0, help='stop after the epoch that would pass this budget')
+    ap.add_argument('--val-every', type=int, default=1,
+                    help='validate every N epochs and after the last (saves CPU time when validation is slow)')
     ap.add_argument('--max-batches', type=int, default=0, help='debug: train at most this many batches an epoch')
     ap.add_argument('--restart', action='store_true', help='ignore OUT/last.pt and start over')
     return ap.parse_args(argv)
@@ -471,9 +473,14 @@ def main():
             n_img += imgs.shape[0]
             n_seen += len(targets)
         train_s = time.time() - t_train
-        m = validate(ema.ema, val_loader, device, nc, cuda)
-        # a segmenter is chosen on its masks as much as on its boxes
-        fitness = (m['mAP50_95'] + m['maskIoU']) / 2 if seg else m['mAP50_95']
+        if (epoch + 1) % max(args.val_every, 1) == 0 or epoch + 1 == args.epochs:
+            m = validate(ema.ema, val_loader, device, nc, cuda)
+            # a segmenter is chosen on its masks as much as on its boxes
+            fitness = (m['mAP50_95'] + m['maskIoU']) / 2 if seg else m['mAP50_95']
+        else:
+            # unvalidated epochs cannot become best.pt; their log row has NaN metrics
+            m = dict.fromkeys(('P', 'R', 'mAP50', 'mAP50_95', 'maskIoU'), float('nan'))
+            fitness = -1.0
         is_best = fitness > best_fitness
         best_fitness = max(best_fitness, fitness)
         ep_s = time.time() - t_ep
