@@ -2,7 +2,7 @@
 'use strict';
 // Writes models/<name>.json, a model's card, with the metrics our own `eval`
 // measures on a held-out synthetic split, and regenerates models/README.md.
-//   node scripts/model-card.js --name N --file N.onnx --role R --data DIR [--run RUNDIR] [--default]
+//   node scripts/model-card.js --name N --file N.onnx --role R --data DIR [--run RUNDIR] [--default] [--protocol deeppcb]
 // A package segmenter is measured by bench/roi-accuracy.js (seg strategy, fresh parts) instead.
 //   node scripts/model-card.js --index        (README only)
 //   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
@@ -59,6 +59,7 @@ function writeIndex() {
       ? `package IoU ${m.iouMean.toFixed(4)}, corner error ${m.cornerErrorMean.toFixed(2)} px, angle error p95 ${m.angleErrorP95.toFixed(3)} deg`
       : m.map50 !== undefined
       ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${m.map50_95.toFixed(3)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`
+        + (m.deeppcb ? `; DeepPCB protocol (IoU > ${m.deeppcb.iou}) mAP ${m.deeppcb.map.toFixed(3)}, F-score ${m.deeppcb.fscore.toFixed(3)}` : '')
       : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}, acc ${m.accuracy.toFixed(3)}` : '';
     lines.push(`| ${c.name} | ${c.task} | ${c.classes.join(', ')} | ${c.input} | ${metric} | ${c.params ? (c.params / 1e6).toFixed(2) + ' M' : ''} | ${c.gflops ? c.gflops.toFixed(2) : ''} | ${c.default ? 'yes' : ''} |`);
   }
@@ -172,9 +173,10 @@ function main() {
     };
   } else if (task === 'detect') {
     const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
-    const ev = run(['eval', '--model', model, '--data', evalDir, '--json', '--plots', plots]);
+    // --protocol deeppcb adds the dataset authors' IoU > 0.33 figures beside COCO mAP
+    const ev = run(['eval', '--model', model, '--data', evalDir, '--json', '--plots', plots, '--protocol', arg('protocol', 'coco')]);
     const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
-    metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf };
+    metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf, deeppcb: ev.deeppcb };
     // --gflops: the recipe's own count, where the graph walk cannot follow a shape (CoordConv's coordinate channels)
     card = { params: bench.params, gflops: bench.gflops ?? (Number(arg('gflops')) || undefined), output: '`output` [batch, N, 5 + C]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), YOLOv7 decoded layout' };
   } else {
