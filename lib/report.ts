@@ -1,10 +1,12 @@
 /**
- * What `inspect` leaves behind: results.jsonl (one line an image), annotated
- * images, and a summary (counts per verdict and class, throughput).
+ * What `inspect` and `detect` leave behind: results.jsonl (one line an image),
+ * annotated images, and a summary (counts per verdict and class, throughput).
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { annotateImage, Shape } from './annotate';
+import type { DetectionResult } from './detector';
+import type { Point } from './geometry';
 import type { ImageInput } from './images';
 import type { InspectionResult } from './inspector';
 
@@ -36,22 +38,33 @@ export function resultRecord(r: InspectionResult): Record<string, unknown> {
   };
 }
 
+/** Line width and font scale that stay readable from 640 px to 4k images. */
+function strokes(width: number, height: number): { lw: number; font: number } {
+  return { lw: Math.max(2, Math.round(Math.max(width, height) / 500)), font: Math.max(0.5, Math.max(width, height) / 1600) };
+}
+
+/** Each detection's outline with its label and score above it. */
+function detectionShapes(dets: Array<{ label: string; score: number; quad: Point[] }>, lw: number, font: number): Shape[] {
+  return dets.flatMap((d): Shape[] => {
+    const color = COLORS[d.label] ?? COLORS.other;
+    const top = d.quad.reduce((a, p) => (p[1] < a[1] ? p : a));
+    return [
+      { type: 'polygon', points: d.quad, color, thickness: lw },
+      { type: 'text', at: [top[0], top[1] - 22 * font], text: `${d.label} ${d.score.toFixed(2)}`, color, fontScale: font },
+    ];
+  });
+}
+
 /** Outline, detections and verdict drawn on the original image. */
 export function annotationShapes(r: InspectionResult): Shape[] {
   const shapes: Shape[] = [];
-  const lw = Math.max(2, Math.round(Math.max(r.width, r.height) / 500));
-  const font = Math.max(0.5, Math.max(r.width, r.height) / 1600);
+  const { lw, font } = strokes(r.width, r.height);
   if (r.roi.quad) {
     shapes.push({ type: 'polygon', points: r.roi.quad, color: COLORS.package, thickness: lw });
     // Mark the upright top edge so the orientation can be checked at a glance.
     shapes.push({ type: 'polygon', points: [r.roi.quad[0], r.roi.quad[1]], closed: false, color: [255, 255, 0], thickness: lw + 1 });
   }
-  for (const d of r.detections) {
-    const color = COLORS[d.label] ?? COLORS.other;
-    shapes.push({ type: 'polygon', points: d.quad, color, thickness: lw });
-    const top = d.quad.reduce((a, p) => (p[1] < a[1] ? p : a));
-    shapes.push({ type: 'text', at: [top[0], top[1] - 22 * font], text: `${d.label} ${d.score.toFixed(2)}`, color, fontScale: font });
-  }
+  shapes.push(...detectionShapes(r.detections, lw, font));
   const head = [`${r.verdict.toUpperCase()}`, r.mode ?? '', r.dieAngle === null ? '' : `die ${r.dieAngle.toFixed(2)} deg`]
     .filter(Boolean).join('  ');
   shapes.push({ type: 'text', at: [8, 8], text: head, color: r.verdict === 'fail' || r.verdict === 'error' ? COLORS.fail : COLORS.pass, fontScale: font * 1.2 });
@@ -66,6 +79,16 @@ export async function writeAnnotated(dir: string, image: ImageInput, r: Inspecti
   const base = r.path ? path.basename(r.path).replace(/\.[^.]+$/, '') : `image-${r.index}`;
   const file = path.join(dir, `${String(r.index).padStart(5, '0')}-${base}.jpg`);
   await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide }));
+  return file;
+}
+
+/** `detect --annotate`: a detector's boxes on the image, drawn at full size (no downscale). */
+export async function writeDetectionsAnnotated(dir: string, image: string, r: DetectionResult): Promise<string | null> {
+  if (r.error) return null;
+  const { lw, font } = strokes(r.width, r.height);
+  const dets = r.detections.map(({ label, score, box: [x1, y1, x2, y2] }) => ({ label, score, quad: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]] as Point[] }));
+  const file = path.join(dir, `${path.basename(image).replace(/\.[^.]+$/, '')}.jpg`);
+  await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90 }));
   return file;
 }
 

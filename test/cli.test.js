@@ -4,7 +4,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { constantDetector } = require('./helpers/onnx');
-const { encodeImage } = require('../dist');
+const { encodeImage, decodeImage } = require('../dist');
 
 const { run } = require('./helpers/cli');
 
@@ -30,6 +30,20 @@ describe('CLI', () => {
     assert.deepStrictEqual(lines[0].detections[0].box, [540, 430, 740, 530]);
     assert.strictEqual(lines[1].detections[0].label, 'die_rotation');
     assert.strictEqual(lines[2].error.code, 'ERR_IMAGE_DECODE');
+  });
+
+  it('detect --annotate draws each readable image\'s boxes at full size', async () => {
+    const out = path.join(tmp, 'drawn');
+    const r = await run(['detect', '-m', model, path.join(tmp, 'imgs'), '--annotate', out]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(fs.readdirSync(out).sort(), ['a.jpg', 'b.jpg']);  // nothing for the broken file
+    const img = await decodeImage(path.join(out, 'a.jpg'));
+    assert.deepStrictEqual([img.width, img.height], [1280, 960]);
+    const px = (x, y) => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
+    // The box [540, 430, 740, 530]: its left edge is drawn in die_rotation orange, its inside stays grey.
+    const [blue, green, red] = px(540, 480);  // decoded pixels are BGR
+    assert.ok(red > 200 && green > 120 && green < 210 && blue < 60, `edge ${px(540, 480)}`);
+    px(640, 480).forEach((v) => assert.ok(Math.abs(v - 90) < 8, `inside ${px(640, 480)}`));
   });
 
   it('bench --json reports the study protocol figures', async () => {

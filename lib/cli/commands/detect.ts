@@ -1,6 +1,8 @@
 /** `die-inspect detect --model M <images...>`: run any YOLO ONNX detector over images. */
+import { promises as fs } from 'fs';
 import { Command } from 'commander';
 import { Detector } from '../../detector';
+import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs } from '../files';
 import { parseNumber, parseProviders } from '../options';
 
@@ -12,6 +14,7 @@ interface DetectCliOptions {
   ep: string;
   agnostic?: boolean;
   json?: boolean;
+  annotate?: string;
 }
 
 export function registerDetect(program: Command): void {
@@ -26,6 +29,7 @@ export function registerDetect(program: Command): void {
     .option('--agnostic', 'class-agnostic NMS')
     .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .option('--json', 'one JSON line per image')
+    .option('--annotate <dir>', 'also write each image with its boxes and labels drawn to DIR/<name>.jpg')
     .action(async (patterns: string[], o: DetectCliOptions) => {
       const files = await expandImageArgs(patterns);
       const det = await Detector.create(o.model, {
@@ -35,10 +39,12 @@ export function registerDetect(program: Command): void {
         imgsz: o.imgsz ? parseNumber(o.imgsz, '--imgsz') : undefined,
         providers: parseProviders(o.ep),
       });
+      if (o.annotate) await fs.mkdir(o.annotate, { recursive: true });
       try {
         for (let i = 0; i < files.length; i += 16) {
           const batch = files.slice(i, i + 16);
           const results = await det.detect(batch);
+          const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, batch[k], r))) : null;
           results.forEach((r, k) => {
             if (o.json) {
               process.stdout.write(JSON.stringify({ path: batch[k], width: r.width, height: r.height, detections: r.detections,
@@ -52,8 +58,9 @@ export function registerDetect(program: Command): void {
               }
             }
           });
+          await drawn;
         }
-        if (!o.json) process.stderr.write(`provider: ${det.provider}\n`);
+        if (!o.json) process.stderr.write(`provider: ${det.provider}${o.annotate ? `; annotated images in ${o.annotate}/` : ''}\n`);
       } finally {
         det.close();
       }
