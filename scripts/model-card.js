@@ -10,6 +10,8 @@
 //       batches of 16 per second measured in one run), saved to models/comparisons/ for the README
 //   node scripts/model-card.js --ensemble A,B[,C] --data DIR
 //       classifiers alone and averaged (the Inspector's ensemble) on one held-out split
+//   node scripts/model-card.js --speed [A,B,...]   (default: every card)
+//       each model's own speed at its input size (`bench`, batch 1 and 16) into its card
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -38,9 +40,11 @@ function classificationCsv(crops) {
   return file;
 }
 
+const cardNames = () => fs.readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort().map((f) => f.slice(0, -5));
+const readCard = (name) => JSON.parse(fs.readFileSync(path.join(modelsDir, `${name}.json`), 'utf8'));
+
 function writeIndex() {
-  const cards = fs.readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(modelsDir, f), 'utf8')));
+  const cards = cardNames().map(readCard);
   const lines = [
     '# Models',
     '',
@@ -50,8 +54,8 @@ function writeIndex() {
     'command), size and metrics. `npx die-inspect models` lists them. Written by',
     '`node scripts/model-card.js`.',
     '',
-    '| model | task | classes | input | held-out metrics | params | GFLOPs | default |',
-    '|---|---|---|---|---|---|---|---|',
+    '| model | task | classes | input | held-out metrics | params | GFLOPs | speed | default |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of cards) {
     const m = c.metrics || {};
@@ -61,8 +65,11 @@ function writeIndex() {
       ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${m.map50_95.toFixed(3)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`
         + (m.deeppcb ? `; DeepPCB protocol (IoU > ${m.deeppcb.iou}) mAP ${m.deeppcb.map.toFixed(3)}, F-score ${m.deeppcb.fscore.toFixed(3)}` : '')
       : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}, acc ${m.accuracy.toFixed(3)}` : '';
-    lines.push(`| ${c.name} | ${c.task} | ${c.classes.join(', ')} | ${c.input} | ${metric} | ${c.params ? (c.params / 1e6).toFixed(2) + ' M' : ''} | ${c.gflops ? c.gflops.toFixed(2) : ''} | ${c.default ? 'yes' : ''} |`);
+    const sp = c.speed ? `${c.speed.batch1.imagesPerSec.toFixed(1)} img/s (b1), ${c.speed.batch16.batchesPerSec.toFixed(2)} batches/s (b16) at ${c.speed.input.join('x')}, ${c.speed.provider}` : '';
+    lines.push(`| ${c.name} | ${c.task} | ${c.classes.join(', ')} | ${c.input} | ${metric} | ${c.params ? (c.params / 1e6).toFixed(2) + ' M' : ''} | ${c.gflops ? c.gflops.toFixed(2) : ''} | ${sp} | ${c.default ? 'yes' : ''} |`);
   }
+  const machines = [...new Set(cards.filter((c) => c.speed).map((c) => c.speed.machine))];
+  if (machines.length) lines.push('', `Speed: \`die-inspect bench\` at each model's own input size on ${machines.join('; ')} (\`node scripts/model-card.js --speed\`).`);
   const compDir = path.join(modelsDir, 'comparisons');
   for (const f of fs.existsSync(compDir) ? fs.readdirSync(compDir).filter((x) => x.endsWith('.json')).sort() : []) {
     const c = JSON.parse(fs.readFileSync(path.join(compDir, f), 'utf8'));
@@ -78,8 +85,6 @@ function writeIndex() {
   }
   fs.writeFileSync(path.join(modelsDir, 'README.md'), lines.join('\n') + '\n');
 }
-
-const readCard = (name) => JSON.parse(fs.readFileSync(path.join(modelsDir, `${name}.json`), 'utf8'));
 
 /** Detectors side by side on one held-out split; speed measured in one bench run so the ratio is fair. */
 function compare() {
@@ -122,6 +127,25 @@ function ensemble() {
   process.stdout.write(comparisonTable(out).join('\n') + '\n');
 }
 
+/** `bench` at the model's own input size; the machine is recorded because the figures only hold there. */
+function speed() {
+  const list = arg('speed');
+  const names = list && !list.startsWith('--') ? list.split(',') : cardNames();
+  for (const name of names) {
+    const card = readCard(name);
+    const b = run(['bench', '--model', path.join(modelsDir, card.file), '--batch', '1,16', '--warmup', '3', '--iters', arg('iters', '20'), '--json']);
+    const [one, sixteen] = b.runs;
+    card.speed = {
+      provider: b.provider, machine: b.machine, input: b.inputSize,
+      batch1: { imagesPerSec: one.imagesPerSec, p50Ms: one.p50Ms },
+      batch16: { batchesPerSec: sixteen.batchesPerSec, imagesPerSec: sixteen.imagesPerSec },
+    };
+    fs.writeFileSync(path.join(modelsDir, `${name}.json`), JSON.stringify(card, null, 2) + '\n');
+    process.stdout.write(`${name}: ${one.imagesPerSec.toFixed(1)} img/s at batch 1, ${sixteen.batchesPerSec.toFixed(2)} batches/s at 16 (${b.inputSize.join('x')}, ${b.provider})\n`);
+  }
+  writeIndex();
+}
+
 function comparisonTable(c) {
   if (c.kind === 'ensemble') {
     return [
@@ -146,6 +170,7 @@ function main() {
   if (flag('index')) return writeIndex();
   if (arg('compare')) return compare();
   if (arg('ensemble')) return ensemble();
+  if (flag('speed')) return speed();
   const name = arg('name');
   const file = arg('file', `${name}.onnx`);
   const role = arg('role');
