@@ -8,6 +8,7 @@ import { Classifier } from './classifier';
 import { Detector } from './detector';
 import { ImageInput } from './images';
 import { graphStats } from './onnx/graph-stats';
+import { metadataImgsz } from './metadata';
 import { encodeImage } from './ops';
 import { ModelSession, ProviderName } from './session';
 
@@ -39,7 +40,7 @@ export interface BenchOptions {
   fp16?: boolean;
   warmup?: number;
   iters?: number;
-  /** Input size for dynamic models. Default: the model's, else 640. */
+  /** Input size for dynamic models. Default: a fixed input's size, else the metadata imgsz, else 640. */
   imgsz?: number;
   /** Images for the end-to-end rate; default: generated JPEGs of `e2eSize`. */
   images?: ImageInput[];
@@ -94,8 +95,11 @@ export async function benchmarkModel(model: string, o: BenchOptions = {}): Promi
   const input = session.info.inputs[0];
   const fixedH = typeof input?.shape[2] === 'number' ? (input.shape[2] as number) : undefined;
   const fixedW = typeof input?.shape[3] === 'number' ? (input.shape[3] as number) : undefined;
-  const height = fixedH ?? o.imgsz ?? 640;
-  const width = fixedW ?? o.imgsz ?? 640;
+  // A dynamic model runs at the size it was trained for (metadata imgsz), as Detector does.
+  const trained = metadataImgsz(session.info.metadata);
+  const [trainedH, trainedW] = typeof trained === 'number' ? [trained, trained] : trained ?? [undefined, undefined];
+  const height = fixedH ?? o.imgsz ?? trainedH ?? 640;
+  const width = fixedW ?? o.imgsz ?? trainedW ?? 640;
   const stats = await graphStats(model, { batch: 1, height, width });
   const detector = isDetectorOutput(session.info.outputs[0]?.shape ?? []);
   const total = batches.length * 2;

@@ -58,6 +58,15 @@ describe('CLI', () => {
       assert.ok(Math.abs(run.imagesPerSec - run.batchesPerSec * run.batch) < 1e-6 * run.imagesPerSec);
       assert.ok(run.p50Ms <= run.p95Ms && run.p95Ms <= run.p99Ms);
     }
+    assert.deepStrictEqual(j.inputSize, [640, 640]);  // no size in the model: 640
+  });
+
+  it('bench runs a dynamic model at its trained size (metadata imgsz) unless --imgsz says otherwise', async () => {
+    const sized = path.join(tmp, 'det320.onnx');
+    fs.writeFileSync(sized, constantDetector({ rows: [[160, 160, 50, 50, 0.9, 0.9, 0.1]], height: 'h', width: 'w', metadata: { names: "{0: 'a', 1: 'b'}", imgsz: '[320, 256]' } }));
+    const bench = async (...extra) => JSON.parse((await run(['bench', '-m', sized, '--batch', '1', '--iters', '2', '--warmup', '1', '--json', ...extra])).stdout);
+    assert.deepStrictEqual((await bench()).inputSize, [320, 256]);
+    assert.deepStrictEqual((await bench('--imgsz', '416')).inputSize, [416, 416]);
   });
 
   it('exits non-zero with a clear message on bad input', async () => {

@@ -32,7 +32,7 @@ export function registerBench(program: Command): void {
     .option('--fp16', 'TensorRT fp16')
     .option('--warmup <n>', 'warm-up iterations', '10')
     .option('--iters <n>', 'timed iterations', '100')
-    .option('--imgsz <n>', 'input size for dynamic models (default: the model\'s or 640)')
+    .option('--imgsz <n>', 'input size for dynamic models (default: the model\'s fixed or trained size, else 640)')
     .option('--images <dir>', 'real images for the end-to-end rate (default: generated 1280x960 JPEGs)')
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
     .option('--json', 'print JSON')
