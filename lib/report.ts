@@ -76,18 +76,23 @@ export function annotationShapes(r: InspectionResult): Shape[] {
 
 export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, maxSide = 1600): Promise<string | null> {
   if (r.verdict === 'error' && r.error && r.error.code !== 'ERR_ROI_NOT_FOUND') return null;  // nothing decodable to draw on
-  const base = r.path ? path.basename(r.path).replace(/\.[^.]+$/, '') : `image-${r.index}`;
-  const file = path.join(dir, `${String(r.index).padStart(5, '0')}-${base}.jpg`);
+  const file = annotatedFile(dir, r.index, r.path);
   await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide }));
   return file;
 }
 
+/** Named like inspect's: the run index keeps a.jpg and a.png (or two folders' a.jpg) apart. */
+function annotatedFile(dir: string, index: number, image: string | null | undefined): string {
+  const base = image ? path.basename(image).replace(/\.[^.]+$/, '') : `image-${index}`;
+  return path.join(dir, `${String(index).padStart(5, '0')}-${base}.jpg`);
+}
+
 /** `detect --annotate`: a detector's boxes on the image, drawn at full size (no downscale). */
-export async function writeDetectionsAnnotated(dir: string, image: string, r: DetectionResult): Promise<string | null> {
+export async function writeDetectionsAnnotated(dir: string, index: number, image: string, r: DetectionResult): Promise<string | null> {
   if (r.error) return null;
   const { lw, font } = strokes(r.width, r.height);
   const dets = r.detections.map(({ label, score, box: [x1, y1, x2, y2] }) => ({ label, score, quad: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]] as Point[] }));
-  const file = path.join(dir, `${path.basename(image).replace(/\.[^.]+$/, '')}.jpg`);
+  const file = annotatedFile(dir, index, image);
   await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90 }));
   return file;
 }

@@ -36,8 +36,8 @@ describe('CLI', () => {
     const out = path.join(tmp, 'drawn');
     const r = await run(['detect', '-m', model, path.join(tmp, 'imgs'), '--annotate', out]);
     assert.strictEqual(r.code, 0, r.stderr);
-    assert.deepStrictEqual(fs.readdirSync(out).sort(), ['a.jpg', 'b.jpg']);  // nothing for the broken file
-    const img = await decodeImage(path.join(out, 'a.jpg'));
+    assert.deepStrictEqual(fs.readdirSync(out).sort(), ['00000-a.jpg', '00001-b.jpg']);  // nothing for the broken file
+    const img = await decodeImage(path.join(out, '00000-a.jpg'));
     assert.deepStrictEqual([img.width, img.height], [1280, 960]);
     const px = (x, y) => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
     // The box [540, 430, 740, 530]: its left edge is drawn in die_rotation orange, its inside stays grey.

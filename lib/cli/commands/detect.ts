@@ -29,7 +29,7 @@ export function registerDetect(program: Command): void {
     .option('--agnostic', 'class-agnostic NMS')
     .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .option('--json', 'one JSON line per image')
-    .option('--annotate <dir>', 'also write each image with its boxes and labels drawn to DIR/<name>.jpg')
+    .option('--annotate <dir>', 'also write each image with its boxes and labels drawn to DIR/<index>-<name>.jpg')
     .action(async (patterns: string[], o: DetectCliOptions) => {
       const files = await expandImageArgs(patterns);
       const det = await Detector.create(o.model, {
@@ -44,7 +44,7 @@ export function registerDetect(program: Command): void {
         for (let i = 0; i < files.length; i += 16) {
           const batch = files.slice(i, i + 16);
           const results = await det.detect(batch);
-          const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, batch[k], r))) : null;
+          const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r))) : null;
           results.forEach((r, k) => {
             if (o.json) {
               process.stdout.write(JSON.stringify({ path: batch[k], width: r.width, height: r.height, detections: r.detections,
