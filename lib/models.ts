@@ -23,6 +23,14 @@ export interface ModelCard {
   gflops?: number;
   training: { data: string; command: string; epochs?: number; notes?: string };
   metrics: Record<string, unknown>;
+  /** `bench` at the model's input size on the machine named (figures hold only there). */
+  speed?: {
+    provider: string;
+    machine: string;
+    input: [number, number];
+    batch1: { imagesPerSec: number; p50Ms: number };
+    batch16: { batchesPerSec: number; imagesPerSec: number };
+  };
   limitations?: string[];
 }
 

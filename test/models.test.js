@@ -33,6 +33,9 @@ describe('shipped models', function () {
     for (const c of cards) {
       for (const k of ['task', 'classes', 'input', 'output', 'training', 'metrics']) assert.ok(c[k], `${c.name}: ${k}`);
       assert.ok(c.training.command.includes('models/recipes/'), `${c.name}: training command`);
+      // Speed measured at the size the card says the model runs at.
+      assert.deepStrictEqual(c.speed.input, JSON.parse(c.input.match(/to (\[\d+, \d+\])/)[1]), `${c.name}: speed input`);
+      assert.ok(c.speed.batch1.imagesPerSec > 0 && c.speed.batch16.batchesPerSec > 0, `${c.name}: speed`);
       const size = fs.statSync(c.file).size;
       assert.ok(size < (c.task === 'classify' ? 10e6 : 30e6), `${c.name}: ${size} bytes`);
       if (c.task === 'segment') {
