@@ -80,6 +80,17 @@ describe('CLI', () => {
     assert.notStrictEqual(unknown.code, 0);
   });
 
+  it('tables put words on the left and numbers on the right', () => {
+    const { formatTable } = require('../dist/cli/table');
+    const t = formatTable(['name', 'task', 'size'], [['long-model', 'detect', '24.1 MB'], ['m', 'classify', '2.8 MB']]);
+    assert.strictEqual(t, [
+      'name        task         size',
+      '----------  --------  -------',
+      'long-model  detect    24.1 MB',
+      'm           classify   2.8 MB',
+    ].join('\n') + '\n');
+  });
+
   it('prints help for every command', async () => {
     for (const cmd of ['detect', 'bench', 'info']) {
       const r = await run([cmd, '--help']);
