@@ -8,7 +8,7 @@ import { Classifier } from './classifier';
 import { Detector } from './detector';
 import { ImageInput } from './images';
 import { graphStats } from './onnx/graph-stats';
-import { metadataImgsz } from './metadata';
+import { heightWidth, metadataImgsz } from './metadata';
 import { encodeImage } from './ops';
 import { ModelSession, ProviderName } from './session';
 
@@ -96,10 +96,9 @@ export async function benchmarkModel(model: string, o: BenchOptions = {}): Promi
   const fixedH = typeof input?.shape[2] === 'number' ? (input.shape[2] as number) : undefined;
   const fixedW = typeof input?.shape[3] === 'number' ? (input.shape[3] as number) : undefined;
   // A dynamic model runs at the size it was trained for (metadata imgsz), as Detector does.
-  const trained = metadataImgsz(session.info.metadata);
-  const [trainedH, trainedW] = typeof trained === 'number' ? [trained, trained] : trained ?? [undefined, undefined];
-  const height = fixedH ?? o.imgsz ?? trainedH ?? 640;
-  const width = fixedW ?? o.imgsz ?? trainedW ?? 640;
+  const [dynamicH, dynamicW] = heightWidth(o.imgsz ?? metadataImgsz(session.info.metadata), 640);
+  const height = fixedH ?? dynamicH;
+  const width = fixedW ?? dynamicW;
   const stats = await graphStats(model, { batch: 1, height, width });
   const detector = isDetectorOutput(session.info.outputs[0]?.shape ?? []);
   const total = batches.length * 2;

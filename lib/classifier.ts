@@ -1,7 +1,7 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, toNativeImages } from './images';
-import { metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
+import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
 import type { NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
@@ -65,7 +65,7 @@ export class Classifier extends ModelSession {
     const h = this.live();
     const list = toNativeImages(images);
     const o = this.options;
-    const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 224, o.imgsz ?? 224];
+    const [height, width] = heightWidth(o.imgsz, 224);
     const raw = await native(() => h.classify(list, {
       height, width, resize: o.resize, region: o.region, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
       maxBatch: o.maxBatch, outputIndex: o.outputIndex,

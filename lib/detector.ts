@@ -1,7 +1,7 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, toNativeImages } from './images';
-import { metadataImgsz, parseClassNames } from './metadata';
+import { heightWidth, metadataImgsz, parseClassNames } from './metadata';
 import type { NativeDetectResult, NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
@@ -80,7 +80,7 @@ export class Detector extends ModelSession {
     const h = this.live();
     const list = toNativeImages(images);
     const o = { ...this.options, ...params };
-    const [height, width] = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz ?? 640, o.imgsz ?? 640];
+    const [height, width] = heightWidth(o.imgsz, 640);
     const raw: NativeDetectResult = await native(() => h.detect(list, {
       conf: o.conf, iou: o.iou, agnostic: o.agnostic, multiLabel: o.multiLabel, maxDet: o.maxDet, topK: o.topK,
       layout: o.layout, numClasses: this.classNames?.length, height, width, stride: o.stride,

@@ -49,6 +49,12 @@ export function metadataNumbers(meta: Record<string, string>, key: string): numb
   return undefined;
 }
 
+/** An input size given as one side or [height, width], as [height, width]; `fallback` when unset. */
+export function heightWidth(size: number | [number, number] | undefined, fallback: number): [number, number] {
+  if (Array.isArray(size)) return size;
+  return [size ?? fallback, size ?? fallback];
+}
+
 /** The input size the recipe trained at (`imgsz`: one side, or [height, width]), when it recorded one. */
 export function metadataImgsz(meta: Record<string, string>): number | [number, number] | undefined {
   const v = metadataNumbers(meta, 'imgsz');

@@ -7,7 +7,7 @@
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
 import { ImageInput, toNativeImages } from './images';
-import { metadataImgsz } from './metadata';
+import { heightWidth, metadataImgsz } from './metadata';
 import { shippedModel } from './models';
 import type { NativeSegmentImage } from './native';
 import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
@@ -41,8 +41,7 @@ class SegModel extends ModelSession {
 
   async segment(images: ImageInput[], o: SegRoiOptions): Promise<{ segs: NativeSegmentImage[]; inputSize: [number, number] }> {
     const h = this.live();
-    const imgsz = o.imgsz ?? metadataImgsz(this.info.metadata) ?? 640;
-    const [height, width] = Array.isArray(imgsz) ? imgsz : [imgsz, imgsz];
+    const [height, width] = heightWidth(o.imgsz ?? metadataImgsz(this.info.metadata), 640);
     const segs = await native(() => h.segment(toNativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
       maskThreshold: o.maskThreshold, maxBatch: o.maxBatch,
