@@ -202,7 +202,7 @@ function main() {
     const ev = run(['eval', '--model', model, '--data', evalDir, '--json', '--plots', plots, '--protocol', arg('protocol', 'coco')]);
     const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
     metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf, deeppcb: ev.deeppcb };
-    // --gflops: the recipe's own count, where the graph walk cannot follow a shape (CoordConv's coordinate channels)
+    // --gflops: the recipe's own count, for a graph whose shapes the walk cannot follow
     card = { params: bench.params, gflops: bench.gflops ?? (Number(arg('gflops')) || undefined), output: '`output` [batch, N, 5 + C]: cx, cy, w, h (input pixels), objectness, class scores (sigmoid), YOLOv7 decoded layout' };
   } else {
     const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));

@@ -57,6 +57,25 @@ describe('graphStats (params and GFLOPs from the ONNX graph)', () => {
     assert.deepStrictEqual(s.unknownOps, ['Mystery']);
   });
 
+  it('counts a Conv fed by a channel Concat with an input it cannot follow (CoordConv), not a spatial one', async () => {
+    // x[1,4,8,8] Concat coords[?] (made by an op the walk does not know) -> Conv (4+2)->3 k1.
+    const model = (axis) => buildModel({
+      inputs: [valueInfo('x', [1, 4, 8, 8])],
+      outputs: [valueInfo('y', [1, 3, 8, 8])],
+      nodes: [
+        node('Mystery', ['x'], ['coords']),
+        node('Concat', ['x', 'coords'], ['cat'], { axis }),
+        node('Conv', ['cat', 'w'], ['y'], { kernel_shape: [1, 1] }),
+      ],
+      initializers: [floatTensor('w', [3, 6, 1, 1], zeros(18))],
+    });
+    const channels = await graphStats(model(1));
+    // 3 outputs * 8 * 8 positions * 6 input channels (from the weight) MACs.
+    assert.ok(Math.abs(channels.gflops - (2 * 3 * 64 * 6) / 1e9) < 1e-15, String(channels.gflops));
+    // Concatenated along height, the Conv's output size is unknown: no figure rather than a wrong one.
+    assert.strictEqual((await graphStats(model(2))).gflops, null);
+  });
+
   it('rejects bytes that are not ONNX', async () => {
     await assert.rejects(graphStats(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])), { code: 'ERR_MODEL_LOAD' });
   });

@@ -148,8 +148,8 @@ export async function graphStats(model: string | Uint8Array, dims: { batch?: num
           return convOut(s, k[i], strides[i], dil[i], pads[i], pads[i + k.length]);
         });
         const o = [x[0], w[0], ...spatial];
-        const group = int(a, 'group', 1);
-        macs += o.reduce((p, v) => p * v, 1) * (x[1] / group) * k.reduce((p, v) => p * v, 1);
+        // Input channels per group come from the weight: exact even when a Concat's channel count was not followed.
+        macs += o.reduce((p, v) => p * v, 1) * w[1] * k.reduce((p, v) => p * v, 1);
         out.push(o);
         break;
       }
@@ -198,10 +198,14 @@ export async function graphStats(model: string | Uint8Array, dims: { batch?: num
         break;
       }
       case 'Concat': {
-        if (ins.some((s) => !s)) break;
-        const axis = (int(a, 'axis', 0) + x!.length) % x!.length;
-        const o = [...x!];
-        o[axis] = ins.reduce((s, v) => s + v![axis], 0);
+        const known = ins.find(Boolean);
+        if (!known) break;
+        const axis = (int(a, 'axis', 0) + known.length) % known.length;
+        // Inputs agree off the concat axis, so one known input fixes those dims; the axis length stays
+        // NaN when an input was not followed (CoordConv's computed coordinate channels), and only a Conv,
+        // which takes its input channels from its weight, may consume that.
+        const o = [...known];
+        o[axis] = ins.every(Boolean) ? ins.reduce((s, v) => s + v![axis], 0) : NaN;
         out.push(o);
         break;
       }
@@ -254,5 +258,5 @@ export async function graphStats(model: string | Uint8Array, dims: { batch?: num
       if (out[i]) shapes.set(name, out[i]!);
     });
   }
-  return { params, gflops: complete ? (2 * macs) / 1e9 : null, inputShape, unknownOps: [...unknown].sort() };
+  return { params, gflops: complete && Number.isFinite(macs) ? (2 * macs) / 1e9 : null, inputShape, unknownOps: [...unknown].sort() };
 }
