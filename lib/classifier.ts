@@ -1,6 +1,6 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput, toNativeImages } from './images';
+import { ImageInput } from './images';
 import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
 import type { NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
@@ -63,7 +63,7 @@ export class Classifier extends ModelSession {
   /** Classifies a batch of images; one result per image, in order. */
   async classify(images: ImageInput | ImageInput[]): Promise<Classification[]> {
     const h = this.live();
-    const list = toNativeImages(images);
+    const list = this.nativeImages(images);
     const o = this.options;
     const [height, width] = heightWidth(o.imgsz, 224);
     const raw = await native(() => h.classify(list, {

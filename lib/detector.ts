@@ -1,6 +1,6 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput, toNativeImages } from './images';
+import { ImageInput } from './images';
 import { heightWidth, metadataImgsz, parseClassNames } from './metadata';
 import type { NativeDetectResult, NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
@@ -54,6 +54,7 @@ export interface DetectionResult {
 
 export class Detector extends ModelSession {
   readonly classNames: string[] | undefined;
+
   private options: DetectorOptions;
   private resolvedLayout: string | undefined;
 
@@ -78,7 +79,7 @@ export class Detector extends ModelSession {
   /** Detects objects in a batch of images; one result per image, in order. */
   async detect(images: ImageInput | ImageInput[], params: DetectParams = {}): Promise<DetectionResult[]> {
     const h = this.live();
-    const list = toNativeImages(images);
+    const list = this.nativeImages(images);
     const o = { ...this.options, ...params };
     const [height, width] = heightWidth(o.imgsz, 640);
     const raw: NativeDetectResult = await native(() => h.detect(list, {

@@ -1,6 +1,6 @@
 /** What callers may pass as an image, and its normalisation for the addon. */
 import { DieInspectError } from './errors';
-import type { NativeImage } from './native';
+import type { NativeImage, NativeSingleImage } from './native';
 
 /** File extensions of the image formats the decoder reads. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff']);
@@ -14,19 +14,55 @@ export interface RawImage {
   rgb?: boolean;
 }
 
-/** A file path, an encoded JPEG/PNG/BMP/TIFF in memory, or raw pixels. */
-export type ImageInput = string | Buffer | Uint8Array | RawImage;
+/** One picture: a file path, an encoded JPEG/PNG/BMP/TIFF in memory, or raw pixels. */
+export type SingleImage = string | Buffer | Uint8Array | RawImage;
+
+/**
+ * An image compared with an aligned reference of the same scene (a defect-free
+ * template, a golden board) of the same size. It is decoded as one image whose
+ * RGB planes are the image, the reference and their absolute difference, in
+ * grey: the input of models trained on such pairs (`Detector.needsReference`).
+ */
+export interface ReferencePair {
+  image: SingleImage;
+  reference: SingleImage;
+}
+
+/** What every image-taking call accepts. */
+export type ImageInput = SingleImage | ReferencePair;
 
 function isRaw(v: unknown): v is RawImage {
   return typeof v === 'object' && v !== null && 'data' in v && 'width' in v && 'height' in v;
 }
 
-/** Validates the shape of inputs without copying pixel data. */
-export function toNativeImages(images: ImageInput | ImageInput[]): NativeImage[] {
+function isReferencePair(v: unknown): v is ReferencePair {
+  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && 'reference' in v;
+}
+
+function single(img: unknown, where: string): NativeSingleImage {
+  if (typeof img === 'string' || img instanceof Uint8Array) return img;
+  if (isRaw(img)) return img;
+  throw new DieInspectError('ERR_INVALID_ARG', `${where}: expected a path, a Buffer or {data, width, height, channels}`);
+}
+
+/** Metadata `planes` of a model trained on reference pairs. */
+export const REFERENCE_PAIR_PLANES = 'image,reference,difference';
+
+/**
+ * Validates the shape of inputs without copying pixel data. `pairs` true: every
+ * input must be a reference pair (a pair model); false: none may be (any other
+ * model: either mismatch would return confident nonsense rather than fail).
+ */
+export function toNativeImages(images: ImageInput | ImageInput[], pairs?: boolean): NativeImage[] {
   const list = Array.isArray(images) ? images : [images];
   return list.map((img, i) => {
-    if (typeof img === 'string' || img instanceof Uint8Array) return img;
-    if (isRaw(img)) return img;
-    throw new DieInspectError('ERR_INVALID_ARG', `image ${i}: expected a path, a Buffer or {data, width, height, channels}`);
+    const isPair = isReferencePair(img);
+    if (pairs !== undefined && isPair !== pairs) {
+      throw new DieInspectError('ERR_INVALID_ARG', pairs
+        ? `image ${i}: this model compares each image with an aligned reference (metadata planes ${REFERENCE_PAIR_PLANES}): pass { image, reference }`
+        : `image ${i}: this model takes single images, not { image, reference } pairs`);
+    }
+    if (isPair) return { image: single(img.image, `image ${i}.image`), reference: single(img.reference, `image ${i}.reference`) };
+    return single(img, `image ${i}`);
   });
 }

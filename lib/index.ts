@@ -1,7 +1,7 @@
 /** die-inspect: the public API. */
 export { DieInspectError } from './errors';
 export type { ErrorCode, ItemError } from './errors';
-export type { ImageInput, RawImage } from './images';
+export type { ImageInput, RawImage, ReferencePair, SingleImage } from './images';
 export { ModelSession } from './session';
 export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './session';
 export { Detector } from './detector';

@@ -82,7 +82,8 @@ export interface NativeTensor {
   type?: string;
 }
 
-export type NativeImage = string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: number; rgb?: boolean };
+export type NativeSingleImage = string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: number; rgb?: boolean };
+export type NativeImage = NativeSingleImage | { image: NativeSingleImage; reference: NativeSingleImage };
 
 export interface NativeSession {
   info(): NativeModelInfo;

@@ -90,7 +90,7 @@ export class SamRoi extends Roi {
       return pool.reduce<typeof pool[number] | null>((a, d) => (a && a.score >= d.score ? a : d), null);
     });
     const enc = this.encoder.nativeHandle, dec = this.decoder.nativeHandle;
-    const sams: NativeSamImage[] = await native(() => loadNative().samSegment(enc, dec, toNativeImages(list),
+    const sams: NativeSamImage[] = await native(() => loadNative().samSegment(enc, dec, toNativeImages(list, false),
       best.map((d) => (d ? d.box : null)), { padPoint: o.padPoint, maskThreshold: o.maskThreshold }));
     const outcomes: ProposalOutcome[] = list.map((_, i) => {
       const err = dets[i].error ?? (sams[i].error && new DieInspectError(sams[i].error!.code as ErrorCode, sams[i].error!.message));

@@ -6,7 +6,7 @@
  */
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
-import { ImageInput, toNativeImages } from './images';
+import { ImageInput } from './images';
 import { heightWidth, metadataImgsz } from './metadata';
 import { shippedModel } from './models';
 import type { NativeSegmentImage } from './native';
@@ -42,7 +42,7 @@ class SegModel extends ModelSession {
   async segment(images: ImageInput[], o: SegRoiOptions): Promise<{ segs: NativeSegmentImage[]; inputSize: [number, number] }> {
     const h = this.live();
     const [height, width] = heightWidth(o.imgsz ?? metadataImgsz(this.info.metadata), 640);
-    const segs = await native(() => h.segment(toNativeImages(images), {
+    const segs = await native(() => h.segment(this.nativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
       maskThreshold: o.maskThreshold, maxBatch: o.maxBatch,
     }));

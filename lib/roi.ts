@@ -137,7 +137,7 @@ export function roiNativeOptions(o: RoiCommonOptions): Record<string, unknown> {
 export async function captureNative(images: ImageInput[], o: RoiCommonOptions, proposals?: Array<Quad | null>,
   proposalRadii?: Array<number | undefined>): Promise<RoiResult[]> {
   const addon = loadNative() as unknown as NativeRoi;
-  const raw = await native(() => addon.roiCapture(toNativeImages(images), { ...roiNativeOptions(o), proposals, proposalRadii }));
+  const raw = await native(() => addon.roiCapture(toNativeImages(images, false), { ...roiNativeOptions(o), proposals, proposalRadii }));
   const tolerance = o.dieTolerance ?? 1;
   return raw.map((r) => {
     const err = r.error as { code: string; message: string } | undefined;

@@ -1,6 +1,7 @@
 /** A loaded ONNX model on a chosen execution provider: the base of Detector and Classifier. */
 import { DieInspectError, native } from './errors';
-import { loadNative, NativeModelInfo, NativeSession, NativeTensor } from './native';
+import { ImageInput, REFERENCE_PAIR_PLANES, toNativeImages } from './images';
+import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './native';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 
@@ -86,6 +87,14 @@ export class ModelSession {
     return native(() => loadNative().createSession(model, nativeSessionOptions(options)));
   }
 
+  /**
+   * The model was trained on reference pairs (metadata `planes` image,reference,difference):
+   * every image must come as `{ image, reference }`, and no other model takes pairs.
+   */
+  get needsReference(): boolean {
+    return this.info.metadata.planes === REFERENCE_PAIR_PLANES;
+  }
+
   get provider(): ProviderName {
     return this.info.provider;
   }
@@ -110,6 +119,11 @@ export class ModelSession {
   close(): void {
     if (this.handle) this.handle.close();
     this.handle = null;
+  }
+
+  /** Validated images for this model's native calls: pairs for a pair model, single images for any other. */
+  protected nativeImages(images: ImageInput | ImageInput[]): NativeImage[] {
+    return toNativeImages(images, this.needsReference);
   }
 
   protected live(): NativeSession {

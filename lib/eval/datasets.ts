@@ -16,6 +16,8 @@ export type DatasetFormat = 'yolo' | 'coco' | 'deeppcb' | 'folders' | 'csv';
 export interface DetectionSample {
   id: string;
   path: string;
+  /** The aligned defect-free reference of the same scene, where the dataset has one (DeepPCB's template). */
+  reference?: string;
   width: number;
   height: number;
   groundTruth: GroundTruthBox[];
@@ -256,7 +258,7 @@ async function readDeepPcb(root: string, list?: string): Promise<DetectionDatase
     const [width, height] = await imageSize(e.test).catch(() => {
       throw new DieInspectError('ERR_FILE_NOT_FOUND', `cannot read ${e.test}`);
     });
-    images.push({ id: path.relative(root, e.test), path: e.test, width, height,
+    images.push({ id: path.relative(root, e.test), path: e.test, reference: e.template, width, height,
       groundTruth: parseDeepPcbAnnotation(await readText(e.annotation), e.annotation) });
   }
   return { format: 'deeppcb', classNames: DEEPPCB_CLASSES, images };

@@ -1,6 +1,7 @@
 #include "binding/convert.h"
 
 #include <cmath>
+#include <memory>
 
 namespace di::binding {
 
@@ -35,6 +36,47 @@ ImageSource FromBytes(const Napi::Value& v) {
 
 }  // namespace
 
+namespace {
+
+// One image: path | encoded bytes | raw pixels | (when `pairs`) {image, reference}.
+ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedImages& out, bool pairs) {
+  Napi::Env env = v.Env();
+  if (v.IsString()) {
+    ImageSource s;
+    s.path = v.As<Napi::String>().Utf8Value();
+    if (s.path.empty()) Invalid(env, where + ": empty path");
+    return s;
+  }
+  if (v.IsTypedArray()) {
+    if (v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      Invalid(env, where + ": encoded image must be a Buffer or Uint8Array");
+    out.owners.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    return FromBytes(v);
+  }
+  if (!v.IsObject())
+    Invalid(env, where + ": expected a path, a Buffer, {data, width, height, channels} or {image, reference}");
+  const Napi::Object o = v.As<Napi::Object>();
+  if (o.Has("reference")) {
+    if (!pairs) Invalid(env, where + ": a reference cannot have a reference of its own");
+    ImageSource s = ParseImage(o.Get("image"), where + ".image", out, false);
+    s.reference = std::make_shared<const ImageSource>(ParseImage(o.Get("reference"), where + ".reference", out, false));
+    return s;
+  }
+  const Napi::Value data = o.Get("data");
+  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    Invalid(env, where + ": raw image needs data (Uint8Array), width, height, channels");
+  ImageSource s = FromBytes(data);
+  s.kind = ImageSource::Kind::kRaw;
+  s.width = static_cast<int>(GetNumber(o, "width", 0));
+  s.height = static_cast<int>(GetNumber(o, "height", 0));
+  s.channels = static_cast<int>(GetNumber(o, "channels", 3));
+  s.rgb = GetBool(o, "rgb", false);
+  out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
+  return s;
+}
+
+}  // namespace
+
 PinnedImages ToImageSources(const Napi::Value& value) {
   Napi::Env env = value.Env();
   if (!value.IsArray()) Invalid(env, "images must be an array");
@@ -42,34 +84,7 @@ PinnedImages ToImageSources(const Napi::Value& value) {
   PinnedImages out;
   out.sources.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) {
-    const Napi::Value v = arr.Get(i);
-    const std::string where = "image " + std::to_string(i);
-    if (v.IsString()) {
-      ImageSource s;
-      s.path = v.As<Napi::String>().Utf8Value();
-      if (s.path.empty()) Invalid(env, where + ": empty path");
-      out.sources.push_back(std::move(s));
-    } else if (v.IsTypedArray()) {
-      if (v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-        Invalid(env, where + ": encoded image must be a Buffer or Uint8Array");
-      out.sources.push_back(FromBytes(v));
-      out.owners.push_back(Napi::Persistent(v.As<Napi::Object>()));
-    } else if (v.IsObject()) {
-      const Napi::Object o = v.As<Napi::Object>();
-      const Napi::Value data = o.Get("data");
-      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-        Invalid(env, where + ": raw image needs data (Uint8Array), width, height, channels");
-      ImageSource s = FromBytes(data);
-      s.kind = ImageSource::Kind::kRaw;
-      s.width = static_cast<int>(GetNumber(o, "width", 0));
-      s.height = static_cast<int>(GetNumber(o, "height", 0));
-      s.channels = static_cast<int>(GetNumber(o, "channels", 3));
-      s.rgb = GetBool(o, "rgb", false);
-      out.sources.push_back(s);
-      out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
-    } else {
-      Invalid(env, where + ": expected a path, a Buffer or {data, width, height, channels}");
-    }
+    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true));
   }
   return out;
 }

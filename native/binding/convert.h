@@ -46,7 +46,8 @@ struct PinnedImages {
 };
 
 // Accepts an array of: path string | Buffer/Uint8Array (encoded file) |
-// {data, width, height, channels, rgb?} (raw 8-bit pixels). Throws ERR_INVALID_ARG.
+// {data, width, height, channels, rgb?} (raw 8-bit pixels) | {image, reference}
+// (one of those compared with an aligned reference). Throws ERR_INVALID_ARG.
 PinnedImages ToImageSources(const Napi::Value& value);
 
 // Option readers: absent/undefined -> fallback; wrong type -> ERR_INVALID_ARG.

@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/reference_pair.h"
 #include "util/error.h"
 
 namespace di {
@@ -107,9 +108,16 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   return full;
 }
 
+cv::Mat LoadOne(const ImageSource& src);
+
 }  // namespace
 
 cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::Size* original) {
+  if (src.reference) {
+    cv::Mat pair = LoadBgr(src);
+    *original = pair.size();
+    return pair;
+  }
   switch (src.kind) {
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
@@ -120,7 +128,7 @@ cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::S
       if (src.data == nullptr || src.length == 0) throw Error(code::kImageDecode, "image buffer is empty");
       return DecodeForTarget(src.data, src.length, "image buffer", targetW, targetH, original);
     case ImageSource::Kind::kRaw: {
-      cv::Mat m = LoadBgr(src);
+      cv::Mat m = LoadOne(src);
       *original = m.size();
       return m;
     }
@@ -129,6 +137,20 @@ cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::S
 }
 
 cv::Mat LoadBgr(const ImageSource& src) {
+  if (!src.reference) return LoadOne(src);
+  cv::Mat test = LoadOne(src);
+  cv::Mat reference;
+  try {
+    reference = LoadOne(*src.reference);
+  } catch (const Error& e) {
+    throw Error(e.code(), "reference: " + std::string(e.what()));
+  }
+  return ComposeReferencePair(test, reference);
+}
+
+namespace {
+
+cv::Mat LoadOne(const ImageSource& src) {
   switch (src.kind) {
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
@@ -151,5 +173,7 @@ cv::Mat LoadBgr(const ImageSource& src) {
   }
   throw Error(code::kInternal, "unknown image source kind");
 }
+
+}  // namespace
 
 }  // namespace di

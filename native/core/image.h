@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -18,15 +19,19 @@ struct ImageSource {
   size_t length = 0;
   int width = 0, height = 0, channels = 0;  // kRaw: interleaved, 8-bit, BGR(A) or gray
   bool rgb = false;                         // kRaw: channel order is RGB(A) instead of BGR(A)
+  // Set: the image is loaded as (image, reference, difference), see core/reference_pair.h.
+  std::shared_ptr<const ImageSource> reference;
 };
 
-// Decodes (or wraps) a source into an 8-bit 3-channel BGR image.
+// Decodes (or wraps) a source into an 8-bit 3-channel BGR image; a source with
+// a reference becomes its reference pair.
 // Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE or ERR_INVALID_ARG.
 cv::Mat LoadBgr(const ImageSource& src);
 
 // As LoadBgr, but a JPEG that is headed for a much smaller model input is
 // decoded at reduced scale (never below the target size). `original` receives
-// the full-resolution size, which coordinates must be mapped back to.
+// the full-resolution size, which coordinates must be mapped back to. A
+// reference pair is decoded at full size (both images must match pixel for pixel).
 cv::Mat LoadBgrForTarget(const ImageSource& src, int targetWidth, int targetHeight, cv::Size* original);
 
 // Reads a whole file; throws ERR_FILE_NOT_FOUND.

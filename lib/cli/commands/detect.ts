@@ -2,8 +2,10 @@
 import { promises as fs } from 'fs';
 import { Command } from 'commander';
 import { Detector } from '../../detector';
+import { DieInspectError } from '../../errors';
 import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs } from '../files';
+import { pairWithReferences } from '../references';
 import { parseNumber, parseProviders } from '../options';
 
 interface DetectCliOptions {
@@ -15,6 +17,7 @@ interface DetectCliOptions {
   agnostic?: boolean;
   json?: boolean;
   annotate?: string;
+  reference?: string;
 }
 
 export function registerDetect(program: Command): void {
@@ -30,8 +33,18 @@ export function registerDetect(program: Command): void {
     .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .option('--json', 'one JSON line per image')
     .option('--annotate <dir>', 'also write each image with its boxes and labels drawn to DIR/<index>-<name>.jpg')
+    .option('--reference <file|dir|FROM=TO>', 'for models trained on reference pairs: the aligned defect-free reference '
+      + 'of each image: one file for all, the same name in a folder, or the image name with FROM replaced by TO '
+      + '(e.g. _test=_temp; images without FROM are skipped)')
     .action(async (patterns: string[], o: DetectCliOptions) => {
-      const files = await expandImageArgs(patterns);
+      let files = await expandImageArgs(patterns);
+      let references: string[] | undefined;
+      if (o.reference) {
+        const { pairs, skipped } = await pairWithReferences(files, o.reference);
+        if (skipped.length) process.stderr.write(`--reference ${o.reference}: ${skipped.length} images without a reference skipped\n`);
+        files = pairs.map((p) => p.image);
+        references = pairs.map((p) => p.reference);
+      }
       const det = await Detector.create(o.model, {
         conf: parseNumber(o.conf, '--conf'),
         iou: parseNumber(o.iou, '--iou'),
@@ -39,11 +52,17 @@ export function registerDetect(program: Command): void {
         imgsz: o.imgsz ? parseNumber(o.imgsz, '--imgsz') : undefined,
         providers: parseProviders(o.ep),
       });
+      if (det.needsReference !== Boolean(references)) {
+        det.close();
+        throw new DieInspectError('ERR_INVALID_ARG', det.needsReference
+          ? `${o.model} compares each image with an aligned reference: pass --reference`
+          : `${o.model} takes single images: drop --reference`);
+      }
       if (o.annotate) await fs.mkdir(o.annotate, { recursive: true });
       try {
         for (let i = 0; i < files.length; i += 16) {
           const batch = files.slice(i, i + 16);
-          const results = await det.detect(batch);
+          const results = await det.detect(references ? batch.map((image, k) => ({ image, reference: references![i + k] })) : batch);
           const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r))) : null;
           results.forEach((r, k) => {
             if (o.json) {

@@ -107,6 +107,12 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
   const det = await Detector.create(o.model[0], { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
+  const unpaired = det.needsReference ? data.images.find((s) => !s.reference) : undefined;
+  if (unpaired) {
+    det.close();
+    throw new DieInspectError('ERR_INVALID_ARG', `${o.model[0]} compares each image with its reference, and ${format} data give none `
+      + `(${unpaired.path}); DeepPCB folders give their templates`);
+  }
   const { names, toData } = mapClasses(data.classNames, det.classNames);
   const images: EvalImage[] = [];
   const failed: string[] = [];
@@ -114,7 +120,7 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
   try {
     for (let i = 0; i < data.images.length; i += r.batch) {
       const batch = data.images.slice(i, i + r.batch);
-      const results = await det.detect(batch.map((s) => s.path));
+      const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference! } : s.path)));
       results.forEach((res, k) => {
         const s = batch[k];
         // A failed image stays in: its objects count as missed.

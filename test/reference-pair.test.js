@@ -1,0 +1,105 @@
+'use strict';
+// Reference pairs: an image compared with an aligned defect-free reference becomes one
+// image whose RGB planes are (image, reference, |difference|) in grey.
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { Detector, decodeImage, encodeImage } = require('../dist');
+const { constantDetector } = require('./helpers/onnx');
+
+// BGR pixels from a per-pixel function.
+function rawFrom(width, height, bgrAt) {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set(bgrAt(x, y), 3 * (y * width + x));
+  }
+  return { data, width, height, channels: 3 };
+}
+
+const flat = (width, height, v) => rawFrom(width, height, () => [v, v, v]);
+// ITU-R BT.601 luma, the grey both OpenCV and the training recipe use.
+const grey = ([b, g, r]) => 0.114 * b + 0.587 * g + 0.299 * r;
+
+describe('reference pairs', () => {
+  it('decode as (image, reference, |difference|) grey planes, the layout the DeepPCB recipe trains on', async () => {
+    const W = 40, H = 30;
+    // Coloured image with a dark blob the reference lacks; the reference a colour gradient.
+    const image = rawFrom(W, H, (x, y) => ((x - 20) ** 2 + (y - 15) ** 2 < 36 ? [10, 20, 30] : [200, 150, 100]));
+    const reference = rawFrom(W, H, (x, y) => [100 + 3 * x, 90 + 2 * y, 60]);
+    const pair = await decodeImage({ image, reference });
+    assert.strictEqual(pair.width, W);
+    assert.strictEqual(pair.height, H);
+    for (let i = 0; i < W * H; i++) {
+      const t = grey(image.data.subarray(3 * i, 3 * i + 3));
+      const r = grey(reference.data.subarray(3 * i, 3 * i + 3));
+      const [b, g, rr] = pair.data.subarray(3 * i, 3 * i + 3);
+      // R = image, G = reference (OpenCV rounds luma in fixed point: within 1 level), B = |R - G| exactly.
+      assert.ok(Math.abs(rr - t) <= 1 && Math.abs(g - r) <= 1, `pixel ${i}: ${[b, g, rr]} vs grey ${t}, ${r}`);
+      assert.strictEqual(b, Math.abs(rr - g), `pixel ${i}`);
+    }
+  });
+
+  it('take the image and reference in any input form (paths, encoded bytes, raw pixels)', async () => {
+    const png = await encodeImage(flat(16, 8, 50), { format: 'png' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pair-')), 'reference.png');
+    fs.writeFileSync(file, png);
+    for (const reference of [png, file]) {
+      const pair = await decodeImage({ image: flat(16, 8, 200), reference });
+      assert.deepStrictEqual([...pair.data.subarray(0, 3)], [150, 50, 200]);
+    }
+  });
+
+  it('reject a reference of another size, an unreadable reference and nested pairs with typed errors', async () => {
+    await assert.rejects(decodeImage({ image: flat(16, 8, 1), reference: flat(8, 16, 1) }),
+      { code: 'ERR_INVALID_ARG', message: /same size/ });
+    await assert.rejects(decodeImage({ image: flat(16, 8, 1), reference: '/no/such/reference.png' }),
+      { code: 'ERR_FILE_NOT_FOUND', message: /^reference: / });
+    await assert.rejects(decodeImage({ image: { image: flat(4, 4, 1), reference: flat(4, 4, 1) }, reference: flat(4, 4, 1) }),
+      { code: 'ERR_INVALID_ARG' });
+  });
+
+  describe('a detector trained on pairs (metadata planes image,reference,difference)', () => {
+    // score = obj * cls with obj = 0.1 + mean of the input planes: (t + r + |t - r|) / 3 / 255.
+    const mask = [[0, 0, 0, 0, 1, 0, 0]];
+    let pairModel;
+    let plainModel;
+    before(async () => {
+      pairModel = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.1, 1, 0]], height: 64, width: 64, brightnessMask: mask,
+        metadata: { planes: 'image,reference,difference' } }), { conf: 0.05 });
+      plainModel = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.1, 1, 0]], height: 64, width: 64, brightnessMask: mask }), { conf: 0.05 });
+    });
+    after(() => {
+      pairModel.close();
+      plainModel.close();
+    });
+
+    it('says so, and sees the composed planes', async () => {
+      assert.strictEqual(pairModel.needsReference, true);
+      assert.strictEqual(plainModel.needsReference, false);
+      const res = await pairModel.detect([
+        { image: flat(64, 64, 100), reference: flat(64, 64, 100) }, // planes 100, 100, 0
+        { image: flat(64, 64, 100), reference: flat(64, 64, 220) }, // planes 100, 220, 120
+      ]);
+      const expected = [200 / 3 / 255, 440 / 3 / 255].map((m) => 0.1 + m);
+      res.forEach((r, i) => assert.ok(Math.abs(r.detections[0].score - expected[i]) < 2e-3, `${r.detections[0].score} vs ${expected[i]}`));
+    });
+
+    it('fails only the pair whose reference does not fit', async () => {
+      const res = await pairModel.detect([
+        { image: flat(64, 64, 100), reference: flat(64, 64, 100) },
+        { image: flat(64, 64, 100), reference: flat(32, 32, 100) },
+        { image: flat(64, 64, 100), reference: '/no/such/template.jpg' },
+        { image: flat(64, 64, 30), reference: flat(64, 64, 30) },
+      ]);
+      assert.deepStrictEqual(res.map((r) => r.error && r.error.code), [undefined, 'ERR_INVALID_ARG', 'ERR_FILE_NOT_FOUND', undefined]);
+      assert.strictEqual(res[3].detections.length, 1);
+    });
+
+    it('refuses single images for a pair model and pairs for a plain one', async () => {
+      await assert.rejects(pairModel.detect([flat(64, 64, 1)]), { code: 'ERR_INVALID_ARG', message: /pass \{ image, reference \}/ });
+      await assert.rejects(plainModel.detect([{ image: flat(64, 64, 1), reference: flat(64, 64, 1) }]),
+        { code: 'ERR_INVALID_ARG', message: /single images/ });
+    });
+  });
+});
