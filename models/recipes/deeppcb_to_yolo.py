@@ -3,7 +3,7 @@
 
     python3 models/recipes/deeppcb_to_yolo.py --src ../shared/datasets/deeppcb \\
         --out models/recipes/data/deeppcb [--val-frac 0.2] [--seed 0] [--tile 320 --overlap 64] \\
-        [--templates]
+        [--templates | --pair]
 
 Writes OUT/train/crops and OUT/val/crops, each with images/*.jpg, labels/*.txt
 (`cls cx cy w h` normalised; classes 0 open, 1 short, 2 mousebite, 3 spur, 4 copper,
@@ -18,6 +18,12 @@ the background). Validation images stay whole (640x640) unless --tile-val.
 --templates adds the defect-free template images (`*_temp.jpg`) with empty label files:
 negatives for the detector and the `good` class for the classifier (tested image =
 defective).
+--pair writes each tested image together with its template as one lossless PNG whose
+channels are, in RGB order, the tested image, the template and their absolute difference
+(grey levels): the layout `die-inspect` builds at run time from a tested image and its
+reference (`Detector.detect(tests, { references })`, `detect --reference`). A board's own
+round pads look like spurious copper on the tested image alone; against its template they
+do not.
 """
 import argparse
 import os
@@ -53,9 +59,16 @@ def read_boxes(path):
     return np.array(rows, np.float32).reshape(-1, 5)
 
 
-def write_sample(root, stem, img, boxes):
+def pair_image(test, template):
+    """BGR planes (|test - template|, template, test): RGB order test, template, difference."""
+    t = cv2.cvtColor(test, cv2.COLOR_BGR2GRAY)
+    r = cv2.cvtColor(template, cv2.COLOR_BGR2GRAY)
+    return cv2.merge([cv2.absdiff(t, r), r, t])
+
+
+def write_sample(root, stem, img, boxes, ext='.jpg'):
     h, w = img.shape[:2]
-    cv2.imwrite(os.path.join(root, 'images', stem + '.jpg'), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    cv2.imwrite(os.path.join(root, 'images', stem + ext), img, [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == '.jpg' else [])
     with open(os.path.join(root, 'labels', stem + '.txt'), 'w') as f:
         for c, x1, y1, x2, y2 in boxes:
             f.write(f'{int(c)} {(x1 + x2) / 2 / w:.6f} {(y1 + y2) / 2 / h:.6f} {(x2 - x1) / w:.6f} {(y2 - y1) / h:.6f}\n')
@@ -101,7 +114,10 @@ def main():
     ap.add_argument('--min-visible', type=float, default=0.4)
     ap.add_argument('--tile-val', action='store_true', help='tile the val images too')
     ap.add_argument('--templates', action='store_true', help='add *_temp.jpg as defect-free images')
+    ap.add_argument('--pair', action='store_true', help='tested image + template + difference as one PNG')
     args = ap.parse_args()
+    if args.pair and args.templates:
+        raise SystemExit('--pair and --templates exclude each other (a pair already holds the template)')
 
     pairs = read_list(args.src, args.list)
     groups = sorted({p[0].split('/')[0] for p in pairs})
@@ -136,10 +152,16 @@ def main():
             if img is None:
                 print(f'warning: cannot read {rel}; skipped')
                 continue
+            if args.pair:
+                template = cv2.imread(os.path.join(args.src, base + '_temp' + ext), cv2.IMREAD_COLOR)
+                if template is None or template.shape != img.shape:
+                    print(f'warning: no template of the same size for {rel}; skipped')
+                    continue
+                img = pair_image(img, template)
             do_tile = args.tile and (split == 'train' or args.tile_val)
             parts = tiles(img, boxes, args.tile, args.overlap, args.min_visible) if do_tile else [('', img, boxes)]
             for suffix, im, b in parts:
-                write_sample(root, f'{stem}_{tag}{suffix}', im, b)
+                write_sample(root, f'{stem}_{tag}{suffix}', im, b, '.png' if args.pair else '.jpg')
                 s = stats[split]
                 s[0] += 1
                 s[1] += len(b)

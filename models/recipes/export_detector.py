@@ -12,7 +12,8 @@ Output `output`  [batch, N, 5 + nc]: cx, cy, w, h in input pixels, objectness, c
 A segmenter (`--masks 32` checkpoints) has `output0` [batch, N, 5 + nc + 32] (the 32 mask
 coefficients raw) and `output1` [batch, 32, height/4, width/4] prototypes instead.
 Metadata: names (Python dict literal), stride, imgsz ([h, w] train size), task, recipe
-(the training command), plus anchors and arch.
+(the training command), plus anchors and arch; with --reference-pair also planes
+(`image,reference,difference`: the model takes reference pairs).
 The weights are the EMA weights (best.pt holds only those; for last.pt the EMA is used),
 with BatchNorm folded into the convolutions.
 """
@@ -58,6 +59,9 @@ def main():
     ap.add_argument('--imgsz', type=int, default=0,
                     help='inference size recorded as metadata imgsz (default: the training size; e.g. 640 for a '
                          'detector trained on 320 tiles that runs on whole 640 images)')
+    ap.add_argument('--reference-pair', action='store_true',
+                    help='trained on reference pairs (deeppcb_to_yolo.py --pair): metadata planes '
+                         '"image,reference,difference" makes the runtime ask for { image, reference }')
     ap.add_argument('--no-fuse', action='store_true', help='keep BatchNorm layers')
     ap.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node comparison')
     args = ap.parse_args()
@@ -82,6 +86,8 @@ def main():
     meta = {'names': repr(names), 'stride': '32', 'imgsz': f'[{s}, {s}]', 'task': 'segment' if seg else 'detect',
             'recipe': ck.get('recipe', ''), 'arch': arch,
             'anchors': repr([[round(float(v), 2) for v in a] for a in np.array(ck['anchors']).reshape(9, 2)])}
+    if args.reference_pair:
+        meta['planes'] = 'image,reference,difference'
     finalize(args.out, meta, {outputs[0]: {2: model.no}, **({'output1': {1: model.masks}} if seg else {})})
     print(f'exported {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB, {count_params(model) / 1e6:.2f} M params, '
           f'epoch {ck.get("epoch")}) in {time.time() - t:.1f}s; metadata {meta}')

@@ -12,7 +12,9 @@ and appends a row to OUT/log.csv; OUT/best.pt keeps the EMA weights with the bes
 mAP@0.5:0.95. Re-running the same command resumes after the last finished epoch (an
 interrupted epoch is redone); when all epochs are done it only reports. With
 --max-minutes the run stops after the epoch that would otherwise overrun the budget;
-run it again to continue. --restart discards OUT/last.pt.
+run it again to continue. --restart discards OUT/last.pt. --init PT starts a new run from
+another run's weights and anchors (fine-tuning: the DeepPCB pair detector starts from the
+single-image one).
 
 Images are letterboxed once to imgsz (long side = imgsz, pad 114) and cached in RAM.
 Augmentation: HSV jitter, horizontal/vertical flips (labels mirrored), small scale and
@@ -346,6 +348,8 @@ def parse_args(argv=None):
                     help='validate every N epochs and after the last (saves CPU time when validation is slow)')
     ap.add_argument('--max-batches', type=int, default=0, help='debug: train at most this many batches an epoch')
     ap.add_argument('--restart', action='store_true', help='ignore OUT/last.pt and start over')
+    ap.add_argument('--init', help="start from another run's weights and anchors (its last.pt or best.pt) "
+                    'instead of random ones; a resumed run ignores it')
     return ap.parse_args(argv)
 
 
@@ -379,12 +383,17 @@ def main():
     seg = args.masks > 0
     train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train', masks=seg)
     val = DetData(args.val, args.val_imgsz or args.imgsz, augment=False, name='val', masks=seg)
-    if ckpt is not None:
-        anchors = np.array(ckpt['anchors'], np.float64).reshape(9, 2)
+    init = torch.load(args.init, map_location='cpu') if args.init and ckpt is None else None
+    if ckpt is not None or init is not None:
+        anchors = np.array((ckpt or init)['anchors'], np.float64).reshape(9, 2)
     else:
         anchors = compute_anchors(train, args.anchors, args.anchor_gen, args.seed)
     print('anchors (w,h px at %d): %s' % (args.imgsz, ', '.join(f'{w:.0f}x{h:.0f}' for w, h in anchors)))
     model = build_model(args.arch, nc, anchors, args.coordconv, args.masks).to(device)
+    if init is not None:
+        model.load_state_dict(init.get('ema') or init['model'])
+        print(f'weights from {args.init} (epoch {init["epoch"]})')
+        del init
     print(f'model: {args.arch} nc={nc} coordconv={args.coordconv} masks={args.masks}: {count_params(model) / 1e6:.2f} M params, '
           f'{count_gflops(model, 640, 640):.2f} GFLOPs at 640, {count_gflops(model, args.imgsz, args.imgsz):.2f} at {args.imgsz}')
 
