@@ -32,6 +32,43 @@ describe('CLI', () => {
     assert.strictEqual(lines[2].error.code, 'ERR_IMAGE_DECODE');
   });
 
+  it('detect --reference pairs each image with its reference for a pair model (file, folder or FROM=TO)', async () => {
+    // obj = 0.1 + mean of the planes (image, reference, |difference|): 2 * max(image, reference) / 3 / 255 for flat images.
+    const pairModel = path.join(tmp, 'pair.onnx');
+    fs.writeFileSync(pairModel, constantDetector({ rows: [[32, 32, 16, 16, 0.1, 1, 0]], height: 64, width: 64,
+      brightnessMask: [[0, 0, 0, 0, 1, 0, 0]], metadata: { planes: 'image,reference,difference' } }));
+    const dir = path.join(tmp, 'pairs');
+    fs.mkdirSync(path.join(dir, 'refs'), { recursive: true });
+    const flat = (v) => encodeImage({ data: new Uint8Array(64 * 64 * 3).fill(v), width: 64, height: 64, channels: 3 }, { format: 'png' });
+    fs.writeFileSync(path.join(dir, 'x_test.png'), await flat(60));
+    fs.writeFileSync(path.join(dir, 'x_temp.png'), await flat(210));
+    fs.writeFileSync(path.join(dir, 'refs', 'x_test.png'), await flat(150));
+    const score = async (...args) => {
+      const r = await run(['detect', '-m', pairModel, '--conf', '0.05', '--json', ...args]);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.strictEqual(lines.length, 1, r.stdout);
+      return lines[0].detections[0].score;
+    };
+    const near = (got, max) => assert.ok(Math.abs(got - (0.1 + (2 * max) / 3 / 255)) < 2e-3, `${got} vs max ${max}`);
+    near(await score(path.join(dir, 'x_test.png'), '--reference', '_test=_temp'), 210);  // x_temp.png itself is skipped
+    near(await score(path.join(dir, 'x_test.png'), '--reference', path.join(dir, 'refs')), 150);
+    near(await score(path.join(dir, 'x_test.png'), '--reference', path.join(dir, 'x_temp.png')), 210);
+    // A whole folder: x_temp.png is skipped (a reference), refs/x_test.png has no refs/x_temp.png (its own error).
+    const rule = await run(['detect', '-m', pairModel, dir, '--reference', '_test=_temp', '--json']);
+    assert.strictEqual(rule.code, 0, rule.stderr);
+    const lines = rule.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepStrictEqual(lines.map((l) => [path.relative(dir, l.path), l.error && l.error.code]),
+      [[path.join('refs', 'x_test.png'), 'ERR_FILE_NOT_FOUND'], ['x_test.png', undefined]]);
+    assert.match(rule.stderr, /1 image without a reference skipped/);
+    const missing = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png')]);
+    assert.notStrictEqual(missing.code, 0);
+    assert.match(missing.stderr, /pass --reference/);
+    const plain = await run(['detect', '-m', model, path.join(dir, 'x_test.png'), '--reference', '_test=_temp']);
+    assert.notStrictEqual(plain.code, 0);
+    assert.match(plain.stderr, /takes single images/);
+  });
+
   it('detect --annotate draws each readable image\'s boxes at full size', async () => {
     const out = path.join(tmp, 'drawn');
     const r = await run(['detect', '-m', model, path.join(tmp, 'imgs'), '--annotate', out]);

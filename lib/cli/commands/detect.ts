@@ -41,7 +41,7 @@ export function registerDetect(program: Command): void {
       let references: string[] | undefined;
       if (o.reference) {
         const { pairs, skipped } = await pairWithReferences(files, o.reference);
-        if (skipped.length) process.stderr.write(`--reference ${o.reference}: ${skipped.length} images without a reference skipped\n`);
+        if (skipped.length) process.stderr.write(`--reference ${o.reference}: ${skipped.length} image${skipped.length === 1 ? '' : 's'} without a reference skipped\n`);
         files = pairs.map((p) => p.image);
         references = pairs.map((p) => p.reference);
       }
