@@ -3,6 +3,7 @@
 // Writes models/<name>.json, a model's card, with the metrics our own `eval`
 // measures on a held-out synthetic split, and regenerates models/README.md.
 //   node scripts/model-card.js --name N --file N.onnx --role R --data DIR [--run RUNDIR] [--default] [--protocol deeppcb]
+//       [--format deeppcb --list LIST]   (eval reads the original DeepPCB files: templates for pair models)
 // A package segmenter is measured by bench/roi-accuracy.js (seg strategy, fresh parts) instead.
 //   node scripts/model-card.js --index        (README only)
 //   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
@@ -198,8 +199,10 @@ function main() {
     };
   } else if (task === 'detect') {
     const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
-    // --protocol deeppcb adds the dataset authors' IoU > 0.33 figures beside COCO mAP
-    const ev = run(['eval', '--model', model, '--data', evalDir, '--json', '--plots', plots, '--protocol', arg('protocol', 'coco')]);
+    // --protocol deeppcb adds the dataset authors' IoU > 0.33 figures beside COCO mAP;
+    // --format deeppcb --list L reads the original DeepPCB files (a pair model needs their templates)
+    const source = [...(arg('format') ? ['--format', arg('format')] : []), ...(arg('list') ? ['--list', arg('list')] : [])];
+    const ev = run(['eval', '--model', model, '--data', evalDir, ...source, '--json', '--plots', plots, '--protocol', arg('protocol', 'coco')]);
     const bench = run(['bench', '--model', model, '--batch', '1', '--warmup', '1', '--iters', '2', '--imgsz', '640', '--json']);
     metrics = { map50: ev.map50, map50_95: ev.map50_95, precision: ev.precision, recall: ev.recall, f1: ev.f1, perClass: ev.perClass, sizes: ev.sizes, conf: ev.conf, deeppcb: ev.deeppcb };
     // --gflops: the recipe's own count, for a graph whose shapes the walk cannot follow
@@ -219,7 +222,7 @@ function main() {
     role,
     default: flag('default'),
     classes: names,
-    input: `${inputs}, float RGB 0..1${meta.mean ? `, normalised by mean ${meta.mean} / std ${meta.std}` : ''}, ${task === 'classify' ? 'resized' : 'letterboxed (pad 114)'} to ${meta.imgsz}${meta.region ? `, region ${meta.region} of the upright crop` : ''}`,
+    input: `${inputs}, float RGB 0..1${meta.planes ? ` whose planes are ${meta.planes.split(',').join(', ')} (grey; the runtime builds them from { image, reference })` : ''}${meta.mean ? `, normalised by mean ${meta.mean} / std ${meta.std}` : ''}, ${task === 'classify' ? 'resized' : 'letterboxed (pad 114)'} to ${meta.imgsz}${meta.region ? `, region ${meta.region} of the upright crop` : ''}`,
     ...card,
     training: { data: arg('train-data', ''), command: recipe, notes: arg('notes', undefined) },
     evaluation: `die-inspect eval on ${arg('eval-desc', data)}`,

@@ -9,7 +9,10 @@ Writes OUT/train/crops and OUT/val/crops, each with images/*.jpg, labels/*.txt
 (`cls cx cy w h` normalised; classes 0 open, 1 short, 2 mousebite, 3 spur, 4 copper,
 5 pin-hole = DeepPCB type - 1) and data.yaml. By default the split is by DeepPCB group
 (whole board groups go to train or val) so crops of one board do not leak across; there
-are only 7 groups, so --split-by image gives a finer (but leakier) split.
+are only 7 groups, so --split-by image gives a finer (but leakier) split. OUT/train/list.txt
+and OUT/val/list.txt hold each side's lines of the DeepPCB list file, so `die-inspect eval
+--data <deeppcb> --list OUT/val/list.txt` measures the held-out side on the original files
+(templates included).
 
 --tile S cuts the training images into S x S tiles at native resolution (stride S - overlap,
 the last tile aligned to the border); a box is kept in a tile when at least --min-visible
@@ -138,9 +141,11 @@ def main():
             yaml.safe_dump({'path': os.path.abspath(root), 'train': 'images', 'val': 'images',
                             'nc': len(NAMES), 'names': NAMES}, f, sort_keys=False)
         stats[split] = [0, 0, 0]  # images, boxes, empty
+    lists = {'train': [], 'val': []}
     for img_rel, ann_rel in pairs:
         key = img_rel.split('/')[0] if args.split_by == 'group' else img_rel
         split = 'val' if key in val_keys else 'train'
+        lists[split].append(f'{img_rel} {ann_rel}\n')
         root = os.path.join(args.out, split, 'crops')
         base, ext = os.path.splitext(img_rel)
         stem = os.path.basename(base)
@@ -166,6 +171,9 @@ def main():
                 s[0] += 1
                 s[1] += len(b)
                 s[2] += len(b) == 0
+    for split, lines in lists.items():
+        with open(os.path.join(args.out, split, 'list.txt'), 'w') as f:
+            f.writelines(lines)
     for split, (n, nb, ne) in stats.items():
         print(f'{split}: {n} images, {nb} boxes, {ne} without defects -> {os.path.join(args.out, split, "crops")}')
 
