@@ -6,7 +6,7 @@
 import * as os from 'os';
 import { Classifier } from './classifier';
 import { Detector } from './detector';
-import { ImageInput } from './images';
+import { ImageInput, SingleImage } from './images';
 import { graphStats } from './onnx/graph-stats';
 import { heightWidth, metadataImgsz } from './metadata';
 import { encodeImage } from './ops';
@@ -42,8 +42,8 @@ export interface BenchOptions {
   iters?: number;
   /** Input size for dynamic models. Default: a fixed input's size, else the metadata imgsz, else 640. */
   imgsz?: number;
-  /** Images for the end-to-end rate; default: generated JPEGs of `e2eSize`. */
-  images?: ImageInput[];
+  /** Images for the end-to-end rate (a pair model takes each with the next as its reference); default: generated JPEGs of `e2eSize`. */
+  images?: SingleImage[];
   e2eSize?: [number, number];
   /** Timed end-to-end batches per run. Default: iters / 4, at least 2. */
   e2eIters?: number;
@@ -147,7 +147,9 @@ async function endToEnd(model: string, sessionOptions: object, detector: boolean
     ? await Detector.create(model, { ...sessionOptions, imgsz: [height, width], maxBatch: batch, conf: 0.25 })
     : await Classifier.create(model, { ...sessionOptions, imgsz: [height, width], maxBatch: batch });
   try {
-    const call = () => (runner instanceof Detector ? runner.detect(images) : runner.classify(images));
+    // A pair model decodes two images per input: each image with the next as its reference.
+    const inputs: ImageInput[] = runner.needsReference ? images.map((image, i) => ({ image, reference: images[(i + 1) % images.length] })) : images;
+    const call = () => (runner instanceof Detector ? runner.detect(inputs) : runner.classify(inputs));
     await call(); // warm-up
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < iters; i++) await call();

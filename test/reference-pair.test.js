@@ -6,6 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Detector, decodeImage, encodeImage } = require('../dist');
+const { benchmarkModel } = require('../dist/benchmark');
 const { constantDetector } = require('./helpers/onnx');
 
 // BGR pixels from a per-pixel function.
@@ -94,6 +95,14 @@ describe('reference pairs', () => {
       ]);
       assert.deepStrictEqual(res.map((r) => r.error && r.error.code), [undefined, 'ERR_INVALID_ARG', 'ERR_FILE_NOT_FOUND', undefined]);
       assert.strictEqual(res[3].detections.length, 1);
+    });
+
+    it('is benchmarked end to end on pairs (each image with the next as its reference)', async () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pair-')), 'pair.onnx');
+      fs.writeFileSync(file, constantDetector({ rows: [[32, 32, 16, 16, 0.1, 1, 0]], height: 64, width: 64, metadata: { planes: 'image,reference,difference' } }));
+      // The end-to-end loop calls detect(); single images would reject it with ERR_INVALID_ARG.
+      const report = await benchmarkModel(file, { batches: [2], warmup: 1, iters: 2, e2eIters: 1, e2eSize: [64, 64] });
+      assert.ok(report.runs[0].endToEndImagesPerSec > 0, JSON.stringify(report.runs[0]));
     });
 
     it('refuses single images for a pair model and pairs for a plain one', async () => {
