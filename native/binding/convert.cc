@@ -34,10 +34,6 @@ ImageSource FromBytes(const Napi::Value& v) {
   return s;
 }
 
-}  // namespace
-
-namespace {
-
 // One image: path | encoded bytes | raw pixels | (when `pairs`) {image, reference}.
 ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedImages& out, bool pairs) {
   Napi::Env env = v.Env();
