@@ -49,6 +49,16 @@ describe('shipped models', function () {
     }
   });
 
+  it('the default good/defect ensemble has members of different architectures', async () => {
+    const arches = [];
+    for (const c of cards.filter((x) => x.role === 'good-defect-classifier' && x.default)) {
+      const model = await Classifier.create(c.file);
+      arches.push(model.info.metadata.arch);
+      model.close();
+    }
+    assert.ok(arches.every(Boolean) && new Set(arches).size >= 2, `recipe arch metadata: ${arches}`);
+  });
+
   describe('on fresh synthetic parts', () => {
     let dir;
     let meta;
