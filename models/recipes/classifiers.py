@@ -20,6 +20,23 @@ import torch
 import torch.nn as nn
 
 
+def add_head(model, c, num_classes, dropout):
+    """Global average pool, dropout and a linear layer on c features: every model's head."""
+    model.pool = nn.AdaptiveAvgPool2d(1)
+    model.drop = nn.Dropout(dropout)
+    model.fc = nn.Linear(c, num_classes)
+
+
+def head(model, x):
+    return model.fc(model.drop(model.pool(x).flatten(1)))
+
+
+def kaiming_convs(model, **kwargs):
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode='fan_out', **kwargs)
+
+
 def make_divisible(v, d=8):
     n = max(d, int(v + d / 2) // d * d)
     return n + d if n < 0.9 * v else n
@@ -54,18 +71,14 @@ class ResNet18S(nn.Module):
             layers += [BasicBlock(c, ch, 1 if i == 0 else 2), BasicBlock(ch, ch, 1)]
             c = ch
         self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(dropout)
-        self.fc = nn.Linear(c, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+        add_head(self, c, num_classes, dropout)
+        kaiming_convs(self, nonlinearity='relu')
         for m in self.modules():
             if isinstance(m, BasicBlock):
                 nn.init.zeros_(m.bn2.weight)  # each residual block starts as identity
 
     def forward(self, x):
-        return self.fc(self.drop(self.pool(self.features(self.stem(x))).flatten(1)))
+        return head(self, self.features(self.stem(x)))
 
 
 class InvertedResidual(nn.Module):
@@ -101,9 +114,7 @@ class MobileNetV2S(nn.Module):
         last = make_divisible(last * max(1.0, width))
         layers += [nn.Conv2d(c, last, 1, bias=False), nn.BatchNorm2d(last), nn.ReLU6(inplace=True)]
         self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(dropout)
-        self.fc = nn.Linear(last, num_classes)
+        add_head(self, last, num_classes, dropout)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode='fan_out')
@@ -112,7 +123,7 @@ class MobileNetV2S(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
-        return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
+        return head(self, self.features(x))
 
 
 class VGGS(nn.Module):
@@ -130,15 +141,11 @@ class VGGS(nn.Module):
             layers += conv(c, ch) + conv(ch, ch)
             c = ch
         self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(dropout)
-        self.fc = nn.Linear(c, num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+        add_head(self, c, num_classes, dropout)
+        kaiming_convs(self, nonlinearity='relu')
 
     def forward(self, x):
-        return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
+        return head(self, self.features(x))
 
 
 ARCHS = {'resnet18s': lambda w: ResNet18S(2, base=int(round(64 * (w or 0.25)))),
