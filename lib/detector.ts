@@ -54,7 +54,6 @@ export interface DetectionResult {
 
 export class Detector extends ModelSession {
   readonly classNames: string[] | undefined;
-
   private options: DetectorOptions;
   private resolvedLayout: string | undefined;
 

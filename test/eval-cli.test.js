@@ -112,6 +112,21 @@ describe('CLI eval', () => {
     assert.strictEqual(j.deeppcb.map, 0);
   });
 
+  it('a pair model reads DeepPCB templates as references, and refuses data without them', async () => {
+    const pairModel = path.join(tmp, 'pair.onnx');
+    fs.writeFileSync(pairModel, constantDetector({
+      rows: [[320, 320, 100, 50, 0.9, 0.9, 0.1]], metadata: { names: "{0: 'die_crack', 1: 'die_rotation'}", planes: 'image,reference,difference' },
+    }));
+    const list = path.join(tmp, 'one.txt');
+    fs.writeFileSync(list, 'group20085/20085/20085000.jpg group20085/20085_not/20085000.txt\n');
+    const ok = await run(['eval', '-m', pairModel, '--data', DEEPPCB, '--list', list, '--json']);
+    assert.strictEqual(ok.code, 0, ok.stderr);
+    assert.strictEqual(JSON.parse(ok.stdout).failedImages, 0);
+    const none = await run(['eval', '-m', pairModel, '--data', await yoloDataset('unpaired', ''), '--json']);
+    assert.notStrictEqual(none.code, 0);
+    assert.match(none.stderr, /compares each image with its reference, and yolo data give none/);
+  });
+
   it('classification from class folders: names matched to the model, accuracy and AUC', async () => {
     const root = path.join(tmp, 'cls');
     const put = async (cls, name, bgr) => {
