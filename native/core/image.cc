@@ -108,7 +108,29 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   return full;
 }
 
-cv::Mat LoadOne(const ImageSource& src);
+cv::Mat LoadOne(const ImageSource& src) {
+  switch (src.kind) {
+    case ImageSource::Kind::kPath: {
+      const std::string bytes = ReadFile(src.path);
+      return DecodeBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path);
+    }
+    case ImageSource::Kind::kEncoded:
+      return DecodeBytes(src.data, src.length, "image buffer");
+    case ImageSource::Kind::kRaw: {
+      const int c = src.channels;
+      if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))
+        throw Error(code::kInvalidArg, "raw image needs width, height > 0 and channels 1, 3 or 4");
+      const size_t need = static_cast<size_t>(src.width) * src.height * c;
+      if (src.data == nullptr || src.length < need)
+        throw Error(code::kInvalidArg, "raw image buffer holds " + std::to_string(src.length) + " bytes, " +
+                                           std::to_string(need) + " needed for " + std::to_string(src.width) +
+                                           "x" + std::to_string(src.height) + "x" + std::to_string(c));
+      const cv::Mat view(src.height, src.width, CV_8UC(c), const_cast<uint8_t*>(src.data));
+      return ToBgr(view, src.rgb);
+    }
+  }
+  throw Error(code::kInternal, "unknown image source kind");
+}
 
 }  // namespace
 
@@ -147,33 +169,5 @@ cv::Mat LoadBgr(const ImageSource& src) {
   }
   return ComposeReferencePair(test, reference);
 }
-
-namespace {
-
-cv::Mat LoadOne(const ImageSource& src) {
-  switch (src.kind) {
-    case ImageSource::Kind::kPath: {
-      const std::string bytes = ReadFile(src.path);
-      return DecodeBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path);
-    }
-    case ImageSource::Kind::kEncoded:
-      return DecodeBytes(src.data, src.length, "image buffer");
-    case ImageSource::Kind::kRaw: {
-      const int c = src.channels;
-      if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))
-        throw Error(code::kInvalidArg, "raw image needs width, height > 0 and channels 1, 3 or 4");
-      const size_t need = static_cast<size_t>(src.width) * src.height * c;
-      if (src.data == nullptr || src.length < need)
-        throw Error(code::kInvalidArg, "raw image buffer holds " + std::to_string(src.length) + " bytes, " +
-                                           std::to_string(need) + " needed for " + std::to_string(src.width) +
-                                           "x" + std::to_string(src.height) + "x" + std::to_string(c));
-      const cv::Mat view(src.height, src.width, CV_8UC(c), const_cast<uint8_t*>(src.data));
-      return ToBgr(view, src.rgb);
-    }
-  }
-  throw Error(code::kInternal, "unknown image source kind");
-}
-
-}  // namespace
 
 }  // namespace di
