@@ -3,6 +3,7 @@ import { promises as fs } from 'fs';
 import { Command } from 'commander';
 import { Detector } from '../../detector';
 import { DieInspectError } from '../../errors';
+import type { ImageInput } from '../../images';
 import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs } from '../files';
 import { pairWithReferences } from '../references';
@@ -38,12 +39,13 @@ export function registerDetect(program: Command): void {
       + '(e.g. _test=_temp; images without FROM are skipped)')
     .action(async (patterns: string[], o: DetectCliOptions) => {
       let files = await expandImageArgs(patterns);
-      let references: string[] | undefined;
+      // What goes to the model: the files, or each paired with its reference.
+      let inputs: ImageInput[] = files;
       if (o.reference) {
         const { pairs, skipped } = await pairWithReferences(files, o.reference);
         if (skipped.length) process.stderr.write(`--reference ${o.reference}: ${skipped.length} image${skipped.length === 1 ? '' : 's'} without a reference skipped\n`);
         files = pairs.map((p) => p.image);
-        references = pairs.map((p) => p.reference);
+        inputs = pairs;
       }
       const det = await Detector.create(o.model, {
         conf: parseNumber(o.conf, '--conf'),
@@ -52,7 +54,7 @@ export function registerDetect(program: Command): void {
         imgsz: o.imgsz ? parseNumber(o.imgsz, '--imgsz') : undefined,
         providers: parseProviders(o.ep),
       });
-      if (det.needsReference !== Boolean(references)) {
+      if (det.needsReference !== Boolean(o.reference)) {
         det.close();
         throw new DieInspectError('ERR_INVALID_ARG', det.needsReference
           ? `${o.model} compares each image with an aligned reference: pass --reference`
@@ -62,7 +64,7 @@ export function registerDetect(program: Command): void {
       try {
         for (let i = 0; i < files.length; i += 16) {
           const batch = files.slice(i, i + 16);
-          const results = await det.detect(references ? batch.map((image, k) => ({ image, reference: references![i + k] })) : batch);
+          const results = await det.detect(inputs.slice(i, i + 16));
           const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r))) : null;
           results.forEach((r, k) => {
             if (o.json) {
