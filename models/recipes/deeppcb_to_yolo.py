@@ -24,7 +24,7 @@ defective).
 --pair writes each tested image together with its template as one lossless PNG whose
 channels are, in RGB order, the tested image, the template and their absolute difference
 (grey levels): the layout `die-inspect` builds at run time from a tested image and its
-reference (`Detector.detect(tests, { references })`, `detect --reference`). A board's own
+reference (`detector.detect([{ image, reference }])`, `detect --reference`). A board's own
 round pads look like spurious copper on the tested image alone; against its template they
 do not.
 """
