@@ -139,6 +139,31 @@ def set_rng_state(s):
         torch.cuda.set_rng_state_all(s['cuda'])
 
 
+def load_checkpoint(path):
+    """Our own checkpoints hold numpy RNG state and plain dicts: newer torch refuses them
+    unless weights_only is off."""
+    return torch.load(path, map_location='cpu', weights_only=False)
+
+
+def grad_scaler(enabled):
+    """torch.amp.GradScaler where this torch has it (2.3+), else the older CUDA one."""
+    if hasattr(torch, 'amp') and hasattr(torch.amp, 'GradScaler'):
+        return torch.amp.GradScaler('cuda', enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
+
+
+def fit_epochs(args, t_start, epoch_s, done):
+    """--fit-minutes: after the first epoch, size --epochs so the whole run (the cosine
+    schedule included) ends inside the budget. The card records the resolved --epochs,
+    which reproduces the schedule without the budget."""
+    left = args.fit_minutes * 60 - (time.time() - t_start)
+    # a tenth held back: later epochs can run slower than the first (a shared machine)
+    epochs = max(done, min(args.epochs, done + int(0.9 * left // max(epoch_s, 1e-6))))
+    print(f'--fit-minutes {args.fit_minutes}: {epoch_s:.1f}s an epoch, {left / 60:.1f} min left: '
+          f'--epochs {epochs} (was {args.epochs})', flush=True)
+    return epochs
+
+
 def save_atomic(obj, path):
     """torch.save to a temp file then rename, so an interrupt never leaves a torn checkpoint."""
     tmp = path + '.tmp'

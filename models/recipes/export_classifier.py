@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier  # noqa: E402
+from common import load_checkpoint  # noqa: E402
 from onnx_utils import compare, finalize, run_with_ort  # noqa: E402
 
 
@@ -29,7 +30,7 @@ def main():
     ap.add_argument('--opset', type=int, default=17)
     ap.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node comparison')
     args = ap.parse_args()
-    ck = torch.load(args.weights, map_location='cpu')
+    ck = load_checkpoint(args.weights)
     model = build_classifier(ck['arch'], ck.get('width'))
     model.load_state_dict(ck['ema'] if 'ema' in ck else ck['model'])
     model.float().eval()

@@ -26,13 +26,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import load_checkpoint  # noqa: E402
 from onnx_utils import compare, finalize, run_with_ort  # noqa: E402
 from train_detector import build_model  # noqa: E402
 from yolov7tiny import Decoded, count_params  # noqa: E402
 
 
 def load_detector(path):
-    ck = torch.load(path, map_location='cpu')
+    ck = load_checkpoint(path)
     sd = ck['ema'] if 'ema' in ck else ck['model']
     model = build_model(ck.get('arch', 'yolov7-tiny'), ck['nc'], ck['anchors'], ck['coordconv'], ck.get('masks', 0))
     model.load_state_dict(sd)

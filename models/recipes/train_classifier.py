@@ -30,9 +30,9 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier, conv_linear_gflops  # noqa: E402
-from common import (ModelEMA, append_csv, cosine_factor, list_samples, out_of_time, param_groups,  # noqa: E402
-                    read_labels, recipe_command, save_epoch, select_device, set_rng_state, set_seed,
-                    truncate_csv)
+from common import (ModelEMA, append_csv, cosine_factor, fit_epochs, grad_scaler, list_samples,  # noqa: E402
+                    load_checkpoint, out_of_time, param_groups, read_labels, recipe_command, save_epoch,
+                    select_device, set_rng_state, set_seed, truncate_csv)
 from metrics import roc_auc  # noqa: E402
 
 MEAN = [0.485, 0.456, 0.406]
@@ -141,6 +141,8 @@ def parse_args():
     ap.add_argument('--label-smoothing', type=float, default=0.0)
     ap.add_argument('--no-balance', action='store_true', help='no inverse-frequency class weights')
     ap.add_argument('--max-minutes', type=float, default=0.0)
+    ap.add_argument('--fit-minutes', type=float, default=0.0,
+                    help='after epoch 1, lower --epochs so the whole schedule fits this budget')
     ap.add_argument('--max-batches', type=int, default=0, help='debug: at most this many batches an epoch')
     ap.add_argument('--restart', action='store_true')
     return ap.parse_args()
@@ -158,7 +160,7 @@ def main():
     log_path = os.path.join(args.out, 'log.csv')
     ckpt = None
     if os.path.exists(last_path) and not args.restart:
-        ckpt = torch.load(last_path, map_location='cpu')
+        ckpt = load_checkpoint(last_path)
         if ckpt['epoch'] >= args.epochs:
             print(f'{args.out}: all {ckpt["epoch"]} epochs done (best val AUC {ckpt["best_fitness"]:.4f}); '
                   f'raise --epochs to train on, or --restart')
@@ -177,7 +179,7 @@ def main():
           f'{conv_linear_gflops(model, args.imgsz, args.imgsz) if not cuda else float("nan"):.3f} GFLOPs at {args.imgsz}')
     model.to(device)
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr0)
-    scaler = torch.cuda.amp.GradScaler(enabled=cuda)
+    scaler = grad_scaler(cuda)
     ema = ModelEMA(model, decay=0.999, tau=500)
     counts = np.bincount(train.targets, minlength=2).astype(np.float64)
     weights = None
@@ -193,6 +195,8 @@ def main():
         opt.load_state_dict(ckpt['optimizer'])
         scaler.load_state_dict(ckpt['scaler'])
         start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
+        if args.fit_minutes:
+            args.epochs = ckpt['args']['epochs']
         recipe = ckpt.get('recipe', recipe)
         set_rng_state(ckpt['rng'])
         truncate_csv(log_path, start_epoch)
@@ -247,9 +251,16 @@ def main():
         print(f'epoch {epoch + 1}/{args.epochs} loss {tl / max(n_img, 1):.4f} | val AUC {m["auc"]:.4f} '
               f'acc {m["acc"]:.4f} loss {m["val_loss"]:.4f} | {ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)',
               flush=True)
+        t_save = time.time()
         save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
+        if args.fit_minutes and epoch == 0:
+            args.epochs = fit_epochs(args, t_start, ep_s + time.time() - t_save, 1)
+            # meta['args'] is vars(args): the checkpoint again, so a resume keeps the fitted --epochs
+            save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
         if out_of_time(args, t_start, ep_s, epoch + 1):
             return
+        if epoch + 1 >= args.epochs:  # --fit-minutes may have shortened the run
+            break
     print(f'done: best val AUC {best_fitness:.4f}; weights {best_path}')
     with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
         yaml.safe_dump({'epochs': args.epochs, 'best_auc': float(best_fitness)}, f)

@@ -35,9 +35,10 @@ import torch
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (ModelEMA, append_csv, cosine_factor, letterbox, list_samples, param_groups,  # noqa: E402
-                    out_of_time, read_labels, read_names, read_polygons, recipe_command, save_epoch,
-                    select_device, set_rng_state, set_seed, truncate_csv)
+from common import (ModelEMA, append_csv, cosine_factor, fit_epochs, grad_scaler, letterbox,  # noqa: E402
+                    list_samples, load_checkpoint, out_of_time, param_groups, read_labels, read_names,
+                    read_polygons, recipe_command, save_epoch, select_device, set_rng_state, set_seed,
+                    truncate_csv)
 from loss import DetectionLoss, SegmentLoss, kmeans_anchors  # noqa: E402
 from metrics import detection_metrics, match_image, nms  # noqa: E402
 from yolov5n import YOLOv5n  # noqa: E402
@@ -221,6 +222,7 @@ def random_affine(img, boxes, scale, translate):
 
 
 def seed_worker(_):
+    cv2.setNumThreads(1)  # workers are the parallelism; OpenCV's own pool in each oversubscribes the CPU
     s = torch.initial_seed() % 2 ** 32
     np.random.seed(s)
     random.seed(s)
@@ -263,7 +265,7 @@ def validate(model, loader, device, nc, use_amp):
         with torch.autocast(device_type='cuda', enabled=use_amp):
             out = model(imgs)
         raw, protos = out if getattr(model, 'masks', 0) else (out, None)
-        dec = model.decode(raw).float()
+        dec = model.decode([r.float() for r in raw])  # fp16 pixel coordinates are too coarse for few-px boxes
         dets = nms(dec[..., :5 + nc])
         if protos is not None:
             mask_ious += top_mask_ious(dec, protos.float(), targets, batch[2], nc)
@@ -344,6 +346,8 @@ def parse_args(argv=None):
     ap.add_argument('--scale', type=float, default=0.1)
     ap.add_argument('--translate', type=float, default=0.05)
     ap.add_argument('--max-minutes', type=float, default=0.0, help='stop after the epoch that would pass this budget')
+    ap.add_argument('--fit-minutes', type=float, default=0.0,
+                    help='after epoch 1 (always validated then), lower --epochs so the whole schedule fits this budget')
     ap.add_argument('--val-every', type=int, default=1,
                     help='validate every N epochs and after the last (saves CPU time when validation is slow)')
     ap.add_argument('--max-batches', type=int, default=0, help='debug: train at most this many batches an epoch')
@@ -365,7 +369,7 @@ def main():
     log_path = os.path.join(args.out, 'log.csv')
     ckpt = None
     if os.path.exists(last_path) and not args.restart:
-        ckpt = torch.load(last_path, map_location='cpu')
+        ckpt = load_checkpoint(last_path)
         if ckpt['epoch'] >= args.epochs:
             print(f'{args.out}: all {ckpt["epoch"]} epochs done (best mAP@0.5:0.95 {ckpt["best_fitness"]:.4f}); '
                   f'raise --epochs to train on, or --restart')
@@ -383,7 +387,7 @@ def main():
     seg = args.masks > 0
     train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train', masks=seg)
     val = DetData(args.val, args.val_imgsz or args.imgsz, augment=False, name='val', masks=seg)
-    init = torch.load(args.init, map_location='cpu') if args.init and ckpt is None else None
+    init = load_checkpoint(args.init) if args.init and ckpt is None else None
     if ckpt is not None or init is not None:
         anchors = np.array((ckpt or init)['anchors'], np.float64).reshape(9, 2)
     else:
@@ -405,7 +409,7 @@ def main():
         opt = torch.optim.SGD(groups, lr=lr0, momentum=args.momentum, nesterov=True)
     else:
         opt = torch.optim.AdamW(groups, lr=lr0, betas=(args.momentum, 0.999))
-    scaler = torch.cuda.amp.GradScaler(enabled=cuda)
+    scaler = grad_scaler(cuda)
     ema = ModelEMA(model)
     start_epoch, best_fitness = 0, -1.0
     recipe = recipe_command()
@@ -416,6 +420,8 @@ def main():
         opt.load_state_dict(ckpt['optimizer'])
         scaler.load_state_dict(ckpt['scaler'])
         start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
+        if args.fit_minutes:
+            args.epochs = ckpt['args']['epochs']
         recipe = ckpt.get('recipe', recipe)
         set_rng_state(ckpt['rng'])
         truncate_csv(log_path, start_epoch)
@@ -482,8 +488,11 @@ def main():
             n_img += imgs.shape[0]
             n_seen += len(targets)
         train_s = time.time() - t_train
-        if (epoch + 1) % max(args.val_every, 1) == 0 or epoch + 1 == args.epochs:
+        fitting = args.fit_minutes and epoch == 0
+        if (epoch + 1) % max(args.val_every, 1) == 0 or epoch + 1 == args.epochs or fitting:
+            t_val = time.time()
             m = validate(ema.ema, val_loader, device, nc, cuda)
+            val_s = time.time() - t_val
             # a segmenter is chosen on its masks as much as on its boxes
             fitness = (m['mAP50_95'] + m['maskIoU']) / 2 if seg else m['mAP50_95']
         else:
@@ -504,9 +513,16 @@ def main():
         print(f'epoch {epoch + 1}/{args.epochs} loss box {row["box"]:.4f} obj {row["obj"]:.4f} cls {row["cls"]:.4f}{seg_txt} | '
               f'val P {m["P"]:.3f} R {m["R"]:.3f} mAP50 {m["mAP50"]:.4f} mAP50-95 {m["mAP50_95"]:.4f} | '
               f'{ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)', flush=True)
+        t_save = time.time()
         save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
+        if fitting:  # an epoch's cost: training, its share of validation, the checkpoint
+            cost = ep_s - val_s + val_s / max(args.val_every, 1) + time.time() - t_save
+            args.epochs = fit_epochs(args, t_start, cost, 1)
+            save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
         if out_of_time(args, t_start, ep_s, epoch + 1):
             return
+        if epoch + 1 >= args.epochs:  # --fit-minutes may have shortened the run
+            break
     print(f'done: best val mAP@0.5:0.95 {best_fitness:.4f}; weights {best_path}')
     with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
         yaml.safe_dump({'epochs': args.epochs, 'best_mAP50_95': float(best_fitness)}, f)
