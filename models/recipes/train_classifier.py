@@ -161,6 +161,8 @@ def main():
     ckpt = None
     if os.path.exists(last_path) and not args.restart:
         ckpt = load_checkpoint(last_path)
+        if args.fit_minutes and ckpt['epoch'] >= 1:
+            args.epochs = ckpt['args']['epochs']  # the length fitted after epoch 1
         if ckpt['epoch'] >= args.epochs:
             print(f'{args.out}: all {ckpt["epoch"]} epochs done (best val AUC {ckpt["best_fitness"]:.4f}); '
                   f'raise --epochs to train on, or --restart')
@@ -195,8 +197,6 @@ def main():
         opt.load_state_dict(ckpt['optimizer'])
         scaler.load_state_dict(ckpt['scaler'])
         start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
-        if args.fit_minutes:
-            args.epochs = ckpt['args']['epochs']
         recipe = ckpt.get('recipe', recipe)
         set_rng_state(ckpt['rng'])
         truncate_csv(log_path, start_epoch)

@@ -221,7 +221,7 @@ def random_affine(img, boxes, scale, translate):
     return img, boxes
 
 
-def seed_worker(_):
+def init_worker(_):
     cv2.setNumThreads(1)  # workers are the parallelism; OpenCV's own pool in each oversubscribes the CPU
     s = torch.initial_seed() % 2 ** 32
     np.random.seed(s)
@@ -232,7 +232,7 @@ def make_loader(data, batch, shuffle, workers, seed=0):
     g = torch.Generator()
     g.manual_seed(seed)
     return torch.utils.data.DataLoader(data, batch_size=batch, shuffle=shuffle, num_workers=workers,
-                                       collate_fn=DetData.collate, generator=g, worker_init_fn=seed_worker,
+                                       collate_fn=DetData.collate, generator=g, worker_init_fn=init_worker,
                                        persistent_workers=False, drop_last=False)
 
 
@@ -370,6 +370,8 @@ def main():
     ckpt = None
     if os.path.exists(last_path) and not args.restart:
         ckpt = load_checkpoint(last_path)
+        if args.fit_minutes and ckpt['epoch'] >= 1:
+            args.epochs = ckpt['args']['epochs']  # the length fitted after epoch 1
         if ckpt['epoch'] >= args.epochs:
             print(f'{args.out}: all {ckpt["epoch"]} epochs done (best mAP@0.5:0.95 {ckpt["best_fitness"]:.4f}); '
                   f'raise --epochs to train on, or --restart')
@@ -420,8 +422,6 @@ def main():
         opt.load_state_dict(ckpt['optimizer'])
         scaler.load_state_dict(ckpt['scaler'])
         start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
-        if args.fit_minutes:
-            args.epochs = ckpt['args']['epochs']
         recipe = ckpt.get('recipe', recipe)
         set_rng_state(ckpt['rng'])
         truncate_csv(log_path, start_epoch)
