@@ -6,6 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { listModels, Detector, Classifier, Inspector, Roi, synthesize, evaluateDetections, rocAuc, convexIoU, readDetectionDataset } = require('../dist');
+const { apply } = require('./helpers/geometry');
 
 const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb');
 // The shipped DeepPCB detector scores mAP50 0.974 on the first 40 held-out pairs (0.959 on all
@@ -79,18 +80,22 @@ describe('shipped models', function () {
       });
       const auc = rocAuc(res.map((r) => r.classification.defectProbability), truth.map((t) => (t ? 1 : 0)));
       assert.ok(auc >= 0.97, `ensemble AUC ${auc}`);
-      // Detector boxes mapped to the image against the image-space ground truth.
+      // Detections come back as image quads (crop boxes through the Inspector's own
+      // homography); the truth is compared the same way: its crop box through synth's
+      // homography. Both as axis-aligned image boxes, so a thin diagonal crack is boxed
+      // alike on both sides (its tight image box, d.box, is far smaller than either).
       const images = res.map((r, i) => ({
         id: i,
-        groundTruth: meta[i].defects.map((d) => ({ box: d.box, classId: d.label === 'die_crack' ? 0 : 1 })),
-        detections: r.detections.map((d) => {
-          const xs = d.quad.map((p) => p[0]);
-          const ys = d.quad.map((p) => p[1]);
-          return { box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], classId: d.classId, score: d.score };
+        groundTruth: meta[i].defects.map((d) => {
+          const [x1, y1, x2, y2] = d.cropBox;
+          const quad = [[x1, y1], [x2, y1], [x2, y2], [x1, y2]].map((p) => apply(meta[i].crop.toImage, p));
+          return { box: quadBox(quad), classId: d.label === 'die_crack' ? 0 : 1 };
         }),
+        detections: r.detections.map((d) => ({ box: quadBox(d.quad), classId: d.classId, score: d.score })),
       }));
       const m = evaluateDetections(images);
-      assert.ok(m.perClass.find((c) => c.classId === 1).ap50 >= 0.8, JSON.stringify(m.perClass));
+      // measured: die_crack AP50 0.94 (21 cracks), die_rotation 1.0 (7 dies)
+      m.perClass.forEach((c) => assert.ok(c.ap50 >= 0.8, JSON.stringify(m.perClass)));
     });
 
     it('the seg strategy with the shipped package segmenter outlines every package', async () => {
