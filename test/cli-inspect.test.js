@@ -68,6 +68,28 @@ describe('CLI synth, inspect, models', function () {
     assert.strictEqual(fs.readdirSync(path.join(out, 'annotated')).length, 8);
   });
 
+  it('inspect --imgsz runs the detector at that input size', async () => {
+    // The constant detector reports the same input-pixel box at any size: at 640 instead of
+    // its recorded 320 the letterbox scale doubles, so the box on the crop is half as wide.
+    const det = path.join(tmp, 'det320.onnx');
+    fs.writeFileSync(det, constantDetector({ rows: [[160, 160, 40, 30, 0.9, 0.9, 0.1]], height: 'h', width: 'w', metadata: { names: "{0: 'die_crack', 1: 'die_rotation'}", imgsz: '[320, 320]' } }));
+    const image = path.join(tmp, 's1', 'images', '000000.jpg');
+    const widths = [];
+    for (const extra of [[], ['--imgsz', '640']]) {
+      const out = path.join(tmp, `imgsz${extra.length}`);
+      const r = await run(['inspect', image, '--out', out, '--detector', det, '--no-classifiers', '--no-annotate', ...extra]);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const [l] = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+      widths.push(l.detections[0].cropBox[2] - l.detections[0].cropBox[0]);
+    }
+    assert.ok(Math.abs(widths[1] - widths[0] / 2) < 0.5, `${widths}`);
+    for (const bad of ['0', '-5', '512.5', 'big']) {
+      const r = await run(['inspect', image, '--out', path.join(tmp, 'imgszbad'), '--detector', det, '--no-classifiers', '--imgsz', bad]);
+      assert.strictEqual(r.code, 2, bad);
+      assert.match(r.stderr, /--imgsz must be a (positive integer|number)/);
+    }
+  });
+
   it('inspect --roi seg runs the shipped package segmenter', async () => {
     const dir = path.join(tmp, 's2');
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));

@@ -22,6 +22,12 @@ export function parseNumber(text: string, name: string): number {
   return v;
 }
 
+export function positiveInt(text: string, name: string): number {
+  const v = parseNumber(text, name);
+  if (!Number.isInteger(v) || v < 1) throw new DieInspectError('ERR_INVALID_ARG', `${name} must be a positive integer, got '${text}'`);
+  return v;
+}
+
 export function parseIntList(text: string, name: string): number[] {
   return text.split(',').map((s) => {
     const v = Number(s.trim());

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { benchmarkModel, BenchReport } from '../../benchmark';
 import { expandImageArgs } from '../files';
-import { parseIntList, parseNumber, parseProviders } from '../options';
+import { parseIntList, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -51,7 +51,7 @@ export function registerBench(program: Command): void {
             fp16: o.fp16,
             warmup: parseNumber(o.warmup, '--warmup'),
             iters: parseNumber(o.iters, '--iters'),
-            imgsz: o.imgsz ? parseNumber(o.imgsz, '--imgsz') : undefined,
+            imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
             images,
             intraOpThreads: o.threads ? parseNumber(o.threads, '--threads') : undefined,
             onProgress: (done, total, label) => bar.update(base + done, jobs.length * total, `${path.basename(job.model)} ${label}`),

@@ -7,7 +7,7 @@ import type { ImageInput } from '../../images';
 import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs } from '../files';
 import { pairWithReferences } from '../references';
-import { parseNumber, parseProviders } from '../options';
+import { parseNumber, parseProviders, positiveInt } from '../options';
 
 interface DetectCliOptions {
   model: string;
@@ -51,7 +51,7 @@ export function registerDetect(program: Command): void {
         conf: parseNumber(o.conf, '--conf'),
         iou: parseNumber(o.iou, '--iou'),
         agnostic: o.agnostic,
-        imgsz: o.imgsz ? parseNumber(o.imgsz, '--imgsz') : undefined,
+        imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         providers: parseProviders(o.ep),
       });
       if (det.needsReference !== Boolean(o.reference)) {

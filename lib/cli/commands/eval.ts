@@ -10,7 +10,7 @@ import { evaluateClassification } from '../../eval/classification';
 import { DetectionMetrics, evaluateDetections } from '../../eval/detection';
 import { prChartSvg, rocChartSvg, writePlot } from '../../eval/plots';
 import type { EvalImage } from '../../eval/types';
-import { parseNumber, parseProviders } from '../options';
+import { parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -38,12 +38,6 @@ const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
 function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
   if (!allowed.includes(value as T)) throw new DieInspectError('ERR_INVALID_ARG', `${name} must be one of ${allowed.join(', ')}, got '${value}'`);
   return value as T;
-}
-
-function positiveInt(text: string, name: string): number {
-  const v = parseNumber(text, name);
-  if (!Number.isInteger(v) || v < 1) throw new DieInspectError('ERR_INVALID_ARG', `${name} must be a positive integer, got '${text}'`);
-  return v;
 }
 
 function unitInterval(text: string, name: string): number {

@@ -8,7 +8,7 @@ import { DieInspectError } from '../../errors';
 import { resolveModel } from '../../models';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs } from '../files';
-import { parseNumber, parseProviders } from '../options';
+import { parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -24,6 +24,7 @@ interface InspectCliOptions {
   samEncoder?: string;
   samDecoder?: string;
   ep: string;
+  imgsz?: string;
   batch: string;
   conf: string;
   defectThreshold: string;
@@ -63,6 +64,7 @@ export function registerInspect(program: Command): void {
     .option('--sam-encoder <model>', 'sam: SAM image encoder ONNX')
     .option('--sam-decoder <model>', 'sam: SAM prompt decoder ONNX')
     .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--imgsz <n>', "defect detector input size (default: the model's own; 640 for the shipped one)")
     .option('--batch <n>', 'images per batch', '16')
     .option('--conf <c>', 'lowest detection score reported', '0.25')
     .option('--defect-threshold <p>', 'ensemble defect probability that fails a part', '0.5')
@@ -82,6 +84,7 @@ export function registerInspect(program: Command): void {
         allModes: o.allModes,
         // commander sets detector to true for the bare default of --no-detector.
         detector: o.detector === false ? false : typeof o.detector === 'string' ? o.detector : undefined,
+        detectorOptions: o.imgsz ? { imgsz: positiveInt(o.imgsz, '--imgsz') } : undefined,
         classifiers: o.classifiers === false ? false : o.classifier,
       };
       const inspector = await Inspector.create(config);
