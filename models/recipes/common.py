@@ -152,13 +152,13 @@ def grad_scaler(enabled):
     return torch.cuda.amp.GradScaler(enabled=enabled)
 
 
-def fit_epochs(args, t_start, epoch_s, done):
+def fit_epochs(args, t_start, epoch_s):
     """--fit-minutes: after the first epoch, size --epochs so the whole run (the cosine
     schedule included) ends inside the budget. The card records the resolved --epochs,
     which reproduces the schedule without the budget."""
     left = args.fit_minutes * 60 - (time.time() - t_start)
     # a tenth held back: later epochs can run slower than the first (a shared machine)
-    epochs = max(done, min(args.epochs, done + int(0.9 * left // max(epoch_s, 1e-6))))
+    epochs = max(1, min(args.epochs, 1 + int(0.9 * left // max(epoch_s, 1e-6))))
     print(f'--fit-minutes {args.fit_minutes}: {epoch_s:.1f}s an epoch, {left / 60:.1f} min left: '
           f'--epochs {epochs} (was {args.epochs})', flush=True)
     return epochs

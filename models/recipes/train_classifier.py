@@ -254,7 +254,7 @@ def main():
         t_save = time.time()
         save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
         if args.fit_minutes and epoch == 0:
-            args.epochs = fit_epochs(args, t_start, ep_s + time.time() - t_save, 1)
+            args.epochs = fit_epochs(args, t_start, ep_s + time.time() - t_save)
             # meta['args'] is vars(args): the checkpoint again, so a resume keeps the fitted --epochs
             save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
         if out_of_time(args, t_start, ep_s, epoch + 1):

@@ -517,7 +517,7 @@ def main():
         save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
         if fitting:  # an epoch's cost: training, its share of validation, the checkpoint
             cost = ep_s - val_s + val_s / max(args.val_every, 1) + time.time() - t_save
-            args.epochs = fit_epochs(args, t_start, cost, 1)
+            args.epochs = fit_epochs(args, t_start, cost)
             save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
         if out_of_time(args, t_start, ep_s, epoch + 1):
             return
