@@ -108,14 +108,17 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   return full;
 }
 
-cv::Mat LoadOne(const ImageSource& src) {
+// The one switch over source kinds. targetW/H > 0 lets a JPEG decode at reduced
+// scale (DecodeForTarget); `original` gets the full-resolution size either way.
+cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* original) {
   switch (src.kind) {
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
-      return DecodeBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path);
+      return DecodeForTarget(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path,
+                             targetW, targetH, original);
     }
     case ImageSource::Kind::kEncoded:
-      return DecodeBytes(src.data, src.length, "image buffer");
+      return DecodeForTarget(src.data, src.length, "image buffer", targetW, targetH, original);
     case ImageSource::Kind::kRaw: {
       const int c = src.channels;
       if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))
@@ -126,6 +129,7 @@ cv::Mat LoadOne(const ImageSource& src) {
                                            std::to_string(need) + " needed for " + std::to_string(src.width) +
                                            "x" + std::to_string(src.height) + "x" + std::to_string(c));
       const cv::Mat view(src.height, src.width, CV_8UC(c), const_cast<uint8_t*>(src.data));
+      *original = view.size();
       return ToBgr(view, src.rgb);
     }
   }
@@ -135,35 +139,19 @@ cv::Mat LoadOne(const ImageSource& src) {
 }  // namespace
 
 cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::Size* original) {
-  if (src.reference) {
-    cv::Mat pair = LoadBgr(src);
-    *original = pair.size();
-    return pair;
-  }
-  switch (src.kind) {
-    case ImageSource::Kind::kPath: {
-      const std::string bytes = ReadFile(src.path);
-      return DecodeForTarget(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path,
-                             targetW, targetH, original);
-    }
-    case ImageSource::Kind::kEncoded:
-      if (src.data == nullptr || src.length == 0) throw Error(code::kImageDecode, "image buffer is empty");
-      return DecodeForTarget(src.data, src.length, "image buffer", targetW, targetH, original);
-    case ImageSource::Kind::kRaw: {
-      cv::Mat m = LoadOne(src);
-      *original = m.size();
-      return m;
-    }
-  }
-  throw Error(code::kInternal, "unknown image source kind");
+  if (!src.reference) return LoadOne(src, targetW, targetH, original);
+  cv::Mat pair = LoadBgr(src);
+  *original = pair.size();
+  return pair;
 }
 
 cv::Mat LoadBgr(const ImageSource& src) {
-  if (!src.reference) return LoadOne(src);
-  cv::Mat test = LoadOne(src);
+  cv::Size original;
+  cv::Mat test = LoadOne(src, 0, 0, &original);
+  if (!src.reference) return test;
   cv::Mat reference;
   try {
-    reference = LoadOne(*src.reference);
+    reference = LoadOne(*src.reference, 0, 0, &original);
   } catch (const Error& e) {
     throw Error(e.code(), "reference: " + std::string(e.what()));
   }
