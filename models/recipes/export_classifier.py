@@ -28,6 +28,8 @@ def main():
     ap.add_argument('--weights', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--opset', type=int, default=17)
+    ap.add_argument('--recipe', help="metadata 'recipe' in place of the command the checkpoint recorded "
+                    '(e.g. the repository-relative command when training ran elsewhere)')
     ap.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node comparison')
     args = ap.parse_args()
     ck = load_checkpoint(args.weights)
@@ -41,7 +43,7 @@ def main():
                       dynamic_axes={'images': {0: 'batch'}, 'logits': {0: 'batch'}})
     meta = {'names': repr({0: 'good', 1: 'defective'}), 'imgsz': json.dumps([s, s]),
             'mean': json.dumps(ck['mean']), 'std': json.dumps(ck['std']), 'task': 'classify',
-            'recipe': ck.get('recipe', ''), 'arch': ck['arch']}
+            'recipe': args.recipe if args.recipe is not None else ck.get('recipe', ''), 'arch': ck['arch']}
     region = (ck.get('args') or {}).get('region')
     if region:  # the runtime crops the same part of each image before resizing
         meta['region'] = json.dumps([float(v) for v in region.split(',')])

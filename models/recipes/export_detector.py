@@ -64,6 +64,8 @@ def main():
                     help='trained on reference pairs (deeppcb_to_yolo.py --pair): metadata planes '
                          '"image,reference,difference" makes the runtime ask for { image, reference }')
     ap.add_argument('--no-fuse', action='store_true', help='keep BatchNorm layers')
+    ap.add_argument('--recipe', help="metadata 'recipe' in place of the command the checkpoint recorded "
+                    '(e.g. the repository-relative command when training ran elsewhere)')
     ap.add_argument('--no-verify', action='store_true', help='skip the onnxruntime-node comparison')
     args = ap.parse_args()
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
@@ -85,7 +87,7 @@ def main():
     names = {i: n for i, n in enumerate(ck['names'])}
     arch = ck.get('arch', 'yolov7-tiny') + ('-coordconv' if ck['coordconv'] else '') + ('-seg' if seg else '')
     meta = {'names': repr(names), 'stride': '32', 'imgsz': f'[{s}, {s}]', 'task': 'segment' if seg else 'detect',
-            'recipe': ck.get('recipe', ''), 'arch': arch,
+            'recipe': args.recipe if args.recipe is not None else ck.get('recipe', ''), 'arch': arch,
             'anchors': repr([[round(float(v), 2) for v in a] for a in np.array(ck['anchors']).reshape(9, 2)])}
     if args.reference_pair:
         meta['planes'] = 'image,reference,difference'
