@@ -164,6 +164,45 @@ def fit_epochs(args, t_start, epoch_s):
     return epochs
 
 
+def open_run(args, fitness_name):
+    """The run folder args.out: (last_path, best_path, log_path, ckpt), where ckpt is
+    OUT/last.pt to resume from (None for a fresh run or --restart). A resumed --fit-minutes
+    run takes back the --epochs fitted after its epoch 1. Exits when every epoch is done."""
+    os.makedirs(args.out, exist_ok=True)
+    last_path, best_path = os.path.join(args.out, 'last.pt'), os.path.join(args.out, 'best.pt')
+    log_path = os.path.join(args.out, 'log.csv')
+    ckpt = None
+    if os.path.exists(last_path) and not args.restart:
+        ckpt = load_checkpoint(last_path)
+        if args.fit_minutes and ckpt['epoch'] >= 1:
+            args.epochs = ckpt['args']['epochs']
+        if ckpt['epoch'] >= args.epochs:
+            print(f'{args.out}: all {ckpt["epoch"]} epochs done (best val {fitness_name} {ckpt["best_fitness"]:.4f}); '
+                  f'raise --epochs to train on, or --restart')
+            raise SystemExit(0)
+    return last_path, best_path, log_path, ckpt
+
+
+def restore_run(ckpt, args, model, ema, opt, scaler, log_path):
+    """Training state from `ckpt` (see open_run), or a fresh log and OUT/recipe.txt when it is
+    None. Returns (start_epoch, best_fitness, recipe): a resumed run keeps its first command."""
+    recipe = recipe_command()
+    if ckpt is None:
+        truncate_csv(log_path, 0)
+        with open(os.path.join(args.out, 'recipe.txt'), 'w') as f:
+            f.write(recipe + '\n')
+        return 0, -1.0, recipe
+    model.load_state_dict(ckpt['model'])
+    ema.ema.load_state_dict(ckpt['ema'])
+    ema.updates = ckpt['ema_updates']
+    opt.load_state_dict(ckpt['optimizer'])
+    scaler.load_state_dict(ckpt['scaler'])
+    set_rng_state(ckpt['rng'])
+    truncate_csv(log_path, ckpt['epoch'])
+    print(f'resuming {args.out} after epoch {ckpt["epoch"]}/{args.epochs}')
+    return ckpt['epoch'], ckpt['best_fitness'], ckpt.get('recipe', recipe)
+
+
 def save_atomic(obj, path):
     """torch.save to a temp file then rename, so an interrupt never leaves a torn checkpoint."""
     tmp = path + '.tmp'

@@ -31,8 +31,8 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier, conv_linear_gflops  # noqa: E402
 from common import (ModelEMA, append_csv, cosine_factor, fit_epochs, grad_scaler, list_samples,  # noqa: E402
-                    load_checkpoint, out_of_time, param_groups, read_labels, recipe_command, save_epoch,
-                    select_device, set_rng_state, set_seed, truncate_csv)
+                    open_run, out_of_time, param_groups, read_labels, restore_run, save_epoch, select_device,
+                    set_seed)
 from metrics import roc_auc  # noqa: E402
 
 MEAN = [0.485, 0.456, 0.406]
@@ -153,20 +153,10 @@ def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    os.makedirs(args.out, exist_ok=True)
+    last_path, best_path, log_path, ckpt = open_run(args, 'AUC')
     device = select_device(args.device)
     cuda = device.type == 'cuda'
-    last_path, best_path = os.path.join(args.out, 'last.pt'), os.path.join(args.out, 'best.pt')
-    log_path = os.path.join(args.out, 'log.csv')
-    ckpt = None
-    if os.path.exists(last_path) and not args.restart:
-        ckpt = load_checkpoint(last_path)
-        if args.fit_minutes and ckpt['epoch'] >= 1:
-            args.epochs = ckpt['args']['epochs']  # the length fitted after epoch 1
-        if ckpt['epoch'] >= args.epochs:
-            print(f'{args.out}: all {ckpt["epoch"]} epochs done (best val AUC {ckpt["best_fitness"]:.4f}); '
-                  f'raise --epochs to train on, or --restart')
-            return
+    if ckpt is not None:
         for k in ('arch', 'width', 'imgsz', 'batch'):
             if ckpt['args'].get(k) != getattr(args, k):
                 raise SystemExit(f'--{k} {getattr(args, k)} differs from {last_path} ({ckpt["args"].get(k)}); '
@@ -188,23 +178,7 @@ def main():
     if not args.no_balance and counts.min() > 0:
         weights = torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32, device=device)
         print(f'class weights good {weights[0]:.3f} defective {weights[1]:.3f}')
-    start_epoch, best_fitness = 0, -1.0
-    recipe = recipe_command()
-    if ckpt is not None:
-        model.load_state_dict(ckpt['model'])
-        ema.ema.load_state_dict(ckpt['ema'])
-        ema.updates = ckpt['ema_updates']
-        opt.load_state_dict(ckpt['optimizer'])
-        scaler.load_state_dict(ckpt['scaler'])
-        start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
-        recipe = ckpt.get('recipe', recipe)
-        set_rng_state(ckpt['rng'])
-        truncate_csv(log_path, start_epoch)
-        print(f'resuming {args.out} after epoch {start_epoch}/{args.epochs}')
-    else:
-        truncate_csv(log_path, 0)
-        with open(os.path.join(args.out, 'recipe.txt'), 'w') as f:
-            f.write(recipe + '\n')
+    start_epoch, best_fitness, recipe = restore_run(ckpt, args, model, ema, opt, scaler, log_path)
     del ckpt
     ema.ema.to(device)
     meta = {'arch': args.arch, 'width': args.width, 'imgsz': args.imgsz, 'names': ['good', 'defective'],

@@ -36,9 +36,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (ModelEMA, append_csv, cosine_factor, fit_epochs, grad_scaler, letterbox,  # noqa: E402
-                    list_samples, load_checkpoint, out_of_time, param_groups, read_labels, read_names,
-                    read_polygons, recipe_command, save_epoch, select_device, set_rng_state, set_seed,
-                    truncate_csv)
+                    list_samples, load_checkpoint, open_run, out_of_time, param_groups, read_labels, read_names,
+                    read_polygons, restore_run, save_epoch, select_device, set_seed)
 from loss import DetectionLoss, SegmentLoss, kmeans_anchors  # noqa: E402
 from metrics import detection_metrics, match_image, nms  # noqa: E402
 from yolov5n import YOLOv5n  # noqa: E402
@@ -362,20 +361,10 @@ def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    os.makedirs(args.out, exist_ok=True)
+    last_path, best_path, log_path, ckpt = open_run(args, 'mAP@0.5:0.95')
     device = select_device(args.device)
     cuda = device.type == 'cuda'
-    last_path, best_path = os.path.join(args.out, 'last.pt'), os.path.join(args.out, 'best.pt')
-    log_path = os.path.join(args.out, 'log.csv')
-    ckpt = None
-    if os.path.exists(last_path) and not args.restart:
-        ckpt = load_checkpoint(last_path)
-        if args.fit_minutes and ckpt['epoch'] >= 1:
-            args.epochs = ckpt['args']['epochs']  # the length fitted after epoch 1
-        if ckpt['epoch'] >= args.epochs:
-            print(f'{args.out}: all {ckpt["epoch"]} epochs done (best mAP@0.5:0.95 {ckpt["best_fitness"]:.4f}); '
-                  f'raise --epochs to train on, or --restart')
-            return
+    if ckpt is not None:
         for k in ('imgsz', 'nwd', 'coordconv', 'batch', 'optimizer', 'arch', 'masks'):
             if ckpt['args'].get(k) != getattr(args, k):
                 print(f'warning: --{k} {getattr(args, k)} differs from the checkpoint ({ckpt["args"].get(k)}); resuming anyway')
@@ -413,23 +402,7 @@ def main():
         opt = torch.optim.AdamW(groups, lr=lr0, betas=(args.momentum, 0.999))
     scaler = grad_scaler(cuda)
     ema = ModelEMA(model)
-    start_epoch, best_fitness = 0, -1.0
-    recipe = recipe_command()
-    if ckpt is not None:
-        model.load_state_dict(ckpt['model'])
-        ema.ema.load_state_dict(ckpt['ema'])
-        ema.updates = ckpt['ema_updates']
-        opt.load_state_dict(ckpt['optimizer'])
-        scaler.load_state_dict(ckpt['scaler'])
-        start_epoch, best_fitness = ckpt['epoch'], ckpt['best_fitness']
-        recipe = ckpt.get('recipe', recipe)
-        set_rng_state(ckpt['rng'])
-        truncate_csv(log_path, start_epoch)
-        print(f'resuming {args.out} after epoch {start_epoch}/{args.epochs}')
-    else:
-        truncate_csv(log_path, 0)
-        with open(os.path.join(args.out, 'recipe.txt'), 'w') as f:
-            f.write(recipe + '\n')
+    start_epoch, best_fitness, recipe = restore_run(ckpt, args, model, ema, opt, scaler, log_path)
     del ckpt
     ema.ema.to(device)
 
