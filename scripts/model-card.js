@@ -4,6 +4,8 @@
 // measures on a held-out synthetic split, and regenerates models/README.md.
 //   node scripts/model-card.js --name N --file N.onnx --role R --data DIR [--run RUNDIR] [--default] [--protocol deeppcb]
 //       [--format deeppcb --list LIST]   (eval reads the original DeepPCB files: templates for pair models)
+//       [--train-data TEXT] [--command CMD] [--notes TEXT] [--limitations "a|b"] [--eval-desc TEXT] [--gflops G]
+//       (provenance text for the card; --command defaults to RUNDIR/recipe.txt)
 // A package segmenter is measured by bench/roi-accuracy.js (seg strategy, fresh parts) instead.
 //   node scripts/model-card.js --index        (README only)
 //   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
@@ -168,11 +170,24 @@ function comparisonTable(c) {
   ];
 }
 
+/** The usage lines at the top of this file. */
+function usage() {
+  const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(2).filter((l) => l.startsWith('//'));
+  return head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n';
+}
+
 function main() {
+  if (flag('help') || flag('h')) return process.stdout.write(usage());
   if (flag('index')) return writeIndex();
   if (arg('compare')) return compare();
   if (arg('ensemble')) return ensemble();
   if (flag('speed')) return speed();
+  const missing = ['name', 'role', 'data'].filter((k) => !arg(k));
+  if (missing.length) {
+    process.stderr.write(`model-card: missing ${missing.map((k) => `--${k}`).join(', ')}\n\n${usage()}`);
+    process.exitCode = 2;
+    return undefined;
+  }
   const name = arg('name');
   const file = arg('file', `${name}.onnx`);
   const role = arg('role');
