@@ -234,6 +234,27 @@ def out_of_time(args, t_start, epoch_s, epoch):
     return True
 
 
+def end_epoch(args, t_start, epoch, epoch_s, cost, save):
+    """Checkpoints epoch `epoch` (0-based) with save(). After epoch 1 of a --fit-minutes run
+    it sizes --epochs from `cost` (the epoch's seconds as later epochs will spend them; the
+    checkpoint's time is added) and saves again, so that a resume keeps the fitted --epochs.
+    Returns 'paused' when --max-minutes stops the run, 'done' after its last epoch, else None."""
+    t_save = time.time()
+    save()
+    if args.fit_minutes and epoch == 0:
+        args.epochs = fit_epochs(args, t_start, cost + time.time() - t_save)
+        save()
+    if out_of_time(args, t_start, epoch_s, epoch + 1):
+        return 'paused'
+    return 'done' if epoch + 1 >= args.epochs else None
+
+
+def finish_run(args, fitness_name, best_fitness):
+    """OUT/done.yaml: the epochs run and the best validation figure (a later call exits early)."""
+    with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
+        yaml.safe_dump({'epochs': args.epochs, fitness_name: float(best_fitness)}, f)
+
+
 class ModelEMA:
     """Exponential moving average of weights; decay ramps up over the first updates."""
 

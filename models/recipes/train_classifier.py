@@ -26,12 +26,11 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier, conv_linear_gflops  # noqa: E402
-from common import (ModelEMA, append_csv, cosine_factor, fit_epochs, grad_scaler, list_samples,  # noqa: E402
-                    open_run, out_of_time, param_groups, read_labels, restore_run, save_epoch, select_device,
+from common import (ModelEMA, append_csv, cosine_factor, end_epoch, finish_run, grad_scaler, list_samples,  # noqa: E402
+                    open_run, param_groups, read_labels, restore_run, save_epoch, select_device,
                     set_seed)
 from metrics import roc_auc  # noqa: E402
 
@@ -225,19 +224,15 @@ def main():
         print(f'epoch {epoch + 1}/{args.epochs} loss {tl / max(n_img, 1):.4f} | val AUC {m["auc"]:.4f} '
               f'acc {m["acc"]:.4f} loss {m["val_loss"]:.4f} | {ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)',
               flush=True)
-        t_save = time.time()
-        save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
-        if args.fit_minutes and epoch == 0:
-            args.epochs = fit_epochs(args, t_start, ep_s + time.time() - t_save)
-            # meta['args'] is vars(args): the checkpoint again, so a resume keeps the fitted --epochs
-            save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
-        if out_of_time(args, t_start, ep_s, epoch + 1):
+        # meta['args'] is vars(args), so the checkpoint carries a fitted --epochs
+        state = end_epoch(args, t_start, epoch, ep_s, ep_s, lambda: save_epoch(
+            meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path))
+        if state == 'paused':
             return
-        if epoch + 1 >= args.epochs:  # --fit-minutes may have shortened the run
+        if state == 'done':  # --fit-minutes may have shortened the run
             break
     print(f'done: best val AUC {best_fitness:.4f}; weights {best_path}')
-    with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
-        yaml.safe_dump({'epochs': args.epochs, 'best_auc': float(best_fitness)}, f)
+    finish_run(args, 'best_auc', best_fitness)
 
 
 if __name__ == '__main__':

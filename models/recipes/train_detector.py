@@ -32,11 +32,10 @@ import time
 import cv2
 import numpy as np
 import torch
-import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (ModelEMA, append_csv, cosine_factor, fit_epochs, grad_scaler, letterbox,  # noqa: E402
-                    list_samples, load_checkpoint, open_run, out_of_time, param_groups, read_labels, read_names,
+from common import (ModelEMA, append_csv, cosine_factor, end_epoch, finish_run, grad_scaler, letterbox,  # noqa: E402
+                    list_samples, load_checkpoint, open_run, param_groups, read_labels, read_names,
                     read_polygons, restore_run, save_epoch, select_device, set_seed)
 from loss import DetectionLoss, SegmentLoss, kmeans_anchors  # noqa: E402
 from metrics import detection_metrics, match_image, nms  # noqa: E402
@@ -486,19 +485,15 @@ def main():
         print(f'epoch {epoch + 1}/{args.epochs} loss box {row["box"]:.4f} obj {row["obj"]:.4f} cls {row["cls"]:.4f}{seg_txt} | '
               f'val P {m["P"]:.3f} R {m["R"]:.3f} mAP50 {m["mAP50"]:.4f} mAP50-95 {m["mAP50_95"]:.4f} | '
               f'{ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)', flush=True)
-        t_save = time.time()
-        save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
-        if fitting:  # an epoch's cost: training, its share of validation, the checkpoint
-            cost = ep_s - val_s + val_s / max(args.val_every, 1) + time.time() - t_save
-            args.epochs = fit_epochs(args, t_start, cost)
-            save_epoch(meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path)
-        if out_of_time(args, t_start, ep_s, epoch + 1):
+        # a fitted epoch's cost: training plus its share of validation (every --val-every epochs)
+        state = end_epoch(args, t_start, epoch, ep_s, ep_s - val_s + val_s / max(args.val_every, 1), lambda: save_epoch(
+            meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path))
+        if state == 'paused':
             return
-        if epoch + 1 >= args.epochs:  # --fit-minutes may have shortened the run
+        if state == 'done':  # --fit-minutes may have shortened the run
             break
     print(f'done: best val mAP@0.5:0.95 {best_fitness:.4f}; weights {best_path}')
-    with open(os.path.join(args.out, 'done.yaml'), 'w') as f:
-        yaml.safe_dump({'epochs': args.epochs, 'best_mAP50_95': float(best_fitness)}, f)
+    finish_run(args, 'best_mAP50_95', best_fitness)
 
 
 if __name__ == '__main__':
