@@ -92,6 +92,29 @@ describe('CLI eval', () => {
     assert.match(table.stdout, /die_rotation\s+4\s+1\.000\s+0\.750\s+0\.857\s+0\.752\s+0\.752/);
   });
 
+  it('--bootstrap: intervals from resampling the three images', async () => {
+    // Image c adds a die_rotation box never found; a resample holding c w times (w ~ Binomial(3, 1/3))
+    // has recall 3 / (3 + w): AP 1, 76/101, 61/101 or 51/101. die_crack is always found.
+    const root = await yoloDataset('boot', '1 0.65625 0.65625 0.0625 0.0625\n');
+    const r = await run(['eval', '-m', detModel, '--data', root, '--bootstrap', '500', '--seed', '4', '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepStrictEqual([j.intervals.samples, j.intervals.seed, j.intervals.level], [500, 4, 0.95]);
+    assert.deepStrictEqual(j.intervals.perClass[0].ap50, [1, 1]);
+    const [lo, hi] = j.intervals.perClass[1].ap50;
+    close(hi, 1);
+    assert.ok([51 / 101, 61 / 101].some((v) => Math.abs(lo - v) < 1e-9), `low end ${lo}`);
+    assert.ok(j.intervals.map50[0] <= j.map50 && j.map50 <= j.intervals.map50[1]);
+    const table = await run(['eval', '-m', detModel, '--data', root, '--bootstrap', '200']);
+    assert.match(table.stdout, /95% bootstrap intervals \(200 resamples of the images, seed 0\)/);
+    assert.match(table.stdout, /die_crack\s+1\.000-1\.000\s+1\.000-1\.000/);
+    for (const bad of [['--bootstrap', '0'], ['--bootstrap', '10', '--seed', '-1']]) {
+      const e = await run(['eval', '-m', detModel, '--data', root, ...bad]);
+      assert.notStrictEqual(e.code, 0);
+      assert.match(e.stderr, /must be a (positive|non-negative) integer/);
+    }
+  });
+
   it('DeepPCB folder with a list file and the DeepPCB protocol', async () => {
     const list = path.join(tmp, 'two.txt');
     fs.writeFileSync(list, 'group00041/00041/00041000.jpg group00041/00041_not/00041000.txt\n'

@@ -28,6 +28,12 @@ export function positiveInt(text: string, name: string): number {
   return v;
 }
 
+export function nonNegativeInt(text: string, name: string): number {
+  const v = parseNumber(text, name);
+  if (!Number.isInteger(v) || v < 0) throw new DieInspectError('ERR_INVALID_ARG', `${name} must be a non-negative integer, got '${text}'`);
+  return v;
+}
+
 export function parseIntList(text: string, name: string): number[] {
   return text.split(',').map((s) => {
     const v = Number(s.trim());

@@ -1,4 +1,5 @@
 /** evaluateDetections(): every detection metric the eval command reports, from boxes alone. */
+import { BootstrapOptions, bootstrapMap, MapIntervals } from './bootstrap';
 import { cocoSummary } from './coco-map';
 import { ConfusionMatrix, confusionMatrix } from './confusion';
 import { DeepPcbMetrics, deeppcbProtocol } from './deeppcb-protocol';
@@ -14,6 +15,8 @@ export interface DetectionEvalOptions {
   maxDets?: number;
   /** Also report the DeepPCB protocol (IoU > 0.33). */
   deeppcb?: boolean;
+  /** Also report bootstrap confidence intervals of mAP and each class's AP. */
+  bootstrap?: BootstrapOptions;
 }
 
 export interface ClassDetectionMetrics {
@@ -50,6 +53,8 @@ export interface DetectionMetrics {
   /** Per class, precision at recall 0, 0.01, ..., 1 (IoU 0.5); empty for a class without ground truth. */
   prCurves: number[][];
   deeppcb?: DeepPcbMetrics;
+  /** With `bootstrap`: percentile-bootstrap intervals over images. */
+  intervals?: MapIntervals;
 }
 
 export function evaluateDetections(images: EvalImage[], options: DetectionEvalOptions = {}): DetectionMetrics {
@@ -85,5 +90,6 @@ export function evaluateDetections(images: EvalImage[], options: DetectionEvalOp
     confusion: confusionMatrix(images, names, conf, 0.5),
     prCurves: coco.pr50,
     deeppcb: options.deeppcb ? deeppcbProtocol(images, n, { conf, maxDets: options.maxDets }) : undefined,
+    intervals: options.bootstrap ? bootstrapMap(images, n, { maxDets: options.maxDets, ...options.bootstrap }) : undefined,
   };
 }

@@ -3,6 +3,8 @@ export type { Box, EvalImage, GroundTruthBox, PredictedBox } from './types';
 export { evaluateDetections } from './detection';
 export type { ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics } from './detection';
 export { cocoSummary, IOU_THRESHOLDS, RECALL_POINTS } from './coco-map';
+export { bootstrapMap } from './bootstrap';
+export type { BootstrapOptions, Interval, MapIntervals } from './bootstrap';
 export type { CocoSummary } from './coco-map';
 export { confusionMatrix } from './confusion';
 export type { ConfusionMatrix } from './confusion';

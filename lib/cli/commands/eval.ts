@@ -10,7 +10,7 @@ import { evaluateClassification } from '../../eval/classification';
 import { DetectionMetrics, evaluateDetections } from '../../eval/detection';
 import { prChartSvg, rocChartSvg, writePlot } from '../../eval/plots';
 import type { EvalImage } from '../../eval/types';
-import { parseNumber, parseProviders, positiveInt } from '../options';
+import { nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -26,6 +26,8 @@ interface EvalCliOptions {
   batch: string;
   protocol: string;
   maxDet: string;
+  bootstrap?: string;
+  seed: string;
   positive?: string;
   plots?: string;
   json?: boolean;
@@ -64,6 +66,8 @@ export function registerEval(program: Command): void {
     .option('--batch <n>', 'images per model call', '16')
     .option('--protocol <p>', 'coco, or deeppcb (a hit needs IoU > 0.33; P/R/F-score follow it)', 'coco')
     .option('--max-det <n>', 'detections kept per image and class for mAP', '100')
+    .option('--bootstrap <n>', 'detect: 95% confidence intervals of mAP and each AP from n resamples of the images (e.g. 1000)')
+    .option('--seed <s>', 'seed of the --bootstrap resampling', '0')
     .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
     .option('--plots <dir>', 'write PR (detect) or ROC (classify) curves as SVG into this folder')
     .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
@@ -83,8 +87,11 @@ export function registerEval(program: Command): void {
       };
       if (task === 'detect') {
         if (o.model.length !== 1) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one --model for detection');
-        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det') });
+        const bootstrap = o.bootstrap === undefined ? undefined
+          : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed: nonNegativeInt(o.seed, '--seed') };
+        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap });
       } else {
+        if (o.bootstrap !== undefined) throw new DieInspectError('ERR_INVALID_ARG', '--bootstrap applies to detection only');
         await evalClassification(o, format, common);
       }
     });
@@ -97,7 +104,8 @@ interface RunOptions {
   conf?: number;
 }
 
-async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb', r: RunOptions & { iou: number; maxDet: number }): Promise<void> {
+async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
+  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number } }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
   const det = await Detector.create(o.model[0], { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
@@ -133,7 +141,7 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
   }
   for (const f of failed.slice(0, 10)) process.stderr.write(`warning: ${f}\n`);
   if (failed.length > 10) process.stderr.write(`warning: ${failed.length - 10} more images failed\n`);
-  const m = evaluateDetections(images, { classNames: names, conf: r.conf ?? 0.25, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb' });
+  const m = evaluateDetections(images, { classNames: names, conf: r.conf ?? 0.25, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb', bootstrap: r.bootstrap });
   const plots = o.plots ? [await writePlot(o.plots, 'pr_curve.svg', prChartSvg(names, m.prCurves, m.perClass.map((c) => c.ap50)))] : [];
   const report = detectionReport(m, protocol, { model: o.model[0], data: o.data, format, provider: det.provider, failedImages: failed.length, plots });
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
@@ -185,6 +193,7 @@ function detectionReport(m: DetectionMetrics, protocol: string, extra: Record<st
     sizes: m.sizes,
     confusion: m.confusion,
     ...(p ? { deeppcb: { iou: p.iou, map: p.map, precision: p.precision, recall: p.recall, fscore: p.fscore } } : {}),
+    ...(m.intervals ? { intervals: m.intervals } : {}),
   };
 }
 
@@ -196,6 +205,15 @@ function printDetection(m: DetectionMetrics, report: Record<string, unknown>): v
   process.stdout.write(`\n${m.images} images; P/R/F1 at conf ${m.conf}, IoU ${report.matchIou === 0.5 ? '>= 0.5' : `> ${report.matchIou}`}; `
     + `mAP75 ${fmt(m.map75)}; by size (AP50-95): small ${fmt(m.sizes.small)}, medium ${fmt(m.sizes.medium)}, large ${fmt(m.sizes.large)}\n`);
   if (m.deeppcb) process.stdout.write(`DeepPCB protocol (IoU > ${m.deeppcb.iou}): mAP ${fmt(m.deeppcb.map)}, F-score ${fmt(m.deeppcb.fscore)}\n`);
+  if (m.intervals) {
+    const ci = m.intervals;
+    const span = (v: [number, number]) => (v[0] < 0 ? '-' : `${fmt(v[0])}-${fmt(v[1])}`);
+    process.stdout.write(`\n${Math.round(ci.level * 100)}% bootstrap intervals (${ci.samples} resamples of the images, seed ${ci.seed})\n`);
+    process.stdout.write(formatTable(['class', 'AP50', 'AP50-95'], [
+      ['all', span(ci.map50), span(ci.map50_95)],
+      ...m.perClass.map((cl, i) => [cl.name, span(ci.perClass[i].ap50), span(ci.perClass[i].ap50_95)]),
+    ]));
+  }
   const c = m.confusion;
   process.stdout.write(`\nconfusion matrix (rows: true, columns: predicted; conf ${m.conf}, IoU 0.5)\n`);
   process.stdout.write(formatTable(['', ...c.labels], c.matrix.map((row, i) => [c.labels[i], ...row])));

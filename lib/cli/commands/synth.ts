@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { DieInspectError } from '../../errors';
 import { ACQUISITION_MODES, AcquisitionMode, synthesize } from '../../synth';
-import { parseNumber } from '../options';
+import { nonNegativeInt, parseNumber } from '../options';
 import { progressBar } from '../progress';
 
 interface SynthCliOptions {
@@ -47,10 +47,8 @@ export function registerSynth(program: Command): void {
     .option('--good-fraction <f>', 'fraction of defect-free parts', '0.3333')
     .option('--json', 'print the summary as JSON')
     .action(async (o: SynthCliOptions) => {
-      const count = parseNumber(o.count, '--count');
-      const seed = parseNumber(o.seed, '--seed');
-      if (!Number.isInteger(count) || count < 0) throw new DieInspectError('ERR_INVALID_ARG', '--count must be a non-negative integer');
-      if (!Number.isInteger(seed) || seed < 0) throw new DieInspectError('ERR_INVALID_ARG', '--seed must be a non-negative integer');
+      const count = nonNegativeInt(o.count, '--count');
+      const seed = nonNegativeInt(o.seed, '--seed');
       const [width, height] = parseSize(o.size);
       const bar = progressBar('synth', 'parts');
       let summary;
