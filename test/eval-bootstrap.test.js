@@ -2,7 +2,7 @@
 // Bootstrap intervals of mAP: the reweighting shortcut against evaluating resampled
 // images afresh, and the interval against the binomial answer it must approximate.
 const assert = require('assert');
-const { bootstrapMap, cocoSummary } = require('../dist');
+const { bootstrapDifference, bootstrapMap, cocoSummary } = require('../dist');
 const { bootstrapBase, weightedMap } = require('../dist/eval/bootstrap');
 
 const close = (a, b, msg, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${msg ?? ''} expected ${b}, got ${a}`);
@@ -97,7 +97,40 @@ describe('eval: bootstrap intervals of mAP', () => {
     assert.ok(narrow.map50[0] >= a.map50[0] && narrow.map50[1] <= a.map50[1]);
   });
 
+  it('paired difference: a model that finds everything against one that finds half', () => {
+    // The first has AP 1 on every resample, the second (floor(100 k / 400) + 1) / 101 as above,
+    // so the difference's interval is 1 minus that one: about [46/101, 55/101].
+    const gt = [{ box: [10, 10, 60, 60], classId: 0 }];
+    const hit = (id) => [{ box: [10, 10, 60, 60], classId: 0, score: 0.5 + id / 1000 }];
+    const all = Array.from({ length: 400 }, (_, id) => ({ id, groundTruth: gt, detections: hit(id) }));
+    const half = all.map((img) => ({ ...img, detections: img.id % 2 ? img.detections : [] }));
+    const d = bootstrapDifference(all, half, 1, { samples: 2000, seed: 3 });
+    close(d.map50[0], 46 / 101, 'low', 0.02);
+    close(d.map50[1], 55 / 101, 'high', 0.02);
+    assert.deepStrictEqual(d.firstBetter, { map50: 1, map50_95: 1 });
+    const reverse = bootstrapDifference(half, all, 1, { samples: 2000, seed: 3 });
+    assert.deepStrictEqual(reverse.map50, [-d.map50[1], -d.map50[0]]);
+    assert.strictEqual(reverse.firstBetter.map50, 0);
+  });
+
+  it('paired difference: a model against itself is exactly 0; a small change gives a narrow interval', () => {
+    const images = scenes(200, 9);
+    const same = bootstrapDifference(images, images.map((img) => ({ ...img })), 2, { samples: 300 });
+    assert.deepStrictEqual(same.map50, [0, 0]);
+    assert.strictEqual(same.firstBetter.map50, 0);
+    // One extra confident false alarm in every tenth image lowers AP a little, on every resample alike.
+    const worse = images.map((img) => (img.id % 10 ? img : {
+      ...img, detections: [...img.detections, { box: [900, 900, 930, 930], classId: 0, score: 0.999 }],
+    }));
+    const d = bootstrapDifference(images, worse, 2, { samples: 300 });
+    const own = bootstrapMap(images, 2, { samples: 300 });
+    assert.ok(d.map50[0] >= 0, `${d.map50}`);
+    assert.ok(d.map50[1] - d.map50[0] < (own.map50[1] - own.map50[0]) / 2, `paired ${d.map50} vs own ${own.map50}`);
+    assert.ok(d.firstBetter.map50 > 0.9);
+  });
+
   it('bad options are errors', () => {
+    assert.throws(() => bootstrapDifference(scenes(3, 1), scenes(4, 1), 1), /same images/);
     assert.throws(() => bootstrapMap([], 1, { samples: 0 }), RangeError);
     assert.throws(() => bootstrapMap([], 1, { samples: 1.5 }), RangeError);
     assert.throws(() => bootstrapMap([], 1, { level: 1 }), RangeError);

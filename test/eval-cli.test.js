@@ -115,6 +115,43 @@ describe('CLI eval', () => {
     }
   });
 
+  it('two detectors: each one\'s figures and their paired difference', async () => {
+    // The second finds die_crack only: AP 1 and 0 against the first's 1 and 1 on every resample.
+    const root = await yoloDataset('pair-compare', '');
+    const crackOnly = path.join(tmp, 'crack-only.onnx');
+    fs.writeFileSync(crackOnly, constantDetector({
+      rows: [[320, 320, 100, 50, 0.9, 0.9, 0.1]], metadata: { names: "{0: 'die_crack', 1: 'die_rotation'}" },
+    }));
+    const r = await run(['eval', '-m', detModel, '-m', crackOnly, '--data', root, '--bootstrap', '300', '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepStrictEqual(j.models.map((m) => m.model), [detModel, crackOnly]);
+    close(j.models[0].map50, 1);
+    close(j.models[1].map50, 0.5);
+    const d = j.difference;
+    close(d.map50, 0.5);
+    assert.deepStrictEqual(d.perClass.map((c) => c.ap50), [0, 1]);
+    assert.deepStrictEqual(d.intervals.map50, [0.5, 0.5]);
+    assert.deepStrictEqual(d.intervals.perClass[1].ap50, [1, 1]);
+    assert.deepStrictEqual(d.intervals.firstBetter, { map50: 1, map50_95: 1 });
+    assert.strictEqual(d.intervals.samples, 300);
+    const table = await run(['eval', '-m', crackOnly, '-m', detModel, '--data', root]);
+    assert.strictEqual(table.code, 0, table.stderr);
+    assert.match(table.stdout, /first - second, paired over the same images \(1000 resamples, seed 0; 95% intervals\)/);
+    assert.match(table.stdout, /die_rotation\s+-1\.000\s+-1\.000 to -1\.000/);
+    assert.match(table.stdout, /the first is ahead in 0\.0% of resamples on mAP50/);
+    // A third class in one model only: not comparable.
+    const threeClass = path.join(tmp, 'three.onnx');
+    fs.writeFileSync(threeClass, constantDetector({
+      rows: [[320, 320, 100, 50, 0.9, 0.9, 0.1, 0.1]], metadata: { names: "{0: 'die_crack', 1: 'die_rotation', 2: 'scratch'}" },
+    }));
+    const bad = await run(['eval', '-m', detModel, '-m', threeClass, '--data', root]);
+    assert.notStrictEqual(bad.code, 0);
+    assert.match(bad.stderr, /compared detectors must have the same classes/);
+    const three = await run(['eval', '-m', detModel, '-m', detModel, '-m', detModel, '--data', root]);
+    assert.match(three.stderr, /one detector, or two to compare/);
+  });
+
   it('DeepPCB folder with a list file and the DeepPCB protocol', async () => {
     const list = path.join(tmp, 'two.txt');
     fs.writeFileSync(list, 'group00041/00041/00041000.jpg group00041/00041_not/00041000.txt\n'

@@ -155,37 +155,91 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
+/** Interval of the draws that have a value (NaN: the resample held no ground truth of the class). */
 function interval(values: number[], level: number): Interval {
-  const v = values.filter((x) => x > -1).sort((a, b) => a - b);
+  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (!v.length) return [-1, -1];
   return [quantile(v, (1 - level) / 2), quantile(v, 1 - (1 - level) / 2)];
 }
 
-/** Percentile-bootstrap intervals of mAP50, mAP50-95 and each class's AP. */
-export function bootstrapMap(images: EvalImage[], numClasses: number, options: BootstrapOptions = {}): MapIntervals {
+function settings(options: BootstrapOptions): { samples: number; seed: number; level: number } {
   const samples = options.samples ?? 1000;
   const seed = options.seed ?? 0;
   const level = options.level ?? 0.95;
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`bootstrap samples must be a positive integer, got ${samples}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`bootstrap level must be within (0, 1), got ${level}`);
-  const base = bootstrapBase(images, numClasses, options.maxDets ?? 100);
+  return { samples, seed, level };
+}
+
+/** `samples` resamples of numImages images: each one's weights (how often each image was drawn). */
+function resample<T>(numImages: number, samples: number, seed: number, measure: (weights: Uint32Array) => T): T[] {
   const next = random(seed);
-  const draws: WeightedMap[] = [];
-  const weights = new Uint32Array(base.numImages);
+  const weights = new Uint32Array(numImages);
+  const out: T[] = [];
   for (let s = 0; s < samples; s++) {
     weights.fill(0);
-    for (let i = 0; i < base.numImages; i++) weights[Math.floor(next() * base.numImages)]++;
-    draws.push(weightedMap(base, weights));
+    for (let i = 0; i < numImages; i++) weights[Math.floor(next() * numImages)]++;
+    out.push(measure(weights));
   }
+  return out;
+}
+
+/** Draws with NaN where a figure has no value. */
+function intervals(draws: WeightedMap[], numClasses: number, level: number): Omit<MapIntervals, 'samples' | 'seed' | 'level'> {
   return {
-    samples,
-    seed,
-    level,
     map50: interval(draws.map((d) => d.map50), level),
     map50_95: interval(draws.map((d) => d.map50_95), level),
     perClass: Array.from({ length: numClasses }, (_, c) => ({
       ap50: interval(draws.map((d) => d.perClass[c].ap50), level),
       ap50_95: interval(draws.map((d) => d.perClass[c].ap50_95), level),
     })),
+  };
+}
+
+/** Percentile-bootstrap intervals of mAP50, mAP50-95 and each class's AP. */
+export function bootstrapMap(images: EvalImage[], numClasses: number, options: BootstrapOptions = {}): MapIntervals {
+  const { samples, seed, level } = settings(options);
+  const base = bootstrapBase(images, numClasses, options.maxDets ?? 100);
+  const nan = (v: number) => (v === -1 ? NaN : v);
+  const draws = resample(base.numImages, samples, seed, (w) => {
+    const m = weightedMap(base, w);
+    return { map50: nan(m.map50), map50_95: nan(m.map50_95), perClass: m.perClass.map((c) => ({ ap50: nan(c.ap50), ap50_95: nan(c.ap50_95) })) };
+  });
+  return { samples, seed, level, ...intervals(draws, numClasses, level) };
+}
+
+export interface MapDifference extends MapIntervals {
+  /** Share of resamples in which the first model's mAP50 / mAP50-95 is higher than the second's. */
+  firstBetter: { map50: number; map50_95: number };
+}
+
+/**
+ * Two models on the same images, compared by the paired bootstrap: each resample draws
+ * the same images for both, so the interval is the one of the difference (first - second)
+ * and often much narrower than the two models' own intervals suggest. Resamples without
+ * ground truth of a class leave that class's difference out.
+ */
+export function bootstrapDifference(first: EvalImage[], second: EvalImage[], numClasses: number, options: BootstrapOptions = {}): MapDifference {
+  const { samples, seed, level } = settings(options);
+  const key = (images: EvalImage[]) => sortImages(images).map((img) => String(img.id)).join('\n');
+  if (first.length !== second.length || key(first) !== key(second)) {
+    throw new RangeError('bootstrapDifference: both models must be evaluated on the same images (the same ids)');
+  }
+  const a = bootstrapBase(first, numClasses, options.maxDets ?? 100);
+  const b = bootstrapBase(second, numClasses, options.maxDets ?? 100);
+  const minus = (x: number, y: number) => (x === -1 || y === -1 ? NaN : x - y);
+  const draws = resample(a.numImages, samples, seed, (w) => {
+    const x = weightedMap(a, w), y = weightedMap(b, w);
+    return {
+      map50: minus(x.map50, y.map50),
+      map50_95: minus(x.map50_95, y.map50_95),
+      perClass: x.perClass.map((c, k) => ({ ap50: minus(c.ap50, y.perClass[k].ap50), ap50_95: minus(c.ap50_95, y.perClass[k].ap50_95) })),
+    };
+  });
+  const share = (v: number[]) => v.filter((d) => d > 0).length / Math.max(1, v.filter((d) => !Number.isNaN(d)).length);
+  return {
+    samples, seed, level,
+    ...intervals(draws, numClasses, level),
+    firstBetter: { map50: share(draws.map((d) => d.map50)), map50_95: share(draws.map((d) => d.map50_95)) },
   };
 }

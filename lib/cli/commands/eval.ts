@@ -4,8 +4,9 @@ import { ClassifierEnsemble } from '../../ensemble';
 import { Detector } from '../../detector';
 import { DieInspectError } from '../../errors';
 import {
-  DatasetFormat, detectFormat, readClassificationDataset, readDetectionDataset,
+  DatasetFormat, DetectionDataset, detectFormat, readClassificationDataset, readDetectionDataset,
 } from '../../eval/datasets';
+import { bootstrapDifference } from '../../eval/bootstrap';
 import { evaluateClassification } from '../../eval/classification';
 import { DetectionMetrics, evaluateDetections } from '../../eval/detection';
 import { prChartSvg, rocChartSvg, writePlot } from '../../eval/plots';
@@ -54,7 +55,8 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a detector (COCO mAP, P/R/F1, confusion) or classifier (AUC, accuracy, P/R/F1) on a labelled dataset')
-    .requiredOption('-m, --model <file>', 'ONNX detector or classifier; repeat classifiers to evaluate their average (ensemble) next to each member',
+    .requiredOption('-m, --model <file>', 'ONNX detector or classifier; a second detector is compared with the first (paired bootstrap); '
+      + 'repeat classifiers to evaluate their average (ensemble) next to each member',
       (v: string, prev: string[]) => [...prev, v], [] as string[])
     .requiredOption('-d, --data <path>', 'dataset: YOLO folder or data.yaml, COCO JSON, DeepPCB folder, class folders or CSV')
     .option('--format <f>', `dataset format (${FORMATS.join('|')}); default: guessed from --data`)
@@ -86,7 +88,7 @@ export function registerEval(program: Command): void {
         conf: o.conf === undefined ? undefined : unitInterval(o.conf, '--conf'),
       };
       if (task === 'detect') {
-        if (o.model.length !== 1) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one --model for detection');
+        if (o.model.length > 2) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one detector, or two to compare');
         const bootstrap = o.bootstrap === undefined ? undefined
           : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed: nonNegativeInt(o.seed, '--seed') };
         await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap });
@@ -104,15 +106,22 @@ interface RunOptions {
   conf?: number;
 }
 
-async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
-  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number } }): Promise<void> {
-  const data = await readDetectionDataset(o.data, { format, list: o.list });
+interface DetectionRun {
+  model: string;
+  images: EvalImage[];
+  names: string[];
+  failed: string[];
+  provider: string;
+}
+
+/** One detector over the dataset: each image's ground truth and detections (a failed image keeps its ground truth: all missed). */
+async function detectDataset(model: string, data: DetectionDataset, format: DatasetFormat, r: RunOptions & { iou: number }): Promise<DetectionRun> {
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
-  const det = await Detector.create(o.model[0], { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
+  const det = await Detector.create(model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
   const unpaired = det.needsReference ? data.images.find((s) => !s.reference) : undefined;
   if (unpaired) {
     det.close();
-    throw new DieInspectError('ERR_INVALID_ARG', `${o.model[0]} compares each image with its reference, and ${format} data give none `
+    throw new DieInspectError('ERR_INVALID_ARG', `${model} compares each image with its reference, and ${format} data give none `
       + `(${unpaired.path}); DeepPCB folders give their templates`);
   }
   const { names, toData } = mapClasses(data.classNames, det.classNames);
@@ -125,7 +134,6 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
       const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference! } : s.path)));
       results.forEach((res, k) => {
         const s = batch[k];
-        // A failed image stays in: its objects count as missed.
         if (res.error) failed.push(`${s.path}: ${res.error.code}`);
         images.push({
           id: s.id,
@@ -141,11 +149,59 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
   }
   for (const f of failed.slice(0, 10)) process.stderr.write(`warning: ${f}\n`);
   if (failed.length > 10) process.stderr.write(`warning: ${failed.length - 10} more images failed\n`);
-  const m = evaluateDetections(images, { classNames: names, conf: r.conf ?? 0.25, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb', bootstrap: r.bootstrap });
-  const plots = o.plots ? [await writePlot(o.plots, 'pr_curve.svg', prChartSvg(names, m.prCurves, m.perClass.map((c) => c.ap50)))] : [];
-  const report = detectionReport(m, protocol, { model: o.model[0], data: o.data, format, provider: det.provider, failedImages: failed.length, plots });
-  if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else printDetection(m, report);
+  return { model, images, names, failed, provider: det.provider };
+}
+
+async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
+  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number } }): Promise<void> {
+  const data = await readDetectionDataset(o.data, { format, list: o.list });
+  const runs: DetectionRun[] = [];
+  for (const model of o.model) runs.push(await detectDataset(model, data, format, r));
+  if (runs.length === 2 && runs[0].names.join('\n') !== runs[1].names.join('\n')) {
+    throw new DieInspectError('ERR_INVALID_ARG', `eval: compared detectors must have the same classes (${runs[0].names.join(', ')} vs ${runs[1].names.join(', ')})`);
+  }
+  const evaluated: Array<{ m: DetectionMetrics; report: Record<string, unknown> }> = [];
+  for (const [i, run] of runs.entries()) {
+    const m = evaluateDetections(run.images, { classNames: run.names, conf: r.conf ?? 0.25, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb', bootstrap: r.bootstrap });
+    const plotName = runs.length > 1 ? `pr_curve-${i + 1}.svg` : 'pr_curve.svg';
+    const plots = o.plots ? [await writePlot(o.plots, plotName, prChartSvg(run.names, m.prCurves, m.perClass.map((c) => c.ap50)))] : [];
+    evaluated.push({ m, report: detectionReport(m, protocol, { model: run.model, data: o.data, format, provider: run.provider, failedImages: run.failed.length, plots }) });
+  }
+  if (runs.length === 1) {
+    if (o.json) process.stdout.write(JSON.stringify(evaluated[0].report) + '\n');
+    else printDetection(evaluated[0].m, evaluated[0].report);
+    return;
+  }
+  // Two detectors: the paired bootstrap says whether the first is better on this data.
+  const difference = bootstrapDifference(runs[0].images, runs[1].images, runs[0].names.length, { maxDets: r.maxDet, ...r.bootstrap });
+  const [a, b] = evaluated.map((e) => e.m);
+  const diff = {
+    first: runs[0].model,
+    second: runs[1].model,
+    map50: a.map50 - b.map50,
+    map50_95: a.map50_95 - b.map50_95,
+    perClass: a.perClass.map((c, k) => ({ name: c.name, ap50: c.ap50 - b.perClass[k].ap50, ap50_95: c.ap50_95 - b.perClass[k].ap50_95 })),
+    intervals: difference,
+  };
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ task: 'detect', models: evaluated.map((e) => e.report), difference: diff }) + '\n');
+    return;
+  }
+  for (const e of evaluated) {
+    process.stdout.write(`== ${e.report.model}\n`);
+    printDetection(e.m, e.report);
+    process.stdout.write('\n');
+  }
+  const signed = (v: number) => (v < 0 ? '' : '+') + v.toFixed(3);
+  const span = (v: [number, number]) => `${signed(v[0])} to ${signed(v[1])}`;
+  process.stdout.write(`first - second, paired over the same images (${difference.samples} resamples, seed ${difference.seed}; `
+    + `${Math.round(difference.level * 100)}% intervals)\n`);
+  process.stdout.write(formatTable(['class', 'AP50', 'interval', 'AP50-95', 'interval'], [
+    ['all', signed(diff.map50), span(difference.map50), signed(diff.map50_95), span(difference.map50_95)],
+    ...diff.perClass.map((c, k) => [c.name, signed(c.ap50), span(difference.perClass[k].ap50), signed(c.ap50_95), span(difference.perClass[k].ap50_95)]),
+  ]));
+  process.stdout.write(`the first is ahead in ${(100 * difference.firstBetter.map50).toFixed(1)}% of resamples on mAP50, `
+    + `${(100 * difference.firstBetter.map50_95).toFixed(1)}% on mAP50-95\n`);
 }
 
 /** Model class ids -> dataset class ids: by name when every dataset name is among the model's, else by index. */
