@@ -135,9 +135,9 @@ describe('CLI eval', () => {
     assert.deepStrictEqual(d.intervals.perClass[1].ap50, [1, 1]);
     assert.deepStrictEqual(d.intervals.firstBetter, { map50: 1, map50_95: 1 });
     assert.strictEqual(d.intervals.samples, 300);
-    const table = await run(['eval', '-m', crackOnly, '-m', detModel, '--data', root]);
+    const table = await run(['eval', '-m', crackOnly, '-m', detModel, '--data', root, '--seed', '2']);
     assert.strictEqual(table.code, 0, table.stderr);
-    assert.match(table.stdout, /first - second, paired over the same images \(1000 resamples, seed 0; 95% intervals\)/);
+    assert.match(table.stdout, /first - second, paired over the same images \(1000 resamples, seed 2; 95% intervals\)/);
     assert.match(table.stdout, /die_rotation\s+-1\.000\s+-1\.000 to -1\.000/);
     assert.match(table.stdout, /the first is ahead in 0\.0% of resamples on mAP50/);
     // A third class in one model only: not comparable.

@@ -68,8 +68,9 @@ export function registerEval(program: Command): void {
     .option('--batch <n>', 'images per model call', '16')
     .option('--protocol <p>', 'coco, or deeppcb (a hit needs IoU > 0.33; P/R/F-score follow it)', 'coco')
     .option('--max-det <n>', 'detections kept per image and class for mAP', '100')
-    .option('--bootstrap <n>', 'detect: 95% confidence intervals of mAP and each AP from n resamples of the images (e.g. 1000)')
-    .option('--seed <s>', 'seed of the --bootstrap resampling', '0')
+    .option('--bootstrap <n>', 'detect: 95% confidence intervals of mAP and each AP from n resamples of the images (e.g. 1000; '
+      + 'two detectors are always compared over 1000 unless given)')
+    .option('--seed <s>', 'seed of the bootstrap resampling (--bootstrap, or two detectors compared)', '0')
     .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
     .option('--plots <dir>', 'write PR (detect) or ROC (classify) curves as SVG into this folder')
     .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
@@ -89,9 +90,9 @@ export function registerEval(program: Command): void {
       };
       if (task === 'detect') {
         if (o.model.length > 2) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one detector, or two to compare');
-        const bootstrap = o.bootstrap === undefined ? undefined
-          : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed: nonNegativeInt(o.seed, '--seed') };
-        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap });
+        const seed = nonNegativeInt(o.seed, '--seed');
+        const bootstrap = o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed };
+        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap, seed });
       } else {
         if (o.bootstrap !== undefined) throw new DieInspectError('ERR_INVALID_ARG', '--bootstrap applies to detection only');
         await evalClassification(o, format, common);
@@ -153,7 +154,7 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
 }
 
 async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
-  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number } }): Promise<void> {
+  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number }; seed: number }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   const runs: DetectionRun[] = [];
   for (const model of o.model) runs.push(await detectDataset(model, data, format, r));
@@ -173,7 +174,7 @@ async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol:
     return;
   }
   // Two detectors: the paired bootstrap says whether the first is better on this data.
-  const difference = bootstrapDifference(runs[0].images, runs[1].images, runs[0].names.length, { maxDets: r.maxDet, ...r.bootstrap });
+  const difference = bootstrapDifference(runs[0].images, runs[1].images, runs[0].names.length, { maxDets: r.maxDet, seed: r.seed, samples: r.bootstrap?.samples });
   const [a, b] = evaluated.map((e) => e.m);
   const diff = {
     first: runs[0].model,
