@@ -26,6 +26,12 @@ export type SingleImage = string | Buffer | Uint8Array | RawImage;
 export interface ReferencePair {
   image: SingleImage;
   reference: SingleImage;
+  /**
+   * Register the reference to the image first (shift and rotation: phase correlation,
+   * then ECC), for references not captured at exactly the same position; the reference
+   * may then be of another size. Default false: the two must match pixel for pixel.
+   */
+  align?: boolean;
 }
 
 /** What every image-taking call accepts. */
@@ -62,7 +68,12 @@ export function toNativeImages(images: ImageInput | ImageInput[], pairs?: boolea
         ? `image ${i}: this model compares each image with an aligned reference (metadata planes ${REFERENCE_PAIR_PLANES}): pass { image, reference }`
         : `image ${i}: this model takes single images, not { image, reference } pairs`);
     }
-    if (isPair) return { image: single(img.image, `image ${i}.image`), reference: single(img.reference, `image ${i}.reference`) };
+    if (isPair) {
+      if (img.align !== undefined && typeof img.align !== 'boolean') {
+        throw new DieInspectError('ERR_INVALID_ARG', `image ${i}.align: expected true or false`);
+      }
+      return { image: single(img.image, `image ${i}.image`), reference: single(img.reference, `image ${i}.reference`), align: img.align };
+    }
     return single(img, `image ${i}`);
   });
 }

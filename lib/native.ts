@@ -83,7 +83,7 @@ export interface NativeTensor {
 }
 
 export type NativeSingleImage = string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: number; rgb?: boolean };
-export type NativeImage = NativeSingleImage | { image: NativeSingleImage; reference: NativeSingleImage };
+export type NativeImage = NativeSingleImage | { image: NativeSingleImage; reference: NativeSingleImage; align?: boolean };
 
 export interface NativeSession {
   info(): NativeModelInfo;

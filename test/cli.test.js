@@ -61,6 +61,14 @@ describe('CLI', () => {
     assert.deepStrictEqual(lines.map((l) => [path.relative(dir, l.path), l.error && l.error.code]),
       [[path.join('refs', 'x_test.png'), 'ERR_FILE_NOT_FOUND'], ['x_test.png', undefined]]);
     assert.match(rule.stderr, /1 image without a reference skipped/);
+    // --align: a reference of another size is registered into the image's frame (flat, so still 210).
+    const bigRef = path.join(tmp, 'big_ref.png');
+    fs.writeFileSync(bigRef, await encodeImage({ data: new Uint8Array(80 * 72 * 3).fill(210), width: 80, height: 72, channels: 3 }, { format: 'png' }));
+    near(await score(path.join(dir, 'x_test.png'), '--reference', bigRef, '--align'), 210);
+    const unaligned = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png'), '--reference', bigRef, '--json']);
+    assert.strictEqual(JSON.parse(unaligned.stdout).error.code, 'ERR_INVALID_ARG');
+    const alignAlone = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png'), '--align']);
+    assert.match(alignAlone.stderr, /--align needs --reference/);
     const missing = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png')]);
     assert.notStrictEqual(missing.code, 0);
     assert.match(missing.stderr, /pass --reference/);

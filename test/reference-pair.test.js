@@ -60,6 +60,55 @@ describe('reference pairs', () => {
       { code: 'ERR_INVALID_ARG' });
   });
 
+  describe('align: true registers the reference first', () => {
+    // A real board template (DeepPCB), cut twice: the reference window sits off the image's by a known amount.
+    const TEMPLATE = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb', 'group20085', '20085', '20085000_temp.jpg');
+    let board;
+    before(async () => { board = await decodeImage(TEMPLATE); });
+    const cut = (x0, y0, w, h) => {
+      const data = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) data.set(board.data.subarray(3 * ((y0 + y) * board.width + x0), 3 * ((y0 + y) * board.width + x0 + w)), 3 * y * w);
+      return { data, width: w, height: h, channels: 3 };
+    };
+    // Mean of the difference plane (B) away from the border the shift leaves uncovered.
+    const meanDifference = (pair, margin = 40) => {
+      let sum = 0, n = 0;
+      for (let y = margin; y < pair.height - margin; y++) {
+        for (let x = margin; x < pair.width - margin; x++, n++) sum += pair.data[3 * (y * pair.width + x)];
+      }
+      return sum / n;
+    };
+
+    it('undoes shifts of the reference: the difference plane falls to almost nothing', async () => {
+      const image = cut(40, 40, 540, 540);
+      for (const [dx, dy] of [[7, -5], [-12, 9], [25, 30]]) {
+        const reference = cut(40 + dx, 40 + dy, 540, 540);
+        const plain = meanDifference(await decodeImage({ image, reference }));
+        const aligned = await decodeImage({ image, reference, align: true });
+        assert.ok(plain > 2, `shift ${dx},${dy}: unaligned difference ${plain}`);
+        assert.ok(meanDifference(aligned) < 0.1 * plain, `shift ${dx},${dy}: ${meanDifference(aligned)} aligned vs ${plain}`);
+        // the reference plane (G) now shows the image's own pixels
+        const x = 270, y = 270, i = 3 * (y * 540 + x);
+        assert.ok(Math.abs(aligned.data[i + 1] - aligned.data[i + 2]) <= 2, `shift ${dx},${dy}: G ${aligned.data[i + 1]} R ${aligned.data[i + 2]}`);
+      }
+    });
+
+    it('takes a reference of another size (it is warped into the image\'s frame)', async () => {
+      const pair = await decodeImage({ image: cut(40, 40, 540, 540), reference: cut(20, 25, 600, 590), align: true });
+      assert.deepStrictEqual([pair.width, pair.height], [540, 540]);
+      assert.ok(meanDifference(pair) < 0.3, `${meanDifference(pair)}`);
+    });
+
+    it('keeps flat or identical images as they are, and rejects an align that is not a boolean', async () => {
+      const same = await decodeImage({ image: flat(64, 48, 80), reference: flat(64, 48, 80), align: true });
+      assert.deepStrictEqual([...same.data.subarray(0, 3)], [0, 80, 80]);
+      const image = cut(100, 100, 200, 200);
+      assert.strictEqual(meanDifference(await decodeImage({ image, reference: image, align: true }), 0), 0);
+      await assert.rejects(decodeImage({ image, reference: image, align: 'yes' }), { code: 'ERR_INVALID_ARG', message: /align/ });
+      await assert.rejects(decodeImage({ image, reference: cut(0, 0, 100, 100) }), { code: 'ERR_INVALID_ARG', message: /align: true/ });
+    });
+  });
+
   describe('a detector trained on pairs (metadata planes image,reference,difference)', () => {
     // score = obj * cls with obj = 0.1 + mean of the input planes: (t + r + |t - r|) / 3 / 255.
     const mask = [[0, 0, 0, 0, 1, 0, 0]];

@@ -56,6 +56,9 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
     if (!pairs) Invalid(env, where + ": a reference cannot have a reference of its own");
     ImageSource s = ParseImage(o.Get("image"), where + ".image", out, false);
     s.reference = std::make_shared<const ImageSource>(ParseImage(o.Get("reference"), where + ".reference", out, false));
+    const Napi::Value align = o.Get("align");
+    if (!align.IsUndefined() && !align.IsBoolean()) Invalid(env, where + ".align: expected true or false");
+    s.alignReference = align.IsBoolean() && align.As<Napi::Boolean>().Value();
     return s;
   }
   const Napi::Value data = o.Get("data");

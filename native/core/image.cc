@@ -155,7 +155,7 @@ cv::Mat LoadBgr(const ImageSource& src) {
   } catch (const Error& e) {
     throw Error(e.code(), "reference: " + std::string(e.what()));
   }
-  return ComposeReferencePair(test, reference);
+  return ComposeReferencePair(test, reference, src.alignReference);
 }
 
 }  // namespace di

@@ -21,6 +21,7 @@ struct ImageSource {
   bool rgb = false;                         // kRaw: channel order is RGB(A) instead of BGR(A)
   // Set: the image is loaded as (image, reference, difference), see core/reference_pair.h.
   std::shared_ptr<const ImageSource> reference;
+  bool alignReference = false;  // register the reference to the image first (core/align.h)
 };
 
 // Decodes (or wraps) a source into an 8-bit 3-channel BGR image; a source with

@@ -8,8 +8,10 @@
 namespace di {
 
 // BGR planes (|test - reference|, reference, test), so the model's RGB input is
-// (test, reference, difference). Both images must have the same size, else
-// ERR_INVALID_ARG: a reference is only meaningful pixel-for-pixel.
-cv::Mat ComposeReferencePair(const cv::Mat& testBgr, const cv::Mat& referenceBgr);
+// (test, reference, difference). Without `align` both images must have the same
+// size, else ERR_INVALID_ARG: a reference is only meaningful pixel-for-pixel.
+// With it the reference is first registered to the test image (core/align.h),
+// and may be of another size.
+cv::Mat ComposeReferencePair(const cv::Mat& testBgr, const cv::Mat& referenceBgr, bool align = false);
 
 }  // namespace di

@@ -19,6 +19,7 @@ interface DetectCliOptions {
   json?: boolean;
   annotate?: string;
   reference?: string;
+  align?: boolean;
 }
 
 export function registerDetect(program: Command): void {
@@ -37,6 +38,7 @@ export function registerDetect(program: Command): void {
     .option('--reference <file|dir|FROM=TO>', 'for models trained on reference pairs: the aligned defect-free reference '
       + 'of each image: one file for all, the same name in a folder, or the image name with FROM replaced by TO '
       + '(e.g. _test=_temp; images without FROM are skipped)')
+    .option('--align', 'with --reference: register each reference to its image first (shift and rotation)')
     .action(async (patterns: string[], o: DetectCliOptions) => {
       let files = await expandImageArgs(patterns);
       // What goes to the model: the files, or each paired with its reference.
@@ -45,7 +47,9 @@ export function registerDetect(program: Command): void {
         const { pairs, skipped } = await pairWithReferences(files, o.reference);
         if (skipped.length) process.stderr.write(`--reference ${o.reference}: ${skipped.length} image${skipped.length === 1 ? '' : 's'} without a reference skipped\n`);
         files = pairs.map((p) => p.image);
-        inputs = pairs;
+        inputs = pairs.map((p) => ({ ...p, align: o.align }));
+      } else if (o.align) {
+        throw new DieInspectError('ERR_INVALID_ARG', '--align needs --reference');
       }
       const det = await Detector.create(o.model, {
         conf: parseNumber(o.conf, '--conf'),

@@ -29,6 +29,7 @@ interface EvalCliOptions {
   maxDet: string;
   bootstrap?: string;
   seed: string;
+  align?: boolean;
   positive?: string;
   plots?: string;
   json?: boolean;
@@ -71,6 +72,7 @@ export function registerEval(program: Command): void {
     .option('--bootstrap <n>', 'detect: 95% confidence intervals of mAP and each AP from n resamples of the images (e.g. 1000; '
       + 'two detectors are always compared over 1000 unless given)')
     .option('--seed <s>', 'seed of the bootstrap resampling (--bootstrap, or two detectors compared)', '0')
+    .option('--align', 'pair models: register each reference to its image first (shift and rotation)')
     .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
     .option('--plots <dir>', 'write PR (detect) or ROC (classify) curves as SVG into this folder')
     .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
@@ -92,7 +94,7 @@ export function registerEval(program: Command): void {
         if (o.model.length > 2) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one detector, or two to compare');
         const seed = nonNegativeInt(o.seed, '--seed');
         const bootstrap = o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed };
-        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap, seed });
+        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap, seed, align: o.align });
       } else {
         if (o.bootstrap !== undefined) throw new DieInspectError('ERR_INVALID_ARG', '--bootstrap applies to detection only');
         await evalClassification(o, format, common);
@@ -116,7 +118,7 @@ interface DetectionRun {
 }
 
 /** One detector over the dataset: each image's ground truth and detections (a failed image keeps its ground truth: all missed). */
-async function detectDataset(model: string, data: DetectionDataset, format: DatasetFormat, r: RunOptions & { iou: number }): Promise<DetectionRun> {
+async function detectDataset(model: string, data: DetectionDataset, format: DatasetFormat, r: RunOptions & { iou: number; align?: boolean }): Promise<DetectionRun> {
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
   const det = await Detector.create(model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300 });
   const unpaired = det.needsReference ? data.images.find((s) => !s.reference) : undefined;
@@ -125,6 +127,10 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
     throw new DieInspectError('ERR_INVALID_ARG', `${model} compares each image with its reference, and ${format} data give none `
       + `(${unpaired.path}); DeepPCB folders give their templates`);
   }
+  if (r.align && !det.needsReference) {
+    det.close();
+    throw new DieInspectError('ERR_INVALID_ARG', `--align: ${model} takes single images, not reference pairs`);
+  }
   const { names, toData } = mapClasses(data.classNames, det.classNames);
   const images: EvalImage[] = [];
   const failed: string[] = [];
@@ -132,7 +138,7 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
   try {
     for (let i = 0; i < data.images.length; i += r.batch) {
       const batch = data.images.slice(i, i + r.batch);
-      const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference! } : s.path)));
+      const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference!, align: r.align } : s.path)));
       results.forEach((res, k) => {
         const s = batch[k];
         if (res.error) failed.push(`${s.path}: ${res.error.code}`);
@@ -154,7 +160,7 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
 }
 
 async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
-  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number }; seed: number }): Promise<void> {
+  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number }; seed: number; align?: boolean }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   const runs: DetectionRun[] = [];
   for (const model of o.model) runs.push(await detectDataset(model, data, format, r));
