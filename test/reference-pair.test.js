@@ -99,6 +99,25 @@ describe('reference pairs', () => {
       assert.ok(meanDifference(pair) < 0.3, `${meanDifference(pair)}`);
     });
 
+    it('fails, with ERR_ALIGN, only the pair whose reference is another board', async () => {
+      const other = await decodeImage(TEMPLATE.replace(/20085/g, '00041'));
+      const image = cut(40, 40, 540, 540);
+      await assert.rejects(decodeImage({ image, reference: other, align: true }), { code: 'ERR_ALIGN', message: /could not be registered/ });
+      const det = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]], height: 64, width: 64,
+        metadata: { planes: 'image,reference,difference' } }), { conf: 0.05 });
+      try {
+        const res = await det.detect([
+          { image, reference: cut(45, 37, 540, 540), align: true },
+          { image, reference: other, align: true },
+          { image, reference: image, align: true },
+        ]);
+        assert.deepStrictEqual(res.map((r) => r.error && r.error.code), [undefined, 'ERR_ALIGN', undefined]);
+        assert.strictEqual(res[2].detections.length, 1);
+      } finally {
+        det.close();
+      }
+    });
+
     it('keeps flat or identical images as they are, and rejects an align that is not a boolean', async () => {
       const same = await decodeImage({ image: flat(64, 48, 80), reference: flat(64, 48, 80), align: true });
       assert.deepStrictEqual([...same.data.subarray(0, 3)], [0, 80, 80]);

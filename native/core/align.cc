@@ -2,21 +2,55 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
+
+#include "util/error.h"
 
 namespace di {
 
 namespace {
 
-constexpr int kEstimateSide = 512;
+constexpr int kEstimateSide = 320;
+// ECC's correlation of the registered pair: a board and its template reach 0.9 and
+// more; unrelated boards or noise stay near 0.5.
+constexpr double kMinCorrelation = 0.7;
+// Above this a registration is not worth a second try from another start.
+constexpr double kConfident = 0.95;
 
 cv::Mat Shrunk(const cv::Mat& grey, double scale) {
-  cv::Mat f;
+  cv::Mat f, small;
   grey.convertTo(f, CV_32F, 1.0 / 255);
-  if (scale < 1) cv::resize(f, f, cv::Size(), scale, scale, cv::INTER_AREA);
-  return f;
+  if (scale >= 1) return f;
+  cv::resize(f, small, cv::Size(), scale, scale, cv::INTER_AREA);  // not in place: INTER_AREA would read the new buffer
+  return small;
+}
+
+// ECC from `warp` (refined in place); its correlation, 0 where it gives up.
+double Ecc(const cv::Mat& test, const cv::Mat& reference, cv::Mat& warp) {
+  try {
+    const double c = cv::findTransformECC(test, reference, warp, cv::MOTION_EUCLIDEAN,
+                                          cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 60, 1e-5),
+                                          cv::noArray(), 5);
+    return cv::checkRange(warp) && std::isfinite(c) ? c : 0;
+  } catch (const cv::Exception&) {
+    return 0;  // no convergence: images it cannot relate
+  }
+}
+
+// The shift of the reference against the test image by phase correlation (0, 0 if none).
+cv::Point2d PhaseShift(const cv::Mat& test, const cv::Mat& reference) {
+  // equal sizes needed: the reference is cut or padded to the test's
+  cv::Mat sameSize(test.size(), CV_32F, cv::Scalar(cv::mean(reference)[0]));
+  const cv::Rect common(0, 0, std::min(test.cols, reference.cols), std::min(test.rows, reference.rows));
+  reference(common).copyTo(sameSize(common));
+  cv::Mat window;
+  cv::createHanningWindow(window, test.size(), CV_32F);
+  // phaseCorrelate multiplies its inputs by the window in place: it gets a copy of the test image
+  const cv::Point2d shift = cv::phaseCorrelate(test.clone(), sameSize, window);
+  return std::isfinite(shift.x) && std::isfinite(shift.y) ? shift : cv::Point2d(0, 0);
 }
 
 }  // namespace
@@ -26,27 +60,43 @@ cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey) {
   const double scale = std::min(1.0, static_cast<double>(kEstimateSide) / side);
   const cv::Mat test = Shrunk(testGrey, scale);
   cv::Mat reference = Shrunk(referenceGrey, scale);
-  // Phase correlation needs equal sizes: the reference is cut or padded to the test's.
-  cv::Mat sameSize(test.size(), CV_32F, cv::Scalar(cv::mean(reference)[0]));
-  const cv::Rect common(0, 0, std::min(test.cols, reference.cols), std::min(test.rows, reference.rows));
-  reference(common).copyTo(sameSize(common));
-  cv::Mat window;
-  cv::createHanningWindow(window, test.size(), CV_32F);
-  const cv::Point2d shift = cv::phaseCorrelate(test, sameSize, window);
-  // warp maps test coordinates to reference coordinates: reference(warp(x)) ~ test(x)
-  cv::Mat warp = (cv::Mat_<float>(2, 3) << 1, 0, static_cast<float>(shift.x), 0, 1, static_cast<float>(shift.y));
-  if (!std::isfinite(shift.x) || !std::isfinite(shift.y)) warp = cv::Mat::eye(2, 3, CV_32F);
-  cv::Mat refined = warp.clone();
-  try {
-    cv::findTransformECC(test, reference, refined, cv::MOTION_EUCLIDEAN,
-                         cv::TermCriteria(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 60, 1e-5), 5);
-    if (cv::checkRange(refined)) warp = refined;
-  } catch (const cv::Exception&) {
-    // no convergence (flat or unrelated images): keep the phase-correlation shift
+  cv::Mat aligned;
+  cv::Scalar mean, testDev, referenceDev;
+  cv::meanStdDev(test, mean, testDev);
+  cv::meanStdDev(reference, mean, referenceDev);
+  if (testDev[0] < 1e-3 || referenceDev[0] < 1e-3) {
+    // a featureless image looks the same at any position: nothing to register
+    cv::warpAffine(referenceGrey, aligned, cv::Mat::eye(2, 3, CV_32F), testGrey.size(), cv::INTER_LINEAR,
+                   cv::BORDER_REPLICATE);
+    return aligned;
+  }
+  // warp maps test coordinates to reference coordinates: reference(warp(x)) ~ test(x).
+  // Most references are nearly in place, so ECC starts from no motion; only when that
+  // does not fit well does it start again from the shift phase correlation finds (which
+  // periodic patterns can fool, hence not first), and the better of the two is kept.
+  cv::Mat warp = cv::Mat::eye(2, 3, CV_32F);
+  double correlation = Ecc(test, reference, warp);
+  if (correlation < kConfident) {
+    cv::Mat shifted = cv::Mat::eye(2, 3, CV_32F);
+    const cv::Point2d shift = PhaseShift(test, reference);
+    shifted.at<float>(0, 2) = static_cast<float>(shift.x);
+    shifted.at<float>(1, 2) = static_cast<float>(shift.y);
+    const double c = Ecc(test, reference, shifted);
+    if (c > correlation) {
+      correlation = c;
+      warp = shifted;
+    }
+  }
+  // A reference that does not fit would make every pixel a difference: fail this image instead.
+  if (!(correlation >= kMinCorrelation)) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "the reference could not be registered to the image (correlation %.2f, %.2f needed): "
+                  "is it the same scene?", correlation, kMinCorrelation);
+    throw Error(code::kAlign, text);
   }
   warp.at<float>(0, 2) = static_cast<float>(warp.at<float>(0, 2) / scale);
   warp.at<float>(1, 2) = static_cast<float>(warp.at<float>(1, 2) / scale);
-  cv::Mat aligned;
   cv::warpAffine(referenceGrey, aligned, warp, testGrey.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                  cv::BORDER_REPLICATE);
   return aligned;

@@ -8,10 +8,11 @@
 namespace di {
 
 // The grey reference warped into the grey test image's frame (the test image's
-// size) by a rigid motion (shift and rotation): phase correlation finds the
-// shift, ECC refines shift and angle, both on copies at most 512 px a side.
-// Where ECC cannot converge (a flat or unrelated reference) the shift alone is
-// used. Pixels the reference does not cover repeat its border.
+// size) by a rigid motion (shift and rotation), estimated by ECC on copies at
+// most 320 px a side: from no motion, and if that fits poorly also from the
+// shift phase correlation finds.
+// Pixels the reference does not cover repeat its border. Throws ERR_ALIGN when
+// the registered pair still correlates poorly (an unrelated reference).
 cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey);
 
 }  // namespace di

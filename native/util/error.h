@@ -18,6 +18,7 @@ inline constexpr const char* kNanOutput = "ERR_NAN_OUTPUT";
 inline constexpr const char* kInference = "ERR_INFERENCE";
 inline constexpr const char* kSessionClosed = "ERR_SESSION_CLOSED";
 inline constexpr const char* kRoiNotFound = "ERR_ROI_NOT_FOUND";
+inline constexpr const char* kAlign = "ERR_ALIGN";
 inline constexpr const char* kInternal = "ERR_INTERNAL";
 }  // namespace code
 
