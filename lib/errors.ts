@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'ERR_INFERENCE'
   | 'ERR_SESSION_CLOSED'
   | 'ERR_ROI_NOT_FOUND'
+  | 'ERR_ALIGN'
   | 'ERR_CONFIG'
   | 'ERR_ABORTED'
   | 'ERR_INTERNAL';
