@@ -93,6 +93,41 @@ describe('reference pairs', () => {
       }
     });
 
+    it('undoes a small rotation with a shift', async () => {
+      // The reference: the board turned 1.5 deg about (320, 320) and moved by (6, -4), resampled
+      // bilinearly here; the image: the board as it is. Compared on the central 440 x 440.
+      const a = (1.5 * Math.PI) / 180, cos = Math.cos(a), sin = Math.sin(a);
+      const W = board.width, H = board.height;
+      const turned = new Uint8Array(W * H * 3);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          // where this reference pixel comes from on the board (inverse of the motion)
+          const u = x - 320 - 6, v = y - 320 + 4;
+          const sx = Math.min(W - 1.001, Math.max(0, cos * u + sin * v + 320));
+          const sy = Math.min(H - 1.001, Math.max(0, -sin * u + cos * v + 320));
+          const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+          for (let c = 0; c < 3; c++) {
+            const at = (xx, yy) => board.data[3 * (yy * W + xx) + c];
+            turned[3 * (y * W + x) + c] = Math.round((1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0))
+              + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1)));
+          }
+        }
+      }
+      const reference = { data: turned, width: W, height: H, channels: 3 };
+      // Resampling twice blurs edges a little; a misplaced edge differs by far more than 64.
+      const strong = (pair) => {
+        let n = 0;
+        for (let y = 100; y < H - 100; y++) for (let x = 100; x < W - 100; x++) n += pair.data[3 * (y * W + x)] > 64;
+        return n;
+      };
+      const plain = strong(await decodeImage({ image: board, reference }));
+      const aligned = strong(await decodeImage({ image: board, reference, align: true }));
+      // Two bilinear resamplings of a binary board leave a floor of about 240 such pixels
+      // (measured with ECC at full resolution); a shift alone would leave the turn's 6 px.
+      assert.ok(plain > 1000, `unaligned: ${plain} strongly different pixels`);
+      assert.ok(aligned < 0.25 * plain, `aligned: ${aligned} strongly different pixels, unaligned ${plain}`);
+    });
+
     it('takes a reference of another size (it is warped into the image\'s frame)', async () => {
       const pair = await decodeImage({ image: cut(40, 40, 540, 540), reference: cut(20, 25, 600, 590), align: true });
       assert.deepStrictEqual([pair.width, pair.height], [540, 540]);
