@@ -2,7 +2,7 @@
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput } from './images';
 import { heightWidth, metadataImgsz, parseClassNames } from './metadata';
-import type { NativeDetectResult, NativeSession } from './native';
+import type { NativeDetectResult, NativeSession, Registration } from './native';
 import { ModelSession, SessionOptions } from './session';
 
 export type YoloLayout = 'auto' | 'yolov5' | 'yolov7' | 'yolov8' | 'yolo11';
@@ -48,6 +48,8 @@ export interface DetectionResult {
   width: number;
   height: number;
   detections: Detection[];
+  /** For a reference pair given `align: true`: the motion that registered the reference. */
+  registration?: Registration;
   /** Set when this image failed (unreadable, NaN output, ...); the others are unaffected. */
   error?: DieInspectError;
 }
@@ -102,7 +104,7 @@ export class Detector extends ModelSession {
           label: this.classNames?.[c] ?? String(c),
         });
       }
-      return { width: img.width!, height: img.height!, detections };
+      return { width: img.width!, height: img.height!, detections, ...(img.registration ? { registration: img.registration } : {}) };
     });
   }
 

@@ -6,6 +6,7 @@ export { ModelSession } from './session';
 export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './session';
 export { Detector } from './detector';
 export type { DetectParams, Detection, DetectionResult, DetectorOptions, YoloLayout } from './detector';
+export type { Registration } from './native';
 export { Classifier } from './classifier';
 export type { Classification, ClassifierOptions } from './classifier';
 export { ClassifierEnsemble } from './ensemble';

@@ -29,6 +29,16 @@ export interface NativeItemError {
   message: string;
 }
 
+/** What aligning a reference found (see ReferencePair.align). */
+export interface Registration {
+  /** An image pixel (x, y) lies on the reference at R(angle) (x, y) + (dx, dy): pixels, degrees. */
+  dx: number;
+  dy: number;
+  angle: number;
+  /** ECC's correlation of the registered pair, 0..1 (below 0.7 the image fails with ERR_ALIGN). */
+  correlation: number;
+}
+
 export interface NativeDetectImage {
   error?: NativeItemError;
   width?: number;
@@ -36,6 +46,7 @@ export interface NativeDetectImage {
   boxes?: Float32Array;
   scores?: Float32Array;
   classIds?: Int32Array;
+  registration?: Registration;
 }
 
 export interface NativeDetectResult {

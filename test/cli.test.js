@@ -65,6 +65,8 @@ describe('CLI', () => {
     const bigRef = path.join(tmp, 'big_ref.png');
     fs.writeFileSync(bigRef, await encodeImage({ data: new Uint8Array(80 * 72 * 3).fill(210), width: 80, height: 72, channels: 3 }, { format: 'png' }));
     near(await score(path.join(dir, 'x_test.png'), '--reference', bigRef, '--align'), 210);
+    const registered = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png'), '--reference', bigRef, '--align', '--json']);
+    assert.deepStrictEqual(JSON.parse(registered.stdout).registration, { dx: 0, dy: 0, angle: 0, correlation: 1 }); // featureless
     const unaligned = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png'), '--reference', bigRef, '--json']);
     assert.strictEqual(JSON.parse(unaligned.stdout).error.code, 'ERR_INVALID_ARG');
     const alignAlone = await run(['detect', '-m', pairModel, path.join(dir, 'x_test.png'), '--align']);

@@ -148,6 +148,14 @@ describe('reference pairs', () => {
         ]);
         assert.deepStrictEqual(res.map((r) => r.error && r.error.code), [undefined, 'ERR_ALIGN', undefined]);
         assert.strictEqual(res[2].detections.length, 1);
+        // The reference window starts 5 px right and 3 px up of the image's: image pixel (x, y)
+        // is found on the reference at (x - 5, y + 3).
+        const g = res[0].registration;
+        assert.ok(Math.abs(g.dx + 5) < 0.3 && Math.abs(g.dy - 3) < 0.3 && Math.abs(g.angle) < 0.1, JSON.stringify(g));
+        assert.ok(g.correlation > 0.95 && g.correlation <= 1, JSON.stringify(g));
+        assert.ok(Math.abs(res[2].registration.dx) < 0.1 && Math.abs(res[2].registration.dy) < 0.1);
+        const unaligned = await det.detect([{ image, reference: image }]);
+        assert.strictEqual(unaligned[0].registration, undefined);
       } finally {
         det.close();
       }

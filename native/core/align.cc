@@ -55,7 +55,7 @@ cv::Point2d PhaseShift(const cv::Mat& test, const cv::Mat& reference) {
 
 }  // namespace
 
-cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey) {
+cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey, Registration* found) {
   const int side = std::max({testGrey.cols, testGrey.rows, referenceGrey.cols, referenceGrey.rows});
   const double scale = std::min(1.0, static_cast<double>(kEstimateSide) / side);
   const cv::Mat test = Shrunk(testGrey, scale);
@@ -68,6 +68,7 @@ cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey) {
     // a featureless image looks the same at any position: nothing to register
     cv::warpAffine(referenceGrey, aligned, cv::Mat::eye(2, 3, CV_32F), testGrey.size(), cv::INTER_LINEAR,
                    cv::BORDER_REPLICATE);
+    if (found) *found = Registration{true, 0, 0, 0, 1};
     return aligned;
   }
   // warp maps test coordinates to reference coordinates: reference(warp(x)) ~ test(x).
@@ -99,6 +100,10 @@ cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey) {
   warp.at<float>(1, 2) = static_cast<float>(warp.at<float>(1, 2) / scale);
   cv::warpAffine(referenceGrey, aligned, warp, testGrey.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                  cv::BORDER_REPLICATE);
+  if (found) {
+    const double degrees = std::atan2(warp.at<float>(1, 0), warp.at<float>(0, 0)) * 180 / CV_PI;
+    *found = Registration{true, warp.at<float>(0, 2), warp.at<float>(1, 2), degrees, correlation};
+  }
   return aligned;
 }
 

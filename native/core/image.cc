@@ -138,14 +138,15 @@ cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* orig
 
 }  // namespace
 
-cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::Size* original) {
+cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::Size* original,
+                         Registration* registration) {
   if (!src.reference) return LoadOne(src, targetW, targetH, original);
-  cv::Mat pair = LoadBgr(src);
+  cv::Mat pair = LoadBgr(src, registration);
   *original = pair.size();
   return pair;
 }
 
-cv::Mat LoadBgr(const ImageSource& src) {
+cv::Mat LoadBgr(const ImageSource& src, Registration* registration) {
   cv::Size original;
   cv::Mat test = LoadOne(src, 0, 0, &original);
   if (!src.reference) return test;
@@ -155,7 +156,7 @@ cv::Mat LoadBgr(const ImageSource& src) {
   } catch (const Error& e) {
     throw Error(e.code(), "reference: " + std::string(e.what()));
   }
-  return ComposeReferencePair(test, reference, src.alignReference);
+  return ComposeReferencePair(test, reference, src.alignReference, registration);
 }
 
 }  // namespace di

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 #include "core/image.h"
@@ -27,21 +28,29 @@ ImageInputSpec ResolveImageInput(const ModelInfo& info, int requestedHeight, int
 struct PreparedImage {
   ItemError error;
   LetterboxMap map;
+  Registration registration;  // set for a reference pair loaded with align
 };
 
 // slots[i] = index (into the caller's image list) of the image in batch slot i;
 // slots beyond the valid images are padding and not listed.
 using BatchHandler = std::function<void(const std::vector<size_t>& slots, std::vector<Ort::Value>& outputs)>;
 
+template <class T, class = void>
+struct HasRegistration : std::false_type {};
+template <class T>
+struct HasRegistration<T, std::void_t<decltype(T::registration)>> : std::true_type {};
+
 // Copies what preparation learnt into per-image results (which need `error`,
-// `width`, `height`): the original size, and a decode failure unless the
-// model stage already recorded one.
+// `width`, `height`; `registration` where they have one): the original size,
+// a reference's registration, and a decode failure unless the model stage
+// already recorded one.
 template <class Result>
 void MergePrepared(const std::vector<PreparedImage>& prepared, std::vector<Result>& results) {
   for (size_t i = 0; i < results.size() && i < prepared.size(); ++i) {
     if (!prepared[i].error.ok() && results[i].error.ok()) results[i].error = prepared[i].error;
     results[i].width = prepared[i].map.srcWidth;
     results[i].height = prepared[i].map.srcHeight;
+    if constexpr (HasRegistration<Result>::value) results[i].registration = prepared[i].registration;
   }
 }
 

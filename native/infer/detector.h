@@ -25,6 +25,7 @@ struct ImageDetections {
   ItemError error;
   int width = 0, height = 0;
   std::vector<Candidate> detections;  // boxes in original pixels, clipped
+  Registration registration;          // a reference pair loaded with align
 };
 
 struct DetectStats {
