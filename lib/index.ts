@@ -26,13 +26,13 @@ export type { SamRoiOptions } from './roi-sam';
 export { angleDifference, applyHomography, boxToQuad, bounds, convexIoU, polygonArea } from './geometry';
 export type { Homography } from './geometry';
 export {
-  evaluateDetections, evaluateClassification, cocoSummary, bootstrapMap, bootstrapDifference, confusionMatrix, deeppcbProtocol, rocAuc, rocCurve, iou,
+  evaluateDetections, evaluateClassification, cocoSummary, bootstrapMap, bootstrapDifference, bootstrapAuc, confusionMatrix, deeppcbProtocol, rocAuc, rocCurve, iou,
   IOU_THRESHOLDS, RECALL_POINTS, DEEPPCB_IOU,
 } from './eval';
 export type {
   Box, EvalImage, GroundTruthBox, PredictedBox, ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics, CocoSummary,
   ConfusionMatrix, DeepPcbMetrics, ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve,
-  BootstrapOptions, Interval, MapDifference, MapIntervals,
+  AucIntervals, BootstrapOptions, Interval, MapDifference, MapIntervals,
 } from './eval';
 export {
   readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES,

@@ -2,7 +2,7 @@
 // Bootstrap intervals of mAP: the reweighting shortcut against evaluating resampled
 // images afresh, and the interval against the binomial answer it must approximate.
 const assert = require('assert');
-const { bootstrapDifference, bootstrapMap, cocoSummary } = require('../dist');
+const { bootstrapAuc, bootstrapDifference, bootstrapMap, cocoSummary } = require('../dist');
 const { bootstrapBase, weightedMap } = require('../dist/eval/bootstrap');
 
 const close = (a, b, msg, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${msg ?? ''} expected ${b}, got ${a}`);
@@ -127,6 +127,25 @@ describe('eval: bootstrap intervals of mAP', () => {
     assert.ok(d.map50[0] >= 0, `${d.map50}`);
     assert.ok(d.map50[1] - d.map50[0] < (own.map50[1] - own.map50[0]) / 2, `paired ${d.map50} vs own ${own.map50}`);
     assert.ok(d.firstBetter.map50 > 0.9);
+  });
+
+  it('AUC: half the positives above every negative gives the binomial interval; paired against a perfect ranking', () => {
+    // 200 negatives at 0.5; 200 positives, 100 at 1 and 100 at 0. AUC = the share of positives
+    // at 1: 0.5 -+ 1.96 * sqrt(0.25 / 200) = [0.431, 0.569] over resamples.
+    const labels = Array.from({ length: 400 }, (_, i) => (i < 200 ? 0 : 1));
+    const half = labels.map((l, i) => (l === 0 ? 0.5 : i % 2 ? 1 : 0));
+    const perfect = labels.map((l) => l);
+    const b = bootstrapAuc([perfect, half, perfect], labels, { samples: 2000, seed: 4 });
+    assert.deepStrictEqual(b.auc[0], [1, 1]);
+    close(b.auc[1][0], 0.431, 'low', 0.02);
+    close(b.auc[1][1], 0.569, 'high', 0.02);
+    // perfect - half = 1 - half on every resample
+    close(b.firstMinus[0].interval[0], 1 - b.auc[1][1], 'difference low', 1e-12);
+    close(b.firstMinus[0].interval[1], 1 - b.auc[1][0], 'difference high', 1e-12);
+    assert.deepStrictEqual([b.firstMinus[0].firstBetter, b.firstMinus[0].tied], [1, 0]);
+    assert.deepStrictEqual(b.firstMinus[1], { interval: [0, 0], firstBetter: 0, tied: 1 });
+    assert.throws(() => bootstrapAuc([half], labels.slice(1)), /399 labels/);
+    assert.throws(() => bootstrapAuc([], labels), /no score set/);
   });
 
   it('bad options are errors', () => {

@@ -244,6 +244,17 @@ describe('CLI eval', () => {
     close(j.precision, 1);
     close(j.recall, 0.5);
     close(j.auc, 0.75); // the bright defect ties the good image: one half
+    // --bootstrap: a resample of the three images scores 1 (dark defects only against the good
+    // image), 0.5 (bright defects only) or between; each extreme is drawn with chance 6/27.
+    // The same model twice: the average equals each member on every resample.
+    const b = await run(['eval', '-m', model, '-m', model, '--data', root, '--imgsz', '32', '--positive', 'defect', '--bootstrap', '300', '--json']);
+    assert.strictEqual(b.code, 0, b.stderr);
+    const iv = JSON.parse(b.stdout).intervals;
+    assert.deepStrictEqual(iv.auc, [0.5, 1]);
+    assert.strictEqual(iv.members.length, 2);
+    assert.deepStrictEqual(iv.members[0].auc, [0.5, 1]);
+    assert.deepStrictEqual(iv.members[1].ensembleMinus, [0, 0]);
+    assert.deepStrictEqual([iv.members[1].ensembleBetter, iv.members[1].ensembleTied], [0, 1]);
     const bad = await run(['eval', '-m', model, '--data', root, '--imgsz', '32', '--positive', 'scratch']);
     assert.strictEqual(bad.code, 2);
     assert.match(bad.stderr, /--positive must name a class \(defect, good\)/);

@@ -1,5 +1,5 @@
 /**
- * Confidence intervals for mAP: the percentile bootstrap over images. A held-out split of
+ * Confidence intervals for mAP (and ROC AUC): the percentile bootstrap over images. A held-out split of
  * a few hundred images leaves mAP uncertain by a point or more, and two models (or a model
  * and a target) should not be told apart on less than that.
  *
@@ -8,6 +8,7 @@
  * gives the same AP as evaluating the drawn images afresh (test/eval-bootstrap.test.js).
  */
 import { byImageAndClass, IOU_THRESHOLDS, meanValid, RECALL_POINTS, searchsortedLeft, sortImages } from './coco-map';
+import { rocAuc } from './classification';
 import { matchImage, stableOrder } from './matching';
 import type { EvalImage } from './types';
 
@@ -241,5 +242,53 @@ export function bootstrapDifference(first: EvalImage[], second: EvalImage[], num
     samples, seed, level,
     ...intervals(draws, numClasses, level),
     firstBetter: { map50: share(draws.map((d) => d.map50)), map50_95: share(draws.map((d) => d.map50_95)) },
+  };
+}
+
+export interface AucIntervals {
+  samples: number;
+  seed: number;
+  level: number;
+  /** Per score set, the interval of its ROC AUC. */
+  auc: Interval[];
+  /** Per later score set j (index j - 1): the paired difference AUC(first) - AUC(j), and the
+   * shares of resamples in which the first is ahead and in which the two are tied. */
+  firstMinus: Array<{ interval: Interval; firstBetter: number; tied: number }>;
+}
+
+/**
+ * ROC AUC intervals of one or more score sets on the same labelled samples (binary:
+ * label 1 positive), by the percentile bootstrap over samples; with several sets, the
+ * paired difference of the first (e.g. an ensemble) against each of the others.
+ */
+export function bootstrapAuc(scoreSets: Array<ArrayLike<number>>, labels: ArrayLike<number>, options: Omit<BootstrapOptions, 'maxDets'> = {}): AucIntervals {
+  const { samples, seed, level } = settings(options);
+  if (!scoreSets.length) throw new RangeError('bootstrapAuc: no score set');
+  for (const s of scoreSets) {
+    if (s.length !== labels.length) throw new RangeError(`bootstrapAuc: ${s.length} scores but ${labels.length} labels`);
+  }
+  const n = labels.length;
+  const picked = new Float64Array(n), pickedLabels = new Uint8Array(n);
+  const draws = resample(n, samples, seed, (weights) => {
+    let at = 0;
+    const order: number[] = [];
+    for (let i = 0; i < n; i++) for (let c = 0; c < weights[i]; c++) order.push(i);
+    for (const i of order) pickedLabels[at++] = labels[i];
+    // a resample without both classes has no AUC
+    return scoreSets.map((s) => {
+      order.forEach((i, k) => { picked[k] = s[i]; });
+      return rocAuc(picked, pickedLabels);
+    });
+  });
+  const column = (j: number) => draws.map((d) => d[j]);
+  return {
+    samples, seed, level,
+    auc: scoreSets.map((_, j) => interval(column(j), level)),
+    firstMinus: scoreSets.slice(1).map((_, k) => {
+      const diff = draws.map((d) => d[0] - d[k + 1]);
+      const valid = diff.filter((v) => !Number.isNaN(v));
+      const share = (keep: (v: number) => boolean) => valid.filter(keep).length / Math.max(1, valid.length);
+      return { interval: interval(diff, level), firstBetter: share((v) => v > 0), tied: share((v) => v === 0) };
+    }),
   };
 }

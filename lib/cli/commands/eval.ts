@@ -6,7 +6,7 @@ import { DieInspectError } from '../../errors';
 import {
   DatasetFormat, DetectionDataset, detectFormat, readClassificationDataset, readDetectionDataset,
 } from '../../eval/datasets';
-import { bootstrapDifference } from '../../eval/bootstrap';
+import { bootstrapAuc, bootstrapDifference } from '../../eval/bootstrap';
 import { evaluateClassification } from '../../eval/classification';
 import { DetectionMetrics, evaluateDetections } from '../../eval/detection';
 import { prChartSvg, rocChartSvg, writePlot } from '../../eval/plots';
@@ -69,8 +69,8 @@ export function registerEval(program: Command): void {
     .option('--batch <n>', 'images per model call', '16')
     .option('--protocol <p>', 'coco, or deeppcb (a hit needs IoU > 0.33; P/R/F-score follow it)', 'coco')
     .option('--max-det <n>', 'detections kept per image and class for mAP', '100')
-    .option('--bootstrap <n>', 'detect: 95% confidence intervals of mAP and each AP from n resamples of the images (e.g. 1000; '
-      + 'two detectors are always compared over 1000 unless given)')
+    .option('--bootstrap <n>', '95% confidence intervals from n resamples of the images (e.g. 1000): of mAP and each AP (detect; '
+      + 'two detectors are always compared, over 1000 unless given), of AUC and the ensemble against each member (binary classify)')
     .option('--seed <s>', 'seed of the bootstrap resampling (--bootstrap, or two detectors compared)', '0')
     .option('--align', 'pair models: register each reference to its image first (shift and rotation)')
     .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
@@ -96,8 +96,9 @@ export function registerEval(program: Command): void {
         const bootstrap = o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed };
         await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap, seed, align: o.align });
       } else {
-        if (o.bootstrap !== undefined) throw new DieInspectError('ERR_INVALID_ARG', '--bootstrap applies to detection only');
-        await evalClassification(o, format, common);
+        const bootstrap = o.bootstrap === undefined ? undefined
+          : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed: nonNegativeInt(o.seed, '--seed') };
+        await evalClassification(o, format, { ...common, bootstrap });
       }
     });
 }
@@ -284,7 +285,8 @@ function printDetection(m: DetectionMetrics, report: Record<string, unknown>): v
   for (const p of report.plots as string[]) process.stdout.write(`wrote ${p}\n`);
 }
 
-async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: RunOptions): Promise<void> {
+async function evalClassification(o: EvalCliOptions, format: DatasetFormat,
+  r: RunOptions & { bootstrap?: { samples: number; seed: number } }): Promise<void> {
   const data = await readClassificationDataset(o.data, { format, list: o.list });
   // Several models: their probability average is what is evaluated; each member's AUC is reported beside it.
   const ensemble = await ClassifierEnsemble.create(o.model.map((model) => ({ model, options: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch } })));
@@ -337,10 +339,23 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
   const plots = o.plots ? [await writePlot(o.plots, 'roc.svg', rocChartSvg(m.roc.length === 1
     ? [{ name: m.perClass[positiveClass].name, roc: m.roc[0], auc: m.auc }]
     : m.roc.map((roc, c) => ({ name: m.perClass[c].name, roc, auc: m.perClass[c].auc })).filter((c) => Number.isFinite(c.auc))))] : [];
+  let intervals: Record<string, unknown> | undefined;
+  if (r.bootstrap) {
+    if (m.threshold === null) throw new DieInspectError('ERR_INVALID_ARG', '--bootstrap for classification needs two classes');
+    // The average (or the one model) first, then each member: intervals, and the paired average - member.
+    const positive = labels.map((l) => (l === positiveClass ? 1 : 0));
+    const sets = [probabilities, ...(members ? memberProbabilities : [])].map((ps) => ps.map((p) => p[positiveClass]));
+    const b = bootstrapAuc(sets, positive, r.bootstrap);
+    intervals = {
+      samples: b.samples, seed: b.seed, level: b.level, auc: b.auc[0],
+      members: members?.map((mb, j) => ({ model: mb.model, auc: b.auc[j + 1], ensembleMinus: b.firstMinus[j].interval,
+        ensembleBetter: b.firstMinus[j].firstBetter, ensembleTied: b.firstMinus[j].tied })),
+    };
+  }
   const report = {
     task: 'classify', model: o.model.length === 1 ? o.model[0] : o.model, members, data: o.data, format, provider: clf.provider, failedImages: failed.length, plots,
     samples: m.samples, positive: m.threshold === null ? null : m.perClass[positiveClass].name, auc: m.auc, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, threshold: m.threshold,
-    perClass: m.perClass, confusion: m.confusion,
+    perClass: m.perClass, confusion: m.confusion, ...(intervals ? { intervals } : {}),
   };
   if (o.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
@@ -351,6 +366,17 @@ async function evalClassification(o: EvalCliOptions, format: DatasetFormat, r: R
   process.stdout.write(`\n${m.samples} images: AUC ${fmt(m.auc)}, accuracy ${fmt(m.accuracy)}, P ${fmt(m.precision)}, R ${fmt(m.recall)}, F1 ${fmt(m.f1)}`
     + `${m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[positiveClass].name})`}\n`);
   for (const mb of members ?? []) process.stdout.write(`  member ${mb.model}: AUC ${fmt(mb.auc)}\n`);
+  if (intervals) {
+    const span = (v: [number, number], d = 5) => `${fmt(v[0], d)}-${fmt(v[1], d)}`;
+    const signed = (v: number) => (v < 0 ? '' : '+') + v.toFixed(5);
+    process.stdout.write(`${Math.round((intervals.level as number) * 100)}% bootstrap intervals (${intervals.samples} resamples, seed ${intervals.seed}): `
+      + `AUC ${span(intervals.auc as [number, number])}\n`);
+    type MemberInterval = { model: string; auc: [number, number]; ensembleMinus: [number, number]; ensembleBetter: number; ensembleTied: number };
+    for (const mb of (intervals.members ?? []) as MemberInterval[]) {
+      process.stdout.write(`  member ${mb.model}: AUC ${span(mb.auc)}; average - member ${signed(mb.ensembleMinus[0])} to ${signed(mb.ensembleMinus[1])}, `
+        + `average ahead in ${(100 * mb.ensembleBetter).toFixed(1)}% of resamples, tied in ${(100 * mb.ensembleTied).toFixed(1)}%\n`);
+    }
+  }
   process.stdout.write(`provider: ${clf.provider}${failed.length ? `, ${failed.length} images skipped` : ''}\n`);
   for (const p of plots) process.stdout.write(`wrote ${p}\n`);
 }
