@@ -1,0 +1,35 @@
+/** What both evaluation tasks of `die-inspect eval` share: the parsed options and number formatting. */
+import type { parseProviders } from './options';
+
+export interface EvalCliOptions {
+  model: string[];
+  data: string;
+  format?: string;
+  list?: string;
+  task?: string;
+  conf?: string;
+  iou: string;
+  imgsz?: string;
+  batch: string;
+  protocol: string;
+  maxDet: string;
+  bootstrap?: string;
+  seed: string;
+  align?: boolean;
+  positive?: string;
+  plots?: string;
+  json?: boolean;
+  provider?: string;
+  ep?: string;
+}
+
+/** Settings resolved from the options, common to detection and classification. */
+export interface RunOptions {
+  providers: ReturnType<typeof parseProviders>;
+  imgsz?: number;
+  batch: number;
+  conf?: number;
+}
+
+/** A figure to print, '-' where there is none (NaN, negative: no ground truth). */
+export const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) || v < 0 ? '-' : v.toFixed(d));
