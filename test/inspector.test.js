@@ -66,6 +66,7 @@ describe('Inspector', function () {
     results.forEach((r, i) => {
       const m = bf[i];
       const d = r.detections[0];
+      assert.ok(d, `${m.file}: no detection (roi ${r.roi && r.roi.status}, verdict ${r.verdict}, error ${r.error && r.error.message})`);
       const crop = [(d.cropBox[0] + d.cropBox[2]) / 2, (d.cropBox[1] + d.cropBox[3]) / 2];
       assert.ok(Math.abs(crop[0] - r.roi.cropWidth / 2) < 1 && Math.abs(crop[1] - r.roi.cropHeight / 2) < 1);
       const c = d.quad.reduce((a, p) => [a[0] + p[0] / 4, a[1] + p[1] / 4], [0, 0]);
