@@ -24,7 +24,7 @@ cv::Mat Gray(const cv::Mat& bgr) {
 }  // namespace
 
 Proposer ContourProposer(const roi::ContourParams& p) {
-  return [p](const std::vector<cv::Mat>& gray, const std::vector<bool>& active) {
+  return [p](const std::vector<cv::Mat>& gray, const std::vector<uint8_t>& active) {
     std::vector<std::optional<Proposal>> out(gray.size());
     cv::parallel_for_(cv::Range(0, int(gray.size())), [&](const cv::Range& r) {
       for (int i = r.start; i < r.end; ++i) {
@@ -41,7 +41,8 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
   const int n = int(images.size());
   std::vector<RoiResult> out(n);
   std::vector<cv::Mat> bgr(n), gray(n);  // grayscale once: the proposal and the edge fits share it
-  std::vector<bool> active(n, false);
+  // one byte an image: vector<bool> packs bits, and the parallel loop below writes neighbours
+  std::vector<uint8_t> active(n, 0);
   cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
     for (int i = r.start; i < r.end; ++i) {
       const auto t0 = std::chrono::steady_clock::now();

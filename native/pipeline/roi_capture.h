@@ -3,6 +3,7 @@
 // warp -> die angle. Each image succeeds or fails on its own.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -43,7 +44,7 @@ struct Proposal {
 // Proposes at most one package per image from its grayscale version;
 // `active[i]` false means skip image i.
 using Proposer = std::function<std::vector<std::optional<Proposal>>(const std::vector<cv::Mat>& gray,
-                                                                   const std::vector<bool>& active)>;
+                                                                   const std::vector<uint8_t>& active)>;
 
 struct RoiResult {
   ItemError error;
