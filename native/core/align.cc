@@ -24,7 +24,7 @@ cv::Mat Shrunk(const cv::Mat& grey, double scale) {
   cv::Mat f, small;
   grey.convertTo(f, CV_32F, 1.0 / 255);
   if (scale >= 1) return f;
-  cv::resize(f, small, cv::Size(), scale, scale, cv::INTER_AREA);  // not in place: INTER_AREA would read the new buffer
+  cv::resize(f, small, cv::Size(), scale, scale, cv::INTER_AREA);
   return small;
 }
 
