@@ -7,7 +7,7 @@
  * matched once; a resample only reweights them (an image drawn twice counts twice), which
  * gives the same AP as evaluating the drawn images afresh (test/eval-bootstrap.test.js).
  */
-import { byImageAndClass, IOU_THRESHOLDS, meanValid, RECALL_POINTS, searchsortedLeft, sortImages } from './coco-map';
+import { byImageAndClass, EPS, IOU_THRESHOLDS, meanValid, sampledPrecision, sortImages } from './coco-map';
 import { rocAuc } from './classification';
 import { matchImage, stableOrder } from './matching';
 import type { EvalImage } from './types';
@@ -109,15 +109,10 @@ function weightedAp(p: PooledClass, weights: Uint32Array): number[] {
       }
       // w copies of one detection in a row: only the last point can change the sampled curve
       rc.push(tp / npig);
-      pr.push(tp / (tp + fp + 2.220446049250313e-16));
+      pr.push(tp / (tp + fp + EPS));
     }
-    for (let k = pr.length - 1; k > 0; k--) if (pr[k] > pr[k - 1]) pr[k - 1] = pr[k];
-    let sum = 0;
-    for (const r of RECALL_POINTS) {
-      const k = searchsortedLeft(rc, r);
-      sum += k < pr.length ? pr[k] : 0;
-    }
-    ap.push(sum / RECALL_POINTS.length);
+    const q = sampledPrecision(rc, pr, pr.length);
+    ap.push(q.reduce((a, b) => a + b, 0) / q.length);
   }
   return ap;
 }

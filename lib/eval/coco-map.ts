@@ -10,7 +10,8 @@ import type { EvalImage, GroundTruthBox, PredictedBox } from './types';
 export const IOU_THRESHOLDS = Array.from({ length: 10 }, (_, i) => (i === 9 ? 0.95 : i * ((0.95 - 0.5) / 9) + 0.5));
 /** Recall sample points 0, 0.01, ..., 1 (same linspace construction). */
 export const RECALL_POINTS = Array.from({ length: 101 }, (_, i) => (i === 100 ? 1 : i * 0.01));
-const EPS = 2.220446049250313e-16;
+/** Guards tp / (tp + fp) where both are 0 (numpy's float64 eps, as the reference evaluator). */
+export const EPS = 2.220446049250313e-16;
 
 /** Per class and threshold: AP (-1 without ground truth), final recall, and the 101 sampled precisions. */
 export interface ClassCurve {
@@ -44,6 +45,18 @@ export function searchsortedLeft(sorted: ArrayLike<number>, v: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * The 101 sampled precisions of a ranked list: recall `rc` and precision `pr` after each of
+ * the first `n` detections. `pr` becomes its envelope (the best precision at any higher recall).
+ */
+export function sampledPrecision(rc: ArrayLike<number>, pr: { [k: number]: number; length: number }, n: number): number[] {
+  for (let k = n - 1; k > 0; k--) if (pr[k] > pr[k - 1]) pr[k - 1] = pr[k];
+  return RECALL_POINTS.map((r) => {
+    const k = searchsortedLeft(rc, r);
+    return k < n ? pr[k] : 0;
+  });
 }
 
 /** Pools one class's per-image matches into AP, recall and the sampled precision curve for each threshold. */
@@ -86,12 +99,7 @@ export function accumulate(matches: ImageMatch[], numThresholds: number, maxDets
       rc[k] = tp / npig;
       pr[k] = tp / (tp + fp + EPS);
     }
-    // Precision envelope: the best precision at any higher recall.
-    for (let k = total - 1; k > 0; k--) if (pr[k] > pr[k - 1]) pr[k - 1] = pr[k];
-    const q = RECALL_POINTS.map((r) => {
-      const k = searchsortedLeft(rc, r);
-      return k < total ? pr[k] : 0;
-    });
+    const q = sampledPrecision(rc, pr, total);
     out.precision.push(q);
     out.ap.push(q.reduce((a, b) => a + b, 0) / q.length);
     out.recall.push(total ? rc[total - 1] : 0);
