@@ -1,17 +1,26 @@
 /** `eval` of a classifier, or of several as the Inspector's ensemble (their average) beside each member. */
 import { ClassifierEnsemble } from '../ensemble';
 import { DieInspectError } from '../errors';
-import { bootstrapAuc } from '../eval/bootstrap';
+import { bootstrapAuc, Interval } from '../eval/bootstrap';
 import type { DatasetFormat } from '../eval/datasets';
 import { readClassificationDataset } from '../eval/datasets';
 import { evaluateClassification } from '../eval/classification';
 import { rocChartSvg, writePlot } from '../eval/plots';
-import { EvalCliOptions, fmt, RunOptions } from './eval-shared';
+import { EvalCliOptions, fmt, RunOptions, signed } from './eval-shared';
 import { progressBar } from './progress';
 import { formatTable } from './table';
 
+/** --bootstrap: the AUC interval of the evaluated model (or average), and of each member against it. */
+interface ClassificationIntervals {
+  samples: number;
+  seed: number;
+  level: number;
+  auc: Interval;
+  members?: Array<{ model: string; auc: Interval; ensembleMinus: Interval; ensembleBetter: number; ensembleTied: number }>;
+}
+
 export async function evalClassification(o: EvalCliOptions, format: DatasetFormat,
-  r: RunOptions & { bootstrap?: { samples: number; seed: number } }): Promise<void> {
+  r: RunOptions): Promise<void> {
   const data = await readClassificationDataset(o.data, { format, list: o.list });
   // Several models: their probability average is what is evaluated; each member's AUC is reported beside it.
   const ensemble = await ClassifierEnsemble.create(o.model.map((model) => ({ model, options: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch } })));
@@ -64,7 +73,7 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
   const plots = o.plots ? [await writePlot(o.plots, 'roc.svg', rocChartSvg(m.roc.length === 1
     ? [{ name: m.perClass[positiveClass].name, roc: m.roc[0], auc: m.auc }]
     : m.roc.map((roc, c) => ({ name: m.perClass[c].name, roc, auc: m.perClass[c].auc })).filter((c) => Number.isFinite(c.auc))))] : [];
-  let intervals: Record<string, unknown> | undefined;
+  let intervals: ClassificationIntervals | undefined;
   if (r.bootstrap) {
     if (m.threshold === null) throw new DieInspectError('ERR_INVALID_ARG', '--bootstrap for classification needs two classes');
     // The average (or the one model) first, then each member: intervals, and the paired average - member.
@@ -92,13 +101,11 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
     + `${m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[positiveClass].name})`}\n`);
   for (const mb of members ?? []) process.stdout.write(`  member ${mb.model}: AUC ${fmt(mb.auc)}\n`);
   if (intervals) {
-    const span = (v: [number, number], d = 5) => `${fmt(v[0], d)}-${fmt(v[1], d)}`;
-    const signed = (v: number) => (v < 0 ? '' : '+') + v.toFixed(5);
-    process.stdout.write(`${Math.round((intervals.level as number) * 100)}% bootstrap intervals (${intervals.samples} resamples, seed ${intervals.seed}): `
-      + `AUC ${span(intervals.auc as [number, number])}\n`);
-    type MemberInterval = { model: string; auc: [number, number]; ensembleMinus: [number, number]; ensembleBetter: number; ensembleTied: number };
-    for (const mb of (intervals.members ?? []) as MemberInterval[]) {
-      process.stdout.write(`  member ${mb.model}: AUC ${span(mb.auc)}; average - member ${signed(mb.ensembleMinus[0])} to ${signed(mb.ensembleMinus[1])}, `
+    const span = (v: Interval) => `${fmt(v[0], 5)}-${fmt(v[1], 5)}`;
+    process.stdout.write(`${Math.round(intervals.level * 100)}% bootstrap intervals (${intervals.samples} resamples, seed ${intervals.seed}): `
+      + `AUC ${span(intervals.auc)}\n`);
+    for (const mb of intervals.members ?? []) {
+      process.stdout.write(`  member ${mb.model}: AUC ${span(mb.auc)}; average - member ${signed(mb.ensembleMinus[0], 5)} to ${signed(mb.ensembleMinus[1], 5)}, `
         + `average ahead in ${(100 * mb.ensembleBetter).toFixed(1)}% of resamples, tied in ${(100 * mb.ensembleTied).toFixed(1)}%\n`);
     }
   }

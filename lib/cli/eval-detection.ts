@@ -7,7 +7,7 @@ import { readDetectionDataset } from '../eval/datasets';
 import { DetectionMetrics, evaluateDetections } from '../eval/detection';
 import { prChartSvg, writePlot } from '../eval/plots';
 import type { EvalImage } from '../eval/types';
-import { EvalCliOptions, fmt, RunOptions } from './eval-shared';
+import { EvalCliOptions, fmt, RunOptions, signed } from './eval-shared';
 import { progressBar } from './progress';
 import { formatTable } from './table';
 
@@ -62,7 +62,7 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
 }
 
 export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
-  r: RunOptions & { iou: number; maxDet: number; bootstrap?: { samples: number; seed: number }; seed: number; align?: boolean }): Promise<void> {
+  r: RunOptions & { iou: number; maxDet: number; align?: boolean }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   const runs: DetectionRun[] = [];
   for (const model of o.model) runs.push(await detectDataset(model, data, format, r));
@@ -101,7 +101,6 @@ export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, pr
     printDetection(e.m, e.report);
     process.stdout.write('\n');
   }
-  const signed = (v: number) => (v < 0 ? '' : '+') + v.toFixed(3);
   const span = (v: [number, number]) => `${signed(v[0])} to ${signed(v[1])}`;
   process.stdout.write(`first - second, paired over the same images (${difference.samples} resamples, seed ${difference.seed}; `
     + `${Math.round(difference.level * 100)}% intervals)\n`);

@@ -29,7 +29,14 @@ export interface RunOptions {
   imgsz?: number;
   batch: number;
   conf?: number;
+  /** Seed of any bootstrap resampling (--bootstrap, or two detectors compared). */
+  seed: number;
+  /** --bootstrap: intervals from this many resamples. */
+  bootstrap?: { samples: number; seed: number };
 }
 
 /** A figure to print, '-' where there is none (NaN, negative: no ground truth). */
 export const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) || v < 0 ? '-' : v.toFixed(d));
+
+/** A difference to print, with its sign. */
+export const signed = (v: number, d = 3) => (v < 0 ? '' : '+') + v.toFixed(d);

@@ -4,7 +4,7 @@ import { DieInspectError } from '../../errors';
 import { DatasetFormat, detectFormat } from '../../eval/datasets';
 import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';
-import type { EvalCliOptions } from '../eval-shared';
+import type { EvalCliOptions, RunOptions } from '../eval-shared';
 import { nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 
 const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
@@ -52,21 +52,20 @@ export function registerEval(program: Command): void {
         : format === 'folders' || format === 'csv' ? 'classify' : 'detect';
       const protocol = oneOf(o.protocol, ['coco', 'deeppcb'] as const, '--protocol');
       if (task === 'classify' && protocol !== 'coco') throw new DieInspectError('ERR_INVALID_ARG', '--protocol applies to detection only');
-      const common = {
+      const seed = nonNegativeInt(o.seed, '--seed');
+      const common: RunOptions = {
         providers: parseProviders(o.ep ?? o.provider ?? 'cpu'),
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         batch: positiveInt(o.batch, '--batch'),
         conf: o.conf === undefined ? undefined : unitInterval(o.conf, '--conf'),
+        seed,
+        bootstrap: o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed },
       };
       if (task === 'detect') {
         if (o.model.length > 2) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one detector, or two to compare');
-        const seed = nonNegativeInt(o.seed, '--seed');
-        const bootstrap = o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed };
-        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), bootstrap, seed, align: o.align });
+        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), align: o.align });
       } else {
-        const bootstrap = o.bootstrap === undefined ? undefined
-          : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed: nonNegativeInt(o.seed, '--seed') };
-        await evalClassification(o, format, { ...common, bootstrap });
+        await evalClassification(o, format, common);
       }
     });
 }
