@@ -27,9 +27,10 @@ export interface ReferencePair {
   image: SingleImage;
   reference: SingleImage;
   /**
-   * Register the reference to the image first (shift and rotation: phase correlation,
-   * then ECC), for references not captured at exactly the same position; the reference
-   * may then be of another size. Default false: the two must match pixel for pixel.
+   * Register the reference to the image first (shift and rotation, by ECC), for references
+   * not captured at exactly the same position; the reference may then be of another size,
+   * and one that cannot be registered fails its image with ERR_ALIGN. Default false: the
+   * two must match pixel for pixel.
    */
   align?: boolean;
 }

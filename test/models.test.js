@@ -5,7 +5,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { listModels, Detector, Classifier, Inspector, Roi, synthesize, evaluateDetections, rocAuc, convexIoU, readDetectionDataset, bounds } = require('../dist');
+const { listModels, Detector, Classifier, Inspector, Roi, synthesize, evaluateDetections, rocAuc, convexIoU, readDetectionDataset, bounds, iou: boxIoU } = require('../dist');
 const { apply } = require('./helpers/geometry');
 
 const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb');
@@ -14,12 +14,6 @@ const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb'
 // this, as does the tested image alone (its single-image predecessor scored 0.88 here).
 const MAP50_FLOOR = 0.92;
 
-const boxIoU = (a, b) => {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const i = w * h;
-  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
-};
 describe('shipped models', function () {
   this.timeout(180000);
   const cards = listModels();

@@ -28,14 +28,15 @@ struct ImageSource {
 
 // Decodes (or wraps) a source into an 8-bit 3-channel BGR image; a source with
 // a reference becomes its reference pair.
-// Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE or ERR_INVALID_ARG.
+// Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE, ERR_INVALID_ARG or
+// (a reference that cannot be registered) ERR_ALIGN.
 // `registration`, when given, receives what aligning a reference found.
 cv::Mat LoadBgr(const ImageSource& src, Registration* registration = nullptr);
 
 // As LoadBgr, but a JPEG that is headed for a much smaller model input is
 // decoded at reduced scale (never below the target size). `original` receives
 // the full-resolution size, which coordinates must be mapped back to. A
-// reference pair is decoded at full size (both images must match pixel for pixel).
+// reference pair is decoded at full size (the difference is taken pixel for pixel).
 cv::Mat LoadBgrForTarget(const ImageSource& src, int targetWidth, int targetHeight, cv::Size* original,
                          Registration* registration = nullptr);
 
