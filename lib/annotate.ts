@@ -1,14 +1,14 @@
 /** Annotated images: outlines and labels drawn natively, returned encoded. */
 import { native } from './errors';
 import type { Point } from './geometry';
-import { ImageInput, toNativeImages } from './images';
+import { ImageInput, InputLimits, toNativeImages } from './images';
 import { loadNative } from './native';
 
 export type Shape =
   | { type: 'polygon'; points: Point[]; closed?: boolean; color?: [number, number, number]; thickness?: number }
   | { type: 'text'; at: Point; text: string; color?: [number, number, number]; fontScale?: number };
 
-export interface AnnotateOptions {
+export interface AnnotateOptions extends InputLimits {
   format?: 'jpg' | 'png';
   quality?: number;
   /** Downscale so the longer side is at most this (shape coordinates stay in the original pixels). */

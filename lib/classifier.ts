@@ -1,11 +1,11 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput } from './images';
+import { ImageInput, InputLimits } from './images';
 import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
 import type { NativeSession } from './native';
 import { ModelSession, SessionOptions } from './session';
 
-export interface ClassifierOptions extends SessionOptions {
+export interface ClassifierOptions extends SessionOptions, InputLimits {
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */
   classNames?: string[];
   /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 224. */
@@ -68,7 +68,7 @@ export class Classifier extends ModelSession {
     const [height, width] = heightWidth(o.imgsz, 224);
     const raw = await native(() => h.classify(list, {
       height, width, resize: o.resize, region: o.region, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
-      maxBatch: o.maxBatch, outputIndex: o.outputIndex,
+      maxBatch: o.maxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
     }));
     return raw.map((img) => {
       if (img.error) {

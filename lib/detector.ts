@@ -1,6 +1,6 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput } from './images';
+import { ImageInput, InputLimits } from './images';
 import { heightWidth, metadataImgsz, parseClassNames } from './metadata';
 import type { NativeDetectResult, NativeSession, Registration } from './native';
 import { ModelSession, SessionOptions } from './session';
@@ -22,7 +22,7 @@ export interface DetectParams {
   topK?: number;
 }
 
-export interface DetectorOptions extends SessionOptions, DetectParams {
+export interface DetectorOptions extends SessionOptions, DetectParams, InputLimits {
   /** Output layout; 'auto' reads it from the output shape and class count. */
   layout?: YoloLayout;
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */
@@ -86,7 +86,7 @@ export class Detector extends ModelSession {
     const raw: NativeDetectResult = await native(() => h.detect(list, {
       conf: o.conf, iou: o.iou, agnostic: o.agnostic, multiLabel: o.multiLabel, maxDet: o.maxDet, topK: o.topK,
       layout: o.layout, numClasses: this.classNames?.length, height, width, stride: o.stride,
-      maxBatch: o.maxBatch, outputIndex: o.outputIndex,
+      maxBatch: o.maxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
     }));
     this.resolvedLayout = raw.layout;
     return raw.images.map((img) => {

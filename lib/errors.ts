@@ -3,6 +3,7 @@ export type ErrorCode =
   | 'ERR_INVALID_ARG'
   | 'ERR_FILE_NOT_FOUND'
   | 'ERR_IMAGE_DECODE'
+  | 'ERR_IMAGE_TOO_LARGE'
   | 'ERR_MODEL_LOAD'
   | 'ERR_MODEL_INPUT'
   | 'ERR_OUTPUT_LAYOUT'

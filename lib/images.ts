@@ -5,6 +5,20 @@ import type { NativeImage, NativeSingleImage } from './native';
 /** File extensions of the image formats the decoder reads. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff']);
 
+/** The default of `limitInputPixels`: 16383 x 16383. */
+export const DEFAULT_LIMIT_INPUT_PIXELS = 16383 * 16383;
+
+/** Guards every call that decodes images. */
+export interface InputLimits {
+  /**
+   * Refuse images of more pixels than this (width x height, read from the header before
+   * anything is decoded, or from a raw image's size) with ERR_IMAGE_TOO_LARGE, as a
+   * few kilobytes of PNG can claim gigapixels and the decoder would allocate them.
+   * Default 268402689 (16383 x 16383); 0 or false: no limit.
+   */
+  limitInputPixels?: number | boolean;
+}
+
 /** Raw interleaved 8-bit pixels (BGR order unless `rgb`). */
 export interface RawImage {
   data: Uint8Array;

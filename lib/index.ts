@@ -1,7 +1,8 @@
 /** die-inspect: the public API. */
 export { DieInspectError } from './errors';
 export type { ErrorCode, ItemError } from './errors';
-export type { ImageInput, RawImage, ReferencePair, SingleImage } from './images';
+export type { ImageInput, InputLimits, RawImage, ReferencePair, SingleImage } from './images';
+export { DEFAULT_LIMIT_INPUT_PIXELS } from './images';
 export { ModelSession } from './session';
 export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './session';
 export { Detector } from './detector';

@@ -39,6 +39,8 @@ export interface InspectorConfig {
   batchSize?: number;
   /** Inspect darkfield images too (default false: only brightfield goes on, as in the study). */
   allModes?: boolean;
+  /** Refuse input images of more pixels than this with ERR_IMAGE_TOO_LARGE (see `InputLimits`); overrides `roi.limitInputPixels`. */
+  limitInputPixels?: number | boolean;
 }
 
 export interface InspectionDetection {
@@ -93,7 +95,12 @@ export class Inspector {
   /** Builds the pipeline; with no arguments it uses the models shipped in `models/`. */
   static async create(config: InspectorConfig = {}): Promise<Inspector> {
     const session: SessionOptions = { ...config.session, ...(config.providers ? { providers: config.providers } : {}) };
-    const roi = await Roi.create({ ...config.roi, dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance });
+    // Only the ROI stage decodes the caller's images; the models see its crops.
+    const roi = await Roi.create({
+      ...config.roi,
+      dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance,
+      limitInputPixels: config.limitInputPixels ?? config.roi?.limitInputPixels,
+    });
     let detector: Detector | null = null;
     let ensemble: ClassifierEnsemble | null = null;
     const names: string[] = [];

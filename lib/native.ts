@@ -122,8 +122,8 @@ export interface NativeAddon {
   ortProviders: string[];
   nms(boxes: Float32Array, scores: Float32Array, classIds: Int32Array | null, options?: Record<string, unknown>): Int32Array;
   preprocess(images: NativeImage[], options: Record<string, unknown>): Promise<{ tensor: Float32Array; dims: number[]; images: NativeLetterbox[] }>;
-  decodeImage(image: NativeImage): Promise<{ data: Buffer; width: number; height: number; channels: 3 }>;
-  encodeImage(image: NativeImage, options: { format?: string; quality?: number }): Promise<Buffer>;
+  decodeImage(image: NativeImage, options: Record<string, unknown>): Promise<{ data: Buffer; width: number; height: number; channels: 3 }>;
+  encodeImage(image: NativeImage, options: Record<string, unknown>): Promise<Buffer>;
   samSegment(encoder: NativeSession, decoder: NativeSession, images: NativeImage[],
     boxes: Array<[number, number, number, number] | null>, options: Record<string, unknown>): Promise<NativeSamImage[]>;
   [key: string]: unknown;

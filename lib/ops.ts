@@ -1,6 +1,6 @@
 /** Native building blocks usable on their own: NMS, letterbox preprocessing, runtime facts. */
 import { native } from './errors';
-import { ImageInput, RawImage, toNativeImages } from './images';
+import { ImageInput, InputLimits, RawImage, toNativeImages } from './images';
 import { loadNative, NativeLetterbox } from './native';
 
 export interface NmsOptions {
@@ -18,7 +18,7 @@ export function nms(boxes: Float32Array, scores: Float32Array, classIds?: Int32A
   return loadNative().nms(boxes, scores, classIds ?? null, { ...options });
 }
 
-export interface PreprocessOptions {
+export interface PreprocessOptions extends InputLimits {
   width?: number;
   height?: number;
   resize?: 'letterbox' | 'stretch';
@@ -44,13 +44,13 @@ export function runtimeInfo(): { ortVersion: string; compiledProviders: string[]
 }
 
 /** Decodes any supported image into raw 8-bit BGR pixels (off the main thread). */
-export async function decodeImage(image: ImageInput): Promise<RawImage & { data: Buffer; channels: 3 }> {
+export async function decodeImage(image: ImageInput, options: InputLimits = {}): Promise<RawImage & { data: Buffer; channels: 3 }> {
   const [img] = toNativeImages(image);
-  return native(() => loadNative().decodeImage(img));
+  return native(() => loadNative().decodeImage(img, { ...options }));
 }
 
 /** Encodes an image (raw pixels, a path or a Buffer) as PNG, JPEG, BMP or TIFF. */
-export async function encodeImage(image: ImageInput, options: { format?: 'png' | 'jpg' | 'bmp' | 'tiff'; quality?: number } = {}): Promise<Buffer> {
+export async function encodeImage(image: ImageInput, options: { format?: 'png' | 'jpg' | 'bmp' | 'tiff'; quality?: number } & InputLimits = {}): Promise<Buffer> {
   const [img] = toNativeImages(image);
   return native(() => loadNative().encodeImage(img, { ...options }));
 }

@@ -77,7 +77,8 @@ export function annotationShapes(r: InspectionResult): Shape[] {
 export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, maxSide = 1600): Promise<string | null> {
   if (r.verdict === 'error' && r.error && r.error.code !== 'ERR_ROI_NOT_FOUND') return null;  // nothing decodable to draw on
   const file = annotatedFile(dir, r.index, r.path);
-  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide }));
+  // No pixel limit here: the pipeline has already decoded this image under the caller's.
+  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide, limitInputPixels: false }));
   return file;
 }
 
@@ -93,7 +94,7 @@ export async function writeDetectionsAnnotated(dir: string, index: number, image
   const { lw, font } = strokes(r.width, r.height);
   const dets = r.detections.map(({ label, score, box: [x1, y1, x2, y2] }) => ({ label, score, quad: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]] as Point[] }));
   const file = annotatedFile(dir, index, image);
-  await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90 }));
+  await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90, limitInputPixels: false }));
   return file;
 }
 

@@ -66,7 +66,10 @@ export class SamRoi extends Roi {
     const { providers, provider, deviceId, fp16, trtEngineCacheDir, trtTimingCacheDir, trtBatch, intraOpThreads, interOpThreads } = options;
     const session: SessionOptions = { providers, provider, deviceId, fp16, trtEngineCacheDir, trtTimingCacheDir, trtBatch, intraOpThreads, interOpThreads };
     const loaded = await Promise.allSettled([
-      Detector.create(det, { ...options.detectorOptions, ...session, conf: options.conf ?? options.detectorOptions?.conf }),
+      Detector.create(det, {
+        ...options.detectorOptions, ...session, conf: options.conf ?? options.detectorOptions?.conf,
+        limitInputPixels: options.limitInputPixels ?? options.detectorOptions?.limitInputPixels,
+      }),
       SamModel.load(enc, session),
       SamModel.load(dec, session),
     ]);
@@ -91,7 +94,7 @@ export class SamRoi extends Roi {
     });
     const enc = this.encoder.nativeHandle, dec = this.decoder.nativeHandle;
     const sams: NativeSamImage[] = await native(() => loadNative().samSegment(enc, dec, toNativeImages(list, false),
-      best.map((d) => (d ? d.box : null)), { padPoint: o.padPoint, maskThreshold: o.maskThreshold }));
+      best.map((d) => (d ? d.box : null)), { padPoint: o.padPoint, maskThreshold: o.maskThreshold, limitInputPixels: o.limitInputPixels }));
     const outcomes: ProposalOutcome[] = list.map((_, i) => {
       const err = dets[i].error ?? (sams[i].error && new DieInspectError(sams[i].error!.code as ErrorCode, sams[i].error!.message));
       if (err) return { error: err };

@@ -44,7 +44,7 @@ class SegModel extends ModelSession {
     const [height, width] = heightWidth(o.imgsz ?? metadataImgsz(this.info.metadata), 640);
     const segs = await native(() => h.segment(this.nativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
-      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch,
+      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch, limitInputPixels: o.limitInputPixels,
     }));
     return { segs, inputSize: [height, width] };
   }

@@ -34,6 +34,11 @@ export function nonNegativeInt(text: string, name: string): number {
   return v;
 }
 
+/** `--limit-input-pixels N`: a whole number of pixels, 0 for no limit. */
+export function limitInputPixels(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : nonNegativeInt(text, '--limit-input-pixels');
+}
+
 export function parseIntList(text: string, name: string): number[] {
   return text.split(',').map((s) => {
     const v = Number(s.trim());

@@ -56,7 +56,7 @@ Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array one = Napi::Array::New(env, 1);
   one.Set(0u, info.Length() > 0 ? info[0] : env.Undefined());
-  PinnedImages image = ToImageSources(one);
+  PinnedImages image = ToImageSources(one, OptionsArg(info, 2));
   if (info.Length() < 2 || !info[1].IsArray()) throw MakeError(env, code::kInvalidArg, "annotate: shapes must be an array");
   const Napi::Array arr = info[1].As<Napi::Array>();
   std::vector<Shape> shapes;

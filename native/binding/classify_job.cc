@@ -52,7 +52,7 @@ class ClassifyJob : public PromiseWorker {
 }  // namespace
 
 Napi::Value StartClassify(const Napi::CallbackInfo& info, SessionPtr session) {
-  PinnedImages images = ToImageSources(info[0]);
+  PinnedImages images = ToImageSources(info[0], OptionsArg(info, 1));
   const ClassifyConfig config = ParseClassifyConfig(OptionsArg(info, 1));
   return (new ClassifyJob(info.Env(), std::move(session), std::move(images), config))->Start();
 }

@@ -34,56 +34,76 @@ ImageSource FromBytes(const Napi::Value& v) {
   return s;
 }
 
+// A raw image's width, height or channel count, or 0 when it is not a whole
+// number an int holds: LoadBgr then fails that image alone, as for any bad size.
+int RawInt(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  const double d = v.IsUndefined() ? fallback : v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  return d >= 1 && d <= double(INT32_MAX) && d == std::floor(d) ? static_cast<int>(d) : 0;
+}
+
 // One image: path | encoded bytes | raw pixels | (when `pairs`) {image, reference}.
-ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedImages& out, bool pairs) {
+ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedImages& out, bool pairs,
+                       uint64_t maxPixels) {
   Napi::Env env = v.Env();
+  ImageSource s;
   if (v.IsString()) {
-    ImageSource s;
     s.path = v.As<Napi::String>().Utf8Value();
     if (s.path.empty()) Invalid(env, where + ": empty path");
-    return s;
-  }
-  if (v.IsTypedArray()) {
+  } else if (v.IsTypedArray()) {
     if (v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
       Invalid(env, where + ": encoded image must be a Buffer or Uint8Array");
     out.owners.push_back(Napi::Persistent(v.As<Napi::Object>()));
-    return FromBytes(v);
-  }
-  if (!v.IsObject())
+    s = FromBytes(v);
+  } else if (!v.IsObject()) {
     Invalid(env, where + ": expected a path, a Buffer, {data, width, height, channels} or {image, reference}");
-  const Napi::Object o = v.As<Napi::Object>();
-  if (o.Has("reference")) {
+  } else if (v.As<Napi::Object>().Has("reference")) {
+    const Napi::Object o = v.As<Napi::Object>();
     if (!pairs) Invalid(env, where + ": a reference cannot have a reference of its own");
-    ImageSource s = ParseImage(o.Get("image"), where + ".image", out, false);
-    s.reference = std::make_shared<const ImageSource>(ParseImage(o.Get("reference"), where + ".reference", out, false));
+    s = ParseImage(o.Get("image"), where + ".image", out, false, maxPixels);
+    s.reference = std::make_shared<const ImageSource>(
+        ParseImage(o.Get("reference"), where + ".reference", out, false, maxPixels));
     const Napi::Value align = o.Get("align");
     if (!align.IsUndefined() && !align.IsBoolean()) Invalid(env, where + ".align: expected true or false");
     s.alignReference = align.IsBoolean() && align.As<Napi::Boolean>().Value();
-    return s;
+  } else {
+    const Napi::Object o = v.As<Napi::Object>();
+    const Napi::Value data = o.Get("data");
+    if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      Invalid(env, where + ": raw image needs data (Uint8Array), width, height, channels");
+    s = FromBytes(data);
+    s.kind = ImageSource::Kind::kRaw;
+    s.width = RawInt(o, "width", 0);
+    s.height = RawInt(o, "height", 0);
+    s.channels = RawInt(o, "channels", 3);
+    s.rgb = GetBool(o, "rgb", false);
+    out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
   }
-  const Napi::Value data = o.Get("data");
-  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    Invalid(env, where + ": raw image needs data (Uint8Array), width, height, channels");
-  ImageSource s = FromBytes(data);
-  s.kind = ImageSource::Kind::kRaw;
-  s.width = static_cast<int>(GetNumber(o, "width", 0));
-  s.height = static_cast<int>(GetNumber(o, "height", 0));
-  s.channels = static_cast<int>(GetNumber(o, "channels", 3));
-  s.rgb = GetBool(o, "rgb", false);
-  out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
+  s.maxPixels = maxPixels;
   return s;
+}
+
+uint64_t PixelLimit(const Napi::Object& options) {
+  const Napi::Value v = options.Get("limitInputPixels");
+  if (v.IsUndefined() || v.IsNull()) return kDefaultMaxPixels;
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? kDefaultMaxPixels : 0;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d))
+    Invalid(options.Env(), "option 'limitInputPixels' must be a whole number of pixels (0 for no limit) or a boolean");
+  return static_cast<uint64_t>(d);
 }
 
 }  // namespace
 
-PinnedImages ToImageSources(const Napi::Value& value) {
+PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& options) {
   Napi::Env env = value.Env();
   if (!value.IsArray()) Invalid(env, "images must be an array");
+  const uint64_t maxPixels = PixelLimit(options);
   const Napi::Array arr = value.As<Napi::Array>();
   PinnedImages out;
   out.sources.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) {
-    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true));
+    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true, maxPixels));
   }
   return out;
 }

@@ -47,8 +47,10 @@ struct PinnedImages {
 
 // Accepts an array of: path string | Buffer/Uint8Array (encoded file) |
 // {data, width, height, channels, rgb?} (raw 8-bit pixels) | {image, reference}
-// (one of those compared with an aligned reference). Throws ERR_INVALID_ARG.
-PinnedImages ToImageSources(const Napi::Value& value);
+// (one of those compared with an aligned reference). `options.limitInputPixels`
+// (a whole number, 0 or false for none; default kDefaultMaxPixels) applies to
+// every image and reference. Throws ERR_INVALID_ARG.
+PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& options);
 
 // Option readers: absent/undefined -> fallback; wrong type -> ERR_INVALID_ARG.
 double GetNumber(const Napi::Object& o, const char* key, double fallback);

@@ -93,7 +93,7 @@ DetectConfig ParseDetectConfig(const Napi::Object& o) {
 }
 
 Napi::Value StartDetect(const Napi::CallbackInfo& info, SessionPtr session) {
-  PinnedImages images = ToImageSources(info[0]);
+  PinnedImages images = ToImageSources(info[0], OptionsArg(info, 1));
   const DetectConfig config = ParseDetectConfig(OptionsArg(info, 1));
   return (new DetectJob(info.Env(), std::move(session), std::move(images), config))->Start();
 }

@@ -103,8 +103,8 @@ RoiConfig ParseRoiConfig(Napi::Env env, const Napi::Object& o) {
 
 Napi::Value RoiCaptureBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  PinnedImages images = ToImageSources(info[0]);
   const Napi::Object o = OptionsArg(info, 1);
+  PinnedImages images = ToImageSources(info[0], o);
   RoiConfig config = ParseRoiConfig(env, o);
   // Model strategies (seg, sam) locate the package themselves and pass their
   // outlines as `proposals`; the rest of the chain is shared.

@@ -71,9 +71,9 @@ Napi::Value SamSegmentBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SessionPtr encoder = SessionFromJs(info[0], "encoder");
   SessionPtr decoder = SessionFromJs(info[1], "decoder");
-  PinnedImages images = ToImageSources(info[2]);
-  std::vector<std::optional<Box>> boxes = ParseBoxes(env, info[3], images.sources.size());
   const Napi::Object o = OptionsArg(info, 4);
+  PinnedImages images = ToImageSources(info[2], o);
+  std::vector<std::optional<Box>> boxes = ParseBoxes(env, info[3], images.sources.size());
   SamConfig config;
   config.padPoint = GetBool(o, "padPoint", false);
   config.maskThreshold = static_cast<float>(GetNumber(o, "maskThreshold", 0));

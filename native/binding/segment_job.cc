@@ -38,8 +38,8 @@ class SegmentJob : public PromiseWorker {
 }  // namespace
 
 Napi::Value StartSegment(const Napi::CallbackInfo& info, SessionPtr session) {
-  PinnedImages images = ToImageSources(info[0]);
   const Napi::Object o = OptionsArg(info, 1);
+  PinnedImages images = ToImageSources(info[0], o);
   SegmentConfig config;
   config.detect = ParseDetectConfig(o);
   config.classId = static_cast<int>(GetNumber(o, "classId", -1));

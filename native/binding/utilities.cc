@@ -116,8 +116,8 @@ class PreprocessJob : public PromiseWorker {
 // preprocess(images, {width, height, resize, padValue, scale, mean, std, swapRB})
 // -> Promise<{tensor: Float32Array, dims, images: [{scaleX, scaleY, padX, padY, width, height} | {error}]}>
 Napi::Value PreprocessBinding(const Napi::CallbackInfo& info) {
-  PinnedImages images = ToImageSources(info[0]);
   const Napi::Object o = OptionsArg(info, 1);
+  PinnedImages images = ToImageSources(info[0], o);
   PreprocessSpec spec = ParsePreprocess(o, PreprocessSpec{});
   spec.height = static_cast<int>(GetNumber(o, "height", 640));
   spec.width = static_cast<int>(GetNumber(o, "width", spec.height));
@@ -172,19 +172,20 @@ class EncodeJob : public PromiseWorker {
   std::vector<uint8_t> bytes_;
 };
 
-PinnedImages OneImage(const Napi::CallbackInfo& info) {
+PinnedImages OneImage(const Napi::CallbackInfo& info, const Napi::Object& options) {
   Napi::Array arr = Napi::Array::New(info.Env(), 1);
   arr.Set(0u, info.Length() > 0 ? info[0] : info.Env().Undefined());
-  return ToImageSources(arr);
+  return ToImageSources(arr, options);
 }
 
+// decodeImage(image, {limitInputPixels})
 Napi::Value DecodeBinding(const Napi::CallbackInfo& info) {
-  return (new DecodeJob(info.Env(), OneImage(info)))->Start();
+  return (new DecodeJob(info.Env(), OneImage(info, OptionsArg(info, 1))))->Start();
 }
 
 Napi::Value EncodeBinding(const Napi::CallbackInfo& info) {
-  PinnedImages images = OneImage(info);
   const Napi::Object o = OptionsArg(info, 1);
+  PinnedImages images = OneImage(info, o);
   const std::string format = GetString(o, "format", "png");
   if (format != "png" && format != "jpg" && format != "jpeg" && format != "bmp" && format != "tiff")
     throw MakeError(info.Env(), code::kInvalidArg, "format must be png, jpg, bmp or tiff");

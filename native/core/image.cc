@@ -1,11 +1,14 @@
 #include "core/image.h"
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/image_header.h"
 #include "core/reference_pair.h"
 #include "util/error.h"
 
@@ -32,17 +35,20 @@ cv::Mat ToBgr(const cv::Mat& img, bool rgb) {
   return out;
 }
 
-cv::Mat DecodeBytes(const uint8_t* data, size_t length, const std::string& what) {
-  if (data == nullptr || length == 0) throw Error(code::kImageDecode, what + " is empty");
-  // imdecode reads only `length` bytes of the wrapped buffer; no copy.
-  const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
+void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what) {
+  if (maxPixels != 0 && width * height > maxPixels)
+    throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + ", over the " +
+                                          std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+}
+
+cv::Mat DecodeFull(const cv::Mat& buf, const std::string& what) {
   cv::Mat img;
   try {
     img = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
     throw Error(code::kImageDecode, what + " could not be decoded: " + e.what());
   }
-  if (img.empty()) throw Error(code::kImageDecode, what + " is not a decodable JPEG/PNG/BMP/TIFF image");
+  if (img.empty()) throw Error(code::kImageDecode, what + " could not be decoded (corrupt or truncated)");
   if (img.depth() != CV_8U) {
     // 16-bit TIFF/PNG: scale to 8 bits rather than refuse it.
     cv::Mat scaled;
@@ -53,44 +59,28 @@ cv::Mat DecodeBytes(const uint8_t* data, size_t length, const std::string& what)
   return ToBgr(img, false);
 }
 
-// Width and height from a JPEG's frame header, without decoding; false if the
-// bytes are not a JPEG or the header is cut short.
-bool JpegSize(const uint8_t* d, size_t n, int* w, int* h) {
-  if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return false;
-  size_t i = 2;
-  while (i + 4 <= n) {
-    if (d[i] != 0xFF) return false;
-    const uint8_t marker = d[i + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++i;
-      continue;
-    }
-    const size_t len = (size_t(d[i + 2]) << 8) | d[i + 3];
-    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-    if (sof) {
-      if (i + 9 > n) return false;
-      *h = (d[i + 5] << 8) | d[i + 6];
-      *w = (d[i + 7] << 8) | d[i + 8];
-      return *w > 0 && *h > 0;
-    }
-    if (len < 2) return false;
-    i += 2 + len;
-  }
-  return false;
-}
-
-// JPEG can decode at 1/2, 1/4 or 1/8 scale in the DCT domain, several times
-// faster than a full decode followed by a downscale.
-cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& what, int targetW, int targetH,
-                        cv::Size* original) {
-  int w = 0, h = 0;
-  if (targetW > 0 && targetH > 0 && JpegSize(data, length, &w, &h)) {
+// The header is read first: an unknown format or an oversized image is refused
+// before the decoder allocates anything. targetW/H > 0 lets a JPEG decode at
+// 1/2, 1/4 or 1/8 scale in the DCT domain, several times faster than a full
+// decode followed by a downscale.
+cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& what, uint64_t maxPixels, int targetW,
+                        int targetH, cv::Size* original) {
+  if (data == nullptr || length == 0) throw Error(code::kImageDecode, what + " is empty");
+  const std::optional<ImageHeader> header = PeekImageHeader(data, length);
+  if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
+  CheckPixels(header->width, header->height, maxPixels, what);
+  if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
+  if (header->width > uint64_t(INT32_MAX) || header->height > uint64_t(INT32_MAX))
+    throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");
+  // imdecode reads only `length` bytes of the wrapped buffer; no copy.
+  const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
+  const int w = int(header->width), h = int(header->height);
+  if (header->format == ImageFormat::kJpeg && targetW > 0 && targetH > 0) {
     const double r = std::min(double(targetW) / w, double(targetH) / h);
     int f = 1;
     while (f < 8 && r * (2 * f) <= 1.0) f *= 2;  // keep at least the target resolution
     if (f > 1) {
       const int flag = f == 2 ? cv::IMREAD_REDUCED_COLOR_2 : f == 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_8;
-      const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
       cv::Mat img;
       try {
         img = cv::imdecode(buf, flag | cv::IMREAD_IGNORE_ORIENTATION);
@@ -103,7 +93,9 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
       }
     }
   }
-  cv::Mat full = DecodeBytes(data, length, what);
+  cv::Mat full = DecodeFull(buf, what);
+  // Belt and braces: the header and the decoder read the same field, but only the decoder allocates.
+  CheckPixels(uint64_t(full.cols), uint64_t(full.rows), maxPixels, what);
   *original = full.size();
   return full;
 }
@@ -115,14 +107,15 @@ cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* orig
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
       return DecodeForTarget(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path,
-                             targetW, targetH, original);
+                             src.maxPixels, targetW, targetH, original);
     }
     case ImageSource::Kind::kEncoded:
-      return DecodeForTarget(src.data, src.length, "image buffer", targetW, targetH, original);
+      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, targetW, targetH, original);
     case ImageSource::Kind::kRaw: {
       const int c = src.channels;
       if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))
-        throw Error(code::kInvalidArg, "raw image needs width, height > 0 and channels 1, 3 or 4");
+        throw Error(code::kInvalidArg, "raw image needs whole-number width and height >= 1 and channels 1, 3 or 4");
+      CheckPixels(uint64_t(src.width), uint64_t(src.height), src.maxPixels, "raw image");
       const size_t need = static_cast<size_t>(src.width) * src.height * c;
       if (src.data == nullptr || src.length < need)
         throw Error(code::kInvalidArg, "raw image buffer holds " + std::to_string(src.length) + " bytes, " +

@@ -13,6 +13,10 @@
 
 namespace di {
 
+// Pixels an input may have before it is refused unread (16383 x 16383, the limit
+// image libraries conventionally default to); 0 lifts the limit.
+inline constexpr uint64_t kDefaultMaxPixels = 16383ull * 16383ull;
+
 struct ImageSource {
   enum class Kind { kPath, kEncoded, kRaw };
   Kind kind = Kind::kPath;
@@ -24,12 +28,14 @@ struct ImageSource {
   // Set: the image is loaded as (image, reference, difference), see core/reference_pair.h.
   std::shared_ptr<const ImageSource> reference;
   bool alignReference = false;  // register the reference to the image first (core/align.h)
+  uint64_t maxPixels = kDefaultMaxPixels;  // checked against the header, before decoding
 };
 
 // Decodes (or wraps) a source into an 8-bit 3-channel BGR image; a source with
 // a reference becomes its reference pair.
-// Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE, ERR_INVALID_ARG or
-// (a reference that cannot be registered) ERR_ALIGN.
+// Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE (also for any format
+// but JPEG, PNG, BMP and TIFF), ERR_IMAGE_TOO_LARGE (over maxPixels), ERR_INVALID_ARG
+// or (a reference that cannot be registered) ERR_ALIGN.
 // `registration`, when given, receives what aligning a reference found.
 cv::Mat LoadBgr(const ImageSource& src, Registration* registration = nullptr);
 

@@ -3,11 +3,11 @@ import { promises as fs } from 'fs';
 import { Command } from 'commander';
 import { Detector } from '../../detector';
 import { DieInspectError } from '../../errors';
-import type { ImageInput } from '../../images';
+import { DEFAULT_LIMIT_INPUT_PIXELS, ImageInput } from '../../images';
 import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs } from '../files';
 import { pairWithReferences } from '../references';
-import { parseNumber, parseProviders, positiveInt } from '../options';
+import { limitInputPixels, parseNumber, parseProviders, positiveInt } from '../options';
 
 interface DetectCliOptions {
   model: string;
@@ -20,6 +20,7 @@ interface DetectCliOptions {
   annotate?: string;
   reference?: string;
   align?: boolean;
+  limitInputPixels?: string;
 }
 
 export function registerDetect(program: Command): void {
@@ -39,6 +40,7 @@ export function registerDetect(program: Command): void {
       + 'of each image: one file for all, the same name in a folder, or the image name with FROM replaced by TO '
       + '(e.g. _test=_temp; images without FROM are skipped)')
     .option('--align', 'with --reference: register each reference to its image first (shift and rotation)')
+    .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
     .action(async (patterns: string[], o: DetectCliOptions) => {
       let files = await expandImageArgs(patterns);
       // What goes to the model: the files, or each paired with its reference.
@@ -57,6 +59,7 @@ export function registerDetect(program: Command): void {
         agnostic: o.agnostic,
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         providers: parseProviders(o.ep),
+        limitInputPixels: limitInputPixels(o.limitInputPixels),
       });
       if (det.needsReference !== Boolean(o.reference)) {
         det.close();

@@ -6,9 +6,10 @@ import { Inspector, InspectorConfig } from '../../inspector';
 import { resultRecord, SummaryBuilder, writeAnnotated } from '../../report';
 import { DieInspectError } from '../../errors';
 import { resolveModel } from '../../models';
+import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs } from '../files';
-import { parseNumber, parseProviders, positiveInt } from '../options';
+import { limitInputPixels, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -32,6 +33,7 @@ interface InspectCliOptions {
   allModes?: boolean;
   annotate: boolean;
   json?: boolean;
+  limitInputPixels?: string;
 }
 
 function roiOptions(o: InspectCliOptions): RoiOptions {
@@ -72,6 +74,7 @@ export function registerInspect(program: Command): void {
     .option('--all-modes', 'inspect darkfield images too (default: brightfield only)')
     .option('--no-annotate', 'do not write annotated images')
     .option('--json', 'print the summary as JSON')
+    .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
     .action(async (patterns: string[], o: InspectCliOptions) => {
       const files = await expandImageArgs(patterns);
       const config: InspectorConfig = {
@@ -86,6 +89,7 @@ export function registerInspect(program: Command): void {
         detector: o.detector === false ? false : typeof o.detector === 'string' ? o.detector : undefined,
         detectorOptions: o.imgsz ? { imgsz: positiveInt(o.imgsz, '--imgsz') } : undefined,
         classifiers: o.classifiers === false ? false : o.classifier,
+        limitInputPixels: limitInputPixels(o.limitInputPixels),
       };
       const inspector = await Inspector.create(config);
       await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });

@@ -1,0 +1,96 @@
+#include "core/image_header.h"
+
+namespace di {
+
+namespace {
+
+uint64_t Read(const uint8_t* p, int bytes, bool bigEndian) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t(p[bigEndian ? i : bytes - 1 - i]) << (8 * (bytes - 1 - i));
+  return v;
+}
+
+std::optional<ImageHeader> Sized(ImageFormat f, uint64_t w, uint64_t h) {
+  if (w == 0 || h == 0) return std::nullopt;
+  return ImageHeader{f, w, h};
+}
+
+// Walks the marker segments to the first start-of-frame.
+std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
+  size_t i = 2;
+  while (i + 4 <= n) {
+    if (d[i] != 0xFF) return std::nullopt;
+    const uint8_t marker = d[i + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    const size_t len = Read(d + i + 2, 2, true);
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      if (i + 9 > n) return std::nullopt;
+      return Sized(ImageFormat::kJpeg, Read(d + i + 7, 2, true), Read(d + i + 5, 2, true));
+    }
+    if (len < 2) return std::nullopt;
+    i += 2 + len;
+  }
+  return std::nullopt;
+}
+
+std::optional<ImageHeader> Png(const uint8_t* d, size_t n) {
+  if (n < 24 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D' || d[15] != 'R') return std::nullopt;
+  return Sized(ImageFormat::kPng, Read(d + 16, 4, true), Read(d + 20, 4, true));
+}
+
+std::optional<ImageHeader> Bmp(const uint8_t* d, size_t n) {
+  if (n < 26) return std::nullopt;
+  const uint64_t dib = Read(d + 14, 4, false);
+  if (dib == 12) return Sized(ImageFormat::kBmp, Read(d + 18, 2, false), Read(d + 20, 2, false));
+  const int32_t w = static_cast<int32_t>(Read(d + 18, 4, false));
+  const int32_t h = static_cast<int32_t>(Read(d + 22, 4, false));  // negative: rows stored top-down
+  if (w <= 0 || h == INT32_MIN) return std::nullopt;
+  return Sized(ImageFormat::kBmp, uint64_t(w), uint64_t(h < 0 ? -int64_t(h) : h));
+}
+
+// The first IFD's ImageWidth (256) and ImageLength (257), classic or BigTIFF.
+std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
+  const bool be = d[0] == 'M';
+  const uint64_t version = Read(d + 2, 2, be);
+  const bool big = version == 43;
+  if (version != 42 && !big) return std::nullopt;
+  const size_t countBytes = big ? 8 : 2, entryBytes = big ? 20 : 12, valueBytes = big ? 8 : 4;
+  if (n < (big ? 16u : 8u)) return std::nullopt;
+  const uint64_t ifd = big ? Read(d + 8, 8, be) : Read(d + 4, 4, be);
+  if (ifd >= n || n - ifd < countBytes) return std::nullopt;
+  const uint64_t entries = Read(d + ifd, int(countBytes), be);
+  uint64_t w = 0, h = 0;
+  for (uint64_t k = 0; k < entries; ++k) {
+    const uint64_t at = ifd + countBytes + k * entryBytes;
+    if (at + entryBytes > n) return std::nullopt;
+    const uint64_t tag = Read(d + at, 2, be), type = Read(d + at + 2, 2, be);
+    if (tag != 256 && tag != 257) continue;
+    const uint8_t* value = d + at + entryBytes - valueBytes;  // the value field closes every entry
+    uint64_t v;
+    if (type == 3) v = Read(value, 2, be);        // SHORT, left-justified in the field
+    else if (type == 4) v = Read(value, 4, be);   // LONG
+    else if (type == 16 && big) v = Read(value, 8, be);  // LONG8
+    else return std::nullopt;
+    (tag == 256 ? w : h) = v;
+  }
+  return Sized(ImageFormat::kTiff, w, h);
+}
+
+}  // namespace
+
+std::optional<ImageHeader> PeekImageHeader(const uint8_t* d, size_t n) {
+  if (d == nullptr || n < 4) return std::nullopt;
+  if (d[0] == 0xFF && d[1] == 0xD8) return Jpeg(d, n);
+  if (n >= 8 && d[0] == 0x89 && d[1] == 'P' && d[2] == 'N' && d[3] == 'G' && d[4] == '\r' && d[5] == '\n' &&
+      d[6] == 0x1A && d[7] == '\n')
+    return Png(d, n);
+  if (d[0] == 'B' && d[1] == 'M') return Bmp(d, n);
+  if ((d[0] == 'I' && d[1] == 'I') || (d[0] == 'M' && d[1] == 'M')) return Tiff(d, n);
+  return std::nullopt;
+}
+
+}  // namespace di

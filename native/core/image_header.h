@@ -1,0 +1,24 @@
+// Width and height from an encoded image's header, read before anything is
+// decoded: a few hundred bytes of PNG can claim a gigapixel, and the decoder
+// would allocate it. Only the formats we promise (JPEG, PNG, BMP, TIFF) are
+// recognised, which also keeps OpenCV's rarer decoders away from untrusted input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace di {
+
+enum class ImageFormat { kJpeg, kPng, kBmp, kTiff };
+
+struct ImageHeader {
+  ImageFormat format;
+  uint64_t width = 0, height = 0;
+};
+
+// The format and size, or nullopt when the bytes are none of the four formats
+// or their header is cut short or names a zero size.
+std::optional<ImageHeader> PeekImageHeader(const uint8_t* data, size_t length);
+
+}  // namespace di

@@ -1,0 +1,123 @@
+'use strict';
+// Seeded fuzzing of every image-taking entry point: truncated, bit-flipped,
+// header-forged and random inputs must each come back as a typed error (or a
+// result) for that image alone, while the good image beside it keeps its answer.
+const assert = require('assert');
+const { Classifier, Detector, DieInspectError, Roi, decodeImage, encodeImage } = require('../dist');
+const { constantDetector, meanClassifier } = require('./helpers/onnx');
+
+const CODES = new Set(['ERR_IMAGE_DECODE', 'ERR_IMAGE_TOO_LARGE', 'ERR_INVALID_ARG', 'ERR_FILE_NOT_FOUND', 'ERR_ROI_NOT_FOUND']);
+
+function xorshift(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+function scene(width, height) {
+  // A dark package on a light board, so the ROI stage has something to find.
+  const data = new Uint8Array(width * height * 3).fill(190);
+  for (let y = height / 4; y < (3 * height) / 4; y++) {
+    for (let x = width / 4; x < (3 * width) / 4; x++) data.fill(30, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  }
+  return { data, width, height, channels: 3 };
+}
+
+/** One malformed input, chosen and shaped by `rnd`. */
+function mutant(rnd, seeds) {
+  const pick = (n) => Math.floor(rnd() * n);
+  const base = seeds[pick(seeds.length)];
+  switch (pick(7)) {
+    case 0: return base.subarray(0, pick(base.length));               // truncated anywhere
+    case 1: {                                                          // a few bytes flipped
+      const b = Buffer.from(base);
+      for (let i = 0, n = 1 + pick(40); i < n; i++) b[pick(b.length)] = pick(256);
+      return b;
+    }
+    case 2: {                                                          // header bytes flipped (size fields live there)
+      const b = Buffer.from(base);
+      for (let i = 0, n = 1 + pick(4); i < n; i++) b[pick(Math.min(64, b.length))] = pick(256);
+      return b;
+    }
+    case 3: {                                                          // random bytes behind a real magic number
+      const b = Buffer.alloc(16 + pick(2000));
+      for (let i = 0; i < b.length; i++) b[i] = pick(256);
+      base.copy(b, 0, 0, 4);
+      return b;
+    }
+    case 4: {                                                          // raw pixels with inconsistent fields
+      const w = [0, -1, 3.5, 1e10, 7][pick(5)], h = [5, 0, 2e9, NaN, 9][pick(5)];
+      return { data: new Uint8Array(pick(200)), width: w, height: h, channels: [1, 2, 3, 4, 5][pick(5)] };
+    }
+    case 5: return [Buffer.alloc(0), '/no/such/file.jpg', '/', Buffer.from('GIF89a')][pick(4)];
+    default: return Buffer.concat([base, base.subarray(0, pick(base.length))]); // trailing junk
+  }
+}
+
+function withoutTimings(result) {
+  const { timings, ...rest } = result;
+  assert.ok(timings);
+  return rest;
+}
+
+function assertItemError(err, where) {
+  assert.ok(err instanceof DieInspectError, `${where}: untyped error ${err}`);
+  assert.ok(CODES.has(err.code), `${where}: unexpected code ${err.code}: ${err.message}`);
+}
+
+describe('fuzzed image inputs', function () {
+  this.timeout(120000);
+  let seeds, good, det, cls, roi, expected;
+
+  before(async () => {
+    const img = scene(96, 72);
+    seeds = await Promise.all(['png', 'jpg', 'bmp', 'tiff'].map((format) => encodeImage(img, { format })));
+    good = seeds[0];
+    det = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.1, 1, 0]], height: 64, width: 64, brightnessMask: [[0, 0, 0, 0, 1, 0, 0]] }), { conf: 0.05 });
+    cls = await Classifier.create(meanClassifier({ softmax: true }));
+    roi = await Roi.create({ crops: false });
+    expected = {
+      det: (await det.detect([good]))[0],
+      cls: (await cls.classify([good]))[0],
+      roi: withoutTimings((await roi.capture([good]))[0]),
+    };
+    assert.strictEqual(expected.det.detections.length, 1);
+  });
+
+  after(() => {
+    det.close();
+    cls.close();
+    roi.close();
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: 100 malformed inputs each fail alone with a typed error`, async () => {
+      const rnd = xorshift(seed);
+      const outcomes = { ok: 0, failed: 0 };
+      for (let i = 0; i < 100; i++) {
+        const bad = mutant(rnd, seeds);
+        const where = `seed ${seed} input ${i}`;
+        const [d, c, r] = await Promise.all([det.detect([bad, good]), cls.classify([good, bad]), roi.capture([bad, good])]);
+        assert.deepStrictEqual(d[1], expected.det, `${where}: detector's good image changed`);
+        assert.deepStrictEqual(c[0], expected.cls, `${where}: classifier's good image changed`);
+        assert.deepStrictEqual(withoutTimings(r[1]), expected.roi, `${where}: ROI's good image changed`);
+        for (const res of [d[0], c[1]]) if (res.error) assertItemError(res.error, where);
+        if (r[0].error) assertItemError(r[0].error, where);
+        try {
+          const img = await decodeImage(bad);
+          assert.strictEqual(img.data.length, img.width * img.height * 3, where);
+          outcomes.ok++;
+        } catch (e) {
+          assertItemError(e, where);
+          outcomes.failed++;
+        }
+      }
+      // The mutations must mostly break things, or the test tests nothing.
+      assert.ok(outcomes.failed > 50, JSON.stringify(outcomes));
+    });
+  }
+});
