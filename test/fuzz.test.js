@@ -121,3 +121,44 @@ describe('fuzzed image inputs', function () {
     });
   }
 });
+
+describe('fuzzed model files', function () {
+  this.timeout(120000);
+  const MODEL_CODES = new Set(['ERR_MODEL_LOAD', 'ERR_MODEL_INPUT', 'ERR_OUTPUT_LAYOUT', 'ERR_INFERENCE', 'ERR_NAN_OUTPUT']);
+
+  it('150 truncated or bit-flipped models each load and run, or fail with a typed model error', async () => {
+    const rnd = xorshift(11);
+    const pick = (n) => Math.floor(rnd() * n);
+    const bases = [
+      { create: (b) => Detector.create(b, { imgsz: 64 }), run: (m, x) => m.detect(x), bytes: constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]], height: 64, width: 64 }) },
+      { create: (b) => Classifier.create(b), run: (m, x) => m.classify(x), bytes: meanClassifier({ softmax: true }) },
+    ];
+    const img = scene(64, 64);
+    const outcomes = { loaded: 0, refused: 0 };
+    for (let i = 0; i < 150; i++) {
+      const base = bases[pick(2)];
+      let bytes = Buffer.from(base.bytes);
+      const how = pick(3);
+      if (how === 0) bytes = bytes.subarray(0, pick(bytes.length));
+      else if (how === 1) for (let j = 0, n = 1 + pick(8); j < n; j++) bytes[pick(bytes.length)] = pick(256);
+      else for (let j = 0, n = 1 + pick(3); j < n; j++) bytes[pick(bytes.length)] ^= 1 << pick(8);
+      let model;
+      try {
+        model = await base.create(bytes);
+      } catch (e) {
+        assert.ok(e instanceof DieInspectError && MODEL_CODES.has(e.code), `model ${i}: ${e.code} ${e.message}`);
+        outcomes.refused++;
+        continue;
+      }
+      outcomes.loaded++;
+      try {
+        for (const r of await base.run(model, [img, img])) if (r.error) assert.ok(MODEL_CODES.has(r.error.code), `model ${i}: ${r.error.code}`);
+      } catch (e) {
+        assert.ok(e instanceof DieInspectError && MODEL_CODES.has(e.code), `model ${i}: ${e.code} ${e.message}`);
+      } finally {
+        model.close();
+      }
+    }
+    assert.ok(outcomes.refused > 100, JSON.stringify(outcomes));
+  });
+});
