@@ -177,6 +177,22 @@ describe('input limits and formats', function () {
     }
   });
 
+  it('refuses paths that are not regular files instead of reading them forever (FIFO, /dev/zero, a folder)', async () => {
+    const { execFileSync } = require('child_process');
+    const fs = require('fs');
+    const os = require('os');
+    const path = require('path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-fifo-'));
+    const fifo = path.join(dir, 'camera.jpg');
+    execFileSync('mkfifo', [fifo]); // no writer: reading it would block a worker thread for good
+    const good = path.join(dir, 'good.png');
+    fs.writeFileSync(good, await encodeImage(gradient(8, 6), { format: 'png' }));
+    const { images } = await preprocess([fifo, '/dev/zero', dir, good], { width: 8, height: 8 });
+    assert.deepStrictEqual(images.map((r) => r.error && r.error.code), ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE', undefined]);
+    assert.match(images[0].error.message, /not a regular file/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('validates limitInputPixels and raw sizes', async () => {
     const img = gradient(4, 4);
     for (const bad of [-1, 1.5, 'big', NaN, Infinity]) {

@@ -1,9 +1,9 @@
 #include "core/image.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -15,11 +15,21 @@
 namespace di {
 
 std::string ReadFile(const std::string& path) {
+  // Only regular files: a FIFO would block this worker forever and /dev/zero
+  // would never end.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw Error(code::kFileNotFound, "cannot open file: " + path);
+  if (!std::filesystem::is_regular_file(status)) throw Error(code::kImageDecode, "image file " + path + " is not a regular file");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(code::kFileNotFound, "cannot open file: " + path);
+  if (size > uintmax_t(INT32_MAX)) throw Error(code::kImageTooLarge, "image file " + path + " is over 2 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(code::kFileNotFound, "cannot open file: " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), std::streamsize(size));
+  bytes.resize(size_t(in.gcount()));  // the file may have shrunk since
+  return bytes;
 }
 
 namespace {
