@@ -177,7 +177,7 @@ describe('input limits and formats', function () {
     }
   });
 
-  it('refuses paths that are not regular files instead of reading them forever (FIFO, /dev/zero, a folder)', async () => {
+  it('refuses image and model paths that are not regular files instead of waiting on them (FIFO, /dev/zero, a folder)', async () => {
     const { execFileSync } = require('child_process');
     const fs = require('fs');
     const os = require('os');
@@ -190,6 +190,9 @@ describe('input limits and formats', function () {
     const { images } = await preprocess([fifo, '/dev/zero', dir, good], { width: 8, height: 8 });
     assert.deepStrictEqual(images.map((r) => r.error && r.error.code), ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE', undefined]);
     assert.match(images[0].error.message, /not a regular file/);
+    // The same for model paths, which ONNX Runtime would otherwise open and wait on.
+    await assert.rejects(Detector.create(fifo), (e) => e.code === 'ERR_MODEL_LOAD' && /not a regular file/.test(e.message));
+    await assert.rejects(Classifier.create('/dev/zero'), { code: 'ERR_MODEL_LOAD' });
     fs.rmSync(dir, { recursive: true });
   });
 

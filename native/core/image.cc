@@ -1,7 +1,6 @@
 #include "core/image.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -11,18 +10,15 @@
 #include "core/image_header.h"
 #include "core/reference_pair.h"
 #include "util/error.h"
+#include "util/file.h"
 
 namespace di {
 
 std::string ReadFile(const std::string& path) {
-  // Only regular files: a FIFO would block this worker forever and /dev/zero
-  // would never end.
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) throw Error(code::kFileNotFound, "cannot open file: " + path);
-  if (!std::filesystem::is_regular_file(status)) throw Error(code::kImageDecode, "image file " + path + " is not a regular file");
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(code::kFileNotFound, "cannot open file: " + path);
+  uintmax_t size = 0;
+  const PathKind kind = ProbePath(path, &size);
+  if (kind == PathKind::kMissing) throw Error(code::kFileNotFound, "cannot open file: " + path);
+  if (kind == PathKind::kOther) throw Error(code::kImageDecode, "image file " + path + " is not a regular file");
   if (size > uintmax_t(INT32_MAX)) throw Error(code::kImageTooLarge, "image file " + path + " is over 2 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(code::kFileNotFound, "cannot open file: " + path);

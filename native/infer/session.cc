@@ -1,11 +1,11 @@
 #include "infer/session.h"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include "infer/ort_env.h"
 #include "util/error.h"
+#include "util/file.h"
 
 namespace di {
 
@@ -174,8 +174,10 @@ std::unique_ptr<Ort::Session> Open(const std::string& path, const uint8_t* bytes
 std::shared_ptr<InferenceSession> InferenceSession::Create(const std::string& path, const uint8_t* bytes,
                                                            size_t length, const SessionConfig& cfg) {
   if (!bytes) {
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe) throw Error(code::kFileNotFound, "model file not found: " + path);
+    uintmax_t size = 0;
+    const PathKind kind = ProbePath(path, &size);
+    if (kind == PathKind::kMissing) throw Error(code::kFileNotFound, "model file not found: " + path);
+    if (kind == PathKind::kOther) throw Error(code::kModelLoad, "model path " + path + " is not a regular file");
   } else if (length == 0) {
     throw Error(code::kModelLoad, "model buffer is empty");
   }
