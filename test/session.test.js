@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
-const { ModelSession, runtimeInfo } = require('../dist');
-const { constantDetector, meanClassifier } = require('./helpers/onnx');
+const { Classifier, ModelSession, runtimeInfo } = require('../dist');
+const { buildModel, constantDetector, meanClassifier, node, valueInfo } = require('./helpers/onnx');
 
 describe('ModelSession', () => {
   it('describes inputs, outputs (symbolic dims by name) and metadata', async () => {
@@ -47,7 +47,34 @@ describe('ModelSession', () => {
     await assert.rejects(s.run({ images: { data: new Float32Array(5), dims: [1, 3, 2, 2] } }), { code: 'ERR_INVALID_ARG' });
     await assert.rejects(s.run({ images: { data: new Float32Array(12), dims: [1, 3, 4] } }), { code: 'ERR_MODEL_INPUT' });
     await assert.rejects(s.run({ images: { data: new Float32Array(27), dims: [1, 3, 3, 3] } }), { code: 'ERR_MODEL_INPUT' });
-    await assert.rejects(s.run({ images: { data: new Int32Array(12), dims: [1, 3, 2, 2] } }), { code: 'ERR_INFERENCE' });
+    // The element type is checked against the model's before the call, not left to ONNX Runtime.
+    await assert.rejects(s.run({ images: { data: new Int32Array(12), dims: [1, 3, 2, 2] } }),
+      (e) => e.code === 'ERR_MODEL_INPUT' && /is float32, got int32/.test(e.message));
+    await assert.rejects(s.run({ images: { data: new Float64Array(12), dims: [1, 3, 2, 2] } }), { code: 'ERR_MODEL_INPUT' });
+    // Dims whose product wraps around size_t, or that no integer holds, are refused.
+    const wide = await ModelSession.create(meanClassifier({ size: 'w' }));
+    await assert.rejects(wide.run({ images: { data: new Float32Array(0), dims: [2 ** 32, 3, 2 ** 31, 2 ** 31] } }), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(s.run({ images: { data: new Float32Array(12), dims: [1e300, 3, 2, 2] } }), { code: 'ERR_INVALID_ARG' });
+  });
+
+  it('returns empty outputs as usable empty arrays (a batch of 0)', async () => {
+    const s = await ModelSession.create(meanClassifier({ size: 2 }));
+    const out = await s.run({ images: { data: new Float32Array(0), dims: [0, 3, 2, 2] } });
+    assert.deepStrictEqual(out.logits.dims, [0, 3]);
+    assert.ok(out.logits.data instanceof Float32Array);
+    assert.deepStrictEqual(Array.from(out.logits.data), []);
+  });
+
+  it('refuses sequence outputs with a typed error instead of taking the process down', async () => {
+    const { onnx } = require('onnx-proto');
+    const seq = onnx.ValueInfoProto.create({ name: 'seq', type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } });
+    const model = buildModel({ inputs: [valueInfo('images', ['b', 3, 8, 8])], outputs: [seq], nodes: [node('SequenceConstruct', ['images'], ['seq'])] });
+    const s = await ModelSession.create(model);
+    assert.strictEqual(s.info.outputs[0].type, 'non-tensor');
+    await assert.rejects(s.run({ images: { data: new Float32Array(192), dims: [1, 3, 8, 8] } }),
+      (e) => e.code === 'ERR_OUTPUT_LAYOUT' && /sequence or map/.test(e.message));
+    const cls = await Classifier.create(model);
+    await assert.rejects(cls.classify([{ data: new Uint8Array(192), width: 8, height: 8, channels: 3 }]), { code: 'ERR_OUTPUT_LAYOUT' });
   });
 
   it('benchmarks with random input natively', async () => {

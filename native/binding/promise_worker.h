@@ -48,12 +48,20 @@ class PromiseWorker : public Napi::AsyncWorker {
     code_ = c;
     SetError(message);
   }
+  // Anything Result() throws must become a rejection: an exception escaping a
+  // libuv callback would terminate the process.
   void OnOK() final {
     Napi::HandleScope scope(Env());
     try {
       deferred_.Resolve(Result(Env()));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
+    } catch (const Error& e) {
+      deferred_.Reject(MakeError(Env(), e.code(), e.what()).Value());
+    } catch (const Ort::Exception& e) {
+      deferred_.Reject(MakeError(Env(), code::kInference, e.what()).Value());
+    } catch (const std::exception& e) {
+      deferred_.Reject(MakeError(Env(), code::kInternal, e.what()).Value());
     }
   }
   void OnError(const Napi::Error& e) final {

@@ -1,5 +1,7 @@
 // session.run(feeds): a raw model call. Inputs are wrapped in place (no copy);
 // outputs are handed to JavaScript as external buffers that own the ORT tensor.
+#include <cmath>
+#include <cstdint>
 #include <random>
 
 #include "binding/jobs.h"
@@ -47,8 +49,14 @@ Napi::Value OutputArray(Napi::Env env, Ort::Value* owned, ONNXTensorElementDataT
       delete owned;
       throw MakeError(env, code::kOutputLayout, "output type " + ElementTypeName(type) + " is not supported by run()");
   }
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, count ? data : nullptr, count * elem,
-                                                [](Napi::Env, void*, Ort::Value* v) { delete v; }, owned);
+  Napi::ArrayBuffer ab;
+  if (count == 0) {
+    // An external buffer without data would reach JavaScript detached.
+    delete owned;
+    ab = Napi::ArrayBuffer::New(env, 0);
+  } else {
+    ab = Napi::ArrayBuffer::New(env, data, count * elem, [](Napi::Env, void*, Ort::Value* v) { delete v; }, owned);
+  }
   napi_value out;
   NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, t, count, ab, 0, &out), Napi::Value());
   return Napi::Value(env, out);
@@ -69,6 +77,11 @@ class RunJob : public PromiseWorker {
       values.push_back(Ort::Value::CreateTensor(mem, f.data, f.bytes, f.dims.data(), f.dims.size(), f.type));
     }
     outputs_ = session_->Run(names, values);
+    const auto& infos = session_->info().outputs;
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      if (!outputs_[i].IsTensor())
+        throw Error(code::kOutputLayout, "output '" + infos[i].name + "' is a sequence or map; run() returns tensors only");
+    }
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -118,6 +131,9 @@ Napi::Value StartRun(const Napi::CallbackInfo& info, SessionPtr session) {
     size_t elem = 0;
     Feed feed{in.name, FeedType(ta, in.type, elem), nullptr, 0, {}};
     if (elem == 0) throw MakeError(env, code::kInvalidArg, "run(): input '" + in.name + "' has an unsupported array type");
+    if (ElementTypeName(feed.type) != in.type)
+      throw MakeError(env, code::kModelInput, "run(): input '" + in.name + "' is " + in.type + ", got " +
+                                                  ElementTypeName(feed.type) + " data");
     const Napi::Array dims = dimsV.As<Napi::Array>();
     if (dims.Length() != in.shape.size())
       throw MakeError(env, code::kModelInput, "run(): input '" + in.name + "' needs rank " +
@@ -127,12 +143,14 @@ Napi::Value StartRun(const Napi::CallbackInfo& info, SessionPtr session) {
     for (uint32_t d = 0; d < dims.Length(); ++d) {
       const Napi::Value dv = dims.Get(d);
       const double v = dv.IsNumber() ? dv.As<Napi::Number>().DoubleValue() : -1;
-      if (!(v >= 0) || v != static_cast<int64_t>(v))
+      if (!(v >= 0 && v <= 9007199254740991.0) || v != std::floor(v))
         throw MakeError(env, code::kInvalidArg, "run(): dims of '" + in.name + "' must be non-negative integers");
       if (in.shape[d] >= 0 && in.shape[d] != static_cast<int64_t>(v))
         throw MakeError(env, code::kModelInput, "run(): input '" + in.name + "' dim " + std::to_string(d) +
                                                     " must be " + std::to_string(in.shape[d]));
       feed.dims.push_back(static_cast<int64_t>(v));
+      if (v != 0 && count > SIZE_MAX / static_cast<size_t>(v))
+        throw MakeError(env, code::kInvalidArg, "run(): dims of '" + in.name + "' overflow");
       count *= static_cast<size_t>(v);
     }
     if (count != ta.ElementLength())

@@ -9,6 +9,9 @@ std::vector<ImageClassification> ClassifyBatch(InferenceSession& session, const 
   if (cfg.outputIndex < 0 || cfg.outputIndex >= static_cast<int>(outs.size()))
     throw Error(code::kOutputLayout, "model has " + std::to_string(outs.size()) + " outputs; output " +
                                          std::to_string(cfg.outputIndex) + " requested");
+  if (outs[cfg.outputIndex].type != "float32")
+    throw Error(code::kOutputLayout, "classifier output '" + outs[cfg.outputIndex].name + "' must be a float32 tensor, not " +
+                                         outs[cfg.outputIndex].type);
   std::vector<PreparedImage> prepared;
   std::vector<ImageClassification> results(images.size());
   RunImageBatches(session, input, cfg.preprocess, images, cfg.maxBatch, prepared,
