@@ -101,4 +101,12 @@ describe('nms', () => {
     assert.throws(() => nms(new Float32Array(3), new Float32Array(1)), { code: 'ERR_INVALID_ARG' });
     assert.throws(() => nms(new Float32Array(4), new Float32Array(1), new Int32Array(2)), { code: 'ERR_INVALID_ARG' });
   });
+
+  it('rejects counts that are not whole numbers an int holds', () => {
+    const boxes = new Float32Array([0, 0, 1, 1]), scores = new Float32Array([0.9]);
+    for (const maxDet of [2.5, 1e20, -1e20]) {
+      assert.throws(() => nms(boxes, scores, null, { maxDet }), (e) => e.code === 'ERR_INVALID_ARG' && /maxDet/.test(e.message), String(maxDet));
+    }
+    assert.deepStrictEqual(Array.from(nms(boxes, scores, null, { maxDet: 1 })), [0]);
+  });
 });

@@ -88,6 +88,8 @@ describe('ModelSession', () => {
   it('rejects bad provider names and options with typed errors', async () => {
     await assert.rejects(ModelSession.create(meanClassifier(), { providers: ['openvino'] }), { code: 'ERR_INVALID_ARG' });
     await assert.rejects(ModelSession.create(meanClassifier(), { intraOpThreads: -1 }), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(ModelSession.create(meanClassifier(), { intraOpThreads: 1e20 }), { code: 'ERR_INVALID_ARG' });
+    await assert.rejects(ModelSession.create(meanClassifier(), { deviceId: 0.5 }), { code: 'ERR_INVALID_ARG' });
     await assert.rejects(ModelSession.create(42), { code: 'ERR_INVALID_ARG' });
   });
 

@@ -88,8 +88,8 @@ Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
   const Napi::Object o = OptionsArg(info, 2);
   const std::string format = GetString(o, "format", "jpg");
   if (format != "jpg" && format != "png") throw MakeError(env, code::kInvalidArg, "annotate: format is jpg or png");
-  const int quality = static_cast<int>(GetNumber(o, "quality", 90));
-  const int maxSide = static_cast<int>(GetNumber(o, "maxSide", 0));
+  const int quality = GetInt(o, "quality", 90);
+  const int maxSide = GetInt(o, "maxSide", 0);
   return (new AnnotateJob(env, std::move(image), std::move(shapes), "." + format, quality, maxSide))->Start();
 }
 

@@ -62,11 +62,11 @@ class BenchJob : public PromiseWorker {
 
 Napi::Value StartBenchmark(const Napi::CallbackInfo& info, SessionPtr session) {
   const Napi::Object o = OptionsArg(info, 0);
-  const int batch = static_cast<int>(GetNumber(o, "batch", 1));
-  const int warmup = static_cast<int>(GetNumber(o, "warmup", 10));
-  const int iters = static_cast<int>(GetNumber(o, "iters", 50));
-  const int height = static_cast<int>(GetNumber(o, "height", 640));
-  const int width = static_cast<int>(GetNumber(o, "width", height));
+  const int batch = GetInt(o, "batch", 1);
+  const int warmup = GetInt(o, "warmup", 10);
+  const int iters = GetInt(o, "iters", 50);
+  const int height = GetInt(o, "height", 640);
+  const int width = GetInt(o, "width", height);
   if (batch < 1 || warmup < 0 || iters < 1 || height < 1 || width < 1)
     throw MakeError(info.Env(), code::kInvalidArg, "benchmark: batch, iters, height, width >= 1 and warmup >= 0");
   return (new BenchJob(info.Env(), std::move(session), batch, warmup, iters, height, width))->Start();

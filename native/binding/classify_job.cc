@@ -12,10 +12,10 @@ ClassifyConfig ParseClassifyConfig(const Napi::Object& o) {
   PreprocessSpec d;
   d.mode = ResizeMode::kStretch;
   c.preprocess = ParsePreprocess(o, d);
-  c.imgszHeight = static_cast<int>(GetNumber(o, "height", 224));
-  c.imgszWidth = static_cast<int>(GetNumber(o, "width", c.imgszHeight));
-  c.maxBatch = static_cast<int>(GetNumber(o, "maxBatch", 16));
-  c.outputIndex = static_cast<int>(GetNumber(o, "outputIndex", 0));
+  c.imgszHeight = GetInt(o, "height", 224);
+  c.imgszWidth = GetInt(o, "width", c.imgszHeight);
+  c.maxBatch = GetInt(o, "maxBatch", 16);
+  c.outputIndex = GetInt(o, "outputIndex", 0);
   const std::string scores = GetString(o, "scores", "auto");
   if (scores == "auto") c.scores = ScoreKind::kAuto;
   else if (scores == "logits") c.scores = ScoreKind::kLogits;

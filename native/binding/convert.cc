@@ -117,6 +117,13 @@ double GetNumber(const Napi::Object& o, const char* key, double fallback) {
   return d;
 }
 
+int GetInt(const Napi::Object& o, const char* key, int fallback) {
+  const double d = GetNumber(o, key, fallback);
+  if (d != std::floor(d) || d < double(INT32_MIN) || d > double(INT32_MAX))
+    Invalid(o.Env(), std::string("option '") + key + "' must be a whole number");
+  return static_cast<int>(d);
+}
+
 bool GetBool(const Napi::Object& o, const char* key, bool fallback) {
   const Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return fallback;
@@ -197,17 +204,17 @@ SessionConfig ParseSessionConfig(const Napi::Object& o) {
     }
     if (c.providers.order.empty()) c.providers.order.push_back("cpu");
   }
-  c.providers.deviceId = static_cast<int>(GetNumber(o, "deviceId", 0));
+  c.providers.deviceId = GetInt(o, "deviceId", 0);
   c.providers.fp16 = GetBool(o, "fp16", false);
   c.providers.trtEngineCacheDir = GetString(o, "trtEngineCacheDir", "");
   c.providers.trtTimingCacheDir = GetString(o, "trtTimingCacheDir", "");
-  c.providers.trtMinBatch = static_cast<int>(GetNumber(o, "trtMinBatch", 1));
-  c.providers.trtOptBatch = static_cast<int>(GetNumber(o, "trtOptBatch", 16));
-  c.providers.trtMaxBatch = static_cast<int>(GetNumber(o, "trtMaxBatch", 32));
-  c.providers.trtProfileHeight = static_cast<int>(GetNumber(o, "trtProfileHeight", 0));
-  c.providers.trtProfileWidth = static_cast<int>(GetNumber(o, "trtProfileWidth", 0));
-  c.intraOpThreads = static_cast<int>(GetNumber(o, "intraOpThreads", 0));
-  c.interOpThreads = static_cast<int>(GetNumber(o, "interOpThreads", 0));
+  c.providers.trtMinBatch = GetInt(o, "trtMinBatch", 1);
+  c.providers.trtOptBatch = GetInt(o, "trtOptBatch", 16);
+  c.providers.trtMaxBatch = GetInt(o, "trtMaxBatch", 32);
+  c.providers.trtProfileHeight = GetInt(o, "trtProfileHeight", 0);
+  c.providers.trtProfileWidth = GetInt(o, "trtProfileWidth", 0);
+  c.intraOpThreads = GetInt(o, "intraOpThreads", 0);
+  c.interOpThreads = GetInt(o, "interOpThreads", 0);
   if (c.intraOpThreads < 0 || c.interOpThreads < 0) Invalid(o.Env(), "thread counts must be >= 0");
   return c;
 }

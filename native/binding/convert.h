@@ -54,6 +54,8 @@ PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& option
 
 // Option readers: absent/undefined -> fallback; wrong type -> ERR_INVALID_ARG.
 double GetNumber(const Napi::Object& o, const char* key, double fallback);
+// A whole number an int holds (a cast of any other double would be undefined behaviour).
+int GetInt(const Napi::Object& o, const char* key, int fallback);
 bool GetBool(const Napi::Object& o, const char* key, bool fallback);
 std::string GetString(const Napi::Object& o, const char* key, const std::string& fallback);
 std::array<float, 3> GetTriple(const Napi::Object& o, const char* key, std::array<float, 3> fallback);

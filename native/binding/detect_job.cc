@@ -72,19 +72,19 @@ class DetectJob : public PromiseWorker {
 DetectConfig ParseDetectConfig(const Napi::Object& o) {
   DetectConfig c;
   c.preprocess = ParsePreprocess(o, PreprocessSpec{});
-  c.imgszHeight = static_cast<int>(GetNumber(o, "height", 640));
-  c.imgszWidth = static_cast<int>(GetNumber(o, "width", c.imgszHeight));
-  c.stride = static_cast<int>(GetNumber(o, "stride", 32));
-  c.maxBatch = static_cast<int>(GetNumber(o, "maxBatch", 16));
-  c.outputIndex = static_cast<int>(GetNumber(o, "outputIndex", 0));
+  c.imgszHeight = GetInt(o, "height", 640);
+  c.imgszWidth = GetInt(o, "width", c.imgszHeight);
+  c.stride = GetInt(o, "stride", 32);
+  c.maxBatch = GetInt(o, "maxBatch", 16);
+  c.outputIndex = GetInt(o, "outputIndex", 0);
   c.layout = ParseLayout(o);
-  c.numClasses = static_cast<int64_t>(GetNumber(o, "numClasses", 0));
+  c.numClasses = GetInt(o, "numClasses", 0);
   c.decode.confThreshold = static_cast<float>(GetNumber(o, "conf", 0.25));
   c.decode.multiLabel = GetBool(o, "multiLabel", false);
   c.nms.iouThreshold = static_cast<float>(GetNumber(o, "iou", 0.45));
   c.nms.agnostic = GetBool(o, "agnostic", false);
-  c.nms.maxDetections = static_cast<int>(GetNumber(o, "maxDet", 300));
-  c.nms.topK = static_cast<int>(GetNumber(o, "topK", 30000));
+  c.nms.maxDetections = GetInt(o, "maxDet", 300);
+  c.nms.topK = GetInt(o, "topK", 30000);
   if (c.imgszHeight < 1 || c.imgszWidth < 1 || c.stride < 1 || c.maxBatch < 1 || c.numClasses < 0)
     throw MakeError(o.Env(), code::kInvalidArg, "height, width, stride and maxBatch must be >= 1");
   if (c.nms.iouThreshold < 0.f || c.nms.iouThreshold > 1.f)

@@ -78,7 +78,7 @@ class RoiJob : public PromiseWorker {
 
 RoiConfig ParseRoiConfig(Napi::Env env, const Napi::Object& o) {
   RoiConfig c;
-  c.contour.blockSize = static_cast<int>(GetNumber(o, "blockSize", c.contour.blockSize));
+  c.contour.blockSize = GetInt(o, "blockSize", c.contour.blockSize);
   c.contour.c = GetNumber(o, "c", c.contour.c);
   c.contour.minContourFrac = GetNumber(o, "minContourFrac", c.contour.minContourFrac);
   c.contour.minRectFrac = GetNumber(o, "minRectFrac", c.contour.minRectFrac);

@@ -42,7 +42,7 @@ Napi::Value StartSegment(const Napi::CallbackInfo& info, SessionPtr session) {
   PinnedImages images = ToImageSources(info[0], o);
   SegmentConfig config;
   config.detect = ParseDetectConfig(o);
-  config.classId = static_cast<int>(GetNumber(o, "classId", -1));
+  config.classId = GetInt(o, "classId", -1);
   config.maskThreshold = static_cast<float>(GetNumber(o, "maskThreshold", 0.5));
   if (!(config.maskThreshold > 0.f && config.maskThreshold < 1.f))
     throw MakeError(info.Env(), code::kInvalidArg, "option 'maskThreshold' must lie in (0, 1)");

@@ -110,8 +110,8 @@ Napi::Value SynthRenderBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Object o = OptionsArg(info, 0);
   SynthBaton b;
-  b.render.width = b.scene.width = static_cast<int>(GetNumber(o, "width", 1280));
-  b.render.height = b.scene.height = static_cast<int>(GetNumber(o, "height", 960));
+  b.render.width = b.scene.width = GetInt(o, "width", 1280);
+  b.render.height = b.scene.height = GetInt(o, "height", 960);
   if (b.scene.width < 128 || b.scene.height < 96 || b.scene.width > 8192 || b.scene.height > 8192)
     throw MakeError(env, code::kInvalidArg, "synth: width must lie in [128, 8192] and height in [96, 8192]");
   const double seed = GetNumber(o, "seed", 0);

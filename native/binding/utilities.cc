@@ -34,8 +34,8 @@ Napi::Value NmsBinding(const Napi::CallbackInfo& info) {
   NmsParams p;
   p.iouThreshold = static_cast<float>(GetNumber(o, "iou", 0.45));
   p.agnostic = GetBool(o, "agnostic", false);
-  p.maxDetections = static_cast<int>(GetNumber(o, "maxDet", 0));
-  p.topK = static_cast<int>(GetNumber(o, "topK", 0));
+  p.maxDetections = GetInt(o, "maxDet", 0);
+  p.topK = GetInt(o, "topK", 0);
   const float conf = static_cast<float>(GetNumber(o, "conf", -INFINITY));
   std::vector<Candidate> cands;
   cands.reserve(n);
@@ -119,8 +119,8 @@ Napi::Value PreprocessBinding(const Napi::CallbackInfo& info) {
   const Napi::Object o = OptionsArg(info, 1);
   PinnedImages images = ToImageSources(info[0], o);
   PreprocessSpec spec = ParsePreprocess(o, PreprocessSpec{});
-  spec.height = static_cast<int>(GetNumber(o, "height", 640));
-  spec.width = static_cast<int>(GetNumber(o, "width", spec.height));
+  spec.height = GetInt(o, "height", 640);
+  spec.width = GetInt(o, "width", spec.height);
   if (spec.width < 1 || spec.height < 1 || spec.width > 16384 || spec.height > 16384)
     throw MakeError(info.Env(), code::kInvalidArg, "preprocess: width and height must lie in [1, 16384]");
   return (new PreprocessJob(info.Env(), std::move(images), spec))->Start();
@@ -189,7 +189,7 @@ Napi::Value EncodeBinding(const Napi::CallbackInfo& info) {
   const std::string format = GetString(o, "format", "png");
   if (format != "png" && format != "jpg" && format != "jpeg" && format != "bmp" && format != "tiff")
     throw MakeError(info.Env(), code::kInvalidArg, "format must be png, jpg, bmp or tiff");
-  const int quality = static_cast<int>(GetNumber(o, "quality", 90));
+  const int quality = GetInt(o, "quality", 90);
   const std::string ext = format == "jpeg" ? ".jpg" : "." + format;
   return (new EncodeJob(info.Env(), std::move(images), ext, quality))->Start();
 }
