@@ -2,7 +2,7 @@
 import { DieInspectError, ErrorCode, native } from './errors';
 import { ImageInput, InputLimits } from './images';
 import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
-import type { NativeSession } from './native';
+import type { NativeSession, Registration } from './native';
 import { ModelSession, SessionOptions } from './session';
 
 export interface ClassifierOptions extends SessionOptions, InputLimits {
@@ -33,6 +33,8 @@ export interface Classification {
   classId: number;
   label: string;
   score: number;
+  /** For a reference pair given `align: true`: the motion that registered the reference. */
+  registration?: Registration;
   error?: DieInspectError;
 }
 
@@ -77,7 +79,8 @@ export class Classifier extends ModelSession {
           error: new DieInspectError(img.error.code as ErrorCode, img.error.message),
         };
       }
-      return this.labelled(Array.from(img.probabilities!), img.width!, img.height!);
+      const r = this.labelled(Array.from(img.probabilities!), img.width!, img.height!);
+      return img.registration ? { ...r, registration: img.registration } : r;
     });
   }
 

@@ -67,7 +67,8 @@ export class ClassifierEnsemble {
       const total = ok.reduce((s, { w }) => s + w, 0);
       const avg = new Array<number>(k).fill(0);
       for (const { r, w } of ok) for (let c = 0; c < k; c++) avg[c] += (w / total) * r.probabilities[c];
-      out.push({ ...this.members[0].labelled(avg, ok[0].r.width, ok[0].r.height), members });
+      const registration = ok[0].r.registration;  // every member registered the same pair alike
+      out.push({ ...this.members[0].labelled(avg, ok[0].r.width, ok[0].r.height), ...(registration ? { registration } : {}), members });
     }
     return out;
   }

@@ -62,6 +62,7 @@ export interface NativeClassifyImage {
   width?: number;
   height?: number;
   probabilities?: Float32Array;
+  registration?: Registration;
 }
 
 /** One image of session.segment(): the best YOLO-seg detection and its mask's quad. */

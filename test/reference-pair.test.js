@@ -5,9 +5,9 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Detector, decodeImage, encodeImage } = require('../dist');
+const { Classifier, ClassifierEnsemble, Detector, decodeImage, encodeImage } = require('../dist');
 const { benchmarkModel } = require('../dist/benchmark');
-const { constantDetector } = require('./helpers/onnx');
+const { constantDetector, meanClassifier } = require('./helpers/onnx');
 
 // BGR pixels from a per-pixel function.
 function rawFrom(width, height, bgrAt) {
@@ -134,7 +134,7 @@ describe('reference pairs', () => {
       assert.ok(meanDifference(pair) < 0.3, `${meanDifference(pair)}`);
     });
 
-    it('fails, with ERR_ALIGN, only the pair whose reference is another board', async () => {
+    it('fails, with ERR_ALIGN, only the pair whose reference is another board; detectors and classifiers report the registration', async () => {
       const other = await decodeImage(TEMPLATE.replace(/20085/g, '00041'));
       const image = cut(40, 40, 540, 540);
       await assert.rejects(decodeImage({ image, reference: other, align: true }), { code: 'ERR_ALIGN', message: /could not be registered/ });
@@ -158,6 +158,22 @@ describe('reference pairs', () => {
         assert.strictEqual(unaligned[0].registration, undefined);
       } finally {
         det.close();
+      }
+      // Classifiers (and their ensemble) of pairs report the same registration.
+      const pairModel = () => meanClassifier({ softmax: true, metadata: { planes: 'image,reference,difference' } });
+      const cls = await Classifier.create(pairModel());
+      const ensemble = await ClassifierEnsemble.create([{ model: pairModel() }, { model: pairModel() }]);
+      try {
+        const pairs = [{ image, reference: cut(45, 37, 540, 540), align: true }, { image, reference: other, align: true }];
+        for (const res of [await cls.classify(pairs), await ensemble.classify(pairs)]) {
+          const g = res[0].registration;
+          assert.ok(Math.abs(g.dx + 5) < 0.3 && Math.abs(g.dy - 3) < 0.3 && Math.abs(g.angle) < 0.1, JSON.stringify(g));
+          assert.strictEqual(res[1].error.code, 'ERR_ALIGN');
+        }
+        assert.strictEqual((await cls.classify([{ image, reference: image }]))[0].registration, undefined);
+      } finally {
+        cls.close();
+        ensemble.close();
       }
     });
 

@@ -18,6 +18,15 @@ Napi::Object ItemErrorToJs(Napi::Env env, const ItemError& e) {
   return o;
 }
 
+Napi::Object RegistrationToJs(Napi::Env env, const Registration& r) {
+  Napi::Object g = Napi::Object::New(env);
+  g.Set("dx", r.dx);
+  g.Set("dy", r.dy);
+  g.Set("angle", r.angle);
+  g.Set("correlation", r.correlation);
+  return g;
+}
+
 namespace {
 
 [[noreturn]] void Invalid(Napi::Env env, const std::string& message) {

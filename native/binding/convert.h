@@ -19,8 +19,11 @@ namespace di::binding {
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message);
 Napi::Object ItemErrorToJs(Napi::Env env, const ItemError& e);
 
+Napi::Object RegistrationToJs(Napi::Env env, const Registration& r);
+
 // A batch result for JavaScript: one object per image, `{error}` for a failed
-// image, else its width and height plus what `fill(object, item)` adds.
+// image, else its width and height (and registration, for an aligned reference
+// pair) plus what `fill(object, item)` adds.
 template <typename Item, typename Fill>
 Napi::Array ItemsToJs(Napi::Env env, std::vector<Item>& items, Fill fill) {
   Napi::Array arr = Napi::Array::New(env, items.size());
@@ -34,6 +37,9 @@ Napi::Array ItemsToJs(Napi::Env env, std::vector<Item>& items, Fill fill) {
     }
     o.Set("width", r.width);
     o.Set("height", r.height);
+    if constexpr (HasRegistration<Item>::value) {
+      if (r.registration.done) o.Set("registration", RegistrationToJs(env, r.registration));
+    }
     fill(o, r);
   }
   return arr;

@@ -41,14 +41,6 @@ class DetectJob : public PromiseWorker {
       o.Set("boxes", boxes);
       o.Set("scores", scores);
       o.Set("classIds", classes);
-      if (r.registration.done) {
-        Napi::Object g = Napi::Object::New(env);
-        g.Set("dx", r.registration.dx);
-        g.Set("dy", r.registration.dy);
-        g.Set("angle", r.registration.angle);
-        g.Set("correlation", r.registration.correlation);
-        o.Set("registration", g);
-      }
     });
     Napi::Object out = Napi::Object::New(env);
     out.Set("images", arr);

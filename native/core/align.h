@@ -15,6 +15,12 @@ struct Registration {
   double correlation = 0;  // ECC's, 0..1; 1 where either image is featureless
 };
 
+// Whether a per-image result type carries a `registration` to fill and report.
+template <class T, class = void>
+struct HasRegistration : std::false_type {};
+template <class T>
+struct HasRegistration<T, std::void_t<decltype(T::registration)>> : std::true_type {};
+
 // The grey reference warped into the grey test image's frame (the test image's
 // size) by a rigid motion (shift and rotation), estimated by ECC on copies at
 // most 320 px a side: from no motion, and if that fits poorly also from the

@@ -35,11 +35,6 @@ struct PreparedImage {
 // slots beyond the valid images are padding and not listed.
 using BatchHandler = std::function<void(const std::vector<size_t>& slots, std::vector<Ort::Value>& outputs)>;
 
-template <class T, class = void>
-struct HasRegistration : std::false_type {};
-template <class T>
-struct HasRegistration<T, std::void_t<decltype(T::registration)>> : std::true_type {};
-
 // Copies what preparation learnt into per-image results (which need `error`,
 // `width`, `height`; `registration` where they have one): the original size,
 // a reference's registration, and a decode failure unless the model stage

@@ -20,6 +20,7 @@ struct ImageClassification {
   ItemError error;
   int width = 0, height = 0;
   std::vector<float> probabilities;
+  Registration registration;  // a reference pair loaded with align
 };
 
 std::vector<ImageClassification> ClassifyBatch(InferenceSession& session, const std::vector<ImageSource>& images,
