@@ -12,6 +12,7 @@ import { DieInspectError } from './errors';
 import { boxToQuad, Quad } from './geometry';
 import type { ImageInput, RawImage } from './images';
 import { defaultModels, resolveModel } from './models';
+import { batchesOf } from './batching';
 import { Roi, RoiOptions, RoiResult } from './roi';
 import type { ProviderName, SessionOptions } from './session';
 import type { AcquisitionMode } from './synth';
@@ -76,6 +77,12 @@ export interface InspectionResult {
 
 export interface InspectStreamOptions {
   signal?: AbortSignal;
+  /**
+   * For a live source (an async iterable that yields images as they arrive): the
+   * longest an image waits for its batch to fill before a partial batch is sent.
+   * Default 50 ms. A list always goes in full batches.
+   */
+  maxWaitMs?: number;
 }
 
 function probabilityOfDefect(probs: number[], names: string[] | undefined): number {
@@ -142,33 +149,45 @@ export class Inspector {
   /**
    * Streams results batch by batch for large jobs: at most two batches are in
    * flight (one being captured, one in the models), so memory stays bounded and
-   * a slow consumer holds the producer back. Abort with `signal`.
+   * a slow consumer holds the producer back. A batch's results are yielded as soon
+   * as it leaves the models, while the next batch is still forming, and from a
+   * live source a partial batch goes after `maxWaitMs`. Abort with `signal`.
    */
   async *inspectStream(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: InspectStreamOptions = {}): AsyncGenerator<InspectionResult> {
     const size = Math.max(1, Math.min(64, this.config.batchSize ?? 16));
-    const batches = batchesOf(images, size);
+    const maxWaitMs = options.maxWaitMs ?? 50;
+    if (!(maxWaitMs >= 0)) throw new DieInspectError('ERR_INVALID_ARG', `maxWaitMs must be >= 0, got ${maxWaitMs}`);
+    const batches = batchesOf(images, size, maxWaitMs);
     let index = 0;
-    const start = async (batch: ImageInput[]) => {
+    const capture = async (next: IteratorResult<ImageInput[]>) => {
+      if (next.done) return undefined;
+      const batch = next.value;
       const t0 = performance.now();
       const base = index;
       index += batch.length;
       const roi = await this.roi.capture(batch);
       return { batch, base, roi, roiMs: (performance.now() - t0) / batch.length };
     };
-    let next = await batches.next();
-    let pending = next.done ? undefined : start(next.value);
-    while (pending) {
+    const aborted = () => {
       if (options.signal?.aborted) throw new DieInspectError('ERR_ABORTED', 'inspection aborted');
-      const current = await pending;
-      next = await batches.next();
-      // Capture batch k+1 while batch k runs through the models.
-      pending = next.done ? undefined : start(next.value);
-      pending?.catch(() => undefined);
-      const results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
-      for (const r of results) {
-        if (options.signal?.aborted) throw new DieInspectError('ERR_ABORTED', 'inspection aborted');
-        yield r;
+    };
+    try {
+      let pending = batches.next().then(capture);
+      for (;;) {
+        aborted();
+        const current = await pending;
+        if (!current) return;
+        // Batch k+1 forms and is captured while batch k runs through the models.
+        pending = batches.next().then(capture);
+        pending.catch(() => undefined);
+        const results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
+        for (const r of results) {
+          aborted();
+          yield r;
+        }
       }
+    } finally {
+      void batches.return(undefined).catch(() => undefined);
     }
   }
 
@@ -268,16 +287,3 @@ export class Inspector {
     this.roi.close();
   }
 }
-
-async function* batchesOf(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, size: number): AsyncGenerator<ImageInput[]> {
-  let batch: ImageInput[] = [];
-  for await (const img of images as AsyncIterable<ImageInput>) {
-    batch.push(img);
-    if (batch.length === size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-

@@ -118,6 +118,38 @@ describe('Inspector', function () {
     assert.strictEqual(got.length, 1);
   });
 
+  it('from a live source, yields each batch while the source is still waiting for more', async () => {
+    // The source gives 6 images (batch size 4), then waits until the consumer has
+    // seen all 6 results: a stream that held results back for a fuller batch, or
+    // for the next batch to form, would never get there (and the test would time out).
+    const files = meta.slice(0, 7).map((m) => path.join(dir, m.file));
+    let release;
+    const gate = new Promise((resolve) => { release = resolve; });
+    const events = [];
+    async function* camera() {
+      for (const f of files.slice(0, 6)) {
+        events.push('image');
+        yield f;
+      }
+      await gate;
+      events.push('image');
+      yield files[6];
+    }
+    const seen = [];
+    for await (const r of inspector.inspectStream(camera(), { maxWaitMs: 20 })) {
+      events.push('result');
+      seen.push(r.index);
+      if (seen.length === 6) release();
+    }
+    assert.deepStrictEqual(seen, [0, 1, 2, 3, 4, 5, 6]);
+    // All six results came before the seventh image was produced.
+    const seventh = events.lastIndexOf('image');
+    assert.strictEqual(events.slice(0, seventh).filter((e) => e === 'result').length, 6, events.join(' '));
+    await assert.rejects(async () => {
+      for await (const r of inspector.inspectStream(files, { maxWaitMs: -1 })) assert.fail(String(r));
+    }, { code: 'ERR_INVALID_ARG' });
+  });
+
   it('rejects a model that cannot be found with ERR_CONFIG', async () => {
     await assert.rejects(Inspector.create({ detector: 'no-such-model', classifiers: false }), (e) => e.code === 'ERR_CONFIG');
   });
