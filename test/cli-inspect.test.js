@@ -117,6 +117,45 @@ describe('CLI synth, inspect, models', function () {
     assert.match(c.stderr, /neither a file nor a shipped model/);
   });
 
+  it('inspect --watch takes what is there, then each image as it lands (never half-written), until SIGINT', async () => {
+    const { spawn } = require('child_process');
+    const { BIN } = require('./helpers/cli');
+    const src = path.join(tmp, 's1', 'images');
+    const [first, second] = fs.readdirSync(src).filter((f) => f.endsWith('.jpg')).sort();
+    const inbox = path.join(tmp, 'inbox');
+    const out = path.join(tmp, 'watched');
+    fs.mkdirSync(path.join(inbox, 'line2'), { recursive: true });
+    fs.copyFileSync(path.join(src, first), path.join(inbox, first));
+    const child = spawn(process.execPath, [BIN, 'inspect', inbox, '--out', out, '--watch', '--settle', '1000',
+      '--no-detector', '--no-classifiers', '--all-modes']);
+    let stdout = '', stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const lines = (n) => new Promise((resolve) => {
+      const check = () => { if (stdout.split('\n').filter(Boolean).length >= n) resolve(); };
+      child.stdout.on('data', (d) => { stdout += d; check(); });
+      check();
+    });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    await lines(1);
+    // The second part arrives in a subfolder, in two writes 200 ms apart, well inside
+    // the 1 s settling time: it must be read whole (with --settle 0 it is not).
+    const bytes = fs.readFileSync(path.join(src, second));
+    const target = path.join(inbox, 'line2', second);
+    fs.writeFileSync(target, bytes.subarray(0, bytes.length >> 1));
+    await new Promise((r) => setTimeout(r, 200));
+    fs.appendFileSync(target, bytes.subarray(bytes.length >> 1));
+    await lines(2);
+    child.kill('SIGINT');
+    assert.strictEqual(await exited, 0, stderr);
+    assert.match(stderr, /watching .*inbox/);
+    assert.match(stderr, /stopping/);
+    const results = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepStrictEqual(results.map((r) => r.path), [path.join(inbox, first), target]);
+    for (const r of results) assert.strictEqual(r.error, undefined, JSON.stringify(r));
+    assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).images, 2);
+    assert.ok(fs.existsSync(path.join(out, 'annotated', `00001-${second}`)));
+  });
+
   it('models lists the shipped cards', async () => {
     const r = await run(['models', '--json']);
     assert.strictEqual(r.code, 0, r.stderr);

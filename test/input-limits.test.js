@@ -169,6 +169,22 @@ describe('input limits and formats', function () {
     inspector.close();
   });
 
+  it('refuses a truncated JPEG (libjpeg would grey out the missing rows and call it decoded)', async () => {
+    const jpg = await encodeImage(gradient(64, 48), { format: 'jpg' });
+    for (const keep of [0.5, 0.95, (jpg.length - 1) / jpg.length]) {
+      await assert.rejects(decodeImage(jpg.subarray(0, Math.floor(jpg.length * keep))),
+        (e) => e.code === 'ERR_IMAGE_DECODE' && /truncated JPEG/.test(e.message), String(keep));
+    }
+    // Bytes after the end marker are harmless.
+    assert.strictEqual((await decodeImage(Buffer.concat([jpg, Buffer.alloc(64)]))).width, 64);
+    // An EXIF thumbnail carries an end marker of its own: that one does not count.
+    const thumb = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), Buffer.from([0xff, 0xd8, 0xff, 0xd9])]);
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0, thumb.length + 2]), thumb]);
+    const withThumb = Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
+    assert.strictEqual((await decodeImage(withThumb)).width, 64);
+    await assert.rejects(decodeImage(withThumb.subarray(0, withThumb.length - 40)), /truncated JPEG/);
+  });
+
   it('refuses formats outside JPEG, PNG, BMP and TIFF with ERR_IMAGE_DECODE, before any decoder runs', async () => {
     const ppm = Buffer.concat([Buffer.from('P6\n2 1\n255\n', 'latin1'), Buffer.from([1, 2, 3, 4, 5, 6])]);
     const webp = Buffer.from('RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00', 'latin1');

@@ -75,6 +75,8 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   const std::optional<ImageHeader> header = PeekImageHeader(data, length);
   if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
   CheckPixels(header->width, header->height, maxPixels, what);
+  if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))
+    throw Error(code::kImageDecode, what + " is a truncated JPEG (no end-of-image marker)");
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
   if (header->width > uint64_t(INT32_MAX) || header->height > uint64_t(INT32_MAX))
     throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");

@@ -82,6 +82,29 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
 
 }  // namespace
 
+bool JpegHasEnd(const uint8_t* d, size_t n) {
+  // Skip the marker segments (an EXIF thumbnail in APP1 has an end marker of its
+  // own) to the first start-of-scan; in the scans after it a 0xFF byte is always
+  // stuffed or starts a marker, so the first FF D9 there is the end of the image.
+  size_t i = 2;
+  while (i + 4 <= n) {
+    if (d[i] != 0xFF) return false;
+    const uint8_t marker = d[i + 1];
+    if (marker == 0xFF) {
+      ++i;
+      continue;
+    }
+    const size_t len = Read(d + i + 2, 2, true);
+    if (len < 2) return false;
+    i += 2 + len;
+    if (marker == 0xDA) break;
+  }
+  for (; i + 1 < n; ++i) {
+    if (d[i] == 0xFF && d[i + 1] == 0xD9) return true;
+  }
+  return false;
+}
+
 std::optional<ImageHeader> PeekImageHeader(const uint8_t* d, size_t n) {
   if (d == nullptr || n < 4) return std::nullopt;
   if (d[0] == 0xFF && d[1] == 0xD8) return Jpeg(d, n);

@@ -21,4 +21,9 @@ struct ImageHeader {
 // or their header is cut short or names a zero size.
 std::optional<ImageHeader> PeekImageHeader(const uint8_t* data, size_t length);
 
+// Whether a JPEG's compressed data ends with its end-of-image marker. libjpeg
+// decodes a truncated file "successfully", greying out the missing rows, so a
+// half-transferred image would otherwise get a verdict.
+bool JpegHasEnd(const uint8_t* data, size_t length);
+
 }  // namespace di

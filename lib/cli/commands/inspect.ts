@@ -9,7 +9,8 @@ import { resolveModel } from '../../models';
 import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs } from '../files';
-import { limitInputPixels, parseNumber, parseProviders, positiveInt } from '../options';
+import { watchImages } from '../watch';
+import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -34,6 +35,8 @@ interface InspectCliOptions {
   annotate: boolean;
   json?: boolean;
   limitInputPixels?: string;
+  watch?: boolean;
+  settle: string;
 }
 
 function roiOptions(o: InspectCliOptions): RoiOptions {
@@ -49,6 +52,35 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
     return { strategy: 'sam', detector: roiModel, encoder: need(o.samEncoder, '--sam-encoder'), decoder: need(o.samDecoder, '--sam-decoder') };
   }
   throw new DieInspectError('ERR_INVALID_ARG', `--roi must be contour, seg or sam, got '${o.roi}'`);
+}
+
+/**
+ * The images to inspect: the expanded arguments, or (watching) the folders' images
+ * as they land until SIGINT/SIGTERM, after which the images in flight are finished
+ * and the summary written; a second signal quits at once.
+ */
+async function inputSource(patterns: string[], settleMs: number | undefined) {
+  if (settleMs === undefined) {
+    const files = await expandImageArgs(patterns);
+    return { images: files as Iterable<string> | AsyncIterable<string>, total: files.length as number | undefined, stop: () => undefined };
+  }
+  const stopper = new AbortController();
+  const onSignal = () => {
+    if (stopper.signal.aborted) process.exit(130);
+    process.stderr.write('stopping: finishing the images in flight (again to quit now)\n');
+    stopper.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stderr.write(`watching ${patterns.join(', ')} (Ctrl-C to stop)\n`);
+  return {
+    images: watchImages(patterns, { signal: stopper.signal, settleMs }),
+    total: undefined,
+    stop: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 export function registerInspect(program: Command): void {
@@ -75,8 +107,10 @@ export function registerInspect(program: Command): void {
     .option('--no-annotate', 'do not write annotated images')
     .option('--json', 'print the summary as JSON')
     .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
+    .option('--watch', 'keep watching the given folders: inspect what is there, then each new image as it lands, until Ctrl-C')
+    .option('--settle <ms>', 'with --watch: how long a new file must stay unchanged before it is read', '250')
     .action(async (patterns: string[], o: InspectCliOptions) => {
-      const files = await expandImageArgs(patterns);
+      const source = await inputSource(patterns, o.watch ? nonNegativeInt(o.settle, '--settle') : undefined);
       const config: InspectorConfig = {
         roi: roiOptions(o),
         providers: parseProviders(o.ep),
@@ -95,21 +129,24 @@ export function registerInspect(program: Command): void {
       await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });
       const jsonl = createWriteStream(path.join(o.out, 'results.jsonl'));
       const summary = new SummaryBuilder();
-      const bar = progressBar('inspect', 'img');
+      // Watching, a line per part replaces the bar (there is no total to fill).
+      const bar = source.total === undefined ? null : progressBar('inspect', 'img');
       const annotations: Array<Promise<unknown>> = [];
       try {
         let done = 0;
-        for await (const r of inspector.inspectStream(files)) {
+        for await (const r of inspector.inspectStream(source.images)) {
           if (!jsonl.write(JSON.stringify(resultRecord(r)) + '\n')) await new Promise<void>((res) => jsonl.once('drain', () => res()));
           summary.add(r);
-          if (o.annotate) annotations.push(writeAnnotated(path.join(o.out, 'annotated'), files[r.index], r));
+          if (o.annotate) annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r));
           // Bounded: wait for drawings when too many are in flight.
           if (annotations.length >= 32) await Promise.all(annotations.splice(0));
-          bar.update(++done, files.length, r.verdict);
+          if (bar) bar.update(++done, source.total!, r.verdict);
+          else if (!o.json) process.stdout.write(`${r.verdict.padEnd(7)} ${r.path}${r.reasons.length ? `  ${r.reasons.join('; ')}` : ''}\n`);
         }
         await Promise.all(annotations);
       } finally {
-        bar.stop();
+        bar?.stop();
+        source.stop();
         await new Promise<void>((res) => jsonl.end(() => res()));
         inspector.close();
       }
@@ -125,7 +162,9 @@ export function registerInspect(program: Command): void {
       for (const [k, v] of Object.entries(s.failReasons)) rows.push([`  failed on ${k}`, v]);
       for (const [k, v] of Object.entries(s.detections)) rows.push([`detections ${k}`, v]);
       process.stdout.write(formatTable(['', 'count'], rows));
-      process.stdout.write(`${s.images} images in ${s.seconds.toFixed(2)} s: ${s.imagesPerSec.toFixed(1)} images/s ` +
+      // Watching, the wall time is mostly waiting for parts: no rate.
+      const rate = source.total === undefined ? 'watched' : `${s.imagesPerSec.toFixed(1)} images/s`;
+      process.stdout.write(`${s.images} images in ${s.seconds.toFixed(2)} s: ${rate} ` +
         `(per image: roi ${s.meanStageMs.roiMs.toFixed(1)} ms, detect ${s.meanStageMs.detectMs.toFixed(1)} ms, classify ${s.meanStageMs.classifyMs.toFixed(1)} ms)\n`);
       process.stdout.write(`results: ${path.join(o.out, 'results.jsonl')}  annotated: ${path.join(o.out, 'annotated')}/  summary: ${path.join(o.out, 'summary.json')}\n`);
     });
