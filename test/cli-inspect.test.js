@@ -117,26 +117,40 @@ describe('CLI synth, inspect, models', function () {
     assert.match(c.stderr, /neither a file nor a shipped model/);
   });
 
-  it('inspect --watch takes what is there, then each image as it lands (never half-written), until SIGINT', async () => {
+  it('inspect --watch takes what is there, then each image as it lands (never half-written), until SIGINT; a restart carries on', async () => {
     const { spawn } = require('child_process');
     const { BIN } = require('./helpers/cli');
     const src = path.join(tmp, 's1', 'images');
-    const [first, second] = fs.readdirSync(src).filter((f) => f.endsWith('.jpg')).sort();
+    const [first, second, third] = fs.readdirSync(src).filter((f) => f.endsWith('.jpg')).sort();
     const inbox = path.join(tmp, 'inbox');
     const out = path.join(tmp, 'watched');
     fs.mkdirSync(path.join(inbox, 'line2'), { recursive: true });
     fs.copyFileSync(path.join(src, first), path.join(inbox, first));
-    const child = spawn(process.execPath, [BIN, 'inspect', inbox, '--out', out, '--watch', '--settle', '1000',
-      '--no-detector', '--no-classifiers', '--all-modes']);
-    let stdout = '', stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const lines = (n) => new Promise((resolve) => {
-      const check = () => { if (stdout.split('\n').filter(Boolean).length >= n) resolve(); };
-      child.stdout.on('data', (d) => { stdout += d; check(); });
-      check();
-    });
-    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    await lines(1);
+    const watcher = (folder) => {
+      const child = spawn(process.execPath, [BIN, 'inspect', folder, '--out', out, '--watch', '--settle', '1000',
+        '--no-detector', '--no-classifiers', '--all-modes']);
+      let stdout = '', stderr = '';
+      const waiters = [];
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        waiters.forEach((w) => w());
+      });
+      child.stderr.on('data', (d) => { stderr += d; });
+      const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+      return {
+        lines: (n) => new Promise((resolve) => {
+          const check = () => { if (stdout.split('\n').filter(Boolean).length >= n) resolve(); };
+          waiters.push(check);
+          check();
+        }),
+        stop: async () => {
+          child.kill('SIGINT');
+          return { code: await exited, stderr };
+        },
+      };
+    };
+    const a = watcher(inbox);
+    await a.lines(1);
     // The second part arrives in a subfolder, in two writes 200 ms apart, well inside
     // the 1 s settling time: it must be read whole (with --settle 0 it is not).
     const bytes = fs.readFileSync(path.join(src, second));
@@ -144,16 +158,26 @@ describe('CLI synth, inspect, models', function () {
     fs.writeFileSync(target, bytes.subarray(0, bytes.length >> 1));
     await new Promise((r) => setTimeout(r, 200));
     fs.appendFileSync(target, bytes.subarray(bytes.length >> 1));
-    await lines(2);
-    child.kill('SIGINT');
-    assert.strictEqual(await exited, 0, stderr);
-    assert.match(stderr, /watching .*inbox/);
-    assert.match(stderr, /stopping/);
-    const results = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepStrictEqual(results.map((r) => r.path), [path.join(inbox, first), target]);
-    for (const r of results) assert.strictEqual(r.error, undefined, JSON.stringify(r));
+    await a.lines(2);
+    const stopped = await a.stop();
+    assert.strictEqual(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stderr, /watching .*inbox/);
+    assert.match(stopped.stderr, /stopping/);
+    const read = () => fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepStrictEqual(read().map((r) => r.path), [path.join(inbox, first), target]);
+    for (const r of read()) assert.strictEqual(r.error, undefined, JSON.stringify(r));
     assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).images, 2);
     assert.ok(fs.existsSync(path.join(out, 'annotated', `00001-${second}`)));
+    // A part that lands while nobody watches is taken up by the next watcher (named
+    // another way), which keeps the earlier records and does not redo their images.
+    fs.copyFileSync(path.join(src, third), path.join(inbox, third));
+    const b = watcher(`${inbox}/`);
+    await b.lines(1);
+    assert.strictEqual((await b.stop()).code, 0);
+    const all = read();
+    assert.deepStrictEqual(all.map((r) => [path.resolve(r.path), r.index]),
+      [[path.join(inbox, first), 0], [target, 1], [path.join(inbox, third), 2]]);
+    assert.ok(fs.existsSync(path.join(out, 'annotated', `00002-${third}`)));
   });
 
   it('models lists the shipped cards', async () => {

@@ -1,6 +1,7 @@
 /**
  * `inspect --watch`: the images already in some folders, then each new one as it
- * lands, until `signal` aborts. A file is taken once its size and mtime have held
+ * lands, until `signal` aborts. What an earlier run recorded can be skipped, so a
+ * restarted watcher carries on where it stopped. A file is taken once its size and mtime have held
  * still for `settleMs`, so an image still being copied in is not read half-written.
  */
 import { watch, FSWatcher, promises as fs } from 'fs';
@@ -13,14 +14,32 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** How long a file must stay unchanged before it is read. Default 250 ms. */
   settleMs?: number;
+  /** Files not to yield (inspected by an earlier run). */
+  skip?: ReadonlySet<string>;
 }
 
-export async function* watchImages(dirs: string[], { signal, settleMs = 250 }: WatchOptions): AsyncGenerator<string> {
+/** The image paths an earlier run recorded in its results.jsonl (none if there is no such file). */
+export async function recordedPaths(resultsFile: string): Promise<string[]> {
+  const text = await fs.readFile(resultsFile, 'utf8').catch(() => '');
+  const paths: string[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const p = (JSON.parse(line) as { path?: unknown }).path;
+      if (typeof p === 'string') paths.push(p);
+    } catch {
+      // a line cut short by a crash: its image is inspected again
+    }
+  }
+  return paths;
+}
+
+export async function* watchImages(dirs: string[], { signal, settleMs = 250, skip }: WatchOptions): AsyncGenerator<string> {
   for (const dir of dirs) {
     const st = await fs.stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new DieInspectError('ERR_INVALID_ARG', `--watch needs folders; ${dir} is not one`);
   }
-  const seen = new Set<string>();
+  // Keyed by absolute path, so `incoming` and `./incoming/` name the same files.
+  const seen = new Set<string>([...(skip ?? [])].map((f) => path.resolve(f)));
   const ready: string[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
   let failure: unknown = null;
@@ -34,7 +53,7 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250 }: W
     const st = await fs.stat(file).catch(() => null);
     if (!st?.isFile()) return;  // gone again, or not a file
     if (before && st.size === before.size && st.mtimeMs === before.mtimeMs && st.size > 0) {
-      seen.add(file);
+      seen.add(path.resolve(file));
       ready.push(file);
       notify();
       return;
@@ -49,7 +68,7 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250 }: W
     }, before ? settleMs : 0));
   };
   const consider = (file: string) => {
-    if (seen.has(file) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
+    if (seen.has(path.resolve(file)) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
     schedule(file, null);
   };
 

@@ -9,7 +9,7 @@ import { resolveModel } from '../../models';
 import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs } from '../files';
-import { watchImages } from '../watch';
+import { recordedPaths, watchImages } from '../watch';
 import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
@@ -59,7 +59,7 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
  * as they land until SIGINT/SIGTERM, after which the images in flight are finished
  * and the summary written; a second signal quits at once.
  */
-async function inputSource(patterns: string[], settleMs: number | undefined) {
+async function inputSource(patterns: string[], settleMs: number | undefined, skip: ReadonlySet<string>) {
   if (settleMs === undefined) {
     const files = await expandImageArgs(patterns);
     return { images: files as Iterable<string> | AsyncIterable<string>, total: files.length as number | undefined, stop: () => undefined };
@@ -74,7 +74,7 @@ async function inputSource(patterns: string[], settleMs: number | undefined) {
   process.on('SIGTERM', onSignal);
   process.stderr.write(`watching ${patterns.join(', ')} (Ctrl-C to stop)\n`);
   return {
-    images: watchImages(patterns, { signal: stopper.signal, settleMs }),
+    images: watchImages(patterns, { signal: stopper.signal, settleMs, skip }),
     total: undefined,
     stop: () => {
       process.off('SIGINT', onSignal);
@@ -110,7 +110,10 @@ export function registerInspect(program: Command): void {
     .option('--watch', 'keep watching the given folders: inspect what is there, then each new image as it lands, until Ctrl-C')
     .option('--settle <ms>', 'with --watch: how long a new file must stay unchanged before it is read', '250')
     .action(async (patterns: string[], o: InspectCliOptions) => {
-      const source = await inputSource(patterns, o.watch ? nonNegativeInt(o.settle, '--settle') : undefined);
+      const resultsFile = path.join(o.out, 'results.jsonl');
+      // Watching carries on from an earlier run into the same --out: its records stay, its images are not redone.
+      const earlier = o.watch ? await recordedPaths(resultsFile) : [];
+      const source = await inputSource(patterns, o.watch ? nonNegativeInt(o.settle, '--settle') : undefined, new Set(earlier));
       const config: InspectorConfig = {
         roi: roiOptions(o),
         providers: parseProviders(o.ep),
@@ -127,14 +130,15 @@ export function registerInspect(program: Command): void {
       };
       const inspector = await Inspector.create(config);
       await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });
-      const jsonl = createWriteStream(path.join(o.out, 'results.jsonl'));
+      const jsonl = createWriteStream(resultsFile, { flags: o.watch ? 'a' : 'w' });
       const summary = new SummaryBuilder();
       // Watching, a line per part replaces the bar (there is no total to fill).
       const bar = source.total === undefined ? null : progressBar('inspect', 'img');
       const annotations: Array<Promise<unknown>> = [];
       try {
         let done = 0;
-        for await (const r of inspector.inspectStream(source.images)) {
+        for await (const found of inspector.inspectStream(source.images)) {
+          const r = { ...found, index: found.index + earlier.length };
           if (!jsonl.write(JSON.stringify(resultRecord(r)) + '\n')) await new Promise<void>((res) => jsonl.once('drain', () => res()));
           summary.add(r);
           if (o.annotate) annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r));
