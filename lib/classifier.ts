@@ -21,6 +21,7 @@ export interface ClassifierOptions extends SessionOptions, InputLimits {
   scores?: 'auto' | 'logits' | 'probabilities';
   /** Classify only this part of each image: [x1, y1, x2, y2] as fractions. Default: metadata `region`, else all. */
   region?: [number, number, number, number];
+  /** Images per model call for dynamic-batch models. Default 16, 2 on the CPU (`defaultMaxBatch`). */
   maxBatch?: number;
   outputIndex?: number;
 }
@@ -70,7 +71,7 @@ export class Classifier extends ModelSession {
     const [height, width] = heightWidth(o.imgsz, 224);
     const raw = await native(() => h.classify(list, {
       height, width, resize: o.resize, region: o.region, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
-      maxBatch: o.maxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
+      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
     }));
     return raw.map((img) => {
       if (img.error) {

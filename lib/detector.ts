@@ -30,7 +30,7 @@ export interface DetectorOptions extends SessionOptions, DetectParams, InputLimi
   /** Input size for models with dynamic height/width (rounded up to `stride`). Default: metadata `imgsz`, else 640. */
   imgsz?: number | [number, number];
   stride?: number;
-  /** Images per model call for dynamic-batch models. Default 16. */
+  /** Images per model call for dynamic-batch models. Default 16, 2 on the CPU (`defaultMaxBatch`). */
   maxBatch?: number;
   /** Which model output holds the detections. Default 0. */
   outputIndex?: number;
@@ -86,7 +86,7 @@ export class Detector extends ModelSession {
     const raw: NativeDetectResult = await native(() => h.detect(list, {
       conf: o.conf, iou: o.iou, agnostic: o.agnostic, multiLabel: o.multiLabel, maxDet: o.maxDet, topK: o.topK,
       layout: o.layout, numClasses: this.classNames?.length, height, width, stride: o.stride,
-      maxBatch: o.maxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
+      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
     }));
     this.resolvedLayout = raw.layout;
     return raw.images.map((img) => {

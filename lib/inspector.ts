@@ -13,6 +13,7 @@ import { boxToQuad, Quad } from './geometry';
 import type { ImageInput, RawImage } from './images';
 import { defaultModels, resolveModel } from './models';
 import { batchesOf } from './batching';
+import { RequestQueue } from './request-queue';
 import { Roi, RoiOptions, RoiResult } from './roi';
 import type { ProviderName, SessionOptions } from './session';
 import type { AcquisitionMode } from './synth';
@@ -40,6 +41,11 @@ export interface InspectorConfig {
   batchSize?: number;
   /** Inspect darkfield images too (default false: only brightfield goes on, as in the study). */
   allModes?: boolean;
+  /**
+   * submit(): how long a queued image may wait for others to fill its batch. Default
+   * 0: a batch takes whatever queued while the previous one was being captured.
+   */
+  batchWaitMs?: number;
   /** Refuse input images of more pixels than this with ERR_IMAGE_TOO_LARGE (see `InputLimits`); overrides `roi.limitInputPixels`. */
   limitInputPixels?: number | boolean;
 }
@@ -98,6 +104,8 @@ export class Inspector {
     readonly memberNames: string[],
     private readonly config: InspectorConfig,
   ) {}
+
+  private requests: RequestQueue<ImageInput, InspectionResult> | undefined;
 
   /** Builds the pipeline; with no arguments it uses the models shipped in `models/`. */
   static async create(config: InspectorConfig = {}): Promise<Inspector> {
@@ -281,7 +289,21 @@ export class Inspector {
     return { results, ms: (performance.now() - t0) / crops.length };
   }
 
+  /**
+   * Inspects one image as part of whatever batch is forming: for services, where
+   * each request handler has one part. Requests that arrive while the pipeline is
+   * busy are batched together (up to `batchSize`), so a loaded service runs full
+   * batches and an idle one answers at once. Resolves like one `inspect()` result
+   * (a bad image has verdict 'error'); `index` counts submissions.
+   */
+  submit(image: ImageInput): Promise<InspectionResult> {
+    this.requests ??= new RequestQueue((source) => this.inspectStream(source, { maxWaitMs: this.config.batchWaitMs ?? 0 }));
+    return this.requests.submit(image);
+  }
+
+  /** Frees the models; submissions still queued reject with ERR_SESSION_CLOSED. */
   close(): void {
+    this.requests?.close();
     this.detector?.close();
     this.ensemble?.close();
     this.roi.close();

@@ -29,7 +29,7 @@ export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
   layout?: 'auto' | 'yolov5' | 'yolov8';
   /** Mask threshold on the sigmoid. Default 0.5. */
   maskThreshold?: number;
-  /** Images per model call for dynamic-batch models. Default 16. */
+  /** Images per model call for dynamic-batch models. Default 16, 2 on the CPU (`defaultMaxBatch`). */
   maxBatch?: number;
 }
 
@@ -44,7 +44,7 @@ class SegModel extends ModelSession {
     const [height, width] = heightWidth(o.imgsz ?? metadataImgsz(this.info.metadata), 640);
     const segs = await native(() => h.segment(this.nativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
-      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch, limitInputPixels: o.limitInputPixels,
+      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch ?? this.defaultMaxBatch, limitInputPixels: o.limitInputPixels,
     }));
     return { segs, inputSize: [height, width] };
   }

@@ -1,6 +1,11 @@
 #include "infer/session.h"
 
 #include <algorithm>
+#include <thread>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <sstream>
 
 #include "infer/ort_env.h"
@@ -155,10 +160,22 @@ void AppendCuda(Ort::SessionOptions& so, const ProviderConfig& pc) {
   so.AppendExecutionProvider_CUDA_V2(*cuda);
 }
 
+// CPUs this process may run on (affinity and cpusets included).
+int UsableCpus() {
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 Ort::SessionOptions BaseOptions(const SessionConfig& cfg) {
   Ort::SessionOptions so;
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  if (cfg.intraOpThreads > 0) so.SetIntraOpNumThreads(cfg.intraOpThreads);
+  // ORT's own default counts physical cores and, on a VM that exposes one thread
+  // per core, found half of them here: one thread for two cores.
+  so.SetIntraOpNumThreads(cfg.intraOpThreads > 0 ? cfg.intraOpThreads : UsableCpus());
+  so.AddConfigEntry("session.intra_op.allow_spinning", "0");
   if (cfg.interOpThreads > 0) so.SetInterOpNumThreads(cfg.interOpThreads);
   return so;
 }

@@ -24,7 +24,7 @@ struct ProviderConfig {
 
 struct SessionConfig {
   ProviderConfig providers;
-  int intraOpThreads = 0;  // 0: ORT default (one per core)
+  int intraOpThreads = 0;  // 0: one per CPU this process may use
   int interOpThreads = 0;
   bool enableProfiling = false;
 };

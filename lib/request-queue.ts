@@ -1,0 +1,76 @@
+/**
+ * Dynamic batching of single requests: callers submit one item each (a service's
+ * request handlers), and one long-running stream sees them as a live source, so
+ * requests that arrive together share a model batch. The stream must yield one
+ * result per item, in order; results go back to their callers first in, first out.
+ */
+import { DieInspectError } from './errors';
+
+interface Waiting<R> {
+  resolve(result: R): void;
+  reject(err: unknown): void;
+}
+
+export class RequestQueue<T, R> {
+  private readonly inbox: T[] = [];
+  private readonly waiting: Array<Waiting<R>> = [];
+  private wake: (() => void) | null = null;
+  private serving = false;
+  private closed = false;
+
+  constructor(private readonly stream: (source: AsyncIterable<T>) => AsyncIterable<R>) {}
+
+  /** Items submitted and not yet answered. */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  submit(item: T): Promise<R> {
+    if (this.closed) return Promise.reject(new DieInspectError('ERR_SESSION_CLOSED', 'the queue is closed'));
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.inbox.push(item);
+      this.notify();
+      if (!this.serving) this.serve();
+    });
+  }
+
+  /** Lets the stream finish what it holds; later submissions reject. */
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  private async *source(): AsyncGenerator<T> {
+    for (;;) {
+      if (this.inbox.length) {
+        yield this.inbox.shift()!;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+    }
+  }
+
+  private serve(): void {
+    this.serving = true;
+    void (async () => {
+      try {
+        for await (const result of this.stream(this.source())) this.waiting.shift()?.resolve(result);
+      } catch (err) {
+        // The stream failed as a whole: every caller still waiting hears why, and the
+        // next submission starts a fresh stream.
+        this.inbox.length = 0;
+        for (const w of this.waiting.splice(0)) w.reject(err);
+      } finally {
+        this.serving = false;
+      }
+      if (this.waiting.length && !this.closed) this.serve();
+    })();
+  }
+}
