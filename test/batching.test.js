@@ -3,6 +3,7 @@
 // partial ones from a source that has gone quiet.
 const assert = require('assert');
 const { batchesOf } = require('../dist/batching');
+const { RequestQueue } = require('../dist/request-queue');
 
 async function collect(gen) {
   const out = [];
@@ -70,5 +71,36 @@ describe('batchesOf', () => {
       throw new Error('camera unplugged');
     }
     await assert.rejects(collect(batchesOf(broken(), 4, 10)), /camera unplugged/);
+  });
+});
+
+describe('RequestQueue', () => {
+  it('answers each submission with its own result, first in first out', async () => {
+    const q = new RequestQueue(async function* (source) {
+      for await (const b of batchesOf(source, 4, 0)) for (const x of b) yield x * 10;
+    });
+    const out = await Promise.all([1, 2, 3, 4, 5, 6].map((x) => q.submit(x)));
+    assert.deepStrictEqual(out, [10, 20, 30, 40, 50, 60]);
+    assert.strictEqual(q.pending, 0);
+    q.close();
+    await assert.rejects(q.submit(7), { code: 'ERR_SESSION_CLOSED' });
+  });
+
+  it('rejects everything waiting when the stream fails, then serves the next submission afresh', async () => {
+    let streams = 0;
+    const q = new RequestQueue(async function* (source) {
+      streams++;
+      for await (const x of source) {
+        if (x === 'boom') throw new Error('model fell over');
+        yield x.toUpperCase();
+      }
+    });
+    const settled = await Promise.allSettled([q.submit('a'), q.submit('boom'), q.submit('c')]);
+    assert.deepStrictEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'rejected']);
+    assert.strictEqual(settled[0].value, 'A');
+    assert.match(settled[1].reason.message, /model fell over/);
+    assert.strictEqual(await q.submit('d'), 'D');
+    assert.strictEqual(streams, 2);
+    q.close();
   });
 });

@@ -150,6 +150,48 @@ describe('Inspector', function () {
     }, { code: 'ERR_INVALID_ARG' });
   });
 
+  it('submit(): concurrent single-image requests share batches and each gets its own result', async () => {
+    const files = meta.map((m) => path.join(dir, m.file));
+    const expected = await inspector.inspect(files);
+    const service = await Inspector.create({
+      detector: constantDetector({ rows: ROWS, height: 'h', width: 'w', metadata: { names: NAMES, imgsz: '[320, 320]' } }),
+      classifiers: [constantClassifier([2, -2], { names: "{0: 'good', 1: 'defective'}" })],
+      batchSize: 16,
+    });
+    const sizes = [];
+    const capture = service.roi.capture.bind(service.roi);
+    service.roi.capture = (batch) => {
+      sizes.push(batch.length);
+      return capture(batch);
+    };
+    try {
+      // 40 requests at once, as from 40 request handlers.
+      const requests = Array.from({ length: 40 }, (_, i) => files[i % files.length]);
+      const results = await Promise.all(requests.map((f) => service.submit(f)));
+      results.forEach((r, i) => {
+        const want = expected[i % files.length];
+        assert.strictEqual(r.path, requests[i]);
+        assert.strictEqual(r.verdict, want.verdict, `request ${i}`);
+        assert.deepStrictEqual(r.detections.map((d) => d.label), want.detections.map((d) => d.label));
+      });
+      assert.strictEqual(sizes.reduce((a, b) => a + b, 0), 40);
+      assert.ok(Math.max(...sizes) === 16 && sizes.length <= 4, `batch sizes ${sizes}`);
+      // Alone, a request goes at once, in a batch of its own.
+      sizes.length = 0;
+      const lone = await service.submit(files[0]);
+      assert.strictEqual(lone.verdict, expected[0].verdict);
+      assert.deepStrictEqual(sizes, [1]);
+      // A bad image answers its own request only.
+      const [bad, good] = await Promise.all([service.submit(Buffer.from('not an image')), service.submit(files[1])]);
+      assert.strictEqual(bad.verdict, 'error');
+      assert.strictEqual(bad.error.code, 'ERR_IMAGE_DECODE');
+      assert.strictEqual(good.verdict, expected[1].verdict);
+    } finally {
+      service.close();
+    }
+    await assert.rejects(service.submit(files[0]), { code: 'ERR_SESSION_CLOSED' });
+  });
+
   it('rejects a model that cannot be found with ERR_CONFIG', async () => {
     await assert.rejects(Inspector.create({ detector: 'no-such-model', classifiers: false }), (e) => e.code === 'ERR_CONFIG');
   });
