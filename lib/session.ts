@@ -101,9 +101,10 @@ export class ModelSession {
 
   /**
    * Images per model call when the caller does not say: 16 (the study's batch) on
-   * CUDA and TensorRT; 2 on the CPU, where bigger calls only add memory traffic
-   * (`bench/model-batch.js`, YOLOv7-tiny at 640 on 2 cores: 1.4-1.7x the images/s
-   * of calls of 16, within 5% of calls of 1).
+   * CUDA and TensorRT; 2 on the CPU. Measured end to end on 2 cores, calls of 2 gave
+   * 1.4-1.7x the images/s of calls of 16 (`bench/model-batch.js`; the Inspector 1.5x),
+   * although the bare model alone runs 16 faster per image: preparing the next call
+   * and the other sessions share the cores with the running one.
    */
   get defaultMaxBatch(): number {
     return this.provider === 'cpu' ? 2 : 16;
