@@ -65,6 +65,24 @@ function bigEndianTiff(width, height, pixels) {
   return b;
 }
 
+/** A little-endian BigTIFF header whose first IFD gives width and height as LONG8 (no pixel data). */
+function bigTiffHeader(width, height) {
+  const b = Buffer.alloc(16 + 8 + 2 * 20 + 8);
+  b.write('II', 0, 'latin1');
+  b.writeUInt16LE(43, 2);
+  b.writeUInt16LE(8, 4);
+  b.writeBigUInt64LE(16n, 8);
+  b.writeBigUInt64LE(2n, 16);
+  [[256, width], [257, height]].forEach(([tag, value], i) => {
+    const at = 24 + i * 20;
+    b.writeUInt16LE(tag, at);
+    b.writeUInt16LE(16, at + 2); // LONG8
+    b.writeBigUInt64LE(1n, at + 4);
+    b.writeBigUInt64LE(BigInt(value), at + 12);
+  });
+  return b;
+}
+
 /** A 24-bit BMP stored top-down (negative height), rows padded to 4 bytes. */
 function topDownBmp(width, height, bgrRows) {
   const stride = Math.ceil((width * 3) / 4) * 4;
@@ -106,6 +124,14 @@ describe('input limits and formats', function () {
       await assert.rejects(decodeImage(bytes, { limitInputPixels: 37 * 23 - 1 }),
         (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /37x23/.test(e.message), name);
     }
+  });
+
+  it('reads BigTIFF sizes, and sides whose product overflows 64 bits are still too large', async () => {
+    await assert.rejects(decodeImage(bigTiffHeader(37, 23), { limitInputPixels: 37 * 23 - 1 }),
+      (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /37x23/.test(e.message));
+    // 2^40 x 2^30 pixels: the product wraps around to 64, under any limit, if multiplied.
+    await assert.rejects(decodeImage(bigTiffHeader(2 ** 40, 2 ** 30), { limitInputPixels: 1000 }),
+      (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /over the 1000-pixel/.test(e.message));
   });
 
   it('decodes the hand-written big-endian TIFF and top-down BMP to their known pixels', async () => {

@@ -42,7 +42,8 @@ cv::Mat ToBgr(const cv::Mat& img, bool rgb) {
 }
 
 void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what) {
-  if (maxPixels != 0 && width * height > maxPixels)
+  // width * height > maxPixels, without the product (BigTIFF sides can overflow it).
+  if (maxPixels != 0 && height != 0 && width > maxPixels / height)
     throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + ", over the " +
                                           std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
 }
