@@ -39,8 +39,10 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
   const failed: string[] = [];
   const bar = progressBar('eval', 'images');
   try {
-    for (let i = 0; i < data.samples.length; i += r.batch) {
-      const batch = data.samples.slice(i, i + r.batch);
+    // Steps of 16 images for the progress bar; the model is called maxBatch at a time within each.
+    const step = Math.max(16, r.batch ?? 0);
+    for (let i = 0; i < data.samples.length; i += step) {
+      const batch = data.samples.slice(i, i + step);
       const results = await ensemble.classify(batch.map((s) => s.path));
       results.forEach((res, k) => {
         // an image counts only when every member classified it, so all AUCs see the same images
@@ -49,7 +51,7 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
         probabilities.push(res.probabilities);
         res.members.forEach((p, j) => memberProbabilities[j].push(p));
       });
-      bar.update(Math.min(i + r.batch, data.samples.length), data.samples.length);
+      bar.update(Math.min(i + step, data.samples.length), data.samples.length);
     }
   } finally {
     bar.stop();

@@ -38,8 +38,10 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
   const failed: string[] = [];
   const bar = progressBar('eval', 'images');
   try {
-    for (let i = 0; i < data.images.length; i += r.batch) {
-      const batch = data.images.slice(i, i + r.batch);
+    // Steps of 16 images for the progress bar; the model is called maxBatch at a time within each.
+    const step = Math.max(16, r.batch ?? 0);
+    for (let i = 0; i < data.images.length; i += step) {
+      const batch = data.images.slice(i, i + step);
       const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference!, align: r.align } : s.path)));
       results.forEach((res, k) => {
         const s = batch[k];
@@ -50,7 +52,7 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
           detections: res.detections.map((d) => ({ box: d.box, score: d.score, classId: toData(d.classId) })),
         });
       });
-      bar.update(Math.min(i + r.batch, data.images.length), data.images.length, `${images.length} images`);
+      bar.update(Math.min(i + step, data.images.length), data.images.length, `${images.length} images`);
     }
   } finally {
     bar.stop();

@@ -10,7 +10,7 @@ export interface EvalCliOptions {
   conf?: string;
   iou: string;
   imgsz?: string;
-  batch: string;
+  batch?: string;
   protocol: string;
   maxDet: string;
   bootstrap?: string;
@@ -27,7 +27,8 @@ export interface EvalCliOptions {
 export interface RunOptions {
   providers: ReturnType<typeof parseProviders>;
   imgsz?: number;
-  batch: number;
+  /** Images per model call; undefined: the session's default (`defaultMaxBatch`). */
+  batch?: number;
   conf?: number;
   /** Seed of any bootstrap resampling (--bootstrap, or two detectors compared). */
   seed: number;

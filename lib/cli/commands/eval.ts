@@ -34,7 +34,7 @@ export function registerEval(program: Command): void {
     .option('--conf <c>', 'confidence for precision/recall/F1 and the confusion matrix (detect, default 0.25); decision threshold (binary classify, default 0.5)')
     .option('--iou <t>', 'NMS IoU threshold (detect)', '0.6')
     .option('--imgsz <n>', 'input size for models with dynamic height/width')
-    .option('--batch <n>', 'images per model call', '16')
+    .option('--batch <n>', 'images per model call (default 16 on CUDA/TensorRT, 2 on the CPU)')
     .option('--protocol <p>', 'coco, or deeppcb (a hit needs IoU > 0.33; P/R/F-score follow it)', 'coco')
     .option('--max-det <n>', 'detections kept per image and class for mAP', '100')
     .option('--bootstrap <n>', '95% confidence intervals from n resamples of the images (e.g. 1000): of mAP and each AP (detect; '
@@ -56,7 +56,7 @@ export function registerEval(program: Command): void {
       const common: RunOptions = {
         providers: parseProviders(o.ep ?? o.provider ?? 'cpu'),
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
-        batch: positiveInt(o.batch, '--batch'),
+        batch: o.batch === undefined ? undefined : positiveInt(o.batch, '--batch'),
         conf: o.conf === undefined ? undefined : unitInterval(o.conf, '--conf'),
         seed,
         bootstrap: o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed },
