@@ -108,5 +108,8 @@ describe('package entry points', () => {
       assert.strictEqual(typeof cjs[name], 'function', name);
       assert.strictEqual(esm[name], cjs[name], name);
     }
+    // Every CommonJS export, values included, is an ESM export too.
+    for (const name of Object.keys(cjs)) assert.strictEqual(esm[name], cjs[name], name);
+    assert.strictEqual(esm.DEFAULT_LIMIT_INPUT_PIXELS, 16383 * 16383);
   });
 });
