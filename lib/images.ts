@@ -60,9 +60,21 @@ function isReferencePair(v: unknown): v is ReferencePair {
   return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && 'reference' in v;
 }
 
+// Everything the addon would refuse for the whole call is refused here, per image,
+// so that one malformed input can be reported as its own (submit() relies on it).
 function single(img: unknown, where: string): NativeSingleImage {
-  if (typeof img === 'string' || img instanceof Uint8Array) return img;
-  if (isRaw(img)) return img;
+  if (typeof img === 'string') {
+    if (img.length === 0) throw new DieInspectError('ERR_INVALID_ARG', `${where}: empty path`);
+    return img;
+  }
+  if (img instanceof Uint8Array) return img;
+  if (isRaw(img)) {
+    if (!(img.data instanceof Uint8Array)) throw new DieInspectError('ERR_INVALID_ARG', `${where}: raw image data must be a Uint8Array`);
+    if (img.rgb !== undefined && img.rgb !== null && typeof img.rgb !== 'boolean') {
+      throw new DieInspectError('ERR_INVALID_ARG', `${where}: rgb must be true or false`);
+    }
+    return img;
+  }
   throw new DieInspectError('ERR_INVALID_ARG', `${where}: expected a path, a Buffer or {data, width, height, channels}`);
 }
 

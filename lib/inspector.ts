@@ -10,7 +10,7 @@ import { ClassifierEnsemble } from './ensemble';
 import { Detector, DetectorOptions } from './detector';
 import { DieInspectError } from './errors';
 import { boxToQuad, Quad } from './geometry';
-import type { ImageInput, RawImage } from './images';
+import { ImageInput, RawImage, toNativeImages } from './images';
 import { defaultModels, resolveModel } from './models';
 import { batchesOf } from './batching';
 import { RequestQueue } from './request-queue';
@@ -181,6 +181,7 @@ export class Inspector {
     };
     try {
       let pending = batches.next().then(capture);
+      pending.catch(() => undefined);  // rejections are seen when awaited; an abort may come first
       for (;;) {
         aborted();
         const current = await pending;
@@ -293,10 +294,17 @@ export class Inspector {
    * Inspects one image as part of whatever batch is forming: for services, where
    * each request handler has one part. Requests that arrive while the pipeline is
    * busy are batched together (up to `batchSize`), so a loaded service runs full
-   * batches and an idle one answers at once. Resolves like one `inspect()` result
-   * (a bad image has verdict 'error'); `index` counts submissions.
+   * batches and an idle one answers at once. Resolves like one `inspect()` result:
+   * an image that cannot be read has verdict 'error'. An input of the wrong type
+   * rejects its own request (ERR_INVALID_ARG) before it is queued. `index` is the
+   * image's place in the internal stream, of no use to the caller.
    */
   submit(image: ImageInput): Promise<InspectionResult> {
+    try {
+      toNativeImages([image], false);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.requests ??= new RequestQueue((source) => this.inspectStream(source, { maxWaitMs: this.config.batchWaitMs ?? 0 }));
     return this.requests.submit(image);
   }

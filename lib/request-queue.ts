@@ -46,8 +46,12 @@ export class RequestQueue<T, R> {
     this.wake = null;
   }
 
-  private async *source(): AsyncGenerator<T> {
+  // One per stream. A failed stream cannot end its source (return() waits behind the
+  // pull it left parked), so the source is retired instead: woken, it stops without
+  // taking anything more from the inbox, which belongs to the next stream.
+  private async *source(state: { retired: boolean }): AsyncGenerator<T> {
     for (;;) {
+      if (state.retired) return;
       if (this.inbox.length) {
         yield this.inbox.shift()!;
         continue;
@@ -59,12 +63,15 @@ export class RequestQueue<T, R> {
 
   private serve(): void {
     this.serving = true;
+    const state = { retired: false };
     void (async () => {
       try {
-        for await (const result of this.stream(this.source())) this.waiting.shift()?.resolve(result);
+        for await (const result of this.stream(this.source(state))) this.waiting.shift()?.resolve(result);
       } catch (err) {
         // The stream failed as a whole: every caller still waiting hears why, and the
         // next submission starts a fresh stream.
+        state.retired = true;
+        this.notify();
         this.inbox.length = 0;
         for (const w of this.waiting.splice(0)) w.reject(err);
       } finally {

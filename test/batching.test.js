@@ -103,4 +103,22 @@ describe('RequestQueue', () => {
     assert.strictEqual(streams, 2);
     q.close();
   });
+
+  it('after a failure, a stream of batches parked on its source gives the next stream every item', async () => {
+    // The failed stream's source is left waiting for its next item; woken by the next
+    // submissions, it must not take one of them (that request would never be answered
+    // and every later answer would go to the wrong caller).
+    const q = new RequestQueue(async function* (source) {
+      for await (const batch of batchesOf(source, 4, 0)) {
+        for (const x of batch) {
+          if (x === 'boom') throw new Error('batch failed');
+          yield x.toUpperCase();
+        }
+      }
+    });
+    await assert.rejects(q.submit('boom'), /batch failed/);
+    assert.deepStrictEqual(await Promise.all([q.submit('a'), q.submit('b')]), ['A', 'B']);
+    assert.deepStrictEqual(await Promise.all([q.submit('c'), q.submit('d'), q.submit('e')]), ['C', 'D', 'E']);
+    q.close();
+  });
 });

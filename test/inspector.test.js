@@ -186,6 +186,13 @@ describe('Inspector', function () {
       assert.strictEqual(bad.verdict, 'error');
       assert.strictEqual(bad.error.code, 'ERR_IMAGE_DECODE');
       assert.strictEqual(good.verdict, expected[1].verdict);
+      // An input of the wrong type rejects its own request only, and the queue goes on.
+      const mixed = await Promise.allSettled([service.submit(42), service.submit(files[2]), service.submit('')]);
+      assert.deepStrictEqual(mixed.map((m) => m.status), ['rejected', 'fulfilled', 'rejected']);
+      assert.strictEqual(mixed[0].reason.code, 'ERR_INVALID_ARG');
+      assert.strictEqual(mixed[2].reason.code, 'ERR_INVALID_ARG');
+      assert.strictEqual(mixed[1].value.verdict, expected[2].verdict);
+      assert.strictEqual((await service.submit(files[3])).verdict, expected[3].verdict);
     } finally {
       service.close();
     }
