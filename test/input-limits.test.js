@@ -39,15 +39,19 @@ function claimedPng(width, height, rows = 1) {
     pngChunk('IEND', Buffer.alloc(0))]);
 }
 
-/** A big-endian ("MM") uncompressed 8-bit grey TIFF, width given as SHORT and height as LONG. */
-function bigEndianTiff(width, height, pixels) {
+/**
+ * A big-endian ("MM") uncompressed 8-bit grey TIFF, width given as SHORT and height as LONG;
+ * `repeatWidth` adds a second ImageWidth entry right after the first (libtiff ignores it).
+ */
+function bigEndianTiff(width, height, pixels, repeatWidth) {
   const entries = [
     [256, 3, 1, width], [257, 4, 1, height], [258, 3, 1, 8], [259, 3, 1, 1], [262, 3, 1, 1],
     [273, 4, 1, 0 /* strip offset, set below */], [277, 3, 1, 1], [278, 3, 1, height], [279, 4, 1, pixels.length],
   ];
+  if (repeatWidth !== undefined) entries.splice(1, 0, [256, 3, 1, repeatWidth]);
   const ifdSize = 2 + entries.length * 12 + 4;
   const dataAt = 8 + ifdSize;
-  entries[5][3] = dataAt;
+  entries.find((e) => e[0] === 273)[3] = dataAt;
   const b = Buffer.alloc(dataAt + pixels.length);
   b.write('MM', 0, 'latin1');
   b.writeUInt16BE(42, 2);
@@ -134,6 +138,27 @@ describe('input limits and formats', function () {
       (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /over the 1000-pixel/.test(e.message));
   });
 
+  it('reads the size the decoder will use, not one a crafted header shows first', async () => {
+    const jpg = await encodeImage(gradient(64, 48), { format: 'jpg' });
+    // TEM (FF 01) stands alone. Read as a segment, its "length" (the next marker, FF E0)
+    // would jump 65 KB ahead, onto a fake 4x4 frame hidden in an APP0 segment.
+    const app0 = Buffer.alloc(2 + 65533);
+    app0.writeUInt16BE(0xffe0, 0);
+    app0.writeUInt16BE(65533, 2);
+    Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x04, 0x00, 0x04, 0x03]).copy(app0, 65508 - 4);
+    const tem = Buffer.concat([jpg.subarray(0, 2), Buffer.from([0xff, 0x01]), app0, jpg.subarray(2)]);
+    assert.strictEqual((await decodeImage(tem)).width, 64);
+    await assert.rejects(decodeImage(tem, { limitInputPixels: 100 }), (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /is 64x48/.test(e.message));
+    // A repeated ImageWidth: libtiff takes the first (64), not the last (4).
+    const tif = bigEndianTiff(64, 48, new Uint8Array(64 * 48).fill(7), 4);
+    assert.strictEqual((await decodeImage(tif)).width, 64);
+    await assert.rejects(decodeImage(tif, { limitInputPixels: 200 }), (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /is 64x48/.test(e.message));
+    // Stray bytes between segments are skipped, as libjpeg skips them.
+    const stray = Buffer.concat([jpg.subarray(0, 20), Buffer.from([0, 0]), jpg.subarray(20)]);
+    assert.strictEqual(jpg.readUInt16BE(20) >> 8, 0xff, 'APP0 of an encoded JPEG ends at byte 20');
+    assert.strictEqual((await decodeImage(stray)).width, 64);
+  });
+
   it('decodes the hand-written big-endian TIFF and top-down BMP to their known pixels', async () => {
     const grey = [0, 40, 80, 120, 160, 200];
     const tif = await decodeImage(bigEndianTiff(3, 2, grey));
@@ -209,6 +234,10 @@ describe('input limits and formats', function () {
     const withThumb = Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
     assert.strictEqual((await decodeImage(withThumb)).width, 64);
     await assert.rejects(decodeImage(withThumb.subarray(0, withThumb.length - 40)), /truncated JPEG/);
+    // Cut in the middle of the scan and followed by a comment segment whose text holds
+    // FF D9: the segment ends the scan, and its payload is no end marker.
+    const cut = Buffer.concat([jpg.subarray(0, jpg.length - 40), Buffer.from([0xff, 0xfe, 0x00, 0x04, 0xff, 0xd9])]);
+    await assert.rejects(decodeImage(cut), /truncated JPEG/);
   });
 
   it('refuses formats outside JPEG, PNG, BMP and TIFF with ERR_IMAGE_DECODE, before any decoder runs', async () => {

@@ -103,8 +103,10 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
     }
   }
   cv::Mat full = DecodeFull(buf, what);
-  // Belt and braces: the header and the decoder read the same field, but only the decoder allocates.
-  CheckPixels(uint64_t(full.cols), uint64_t(full.rows), maxPixels, what);
+  // Belt and braces: the header walk follows the decoder's, but only the decoder allocates.
+  if (maxPixels != 0 && uint64_t(full.cols) * uint64_t(full.rows) > maxPixels)
+    throw Error(code::kImageTooLarge, what + " decoded to " + std::to_string(full.cols) + "x" + std::to_string(full.rows) +
+                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
   *original = full.size();
   return full;
 }

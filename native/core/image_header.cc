@@ -1,5 +1,7 @@
 #include "core/image_header.h"
 
+#include <cstring>
+
 namespace di {
 
 namespace {
@@ -15,16 +17,35 @@ std::optional<ImageHeader> Sized(ImageFormat f, uint64_t w, uint64_t h) {
   return ImageHeader{f, w, h};
 }
 
+// JPEG markers are walked as libjpeg walks them, so that the size read here is
+// the size the decoder allocates: bytes before a marker that are not 0xFF are
+// skipped (libjpeg discards them with a warning), 0xFF fill bytes too, and
+// TEM, RSTn and SOI stand alone without a length.
+bool StandaloneMarker(uint8_t m) { return m == 0x01 || m == 0xD8 || (m >= 0xD0 && m <= 0xD7); }
+
+// Moves `i` to the next marker's 0xFF at or after it; false at the end of the data.
+bool NextMarker(const uint8_t* d, size_t n, size_t* i) {
+  for (;;) {
+    if (*i + 1 >= n) return false;
+    const void* ff = std::memchr(d + *i, 0xFF, n - *i);
+    if (!ff) return false;
+    *i = size_t(static_cast<const uint8_t*>(ff) - d);
+    if (*i + 1 >= n) return false;
+    if (d[*i + 1] != 0xFF) return true;
+    ++*i;  // fill byte
+  }
+}
+
 // Walks the marker segments to the first start-of-frame.
 std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
   size_t i = 2;
-  while (i + 4 <= n) {
-    if (d[i] != 0xFF) return std::nullopt;
+  while (NextMarker(d, n, &i)) {
     const uint8_t marker = d[i + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++i;
+    if (StandaloneMarker(marker)) {
+      i += 2;
       continue;
     }
+    if (marker == 0xD9 || i + 4 > n) return std::nullopt;  // the end before any frame
     const size_t len = Read(d + i + 2, 2, true);
     const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof) {
@@ -64,6 +85,7 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
   if (ifd >= n || n - ifd < countBytes) return std::nullopt;
   const uint64_t entries = Read(d + ifd, int(countBytes), be);
   uint64_t w = 0, h = 0;
+  bool haveW = false, haveH = false;
   for (uint64_t k = 0; k < entries; ++k) {
     const uint64_t at = ifd + countBytes + k * entryBytes;
     if (at + entryBytes > n) return std::nullopt;
@@ -75,7 +97,10 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
     else if (type == 4) v = Read(value, 4, be);   // LONG
     else if (type == 16 && big) v = Read(value, 8, be);  // LONG8
     else return std::nullopt;
-    (tag == 256 ? w : h) = v;
+    // libtiff keeps a tag's first entry and ignores repeats; so must we.
+    bool& have = tag == 256 ? haveW : haveH;
+    if (!have) (tag == 256 ? w : h) = v;
+    have = true;
   }
   return Sized(ImageFormat::kTiff, w, h);
 }
@@ -83,24 +108,29 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
 }  // namespace
 
 bool JpegHasEnd(const uint8_t* d, size_t n) {
-  // Skip the marker segments (an EXIF thumbnail in APP1 has an end marker of its
-  // own) to the first start-of-scan; in the scans after it a 0xFF byte is always
-  // stuffed or starts a marker, so the first FF D9 there is the end of the image.
+  // Segments are skipped by their length (an EXIF thumbnail in APP1 has an end
+  // marker of its own); inside a scan's entropy-coded data a 0xFF is stuffed
+  // (FF 00) or a restart marker, and any other marker ends the scan: the tables
+  // between a progressive JPEG's scans are segments again, not scan data.
   size_t i = 2;
-  while (i + 4 <= n) {
-    if (d[i] != 0xFF) return false;
+  bool inScan = false;
+  while (NextMarker(d, n, &i)) {
     const uint8_t marker = d[i + 1];
-    if (marker == 0xFF) {
-      ++i;
+    if (inScan && (marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7))) {
+      i += 2;
       continue;
     }
+    inScan = false;
+    if (marker == 0xD9) return true;
+    if (StandaloneMarker(marker)) {
+      i += 2;
+      continue;
+    }
+    if (i + 4 > n) return false;
     const size_t len = Read(d + i + 2, 2, true);
     if (len < 2) return false;
     i += 2 + len;
-    if (marker == 0xDA) break;
-  }
-  for (; i + 1 < n; ++i) {
-    if (d[i] == 0xFF && d[i + 1] == 0xD9) return true;
+    inScan = marker == 0xDA;
   }
   return false;
 }
