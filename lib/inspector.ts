@@ -110,7 +110,7 @@ export class Inspector {
   /** Builds the pipeline; with no arguments it uses the models shipped in `models/`. */
   static async create(config: InspectorConfig = {}): Promise<Inspector> {
     const session: SessionOptions = { ...config.session, ...(config.providers ? { providers: config.providers } : {}) };
-    // Only the ROI stage decodes the caller's images; the models see its crops.
+    // Only the ROI stage decodes the caller's images.
     const roi = await Roi.create({
       ...config.roi,
       dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance,
@@ -128,13 +128,14 @@ export class Inspector {
       }
       if (detModel !== false) {
         const model = typeof detModel === 'string' ? resolveModel(detModel) : detModel;
-        detector = await Detector.create(model, { ...session, conf: config.conf ?? 0.25, ...config.detectorOptions });
+        // The models see the ROI stage's own crops: the input limit was applied to the image.
+        detector = await Detector.create(model, { ...session, conf: config.conf ?? 0.25, limitInputPixels: false, ...config.detectorOptions });
       }
       let clsModels = config.classifiers;
       if (clsModels === undefined) clsModels = defaultModels('good-defect-classifier').map((c) => c.file);
       if (clsModels !== false && clsModels.length) {
         ensemble = await ClassifierEnsemble.create(clsModels.map((m) => ({
-          model: typeof m === 'string' ? resolveModel(m) : m, options: { ...session, ...config.classifierOptions },
+          model: typeof m === 'string' ? resolveModel(m) : m, options: { ...session, limitInputPixels: false, ...config.classifierOptions },
         })));
         clsModels.forEach((m, i) => names.push(typeof m === 'string' ? m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '') : `classifier-${i}`));
       }

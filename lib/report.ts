@@ -7,7 +7,7 @@ import * as path from 'path';
 import { annotateImage, Shape } from './annotate';
 import type { DetectionResult } from './detector';
 import type { Point } from './geometry';
-import type { ImageInput } from './images';
+import type { ImageInput, InputLimits } from './images';
 import type { InspectionResult } from './inspector';
 
 const COLORS: Record<string, [number, number, number]> = {
@@ -74,11 +74,11 @@ export function annotationShapes(r: InspectionResult): Shape[] {
   return shapes;
 }
 
-export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, maxSide = 1600): Promise<string | null> {
+/** `limits`: the caller's input limit again, as the file is read anew (a hot folder's file may have changed). */
+export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, limits: InputLimits = {}, maxSide = 1600): Promise<string | null> {
   if (r.verdict === 'error' && r.error && r.error.code !== 'ERR_ROI_NOT_FOUND') return null;  // nothing decodable to draw on
   const file = annotatedFile(dir, r.index, r.path);
-  // No pixel limit here: the pipeline has already decoded this image under the caller's.
-  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide, limitInputPixels: false }));
+  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide, ...limits }));
   return file;
 }
 
@@ -89,12 +89,12 @@ function annotatedFile(dir: string, index: number, image: string | null | undefi
 }
 
 /** `detect --annotate`: a detector's boxes on the image, drawn at full size (no downscale). */
-export async function writeDetectionsAnnotated(dir: string, index: number, image: string, r: DetectionResult): Promise<string | null> {
+export async function writeDetectionsAnnotated(dir: string, index: number, image: string, r: DetectionResult, limits: InputLimits = {}): Promise<string | null> {
   if (r.error) return null;
   const { lw, font } = strokes(r.width, r.height);
   const dets = r.detections.map(({ label, score, box: [x1, y1, x2, y2] }) => ({ label, score, quad: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]] as Point[] }));
   const file = annotatedFile(dir, index, image);
-  await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90, limitInputPixels: false }));
+  await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90, ...limits }));
   return file;
 }
 

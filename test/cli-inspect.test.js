@@ -127,7 +127,7 @@ describe('CLI synth, inspect, models', function () {
     fs.mkdirSync(path.join(inbox, 'line2'), { recursive: true });
     fs.copyFileSync(path.join(src, first), path.join(inbox, first));
     const watcher = (folder) => {
-      const child = spawn(process.execPath, [BIN, 'inspect', folder, '--out', out, '--watch', '--settle', '1000',
+      const child = spawn(process.execPath, [BIN, 'inspect', folder, '--out', out, '--watch', '--settle', '1500',
         '--no-detector', '--no-classifiers', '--all-modes']);
       let stdout = '', stderr = '';
       const waiters = [];
@@ -152,7 +152,7 @@ describe('CLI synth, inspect, models', function () {
     const a = watcher(inbox);
     await a.lines(1);
     // The second part arrives in a subfolder, in two writes 200 ms apart, well inside
-    // the 1 s settling time: it must be read whole (with --settle 0 it is not).
+    // the 1.5 s settling time: it must be read whole (with --settle 0 it is not).
     const bytes = fs.readFileSync(path.join(src, second));
     const target = path.join(inbox, 'line2', second);
     fs.writeFileSync(target, bytes.subarray(0, bytes.length >> 1));
@@ -169,15 +169,20 @@ describe('CLI synth, inspect, models', function () {
     assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).images, 2);
     assert.ok(fs.existsSync(path.join(out, 'annotated', `00001-${second}`)));
     // A part that lands while nobody watches is taken up by the next watcher (named
-    // another way), which keeps the earlier records and does not redo their images.
+    // another way), which keeps the earlier records and does not redo their images. A
+    // record cut short by a killed run is dropped (and its image done again), and a
+    // picture that cannot be written (a folder in its place) costs a warning only.
+    fs.appendFileSync(path.join(out, 'results.jsonl'), '{"path":"cut-short.jpg","ind');
     fs.copyFileSync(path.join(src, third), path.join(inbox, third));
+    fs.mkdirSync(path.join(out, 'annotated', `00002-${third}`));
     const b = watcher(`${inbox}/`);
     await b.lines(1);
-    assert.strictEqual((await b.stop()).code, 0);
+    const restarted = await b.stop();
+    assert.strictEqual(restarted.code, 0, restarted.stderr);
+    assert.match(restarted.stderr, new RegExp(`annotate .*${third}`));
     const all = read();
     assert.deepStrictEqual(all.map((r) => [path.resolve(r.path), r.index]),
       [[path.join(inbox, first), 0], [target, 1], [path.join(inbox, third), 2]]);
-    assert.ok(fs.existsSync(path.join(out, 'annotated', `00002-${third}`)));
   });
 
   it('models lists the shipped cards', async () => {

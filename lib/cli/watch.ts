@@ -18,16 +18,25 @@ export interface WatchOptions {
   skip?: ReadonlySet<string>;
 }
 
-/** The image paths an earlier run recorded in its results.jsonl (none if there is no such file). */
-export async function recordedPaths(resultsFile: string): Promise<string[]> {
-  const text = await fs.readFile(resultsFile, 'utf8').catch(() => '');
+/**
+ * The image paths an earlier run recorded in its results.jsonl (none if there is no
+ * such file), ready to be appended to: a last line cut short (a run killed mid-write)
+ * is cut off, and its image is inspected again.
+ */
+export async function resumeResults(resultsFile: string): Promise<string[]> {
+  let text = await fs.readFile(resultsFile, 'utf8').catch(() => '');
+  if (text && !text.endsWith('\n')) {
+    text = text.slice(0, text.lastIndexOf('\n') + 1);
+    await fs.truncate(resultsFile, Buffer.byteLength(text));
+  }
   const paths: string[] = [];
   for (const line of text.split('\n')) {
+    if (!line) continue;
     try {
       const p = (JSON.parse(line) as { path?: unknown }).path;
       if (typeof p === 'string') paths.push(p);
     } catch {
-      // a line cut short by a crash: its image is inspected again
+      // not one of ours: left as it is, and its image (if any) inspected again
     }
   }
   return paths;
@@ -43,6 +52,7 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
   const ready: string[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
   let failure: unknown = null;
+  let closed = false;  // a stat still running when watching ends must not start a timer
   let wake: (() => void) | null = null;
   const notify = () => {
     wake?.();
@@ -51,7 +61,7 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
 
   const check = async (file: string, before: { size: number; mtimeMs: number } | null) => {
     const st = await fs.stat(file).catch(() => null);
-    if (!st?.isFile()) return;  // gone again, or not a file
+    if (closed || !st?.isFile()) return;  // stopped, gone again, or not a file
     if (before && st.size === before.size && st.mtimeMs === before.mtimeMs && st.size > 0) {
       seen.add(path.resolve(file));
       ready.push(file);
@@ -61,6 +71,7 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
     schedule(file, { size: st.size, mtimeMs: st.mtimeMs });
   };
   const schedule = (file: string, before: { size: number; mtimeMs: number } | null) => {
+    if (closed) return;
     clearTimeout(timers.get(file));
     timers.set(file, setTimeout(() => {
       timers.delete(file);
@@ -72,27 +83,33 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
     schedule(file, null);
   };
 
-  // Watch first, then list: a file that lands in between is seen by one or the other.
-  const watchers: FSWatcher[] = dirs.map((dir) => watch(dir, { recursive: true }, (_event, name) => {
-    if (name) consider(path.join(dir, name.toString()));
-  }).on('error', (err) => {
-    failure = err;
-    notify();
-  }));
+  const watchers: FSWatcher[] = [];
   const onAbort = () => notify();
   signal.addEventListener('abort', onAbort);
   try {
+    // Watch first, then list: a file that lands in between is seen by one or the other.
+    for (const dir of dirs) {
+      watchers.push(watch(dir, { recursive: true }, (_event, name) => {
+        if (name) consider(path.join(dir, name.toString()));
+      }).on('error', (err) => {
+        failure = err;
+        notify();
+      }));
+    }
     for (const file of await expandImageArgs(dirs).catch(() => [] as string[])) consider(file);
     for (;;) {
+      // Stopping takes nothing more, not even what is ready: those files are not
+      // recorded, so the next run takes them up.
+      if (signal.aborted) return;
       if (failure) throw new DieInspectError('ERR_FILE_NOT_FOUND', `watching stopped: ${(failure as Error).message}`);
       if (ready.length) {
         yield ready.shift()!;
         continue;
       }
-      if (signal.aborted) return;
       await new Promise<void>((resolve) => { wake = resolve; });
     }
   } finally {
+    closed = true;
     signal.removeEventListener('abort', onAbort);
     for (const w of watchers) w.close();
     for (const t of timers.values()) clearTimeout(t);

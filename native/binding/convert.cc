@@ -47,7 +47,7 @@ ImageSource FromBytes(const Napi::Value& v) {
 // number an int holds: LoadBgr then fails that image alone, as for any bad size.
 int RawInt(const Napi::Object& o, const char* key, double fallback) {
   const Napi::Value v = o.Get(key);
-  const double d = v.IsUndefined() ? fallback : v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  const double d = v.IsUndefined() || v.IsNull() ? fallback : v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
   return d >= 1 && d <= double(INT32_MAX) && d == std::floor(d) ? static_cast<int>(d) : 0;
 }
 

@@ -55,7 +55,12 @@ Napi::Value OutputArray(Napi::Env env, Ort::Value* owned, ONNXTensorElementDataT
     delete owned;
     ab = Napi::ArrayBuffer::New(env, 0);
   } else {
-    ab = Napi::ArrayBuffer::New(env, data, count * elem, [](Napi::Env, void*, Ort::Value* v) { delete v; }, owned);
+    try {
+      ab = Napi::ArrayBuffer::New(env, data, count * elem, [](Napi::Env, void*, Ort::Value* v) { delete v; }, owned);
+    } catch (...) {
+      delete owned;
+      throw;
+    }
   }
   napi_value out;
   NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, t, count, ab, 0, &out), Napi::Value());

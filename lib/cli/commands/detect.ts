@@ -53,13 +53,14 @@ export function registerDetect(program: Command): void {
       } else if (o.align) {
         throw new DieInspectError('ERR_INVALID_ARG', '--align needs --reference');
       }
+      const limits = { limitInputPixels: limitInputPixels(o.limitInputPixels) };
       const det = await Detector.create(o.model, {
         conf: parseNumber(o.conf, '--conf'),
         iou: parseNumber(o.iou, '--iou'),
         agnostic: o.agnostic,
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         providers: parseProviders(o.ep),
-        limitInputPixels: limitInputPixels(o.limitInputPixels),
+        ...limits,
       });
       if (det.needsReference !== Boolean(o.reference)) {
         det.close();
@@ -72,7 +73,7 @@ export function registerDetect(program: Command): void {
         for (let i = 0; i < files.length; i += 16) {
           const batch = files.slice(i, i + 16);
           const results = await det.detect(inputs.slice(i, i + 16));
-          const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r))) : null;
+          const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r, limits))) : null;
           results.forEach((r, k) => {
             if (o.json) {
               process.stdout.write(JSON.stringify({ path: batch[k], width: r.width, height: r.height, detections: r.detections,

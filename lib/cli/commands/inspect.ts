@@ -9,7 +9,7 @@ import { resolveModel } from '../../models';
 import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs } from '../files';
-import { recordedPaths, watchImages } from '../watch';
+import { resumeResults, watchImages } from '../watch';
 import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
@@ -76,7 +76,9 @@ async function inputSource(patterns: string[], settleMs: number | undefined, ski
   return {
     images: watchImages(patterns, { signal: stopper.signal, settleMs, skip }),
     total: undefined,
+    // Also when the stream ends in an error: the watchers must close for the process to exit.
     stop: () => {
+      stopper.abort();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
@@ -112,7 +114,7 @@ export function registerInspect(program: Command): void {
     .action(async (patterns: string[], o: InspectCliOptions) => {
       const resultsFile = path.join(o.out, 'results.jsonl');
       // Watching carries on from an earlier run into the same --out: its records stay, its images are not redone.
-      const earlier = o.watch ? await recordedPaths(resultsFile) : [];
+      const earlier = o.watch ? await resumeResults(resultsFile) : [];
       const source = await inputSource(patterns, o.watch ? nonNegativeInt(o.settle, '--settle') : undefined, new Set(earlier));
       const config: InspectorConfig = {
         roi: roiOptions(o),
@@ -141,7 +143,11 @@ export function registerInspect(program: Command): void {
           const r = { ...found, index: found.index + earlier.length };
           if (!jsonl.write(JSON.stringify(resultRecord(r)) + '\n')) await new Promise<void>((res) => jsonl.once('drain', () => res()));
           summary.add(r);
-          if (o.annotate) annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r));
+          // A picture that cannot be written costs a warning, not the run (nor its results).
+          if (o.annotate) {
+            annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r, { limitInputPixels: config.limitInputPixels })
+              .catch((err: Error) => process.stderr.write(`annotate ${r.path}: ${err.message}\n`)));
+          }
           // Bounded: wait for drawings when too many are in flight.
           if (annotations.length >= 32) await Promise.all(annotations.splice(0));
           if (bar) bar.update(++done, source.total!, r.verdict);
