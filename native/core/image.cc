@@ -1,5 +1,6 @@
 #include "core/image.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -12,8 +13,41 @@
 #include "util/error.h"
 #include "util/file.h"
 
+#ifdef __unix__
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 namespace di {
 
+#ifdef __unix__
+// Opened without blocking and judged by the descriptor, not the name: a FIFO is
+// refused before anything waits on it, and a file swapped in after a check by
+// name cannot slip through.
+std::string ReadFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error(code::kFileNotFound, "cannot open file: " + path);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(code::kFileNotFound, "cannot open file: " + path);
+  if (!S_ISREG(st.st_mode)) throw Error(code::kImageDecode, "image file " + path + " is not a regular file");
+  if (uintmax_t(st.st_size) > uintmax_t(INT32_MAX)) throw Error(code::kImageTooLarge, "image file " + path + " is over 2 GiB");
+  std::string bytes(size_t(st.st_size), '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the file shrank since fstat, or a read error: decoding will tell
+    got += size_t(n);
+  }
+  bytes.resize(got);
+  return bytes;
+}
+#else
 std::string ReadFile(const std::string& path) {
   uintmax_t size = 0;
   const PathKind kind = ProbePath(path, &size);
@@ -27,6 +61,7 @@ std::string ReadFile(const std::string& path) {
   bytes.resize(size_t(in.gcount()));  // the file may have shrunk since
   return bytes;
 }
+#endif
 
 namespace {
 
