@@ -1,6 +1,9 @@
 #include "infer/session.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #ifdef __linux__
@@ -160,13 +163,32 @@ void AppendCuda(Ort::SessionOptions& so, const ProviderConfig& pc) {
   so.AppendExecutionProvider_CUDA_V2(*cuda);
 }
 
-// CPUs this process may run on (affinity and cpusets included).
+#ifdef __linux__
+// A container's CPU quota in whole CPUs (cgroup v2 cpu.max, else v1), 0 if none.
+int CgroupCpuQuota() {
+  double quota = -1, period = 0;
+  if (std::ifstream v2("/sys/fs/cgroup/cpu.max"); v2) {
+    std::string q;
+    if (v2 >> q >> period && q != "max") quota = std::atof(q.c_str());
+  } else {
+    std::ifstream q1("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), p1("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    if (!(q1 >> quota && p1 >> period)) quota = -1;
+  }
+  return quota > 0 && period > 0 ? std::max(1, int(std::ceil(quota / period))) : 0;
+}
+#endif
+
+// CPUs this process may run on: the affinity mask, capped by a container's quota.
 int UsableCpus() {
 #ifdef __linux__
+  int n = int(std::thread::hardware_concurrency());
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-#endif
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+  if (const int quota = CgroupCpuQuota(); quota > 0) n = std::min(n, quota);
+  return std::max(1, n);
+#else
   return std::max(1u, std::thread::hardware_concurrency());
+#endif
 }
 
 Ort::SessionOptions BaseOptions(const SessionConfig& cfg) {
