@@ -10,15 +10,7 @@ const fs = require('fs');
 const path = require('path');
 const { Detector, Inspector } = require('..');
 const { constantDetector } = require('../test/helpers/onnx');
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-
-function pct(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const { arg, pct } = require('./helpers/args');
 
 function measureLag() {
   const lags = [];

@@ -7,11 +7,7 @@ const { performance } = require('perf_hooks');
 const fs = require('fs');
 const path = require('path');
 const { Detector } = require('..');
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+const { arg } = require('./helpers/args');
 
 (async () => {
   const model = arg('model', path.join(__dirname, '..', 'models', 'die-defect-yolov7tiny.onnx'));

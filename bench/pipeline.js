@@ -14,11 +14,8 @@ const path = require('path');
 const ort = require('onnxruntime-node');
 const { Detector, decodeImage, listModels } = require('..');
 const { yoloLikeModel } = require('./helpers/yolo-like-model');
+const { arg } = require('./helpers/args');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 
 // ---- the baseline's JS stages ---------------------------------------------
 function letterboxJs(img, size) {

@@ -10,11 +10,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Roi, synthesize, decodeImage, convexIoU, angleDifference } = require('../dist');
+const { arg } = require('./helpers/args');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const count = Number(arg('count', 200));
 const seed = Number(arg('seed', 99));
 const q = (a, p) => {

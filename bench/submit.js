@@ -8,15 +8,7 @@ const { performance } = require('perf_hooks');
 const fs = require('fs');
 const path = require('path');
 const { Inspector } = require('..');
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-
-function pct(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const { arg, pct } = require('./helpers/args');
 
 async function timeRequests(files, one) {
   const t0 = performance.now();
