@@ -184,6 +184,11 @@ describe('reference pairs', () => {
       assert.strictEqual(meanDifference(await decodeImage({ image, reference: image, align: true }), 0), 0);
       await assert.rejects(decodeImage({ image, reference: image, align: 'yes' }), { code: 'ERR_INVALID_ARG', message: /align/ });
       await assert.rejects(decodeImage({ image, reference: cut(0, 0, 100, 100) }), { code: 'ERR_INVALID_ARG', message: /align: true/ });
+      // Too small or too narrow to register (a 1 px side vanished in the 320 px copy, an
+      // OpenCV assertion surfaced as ERR_INTERNAL): the image fails with ERR_ALIGN.
+      for (const reference of [flat(1, 1000, 80), flat(2, 2, 80)]) {
+        await assert.rejects(decodeImage({ image, reference, align: true }), { code: 'ERR_ALIGN', message: /too small or too narrow/ });
+      }
     });
   });
 

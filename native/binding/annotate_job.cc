@@ -1,5 +1,6 @@
 // annotateImage(image, shapes, {format, quality, maxSide}) -> Promise<Buffer>:
 // decode, optionally downscale, draw, encode, all off the JS thread.
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgcodecs.hpp>
@@ -24,7 +25,8 @@ class AnnotateJob : public PromiseWorker {
     double scale = 1.0;
     if (maxSide_ > 0 && std::max(img.cols, img.rows) > maxSide_) {
       scale = double(maxSide_) / std::max(img.cols, img.rows);
-      cv::resize(img, img, {}, scale, scale, cv::INTER_AREA);
+      const cv::Size size(std::max(1, int(std::lround(img.cols * scale))), std::max(1, int(std::lround(img.rows * scale))));
+      cv::resize(img, img, size, 0, 0, cv::INTER_AREA);
     }
     DrawShapes(img, shapes_, scale);
     std::vector<int> params;

@@ -20,11 +20,17 @@ constexpr double kMinCorrelation = 0.7;
 // Above this a registration is not worth a second try from another start.
 constexpr double kConfident = 0.95;
 
+// Below this many pixels a side (after shrinking) ECC's smoothing and phase
+// correlation's window have nothing to work with.
+constexpr int kMinSide = 8;
+
 cv::Mat Shrunk(const cv::Mat& grey, double scale) {
   cv::Mat f, small;
   grey.convertTo(f, CV_32F, 1.0 / 255);
   if (scale >= 1) return f;
-  cv::resize(f, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  // Sized explicitly: a scale applied to a 1 px side would round it to nothing.
+  const cv::Size size(std::max(1, int(std::lround(f.cols * scale))), std::max(1, int(std::lround(f.rows * scale))));
+  cv::resize(f, small, size, 0, 0, cv::INTER_AREA);
   return small;
 }
 
@@ -60,6 +66,13 @@ cv::Mat AlignReference(const cv::Mat& testGrey, const cv::Mat& referenceGrey, Re
   const double scale = std::min(1.0, static_cast<double>(kEstimateSide) / side);
   const cv::Mat test = Shrunk(testGrey, scale);
   cv::Mat reference = Shrunk(referenceGrey, scale);
+  if (std::min({test.cols, test.rows, reference.cols, reference.rows}) < kMinSide) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "image %dx%d and reference %dx%d are too small or too narrow to register (%d px a side needed at %d px)",
+                  testGrey.cols, testGrey.rows, referenceGrey.cols, referenceGrey.rows, kMinSide, kEstimateSide);
+    throw Error(code::kAlign, text);
+  }
   cv::Mat aligned;
   cv::Scalar mean, testDev, referenceDev;
   cv::meanStdDev(test, mean, testDev);
