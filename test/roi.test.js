@@ -132,6 +132,12 @@ describe('ROI capture (contour)', function () {
     assert.strictEqual(res[2].status, 'error');
     assert.strictEqual(res[3].status, 'ok');
     assert.strictEqual(res[4].error.code, 'ERR_FILE_NOT_FOUND');
+    // A 1 x 2000 strip: its 640 px working copy kept a 1 px side (it used to round to
+    // none, and OpenCV's assertion failed the whole batch with ERR_INTERNAL).
+    const strip = { data: new Uint8Array(2000 * 3).fill(90), width: 1, height: 2000, channels: 3 };
+    const [s, g] = await roi.capture([strip, good]);
+    assert.strictEqual(s.status, 'not_found');
+    assert.strictEqual(g.status, 'ok');
   });
 
   it('skips darkfield images when asked to', async () => {

@@ -145,7 +145,7 @@ Napi::Value RoiCaptureBinding(const Napi::CallbackInfo& info) {
       }
       given[i] = p;
     }
-    Proposer fixed = [given](const std::vector<cv::Mat>&, const std::vector<uint8_t>& active) {
+    Proposer fixed = [given](const std::vector<cv::Mat>&, const std::vector<uint8_t>& active, std::vector<ItemError>&) {
       std::vector<std::optional<Proposal>> out = given;
       for (size_t i = 0; i < out.size(); ++i)
         if (!active[i]) out[i].reset();

@@ -24,13 +24,17 @@ cv::Mat Gray(const cv::Mat& bgr) {
 }  // namespace
 
 Proposer ContourProposer(const roi::ContourParams& p) {
-  return [p](const std::vector<cv::Mat>& gray, const std::vector<uint8_t>& active) {
+  return [p](const std::vector<cv::Mat>& gray, const std::vector<uint8_t>& active, std::vector<ItemError>& errors) {
     std::vector<std::optional<Proposal>> out(gray.size());
     cv::parallel_for_(cv::Range(0, int(gray.size())), [&](const cv::Range& r) {
       for (int i = r.start; i < r.end; ++i) {
         if (!active[i]) continue;
-        const auto cand = roi::FindPackageByContour(gray[i], p);
-        if (cand) out[i] = Proposal{cand->corners, cand->score};
+        try {
+          const auto cand = roi::FindPackageByContour(gray[i], p);
+          if (cand) out[i] = Proposal{cand->corners, cand->score};
+        } catch (const std::exception& e) {
+          errors[i] = {code::kInternal, std::string("locating the package failed: ") + e.what()};
+        }
       }
     });
     return out;
@@ -68,13 +72,15 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
   });
 
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<std::optional<Proposal>> proposals = propose(gray, active);
+  std::vector<ItemError> proposeErrors(n);
+  const std::vector<std::optional<Proposal>> proposals = propose(gray, active, proposeErrors);
   const double locateMs = MsSince(t0) / std::max(1, n);
 
   cv::parallel_for_(cv::Range(0, n), [&](const cv::Range& r) {
     for (int i = r.start; i < r.end; ++i) {
       RoiResult& res = out[i];
       res.locateMs = locateMs;
+      if (!proposeErrors[i].ok() && res.error.ok()) res.error = proposeErrors[i];
       if (!active[i] || !res.error.ok()) continue;
       if (!proposals[i]) {
         res.status = RoiResult::Status::kNotFound;

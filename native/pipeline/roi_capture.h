@@ -43,8 +43,10 @@ struct Proposal {
 
 // Proposes at most one package per image from its grayscale version;
 // `active[i]` false means skip image i.
-using Proposer = std::function<std::vector<std::optional<Proposal>>(const std::vector<cv::Mat>& gray,
-                                                                   const std::vector<uint8_t>& active)>;
+// A proposer that fails on one image records why in `errors[i]` and goes on with
+// the others.
+using Proposer = std::function<std::vector<std::optional<Proposal>>(
+    const std::vector<cv::Mat>& gray, const std::vector<uint8_t>& active, std::vector<ItemError>& errors)>;
 
 struct RoiResult {
   ItemError error;
