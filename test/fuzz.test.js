@@ -6,7 +6,7 @@ const assert = require('assert');
 const { Classifier, Detector, DieInspectError, Roi, decodeImage, encodeImage } = require('../dist');
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 
-const CODES = new Set(['ERR_IMAGE_DECODE', 'ERR_IMAGE_TOO_LARGE', 'ERR_INVALID_ARG', 'ERR_FILE_NOT_FOUND', 'ERR_ROI_NOT_FOUND']);
+const CODES = new Set(['ERR_IMAGE_DECODE', 'ERR_IMAGE_TOO_LARGE', 'ERR_INVALID_ARG', 'ERR_FILE_NOT_FOUND', 'ERR_ROI_NOT_FOUND', 'ERR_ALIGN']);
 
 function xorshift(seed) {
   let s = seed >>> 0 || 1;
@@ -31,7 +31,7 @@ function scene(width, height) {
 function mutant(rnd, seeds) {
   const pick = (n) => Math.floor(rnd() * n);
   const base = seeds[pick(seeds.length)];
-  switch (pick(7)) {
+  switch (pick(8)) {
     case 0: return base.subarray(0, pick(base.length));               // truncated anywhere
     case 1: {                                                          // a few bytes flipped
       const b = Buffer.from(base);
@@ -54,6 +54,12 @@ function mutant(rnd, seeds) {
       return { data: new Uint8Array(pick(200)), width: w, height: h, channels: [1, 2, 3, 4, 5][pick(5)] };
     }
     case 5: return [Buffer.alloc(0), '/no/such/file.jpg', '/', Buffer.from('GIF89a')][pick(4)];
+    case 6: {                                                          // well-formed raw pixels of extreme shapes
+      const w = [1, 2, 3, 17, 4000][pick(5)], h = [1, 2, 5, 3000][pick(4)];
+      const data = new Uint8Array(w * h * 3);
+      for (let i = 0; i < data.length; i += 97) data[i] = pick(256);
+      return { data, width: w, height: h, channels: 3 };
+    }
     default: return Buffer.concat([base, base.subarray(0, pick(base.length))]); // trailing junk
   }
 }
@@ -92,6 +98,24 @@ describe('fuzzed image inputs', function () {
     det.close();
     cls.close();
     roi.close();
+  });
+
+  it('60 reference pairs, aligned, of malformed or extreme images fail alone with a typed error', async () => {
+    const rnd = xorshift(7);
+    const pair = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]], height: 64, width: 64,
+      metadata: { planes: 'image,reference,difference' } }), { conf: 0.05 });
+    try {
+      const goodPair = { image: good, reference: good, align: true };
+      const [want] = await pair.detect([goodPair]);
+      for (let i = 0; i < 60; i++) {
+        const side = () => (rnd() < 0.5 ? good : mutant(rnd, seeds));
+        const [r, g] = await pair.detect([{ image: side(), reference: side(), align: rnd() < 0.8 }, goodPair]);
+        assert.deepStrictEqual(g, want, `pair ${i}: the good pair changed`);
+        if (r.error) assertItemError(r.error, `pair ${i}`);
+      }
+    } finally {
+      pair.close();
+    }
   });
 
   for (const seed of [1, 2, 3]) {
