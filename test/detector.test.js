@@ -155,6 +155,16 @@ describe('Detector', () => {
     const live = await Detector.create(constantDetector({ rows: ROWS }));
     await assert.rejects(live.detect([42]), { code: 'ERR_INVALID_ARG' });
     await assert.rejects(live.detect(raw(8, 8), { iou: 2 }), { code: 'ERR_INVALID_ARG' });
+    // Sizes that could not be served are refused before anything is allocated.
+    const dynamic = constantDetector({ rows: ROWS, height: 'h', width: 'w' });
+    const huge = await Detector.create(dynamic, { imgsz: 100000 });
+    await assert.rejects(huge.detect(raw(8, 8)), (e) => e.code === 'ERR_INVALID_ARG' && /over 16384 px/.test(e.message));
+    const wide = await Detector.create(dynamic, { imgsz: 8192, maxBatch: 16 });
+    await assert.rejects(wide.detect(Array.from({ length: 16 }, () => raw(8, 8))),
+      (e) => e.code === 'ERR_INVALID_ARG' && /12\.0 GiB input tensor/.test(e.message));
+    // ...while the same detector serves a request small enough (one image: 0.75 GiB).
+    assert.strictEqual((await wide.detect(raw(8, 8)))[0].error, undefined);
+    await assert.rejects(live.benchmark({ batch: 100000 }), { code: 'ERR_INVALID_ARG' });
   });
 
   it('finishes a running batch when closed mid-flight', async () => {

@@ -123,6 +123,8 @@ Napi::Value PreprocessBinding(const Napi::CallbackInfo& info) {
   spec.width = GetInt(o, "width", spec.height);
   if (spec.width < 1 || spec.height < 1 || spec.width > 16384 || spec.height > 16384)
     throw MakeError(info.Env(), code::kInvalidArg, "preprocess: width and height must lie in [1, 16384]");
+  if (double(images.sources.size()) * 3 * spec.width * spec.height * sizeof(float) > 4.0 * (1ull << 30))
+    throw MakeError(info.Env(), code::kInvalidArg, "preprocess: the tensor of all the images would be over 4 GiB; pass fewer at a time");
   return (new PreprocessJob(info.Env(), std::move(images), spec))->Start();
 }
 

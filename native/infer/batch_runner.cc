@@ -1,6 +1,7 @@
 #include "infer/batch_runner.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <future>
 
 #include <opencv2/core/utility.hpp>
@@ -18,6 +19,11 @@ ImageInputSpec ResolveImageInput(const ModelInfo& info, int reqH, int reqW, int 
   if (in.shape[1] != 3 && in.shape[1] != -1)
     throw Error(code::kModelInput, "model input '" + in.name + "' has " + std::to_string(in.shape[1]) +
                                        " channels; 3 (RGB) expected");
+  // The largest side preprocess() takes too; beyond it stride rounding could overflow.
+  constexpr int kMaxSide = 16384;
+  if (reqH > kMaxSide || reqW > kMaxSide)
+    throw Error(code::kInvalidArg, "input size " + std::to_string(reqW) + "x" + std::to_string(reqH) + " is over " +
+                                       std::to_string(kMaxSide) + " px a side");
   ImageInputSpec s;
   s.name = in.name;
   s.fixedBatch = in.shape[0] > 0 ? static_cast<int>(in.shape[0]) : 0;
@@ -81,6 +87,17 @@ void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, con
   spec.height = input.height;
   prepared.assign(images.size(), PreparedImage{});
   const size_t step = input.fixedBatch > 0 ? input.fixedBatch : std::max(1, maxBatch);
+  // Two batches' tensors are alive at once (one running, one being prepared). Refuse a
+  // size that could not be served, rather than let the allocation take the process down.
+  constexpr double kMaxTensorBytes = 4.0 * (1ull << 30);
+  const double bytes = double(std::min(step, images.size())) * 3 * input.height * input.width * sizeof(float);
+  if (bytes > kMaxTensorBytes) {
+    char text[200];
+    std::snprintf(text, sizeof text, "a batch of %zu at %dx%d is a %.1f GiB input tensor, over the %.0f GiB allowed: "
+                  "lower maxBatch or the input size", std::min(step, images.size()), input.width, input.height,
+                  bytes / (1ull << 30), kMaxTensorBytes / (1ull << 30));
+    throw Error(code::kInvalidArg, text);
+  }
   const Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
 
   auto launch = [&](size_t first) {
