@@ -115,6 +115,10 @@ describe('Classifier region', () => {
     close(b.probabilities, softmax([1, 0, 0]));
     close(c.probabilities, softmax([0, 0, 1]));
     await assert.rejects(Classifier.create(meanClassifier(), { region: [0.5, 0, 0.2, 1] }).then((m) => m.classify(img)), (e) => e.code === 'ERR_INVALID_ARG');
+    // NaN normalisation would only show up later as NaN outputs: refused as an option.
+    for (const bad of [{ mean: [NaN, 0, 0] }, { std: [1, Infinity, 1] }]) {
+      await assert.rejects(Classifier.create(meanClassifier(), bad).then((m) => m.classify(img)), { code: 'ERR_INVALID_ARG', message: /finite/ });
+    }
     for (const m of [whole, left, rightMeta]) m.close();
   });
 });

@@ -165,6 +165,8 @@ describe('Detector', () => {
     // ...while the same detector serves a request small enough (one image: 0.75 GiB).
     assert.strictEqual((await wide.detect(raw(8, 8)))[0].error, undefined);
     await assert.rejects(live.benchmark({ batch: 100000 }), { code: 'ERR_INVALID_ARG' });
+    const strided = await Detector.create(dynamic, { stride: 2 ** 31 - 1 });
+    await assert.rejects(strided.detect(raw(8, 8)), (e) => e.code === 'ERR_INVALID_ARG' && /stride/.test(e.message));
   });
 
   it('finishes a running batch when closed mid-flight', async () => {

@@ -158,6 +158,7 @@ std::array<float, 3> GetTriple(const Napi::Object& o, const char* key, std::arra
     const Napi::Value e = a.Get(i);
     if (!e.IsNumber()) Invalid(o.Env(), std::string("option '") + key + "' must be an array of 3 numbers");
     out[i] = e.As<Napi::Number>().FloatValue();
+    if (!std::isfinite(out[i])) Invalid(o.Env(), std::string("option '") + key + "' must hold finite numbers");
   }
   return out;
 }

@@ -19,16 +19,21 @@ ImageInputSpec ResolveImageInput(const ModelInfo& info, int reqH, int reqW, int 
   if (in.shape[1] != 3 && in.shape[1] != -1)
     throw Error(code::kModelInput, "model input '" + in.name + "' has " + std::to_string(in.shape[1]) +
                                        " channels; 3 (RGB) expected");
-  // The largest side preprocess() takes too; beyond it stride rounding could overflow.
+  // The largest side preprocess() takes too; checked before the stride rounding,
+  // which could overflow, and after it.
   constexpr int kMaxSide = 16384;
-  if (reqH > kMaxSide || reqW > kMaxSide)
-    throw Error(code::kInvalidArg, "input size " + std::to_string(reqW) + "x" + std::to_string(reqH) + " is over " +
-                                       std::to_string(kMaxSide) + " px a side");
+  const auto tooBig = [&](int64_t w, int64_t h) {
+    return Error(code::kInvalidArg, "input size " + std::to_string(w) + "x" + std::to_string(h) + " is over " +
+                                        std::to_string(kMaxSide) + " px a side");
+  };
+  if (stride > kMaxSide) throw Error(code::kInvalidArg, "stride " + std::to_string(stride) + " is over " + std::to_string(kMaxSide));
+  if (reqH > kMaxSide || reqW > kMaxSide) throw tooBig(reqW, reqH);
   ImageInputSpec s;
   s.name = in.name;
   s.fixedBatch = in.shape[0] > 0 ? static_cast<int>(in.shape[0]) : 0;
-  s.height = in.shape[2] > 0 ? static_cast<int>(in.shape[2]) : AlignToStride(reqH > 0 ? reqH : 640, stride);
-  s.width = in.shape[3] > 0 ? static_cast<int>(in.shape[3]) : AlignToStride(reqW > 0 ? reqW : 640, stride);
+  s.height = in.shape[2] > 0 ? static_cast<int>(std::min<int64_t>(in.shape[2], INT32_MAX)) : AlignToStride(reqH > 0 ? reqH : 640, stride);
+  s.width = in.shape[3] > 0 ? static_cast<int>(std::min<int64_t>(in.shape[3], INT32_MAX)) : AlignToStride(reqW > 0 ? reqW : 640, stride);
+  if (s.height > kMaxSide || s.width > kMaxSide) throw tooBig(s.width, s.height);
   return s;
 }
 
