@@ -91,6 +91,31 @@ export interface InspectStreamOptions {
   maxWaitMs?: number;
 }
 
+/**
+ * Thresholds are compared with scores, and a NaN (or a string from an environment
+ * variable) compares false: every part would pass. So every number is checked here.
+ */
+function checkConfig(c: InspectorConfig): void {
+  const fail = (what: string) => {
+    throw new DieInspectError('ERR_CONFIG', `Inspector config: ${what}`);
+  };
+  const unit = (v: unknown, name: string) => {
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) fail(`${name} must be a number in [0, 1], got ${String(v)}`);
+  };
+  unit(c.conf, 'conf');
+  unit(c.defectThreshold, 'defectThreshold');
+  for (const [label, v] of Object.entries(c.classThresholds ?? {})) unit(v, `classThresholds.${label}`);
+  if (c.dieTolerance !== undefined && !(typeof c.dieTolerance === 'number' && c.dieTolerance >= 0 && Number.isFinite(c.dieTolerance))) {
+    fail(`dieTolerance must be a non-negative number of degrees, got ${String(c.dieTolerance)}`);
+  }
+  if (c.batchSize !== undefined && !(Number.isInteger(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 64)) {
+    fail(`batchSize must be a whole number from 1 to 64, got ${String(c.batchSize)}`);
+  }
+  if (c.batchWaitMs !== undefined && !(typeof c.batchWaitMs === 'number' && c.batchWaitMs >= 0)) {
+    fail(`batchWaitMs must be a number >= 0, got ${String(c.batchWaitMs)}`);
+  }
+}
+
 function probabilityOfDefect(probs: number[], names: string[] | undefined): number {
   const i = names ? names.findIndex((n) => /defect/i.test(n)) : -1;
   return probs[i >= 0 ? i : probs.length - 1];
@@ -109,6 +134,7 @@ export class Inspector {
 
   /** Builds the pipeline; with no arguments it uses the models shipped in `models/`. */
   static async create(config: InspectorConfig = {}): Promise<Inspector> {
+    checkConfig(config);
     const session: SessionOptions = { ...config.session, ...(config.providers ? { providers: config.providers } : {}) };
     // Only the ROI stage decodes the caller's images.
     const roi = await Roi.create({
@@ -163,7 +189,7 @@ export class Inspector {
    * live source a partial batch goes after `maxWaitMs`. Abort with `signal`.
    */
   async *inspectStream(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: InspectStreamOptions = {}): AsyncGenerator<InspectionResult> {
-    const size = Math.max(1, Math.min(64, this.config.batchSize ?? 16));
+    const size = this.config.batchSize ?? 16;
     const maxWaitMs = options.maxWaitMs ?? 50;
     if (!(maxWaitMs >= 0)) throw new DieInspectError('ERR_INVALID_ARG', `maxWaitMs must be >= 0, got ${maxWaitMs}`);
     const batches = batchesOf(images, size, maxWaitMs);
