@@ -183,6 +183,11 @@ export abstract class Roi {
 
   static async create(options: RoiOptions = {}): Promise<Roi> {
     const strategy = options.strategy ?? 'contour';
+    // Judged in JavaScript (not by the addon): a NaN would flag no die as rotated.
+    const t = options.dieTolerance;
+    if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
+      throw new DieInspectError('ERR_INVALID_ARG', `dieTolerance must be a non-negative number of degrees, got ${String(t)}`);
+    }
     if (strategy === 'contour') return new ContourRoi(options as ContourRoiOptions);
     // Loaded on demand: the model strategies extend this class.
     if (strategy === 'seg') return (await import('./roi-seg')).SegRoi.create(options as SegRoiOptions);

@@ -62,6 +62,9 @@ describe('ROI capture (contour)', function () {
       if (r.die.rotated === truth) agree++;
     });
     assert.ok(agree >= bf.length - 1, `${agree}/${bf.length}`);
+    for (const dieTolerance of [NaN, -1, '1']) {
+      await assert.rejects(Roi.create({ dieTolerance }), { code: 'ERR_INVALID_ARG' }, String(dieTolerance));
+    }
   });
 
   it('maps crop coordinates to the image through the homography', async () => {
