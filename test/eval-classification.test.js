@@ -6,6 +6,12 @@ const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-4, `${msg ?? ''} exp
 const trapezoid = (c) => c.fpr.reduce((a, x, i) => (i ? a + ((x - c.fpr[i - 1]) * (c.tpr[i] + c.tpr[i - 1])) / 2 : a), 0);
 
 describe('eval: classification metrics', () => {
+  it('refuses non-finite scores (a NaN would sort anywhere and give some AUC)', () => {
+    for (const f of [() => rocAuc([0.1, NaN, 0.9, 0.4], [0, 1, 1, 0]), () => rocCurve([0.1, Infinity], [0, 1])]) {
+      assert.throws(f, { code: 'ERR_INVALID_ARG', message: /finite/ });
+    }
+  });
+
   it('AUC of a small hand case is 0.75 and equals the ROC trapezoid', () => {
     const s = [0.1, 0.4, 0.35, 0.8], y = [0, 0, 1, 1];
     close(rocAuc(s, y), 0.75);

@@ -11,6 +11,22 @@ const det = (box, score, classId = 0) => ({ box, score, classId });
 const far = (i) => [1000 + 10 * i, 1000, 1005 + 10 * i, 1005];
 
 describe('eval: COCO detection metrics', () => {
+  it('refuses NaN scores, non-finite boxes and malformed images instead of bending the metrics', () => {
+    const ok = { id: 1, groundTruth: [gt([0, 0, 10, 10])], detections: [det([0, 0, 10, 10], 0.9)] };
+    for (const bad of [
+      { id: 2, groundTruth: [], detections: [det([0, 0, 10, 10], NaN)] },
+      { id: 3, groundTruth: [gt([0, 0, Infinity, 10])], detections: [] },
+      { id: 4, groundTruth: [gt([0, 0, 10])], detections: [] },
+      { id: 5, groundTruth: [gt([0, 0, 10, 10], 0.5)], detections: [] },
+      { id: 6, gts: [] },
+    ]) {
+      for (const f of [() => evaluateDetections([ok, bad]), () => cocoSummary([ok, bad], 1), () => deeppcbProtocol([ok, bad], 1),
+        () => confusionMatrix([ok, bad], ['a'])]) {
+        assert.throws(f, (e) => e.code === 'ERR_INVALID_ARG' && new RegExp(`image ${bad.id}`).test(e.message), JSON.stringify(bad));
+      }
+    }
+  });
+
   it('perfect detections give 1.0 everywhere', () => {
     const images = [
       { id: 1, groundTruth: [gt([0, 0, 50, 50]), gt([100, 100, 300, 260], 1)], detections: [det([0, 0, 50, 50], 0.9), det([100, 100, 300, 260], 0.8, 1)] },

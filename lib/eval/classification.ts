@@ -14,6 +14,8 @@ function checkBinary(scores: ArrayLike<number>, labels: ArrayLike<number>): { po
   let pos = 0;
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] !== 0 && labels[i] !== 1) throw new DieInspectError('ERR_INVALID_ARG', `labels must be 0 or 1, got ${labels[i]}`);
+    // a NaN would sort arbitrarily and give some AUC rather than an error
+    if (!Number.isFinite(scores[i])) throw new DieInspectError('ERR_INVALID_ARG', `score ${i} must be finite, got ${scores[i]}`);
     pos += labels[i];
   }
   return { pos, neg: labels.length - pos };

@@ -4,6 +4,7 @@
  * 101-point interpolated precision, per class and per object size.
  */
 import { AREA_RANGES, AreaRange, ImageMatch, matchImage, stableOrder } from './matching';
+import { DieInspectError } from '../errors';
 import type { EvalImage, GroundTruthBox, PredictedBox } from './types';
 
 /** 0.50, 0.55, ..., 0.95 computed the way numpy's linspace does, so boundary IoUs compare identically. */
@@ -20,8 +21,34 @@ export interface ClassCurve {
   precision: number[][];
 }
 
-/** Groups one class's detections and ground truth by image, in image order. */
+/**
+ * Every evaluation goes through here first. A NaN score or coordinate would not
+ * fail: it would sort and compare arbitrarily and bend the metrics silently.
+ */
+export function checkEvalImages(images: EvalImage[]): void {
+  const bad = (img: EvalImage, what: string) => {
+    throw new DieInspectError('ERR_INVALID_ARG', `evaluation image ${String(img?.id)}: ${what}`);
+  };
+  const box = (img: EvalImage, b: unknown, kind: string) => {
+    if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) bad(img, `${kind} box must be 4 finite numbers, got ${JSON.stringify(b)}`);
+  };
+  for (const img of images) {
+    if (!img || !Array.isArray(img.groundTruth) || !Array.isArray(img.detections)) bad(img, 'needs groundTruth and detections arrays');
+    for (const g of img.groundTruth) {
+      box(img, g.box, 'ground-truth');
+      if (!Number.isInteger(g.classId)) bad(img, `classId must be an integer, got ${String(g.classId)}`);
+    }
+    for (const d of img.detections) {
+      box(img, d.box, 'detection');
+      if (!Number.isInteger(d.classId)) bad(img, `classId must be an integer, got ${String(d.classId)}`);
+      if (typeof d.score !== 'number' || !Number.isFinite(d.score)) bad(img, `detection score must be finite, got ${String(d.score)}`);
+    }
+  }
+}
+
+/** Groups one class's detections and ground truth by image, in image order (after checkEvalImages). */
 export function byImageAndClass(images: EvalImage[], numClasses: number): Array<Array<{ dets: PredictedBox[]; gts: GroundTruthBox[] }>> {
+  checkEvalImages(images);
   return images.map((img) => {
     const per = Array.from({ length: numClasses }, () => ({ dets: [] as PredictedBox[], gts: [] as GroundTruthBox[] }));
     for (const d of img.detections) if (d.classId >= 0 && d.classId < numClasses) per[d.classId].dets.push(d);

@@ -1,4 +1,5 @@
 /** Detection confusion matrix: classes plus background, at a confidence and IoU threshold. */
+import { checkEvalImages } from './coco-map';
 import { iou } from './matching';
 import type { EvalImage } from './types';
 
@@ -16,6 +17,7 @@ export interface ConfusionMatrix {
  * plus a false alarm.
  */
 export function confusionMatrix(images: EvalImage[], classNames: string[], conf = 0.25, iouThreshold = 0.5): ConfusionMatrix {
+  checkEvalImages(images);
   const n = classNames.length;
   const bg = n;
   const matrix = Array.from({ length: n + 1 }, () => new Array<number>(n + 1).fill(0));

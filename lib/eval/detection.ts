@@ -1,6 +1,6 @@
 /** evaluateDetections(): every detection metric the eval command reports, from boxes alone. */
 import { BootstrapOptions, bootstrapMap, MapIntervals } from './bootstrap';
-import { cocoSummary } from './coco-map';
+import { checkEvalImages, cocoSummary } from './coco-map';
 import { ConfusionMatrix, confusionMatrix } from './confusion';
 import { DeepPcbMetrics, deeppcbProtocol } from './deeppcb-protocol';
 import { thresholdMetrics } from './threshold-metrics';
@@ -58,6 +58,7 @@ export interface DetectionMetrics {
 }
 
 export function evaluateDetections(images: EvalImage[], options: DetectionEvalOptions = {}): DetectionMetrics {
+  checkEvalImages(images);
   let n = options.classNames?.length ?? 0;
   if (!options.classNames) {
     for (const img of images) for (const b of [...img.groundTruth, ...img.detections]) n = Math.max(n, b.classId + 1);
