@@ -109,4 +109,11 @@ describe('nms', () => {
     }
     assert.deepStrictEqual(Array.from(nms(boxes, scores, null, { maxDet: 1 })), [0]);
   });
+
+  it('refuses non-finite box coordinates (NaN overlaps would suppress nothing)', () => {
+    const boxes = new Float32Array([0, 0, 10, 10, 1, 1, NaN, 11]);
+    assert.throws(() => nms(boxes, new Float32Array([0.9, 0.8])), (e) => e.code === 'ERR_INVALID_ARG' && /box 1/.test(e.message));
+    // a box below conf is dropped before it is looked at
+    assert.deepStrictEqual(Array.from(nms(boxes, new Float32Array([0.9, 0.1]), null, { conf: 0.5 })), [0]);
+  });
 });

@@ -1,5 +1,7 @@
 // Stand-alone building blocks: nms(), preprocess(), decodeImage(), encodeImage(). The detector uses the
 // same C++ code internally; these exist for tests, baselines and custom heads.
+#include <cmath>
+
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -42,6 +44,9 @@ Napi::Value NmsBinding(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < n; ++i) {
     if (!(scores[i] > conf)) continue;  // also drops NaN scores
     const float* b = boxes.Data() + 4 * i;
+    // A NaN coordinate gives NaN overlaps, which suppress nothing: refuse it.
+    if (!std::isfinite(b[0]) || !std::isfinite(b[1]) || !std::isfinite(b[2]) || !std::isfinite(b[3]))
+      throw MakeError(env, code::kInvalidArg, "nms: box " + std::to_string(i) + " has a non-finite coordinate");
     cands.push_back({{b[0], b[1], b[2], b[3]}, scores[i], classes ? classes[i] : 0, static_cast<int32_t>(i)});
   }
   const std::vector<Candidate> kept = Nms(cands, p);
