@@ -56,6 +56,8 @@ describe('eval: dataset readers', () => {
     const gt = parseYoloLabels('0 0.5 0.5 0.25 0.5\n\n3 0.1 0.2 0.3 0.2 0.2 0.6\n', 200, 100);
     assert.deepStrictEqual(gt, [{ box: [75, 25, 125, 75], classId: 0 }, { box: [20, 20, 60, 60], classId: 3 }]);
     assert.throws(() => parseYoloLabels('x 0.5 0.5 0.1 0.1', 10, 10, 'f.txt'), (e) => e.code === 'ERR_CONFIG' && /f\.txt:1/.test(e.message));
+    assert.throws(() => parseYoloLabels('0 0.5 0.5 -0.1 0.1', 10, 10), (e) => e.code === 'ERR_CONFIG' && /negative width/.test(e.message));
+    assert.throws(() => parseYoloLabels('0 0.1 0.2 0.3 0.2 0.2', 10, 10), (e) => e.code === 'ERR_CONFIG' && /x y pairs/.test(e.message));
     assert.strictEqual(yoloLabelPath('/d/images/val/a.b.jpg'), '/d/labels/val/a.b.txt');
     assert.strictEqual(yoloLabelPath('/d/x/a.png'), '/d/x/a.txt');
   });

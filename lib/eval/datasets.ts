@@ -117,8 +117,10 @@ export function parseYoloLabels(text: string, width: number, height: number, fil
     let box: Box;
     if (v.length === 5) {
       const [, cx, cy, w, h] = v;
+      if (w < 0 || h < 0) throw configError(`${file}:${n + 1}: negative width or height in '${t}'`);
       box = [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height];
     } else {
+      if (v.length % 2 === 0) throw configError(`${file}:${n + 1}: a polygon needs x y pairs, got '${t}'`);
       const xs = v.slice(1).filter((_, i) => i % 2 === 0), ys = v.slice(1).filter((_, i) => i % 2 === 1);
       box = [Math.min(...xs) * width, Math.min(...ys) * height, Math.max(...xs) * width, Math.max(...ys) * height];
     }
