@@ -185,6 +185,30 @@ describe('CLI synth, inspect, models', function () {
       [[path.join(inbox, first), 0], [target, 1], [path.join(inbox, third), 2]]);
   });
 
+  it('inspect --watch with --out inside the watched folder does not inspect its own annotated pictures', async () => {
+    const { spawn } = require('child_process');
+    const { BIN } = require('./helpers/cli');
+    const src = path.join(tmp, 's1', 'images');
+    const first = fs.readdirSync(src).filter((f) => f.endsWith('.jpg')).sort()[0];
+    const inbox = path.join(tmp, 'inbox-self');
+    const out = path.join(inbox, 'results');
+    fs.mkdirSync(inbox, { recursive: true });
+    fs.copyFileSync(path.join(src, first), path.join(inbox, first));
+    const child = spawn(process.execPath, [BIN, 'inspect', inbox, '--out', out, '--watch', '--settle', '100',
+      '--no-detector', '--no-classifiers', '--all-modes']);
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!stdout.includes(first)) await new Promise((r) => setTimeout(r, 50));
+    // Its annotated picture lands in the watched tree; taken up, it would show within
+    // a few hundred ms (settling 100 ms). Two seconds is ample.
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(fs.readdirSync(path.join(out, 'annotated')).length === 1);
+    child.kill('SIGINT');
+    assert.strictEqual(await exited, 0);
+    assert.strictEqual(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length, 1, stdout);
+  });
+
   it('models lists the shipped cards', async () => {
     const r = await run(['models', '--json']);
     assert.strictEqual(r.code, 0, r.stderr);

@@ -16,6 +16,8 @@ export interface WatchOptions {
   settleMs?: number;
   /** Files not to yield (inspected by an earlier run). */
   skip?: ReadonlySet<string>;
+  /** Folders whose files are never taken: the run's own output, when it lies inside a watched folder. */
+  ignore?: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export async function resumeResults(resultsFile: string): Promise<string[]> {
   return paths;
 }
 
-export async function* watchImages(dirs: string[], { signal, settleMs = 250, skip }: WatchOptions): AsyncGenerator<string> {
+export async function* watchImages(dirs: string[], { signal, settleMs = 250, skip, ignore = [] }: WatchOptions): AsyncGenerator<string> {
   for (const dir of dirs) {
     const st = await fs.stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new DieInspectError('ERR_INVALID_ARG', `--watch needs folders; ${dir} is not one`);
@@ -78,8 +80,12 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
       void check(file, before);
     }, before ? settleMs : 0));
   };
+  // Without this, annotated pictures written under a watched folder would be inspected
+  // in turn, and annotated again, without end.
+  const ignored = ignore.map((d) => path.resolve(d) + path.sep);
   const consider = (file: string) => {
-    if (seen.has(path.resolve(file)) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
+    const abs = path.resolve(file);
+    if (seen.has(abs) || ignored.some((d) => abs.startsWith(d)) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
     schedule(file, null);
   };
 

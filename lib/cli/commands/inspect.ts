@@ -59,7 +59,7 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
  * as they land until SIGINT/SIGTERM, after which the images in flight are finished
  * and the summary written; a second signal quits at once.
  */
-async function inputSource(patterns: string[], settleMs: number | undefined, skip: ReadonlySet<string>) {
+async function inputSource(patterns: string[], settleMs: number | undefined, skip: ReadonlySet<string>, out: string) {
   if (settleMs === undefined) {
     const files = await expandImageArgs(patterns);
     return { images: files as Iterable<string> | AsyncIterable<string>, total: files.length as number | undefined, stop: () => undefined };
@@ -74,7 +74,7 @@ async function inputSource(patterns: string[], settleMs: number | undefined, ski
   process.on('SIGTERM', onSignal);
   process.stderr.write(`watching ${patterns.join(', ')} (Ctrl-C to stop)\n`);
   return {
-    images: watchImages(patterns, { signal: stopper.signal, settleMs, skip }),
+    images: watchImages(patterns, { signal: stopper.signal, settleMs, skip, ignore: [out] }),
     total: undefined,
     // Also when the stream ends in an error: the watchers must close for the process to exit.
     stop: () => {
@@ -115,7 +115,7 @@ export function registerInspect(program: Command): void {
       const resultsFile = path.join(o.out, 'results.jsonl');
       // Watching carries on from an earlier run into the same --out: its records stay, its images are not redone.
       const earlier = o.watch ? await resumeResults(resultsFile) : [];
-      const source = await inputSource(patterns, o.watch ? nonNegativeInt(o.settle, '--settle') : undefined, new Set(earlier));
+      const source = await inputSource(patterns, o.watch ? nonNegativeInt(o.settle, '--settle') : undefined, new Set(earlier), o.out);
       const config: InspectorConfig = {
         roi: roiOptions(o),
         providers: parseProviders(o.ep),
