@@ -185,7 +185,7 @@ describe('CLI synth, inspect, models', function () {
       [[path.join(inbox, first), 0], [target, 1], [path.join(inbox, third), 2]]);
   });
 
-  it('inspect --watch with --out inside the watched folder does not inspect its own annotated pictures', async () => {
+  it('inspect (and --watch) with --out inside the input folder does not inspect its own annotated pictures', async () => {
     const { spawn } = require('child_process');
     const { BIN } = require('./helpers/cli');
     const src = path.join(tmp, 's1', 'images');
@@ -206,7 +206,10 @@ describe('CLI synth, inspect, models', function () {
     assert.ok(fs.readdirSync(path.join(out, 'annotated')).length === 1);
     child.kill('SIGINT');
     assert.strictEqual(await exited, 0);
-    assert.strictEqual(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length, 1, stdout);
+    assert.strictEqual(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length, 1, stdout);    // The same for a plain run: the earlier run's annotated picture is not a part.
+    const again = await run(['inspect', inbox, '--out', out, '--json', '--no-detector', '--no-classifiers', '--all-modes']);
+    assert.strictEqual(again.code, 0, again.stderr);
+    assert.strictEqual(JSON.parse(again.stdout).images, 1);
   });
 
   it('models lists the shipped cards', async () => {

@@ -61,7 +61,10 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
  */
 async function inputSource(patterns: string[], settleMs: number | undefined, skip: ReadonlySet<string>, out: string) {
   if (settleMs === undefined) {
-    const files = await expandImageArgs(patterns);
+    // An earlier run's annotated pictures, when --out lies inside an input folder, are not parts.
+    const outDir = path.resolve(out) + path.sep;
+    const files = (await expandImageArgs(patterns)).filter((f) => !path.resolve(f).startsWith(outDir));
+    if (!files.length) throw new DieInspectError('ERR_INVALID_ARG', `no images in ${patterns.join(' ')} outside ${out}`);
     return { images: files as Iterable<string> | AsyncIterable<string>, total: files.length as number | undefined, stop: () => undefined };
   }
   const stopper = new AbortController();
