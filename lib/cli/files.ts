@@ -56,3 +56,15 @@ export async function expandImageArgs(args: string[]): Promise<string[]> {
   if (unique.length === 0) throw new DieInspectError('ERR_INVALID_ARG', `no images found in ${args.join(' ')}`);
   return unique;
 }
+
+/**
+ * The files that do not lie under `dir`: a run's own output (annotated pictures)
+ * inside an input folder is not input for the next run. Refuses an empty result.
+ */
+export function outsideOf(files: string[], dir: string | undefined, args: string[]): string[] {
+  if (!dir) return files;
+  const prefix = path.resolve(dir) + path.sep;
+  const kept = files.filter((f) => !path.resolve(f).startsWith(prefix));
+  if (!kept.length) throw new DieInspectError('ERR_INVALID_ARG', `no images in ${args.join(' ')} outside ${dir}`);
+  return kept;
+}

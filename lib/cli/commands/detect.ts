@@ -5,7 +5,7 @@ import { Detector } from '../../detector';
 import { DieInspectError } from '../../errors';
 import { DEFAULT_LIMIT_INPUT_PIXELS, ImageInput } from '../../images';
 import { writeDetectionsAnnotated } from '../../report';
-import { expandImageArgs } from '../files';
+import { expandImageArgs, outsideOf } from '../files';
 import { pairWithReferences } from '../references';
 import { limitInputPixels, parseNumber, parseProviders, positiveInt } from '../options';
 
@@ -42,7 +42,7 @@ export function registerDetect(program: Command): void {
     .option('--align', 'with --reference: register each reference to its image first (shift and rotation)')
     .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
     .action(async (patterns: string[], o: DetectCliOptions) => {
-      let files = await expandImageArgs(patterns);
+      let files = outsideOf(await expandImageArgs(patterns), o.annotate, patterns);
       // What goes to the model: the files, or each paired with its reference.
       let inputs: ImageInput[] = files;
       if (o.reference) {

@@ -8,7 +8,7 @@ import { DieInspectError } from '../../errors';
 import { resolveModel } from '../../models';
 import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
 import type { RoiOptions } from '../../roi';
-import { expandImageArgs } from '../files';
+import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
 import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
@@ -61,10 +61,7 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
  */
 async function inputSource(patterns: string[], settleMs: number | undefined, skip: ReadonlySet<string>, out: string) {
   if (settleMs === undefined) {
-    // An earlier run's annotated pictures, when --out lies inside an input folder, are not parts.
-    const outDir = path.resolve(out) + path.sep;
-    const files = (await expandImageArgs(patterns)).filter((f) => !path.resolve(f).startsWith(outDir));
-    if (!files.length) throw new DieInspectError('ERR_INVALID_ARG', `no images in ${patterns.join(' ')} outside ${out}`);
+    const files = outsideOf(await expandImageArgs(patterns), out, patterns);
     return { images: files as Iterable<string> | AsyncIterable<string>, total: files.length as number | undefined, stop: () => undefined };
   }
   const stopper = new AbortController();
