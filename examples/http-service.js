@@ -3,7 +3,7 @@
 // A small inspection service: POST the bytes of one image (JPEG, PNG, BMP or TIFF)
 // to /inspect and get its verdict as JSON. Requests that arrive together share a
 // model batch through Inspector.submit(). GET /health says whether it is up.
-//   node examples/http-service.js [--port 8080] [--host 127.0.0.1] [--ep cuda] [--max-mb 50]
+//   node examples/http-service.js [--port 8080] [--host 127.0.0.1] [--ep cuda] [--max-mb 50] [--max-pending 256]
 // SIGINT/SIGTERM: stop accepting, answer what is in flight, free the models.
 const http = require('http');
 const { Inspector } = require('die-inspect');
@@ -14,7 +14,7 @@ function arg(name, fallback) {
 }
 
 // Bad input is the client's fault; anything else is ours.
-const STATUS = { ERR_INVALID_ARG: 400, ERR_IMAGE_DECODE: 400, ERR_FILE_NOT_FOUND: 400, ERR_IMAGE_TOO_LARGE: 413 };
+const STATUS = { ERR_INVALID_ARG: 400, ERR_IMAGE_DECODE: 400, ERR_FILE_NOT_FOUND: 400, ERR_IMAGE_TOO_LARGE: 413, ERR_BUSY: 503 };
 
 function send(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -46,7 +46,8 @@ async function main() {
   const chains = { tensorrt: ['tensorrt', 'cuda', 'cpu'], cuda: ['cuda', 'cpu'], cpu: ['cpu'] };
   const providers = chains[arg('ep', 'cpu')];
   if (!providers) throw new Error('--ep is tensorrt, cuda or cpu');
-  const inspector = await Inspector.create({ providers });
+  // Past --max-pending waiting requests, new ones get 503 at once instead of a growing queue.
+  const inspector = await Inspector.create({ providers, maxPending: Number(arg('max-pending', 256)) });
 
   const server = http.createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/health') return send(res, 200, { ok: true, provider: inspector.detector?.provider ?? null });

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_ALIGN'
   | 'ERR_CONFIG'
   | 'ERR_ABORTED'
+  | 'ERR_BUSY'
   | 'ERR_INTERNAL';
 
 /** Every error die-inspect throws or reports per image. Branch on `code`. */

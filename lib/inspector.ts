@@ -46,6 +46,8 @@ export interface InspectorConfig {
    * 0: a batch takes whatever queued while the previous one was being captured.
    */
   batchWaitMs?: number;
+  /** submit(): requests waiting beyond this many reject at once with ERR_BUSY. Default: no limit. */
+  maxPending?: number;
   /** Refuse input images of more pixels than this with ERR_IMAGE_TOO_LARGE (see `InputLimits`); overrides `roi.limitInputPixels`. */
   limitInputPixels?: number | boolean;
 }
@@ -110,6 +112,9 @@ function checkConfig(c: InspectorConfig): void {
   }
   if (c.batchSize !== undefined && !(Number.isInteger(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 64)) {
     fail(`batchSize must be a whole number from 1 to 64, got ${String(c.batchSize)}`);
+  }
+  if (c.maxPending !== undefined && !(Number.isInteger(c.maxPending) && c.maxPending >= 1)) {
+    fail(`maxPending must be a whole number >= 1, got ${String(c.maxPending)}`);
   }
   if (c.batchWaitMs !== undefined && !(typeof c.batchWaitMs === 'number' && c.batchWaitMs >= 0)) {
     fail(`batchWaitMs must be a number >= 0, got ${String(c.batchWaitMs)}`);
@@ -332,7 +337,8 @@ export class Inspector {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.requests ??= new RequestQueue((source) => this.inspectStream(source, { maxWaitMs: this.config.batchWaitMs ?? 0 }));
+    this.requests ??= new RequestQueue((source) => this.inspectStream(source, { maxWaitMs: this.config.batchWaitMs ?? 0 }),
+      this.config.maxPending ?? Infinity);
     return this.requests.submit(image);
   }
 

@@ -18,7 +18,8 @@ export class RequestQueue<T, R> {
   private serving = false;
   private closed = false;
 
-  constructor(private readonly stream: (source: AsyncIterable<T>) => AsyncIterable<R>) {}
+  /** `maxPending`: submissions beyond this many unanswered ones reject at once with ERR_BUSY. */
+  constructor(private readonly stream: (source: AsyncIterable<T>) => AsyncIterable<R>, private readonly maxPending = Infinity) {}
 
   /** Items submitted and not yet answered. */
   get pending(): number {
@@ -27,6 +28,10 @@ export class RequestQueue<T, R> {
 
   submit(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new DieInspectError('ERR_SESSION_CLOSED', 'the queue is closed'));
+    // Shedding load beats queueing without bound: a caller can retry, or answer 503.
+    if (this.waiting.length >= this.maxPending) {
+      return Promise.reject(new DieInspectError('ERR_BUSY', `${this.waiting.length} requests already waiting (maxPending)`));
+    }
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.inbox.push(item);

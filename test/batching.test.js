@@ -104,6 +104,18 @@ describe('RequestQueue', () => {
     q.close();
   });
 
+  it('sheds load past maxPending with ERR_BUSY, and takes requests again once answered', async () => {
+    const q = new RequestQueue(async function* (source) {
+      for await (const batch of batchesOf(source, 4, 0)) for (const x of batch) yield x * 2;
+    }, 2);
+    const settled = await Promise.allSettled([q.submit(1), q.submit(2), q.submit(3)]);
+    assert.deepStrictEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected']);
+    assert.deepStrictEqual([settled[0].value, settled[1].value], [2, 4]);
+    assert.strictEqual(settled[2].reason.code, 'ERR_BUSY');
+    assert.strictEqual(await q.submit(5), 10);
+    q.close();
+  });
+
   it('after a failure, a stream of batches parked on its source gives the next stream every item', async () => {
     // The failed stream's source is left waiting for its next item; woken by the next
     // submissions, it must not take one of them (that request would never be answered

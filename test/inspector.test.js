@@ -203,7 +203,7 @@ describe('Inspector', function () {
     await assert.rejects(Inspector.create({ detector: 'no-such-model', classifiers: false }), (e) => e.code === 'ERR_CONFIG');
     // A NaN or a string threshold compares false with every score: every part would pass.
     for (const bad of [{ defectThreshold: NaN }, { conf: '0.3' }, { classThresholds: { die_crack: 1.5 } }, { dieTolerance: -1 },
-      { batchSize: 0 }, { batchSize: 2.5 }, { batchSize: 65 }, { batchWaitMs: -1 }]) {
+      { batchSize: 0 }, { batchSize: 2.5 }, { batchSize: 65 }, { batchWaitMs: -1 }, { maxPending: 0 }]) {
       await assert.rejects(Inspector.create({ detector: false, classifiers: false, ...bad }),
         (e) => e.code === 'ERR_CONFIG' && /Inspector config/.test(e.message), JSON.stringify(bad));
     }
