@@ -72,6 +72,14 @@ describe('CLI eval', () => {
     assert.strictEqual((svg.match(/<polyline/g) || []).length, 3); // two classes and their mean
   });
 
+  it('--limit-input-pixels fails every image over it (counted as missed, and named)', async () => {
+    const root = await yoloDataset('limited', '');
+    const r = await run(['eval', '-m', detModel, '--data', root, '--json', '--limit-input-pixels', '100']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ERR_IMAGE_TOO_LARGE/);
+    assert.strictEqual(JSON.parse(r.stdout).map50, 0);
+  });
+
   it('a box the model never finds: recall 6/7, class AP 76/101 (recall 0.75 reached at precision 1)', async () => {
     const root = await yoloDataset('miss', '1 0.65625 0.65625 0.0625 0.0625\n');
     // Through data.yaml this time, and with the readable table too.

@@ -21,6 +21,7 @@ export interface EvalCliOptions {
   json?: boolean;
   provider?: string;
   ep?: string;
+  limitInputPixels?: string;
 }
 
 /** Settings resolved from the options, common to detection and classification. */
@@ -29,6 +30,7 @@ export interface RunOptions {
   imgsz?: number;
   /** Images per model call; undefined: the session's default (`defaultMaxBatch`). */
   batch?: number;
+  limitInputPixels?: number;
   conf?: number;
   /** Seed of any bootstrap resampling (--bootstrap, or two detectors compared). */
   seed: number;

@@ -5,7 +5,8 @@ import { DatasetFormat, detectFormat } from '../../eval/datasets';
 import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';
 import type { EvalCliOptions, RunOptions } from '../eval-shared';
-import { nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
+import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
+import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
 
 const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
 
@@ -46,6 +47,7 @@ export function registerEval(program: Command): void {
     .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .addOption(new Option('--ep <providers>', 'same as --provider').hideHelp())
     .option('--json', 'print one JSON object')
+    .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
     .action(async (o: EvalCliOptions) => {
       const format = o.format ? oneOf(o.format, FORMATS, '--format') : await detectFormat(o.data);
       const task = o.task ? oneOf(o.task, ['detect', 'classify'] as const, '--task')
@@ -57,6 +59,7 @@ export function registerEval(program: Command): void {
         providers: parseProviders(o.ep ?? o.provider ?? 'cpu'),
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         batch: o.batch === undefined ? undefined : positiveInt(o.batch, '--batch'),
+        limitInputPixels: limitInputPixels(o.limitInputPixels),
         conf: o.conf === undefined ? undefined : unitInterval(o.conf, '--conf'),
         seed,
         bootstrap: o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed },
