@@ -69,7 +69,7 @@ Napi::Value StartBenchmark(const Napi::CallbackInfo& info, SessionPtr session) {
   const int width = GetInt(o, "width", height);
   if (batch < 1 || warmup < 0 || iters < 1 || height < 1 || width < 1)
     throw MakeError(info.Env(), code::kInvalidArg, "benchmark: batch, iters, height, width >= 1 and warmup >= 0");
-  if (height > 16384 || width > 16384 || double(batch) * 3 * height * width * sizeof(float) > 4.0 * (1ull << 30))
+  if (height > kMaxInputSide || width > kMaxInputSide || InputTensorBytes(batch, height, width) > kMaxInputTensorBytes)
     throw MakeError(info.Env(), code::kInvalidArg, "benchmark: sides up to 16384 px and an input tensor up to 4 GiB");
   return (new BenchJob(info.Env(), std::move(session), batch, warmup, iters, height, width))->Start();
 }

@@ -126,9 +126,9 @@ Napi::Value PreprocessBinding(const Napi::CallbackInfo& info) {
   PreprocessSpec spec = ParsePreprocess(o, PreprocessSpec{});
   spec.height = GetInt(o, "height", 640);
   spec.width = GetInt(o, "width", spec.height);
-  if (spec.width < 1 || spec.height < 1 || spec.width > 16384 || spec.height > 16384)
+  if (spec.width < 1 || spec.height < 1 || spec.width > kMaxInputSide || spec.height > kMaxInputSide)
     throw MakeError(info.Env(), code::kInvalidArg, "preprocess: width and height must lie in [1, 16384]");
-  if (double(images.sources.size()) * 3 * spec.width * spec.height * sizeof(float) > 4.0 * (1ull << 30))
+  if (InputTensorBytes(double(images.sources.size()), spec.height, spec.width) > kMaxInputTensorBytes)
     throw MakeError(info.Env(), code::kInvalidArg, "preprocess: the tensor of all the images would be over 4 GiB; pass fewer at a time");
   return (new PreprocessJob(info.Env(), std::move(images), spec))->Start();
 }

@@ -25,6 +25,14 @@ struct PreprocessSpec {
   std::array<float, 4> region{0.f, 0.f, 1.f, 1.f};
 };
 
+// Bounds every model input is held to, checked before the tensor is allocated:
+// the side preprocess() takes, and a batch tensor that cannot take the process down.
+inline constexpr int kMaxInputSide = 16384;
+inline constexpr double kMaxInputTensorBytes = 4.0 * (1ull << 30);
+
+// Bytes of a float [batch, 3, height, width] tensor, in double so nothing overflows.
+inline double InputTensorBytes(double batch, int height, int width) { return batch * 3 * height * width * sizeof(float); }
+
 // Maps model-input coordinates back to the original image:
 // x_orig = (x_model - padX) / scaleX.
 struct LetterboxMap {

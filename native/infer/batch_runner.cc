@@ -19,21 +19,20 @@ ImageInputSpec ResolveImageInput(const ModelInfo& info, int reqH, int reqW, int 
   if (in.shape[1] != 3 && in.shape[1] != -1)
     throw Error(code::kModelInput, "model input '" + in.name + "' has " + std::to_string(in.shape[1]) +
                                        " channels; 3 (RGB) expected");
-  // The largest side preprocess() takes too; checked before the stride rounding,
-  // which could overflow, and after it.
-  constexpr int kMaxSide = 16384;
+  // Checked before the stride rounding, which could overflow, and after it.
   const auto tooBig = [&](int64_t w, int64_t h) {
     return Error(code::kInvalidArg, "input size " + std::to_string(w) + "x" + std::to_string(h) + " is over " +
-                                        std::to_string(kMaxSide) + " px a side");
+                                        std::to_string(kMaxInputSide) + " px a side");
   };
-  if (stride > kMaxSide) throw Error(code::kInvalidArg, "stride " + std::to_string(stride) + " is over " + std::to_string(kMaxSide));
-  if (reqH > kMaxSide || reqW > kMaxSide) throw tooBig(reqW, reqH);
+  if (stride > kMaxInputSide)
+    throw Error(code::kInvalidArg, "stride " + std::to_string(stride) + " is over " + std::to_string(kMaxInputSide));
+  if (reqH > kMaxInputSide || reqW > kMaxInputSide) throw tooBig(reqW, reqH);
   ImageInputSpec s;
   s.name = in.name;
   s.fixedBatch = in.shape[0] > 0 ? static_cast<int>(in.shape[0]) : 0;
   s.height = in.shape[2] > 0 ? static_cast<int>(std::min<int64_t>(in.shape[2], INT32_MAX)) : AlignToStride(reqH > 0 ? reqH : 640, stride);
   s.width = in.shape[3] > 0 ? static_cast<int>(std::min<int64_t>(in.shape[3], INT32_MAX)) : AlignToStride(reqW > 0 ? reqW : 640, stride);
-  if (s.height > kMaxSide || s.width > kMaxSide) throw tooBig(s.width, s.height);
+  if (s.height > kMaxInputSide || s.width > kMaxInputSide) throw tooBig(s.width, s.height);
   return s;
 }
 
@@ -94,13 +93,12 @@ void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, con
   const size_t step = input.fixedBatch > 0 ? input.fixedBatch : std::max(1, maxBatch);
   // Two batches' tensors are alive at once (one running, one being prepared). Refuse a
   // size that could not be served, rather than let the allocation take the process down.
-  constexpr double kMaxTensorBytes = 4.0 * (1ull << 30);
-  const double bytes = double(std::min(step, images.size())) * 3 * input.height * input.width * sizeof(float);
-  if (bytes > kMaxTensorBytes) {
+  const double bytes = InputTensorBytes(double(std::min(step, images.size())), input.height, input.width);
+  if (bytes > kMaxInputTensorBytes) {
     char text[200];
     std::snprintf(text, sizeof text, "a batch of %zu at %dx%d is a %.1f GiB input tensor, over the %.0f GiB allowed: "
                   "lower maxBatch or the input size", std::min(step, images.size()), input.width, input.height,
-                  bytes / (1ull << 30), kMaxTensorBytes / (1ull << 30));
+                  bytes / (1ull << 30), kMaxInputTensorBytes / (1ull << 30));
     throw Error(code::kInvalidArg, text);
   }
   const Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
