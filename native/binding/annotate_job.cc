@@ -9,6 +9,7 @@
 #include "binding/exports.h"
 #include "binding/promise_worker.h"
 #include "core/annotate.h"
+#include "util/geometry.h"
 
 namespace di::binding {
 
@@ -25,8 +26,7 @@ class AnnotateJob : public PromiseWorker {
     double scale = 1.0;
     if (maxSide_ > 0 && std::max(img.cols, img.rows) > maxSide_) {
       scale = double(maxSide_) / std::max(img.cols, img.rows);
-      const cv::Size size(std::max(1, int(std::lround(img.cols * scale))), std::max(1, int(std::lround(img.rows * scale))));
-      cv::resize(img, img, size, 0, 0, cv::INTER_AREA);
+      cv::resize(img, img, ScaledSize(img.size(), scale), 0, 0, cv::INTER_AREA);
     }
     DrawShapes(img, shapes_, scale);
     std::vector<int> params;

@@ -8,6 +8,7 @@
 #include <opencv2/video/tracking.hpp>
 
 #include "util/error.h"
+#include "util/geometry.h"
 
 namespace di {
 
@@ -28,9 +29,7 @@ cv::Mat Shrunk(const cv::Mat& grey, double scale) {
   cv::Mat f, small;
   grey.convertTo(f, CV_32F, 1.0 / 255);
   if (scale >= 1) return f;
-  // Sized explicitly: a scale applied to a 1 px side would round it to nothing.
-  const cv::Size size(std::max(1, int(std::lround(f.cols * scale))), std::max(1, int(std::lround(f.rows * scale))));
-  cv::resize(f, small, size, 0, 0, cv::INTER_AREA);
+  cv::resize(f, small, ScaledSize(f.size(), scale), 0, 0, cv::INTER_AREA);
   return small;
 }
 

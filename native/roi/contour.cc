@@ -122,10 +122,7 @@ std::optional<PackageCandidate> FindPackageByContour(const cv::Mat& full, const 
   // at full resolution afterwards, so nothing is lost but time.
   const double scale = std::min(1.0, 640.0 / std::max(full.cols, full.rows));
   cv::Mat gray;
-  // Sized explicitly: a scale applied to a 1 px side would round it to nothing.
-  if (scale < 1.0)
-    cv::resize(full, gray, {std::max(1, int(std::lround(full.cols * scale))), std::max(1, int(std::lround(full.rows * scale)))},
-               0, 0, cv::INTER_AREA);
+  if (scale < 1.0) cv::resize(full, gray, ScaledSize(full.size(), scale), 0, 0, cv::INTER_AREA);
   else gray = full.clone();
   // Sensor noise would otherwise beat the small C of 3 on flat board areas.
   cv::GaussianBlur(gray, gray, {0, 0}, 1.5);

@@ -1,4 +1,4 @@
-// Planar geometry shared by the synthesiser and the ROI stage.
+// Planar geometry shared by the synthesiser, the ROI stage and the resizes.
 //
 // Coordinates are continuous: pixel (i, j) covers [i, i+1) x [j, j+1), so its
 // centre is (i + 0.5, j + 0.5) and an image of width W spans [0, W]. Boxes,
@@ -6,6 +6,7 @@
 // index pixel centres at integers, hence ToIndexSpace().
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -74,6 +75,12 @@ inline double WrapDegrees180(double a) {
 inline double QuadAngle(const Quad& q) {
   double a = std::atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180.0 / kPi;
   return a < 0 ? a + 360.0 : a;
+}
+
+// `size` scaled for a resize, each side rounded but kept at 1 px or more: a plain
+// scale factor handed to cv::resize rounds a 1 px side of a narrow image to none.
+inline cv::Size ScaledSize(cv::Size size, double scale) {
+  return {std::max(1, int(std::lround(size.width * scale))), std::max(1, int(std::lround(size.height * scale)))};
 }
 
 }  // namespace di
