@@ -76,11 +76,12 @@ cv::Mat ToBgr(const cv::Mat& img, bool rgb) {
   return out;
 }
 
-void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what) {
+// `verb` says where the size comes from: "is" (the header, a raw image) or "decoded to".
+void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb = "is") {
   // width * height > maxPixels, without the product (BigTIFF sides can overflow it).
   if (maxPixels != 0 && height != 0 && width > maxPixels / height)
-    throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + ", over the " +
-                                          std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+    throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
+                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
 }
 
 cv::Mat DecodeFull(const cv::Mat& buf, const std::string& what) {
@@ -139,9 +140,7 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   }
   cv::Mat full = DecodeFull(buf, what);
   // Belt and braces: the header walk follows the decoder's, but only the decoder allocates.
-  if (maxPixels != 0 && uint64_t(full.cols) * uint64_t(full.rows) > maxPixels)
-    throw Error(code::kImageTooLarge, what + " decoded to " + std::to_string(full.cols) + "x" + std::to_string(full.rows) +
-                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+  CheckPixels(uint64_t(full.cols), uint64_t(full.rows), maxPixels, what, "decoded to");
   *original = full.size();
   return full;
 }
