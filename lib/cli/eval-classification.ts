@@ -6,8 +6,7 @@ import type { DatasetFormat } from '../eval/datasets';
 import { readClassificationDataset } from '../eval/datasets';
 import { evaluateClassification } from '../eval/classification';
 import { rocChartSvg, writePlot } from '../eval/plots';
-import { EvalCliOptions, fmt, RunOptions, signed } from './eval-shared';
-import { progressBar } from './progress';
+import { EvalCliOptions, fmt, inSteps, RunOptions, signed } from './eval-shared';
 import { formatTable } from './table';
 
 /** --bootstrap: the AUC interval of the evaluated model (or average), and of each member against it. */
@@ -37,12 +36,8 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
   const probabilities: number[][] = [];
   const memberProbabilities: number[][][] = o.model.map(() => []);
   const failed: string[] = [];
-  const bar = progressBar('eval', 'images');
   try {
-    // Steps of 16 images for the progress bar; the model is called maxBatch at a time within each.
-    const step = Math.max(16, r.batch ?? 0);
-    for (let i = 0; i < data.samples.length; i += step) {
-      const batch = data.samples.slice(i, i + step);
+    await inSteps(data.samples, r.batch, async (batch) => {
       const results = await ensemble.classify(batch.map((s) => s.path));
       results.forEach((res, k) => {
         // an image counts only when every member classified it, so all AUCs see the same images
@@ -51,10 +46,8 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
         probabilities.push(res.probabilities);
         res.members.forEach((p, j) => memberProbabilities[j].push(p));
       });
-      bar.update(Math.min(i + step, data.samples.length), data.samples.length);
-    }
+    });
   } finally {
-    bar.stop();
     ensemble.close();
   }
   for (const f of failed.slice(0, 10)) process.stderr.write(`warning: skipped ${f}\n`);

@@ -7,8 +7,7 @@ import { readDetectionDataset } from '../eval/datasets';
 import { DetectionMetrics, evaluateDetections } from '../eval/detection';
 import { prChartSvg, writePlot } from '../eval/plots';
 import type { EvalImage } from '../eval/types';
-import { EvalCliOptions, fmt, RunOptions, signed } from './eval-shared';
-import { progressBar } from './progress';
+import { EvalCliOptions, fmt, inSteps, RunOptions, signed } from './eval-shared';
 import { formatTable } from './table';
 
 interface DetectionRun {
@@ -36,12 +35,8 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
   const { names, toData } = mapClasses(data.classNames, det.classNames);
   const images: EvalImage[] = [];
   const failed: string[] = [];
-  const bar = progressBar('eval', 'images');
   try {
-    // Steps of 16 images for the progress bar; the model is called maxBatch at a time within each.
-    const step = Math.max(16, r.batch ?? 0);
-    for (let i = 0; i < data.images.length; i += step) {
-      const batch = data.images.slice(i, i + step);
+    await inSteps(data.images, r.batch, async (batch) => {
       const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference!, align: r.align } : s.path)));
       results.forEach((res, k) => {
         const s = batch[k];
@@ -52,10 +47,9 @@ async function detectDataset(model: string, data: DetectionDataset, format: Data
           detections: res.detections.map((d) => ({ box: d.box, score: d.score, classId: toData(d.classId) })),
         });
       });
-      bar.update(Math.min(i + step, data.images.length), data.images.length, `${images.length} images`);
-    }
+      return `${images.length} images`;
+    });
   } finally {
-    bar.stop();
     det.close();
   }
   for (const f of failed.slice(0, 10)) process.stderr.write(`warning: ${f}\n`);

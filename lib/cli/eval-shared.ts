@@ -1,5 +1,6 @@
-/** What both evaluation tasks of `die-inspect eval` share: the parsed options and number formatting. */
+/** What both evaluation tasks of `die-inspect eval` share: the parsed options, the walk over the data, number formatting. */
 import type { parseProviders } from './options';
+import { progressBar } from './progress';
 
 export interface EvalCliOptions {
   model: string[];
@@ -43,3 +44,21 @@ export const fmt = (v: number | null | undefined, d = 3) => (v === null || v ===
 
 /** A difference to print, with its sign. */
 export const signed = (v: number, d = 3) => (v < 0 ? '' : '+') + v.toFixed(d);
+
+/**
+ * Hands `items` to `visit` in steps of 16 (or `batch`, if larger) with a progress bar;
+ * the model is called maxBatch at a time within each step. `visit` may return the
+ * bar's label.
+ */
+export async function inSteps<T>(items: T[], batch: number | undefined, visit: (step: T[]) => Promise<string | void>): Promise<void> {
+  const size = Math.max(16, batch ?? 0);
+  const bar = progressBar('eval', 'images');
+  try {
+    for (let i = 0; i < items.length; i += size) {
+      const label = await visit(items.slice(i, i + size));
+      bar.update(Math.min(i + size, items.length), items.length, label ?? '');
+    }
+  } finally {
+    bar.stop();
+  }
+}
