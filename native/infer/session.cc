@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #ifdef __linux__
 #include <sched.h>
 #endif
-#include <sstream>
 
 #include "infer/ort_env.h"
 #include "util/error.h"
