@@ -1,6 +1,6 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput, InputLimits } from './images';
+import { ImageInput, InputLimits, inputLimits } from './images';
 import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
 import type { NativeSession, Registration } from './native';
 import { ModelSession, SessionOptions } from './session';
@@ -71,7 +71,7 @@ export class Classifier extends ModelSession {
     const [height, width] = heightWidth(o.imgsz, 224);
     const raw = await native(() => h.classify(list, {
       height, width, resize: o.resize, region: o.region, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
-      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
+      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, ...inputLimits(o),
     }));
     return raw.map((img) => {
       if (img.error) {

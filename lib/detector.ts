@@ -1,6 +1,6 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput, InputLimits } from './images';
+import { ImageInput, InputLimits, inputLimits } from './images';
 import { heightWidth, metadataImgsz, parseClassNames } from './metadata';
 import type { NativeDetectResult, NativeSession, Registration } from './native';
 import { ModelSession, SessionOptions } from './session';
@@ -86,7 +86,7 @@ export class Detector extends ModelSession {
     const raw: NativeDetectResult = await native(() => h.detect(list, {
       conf: o.conf, iou: o.iou, agnostic: o.agnostic, multiLabel: o.multiLabel, maxDet: o.maxDet, topK: o.topK,
       layout: o.layout, numClasses: this.classNames?.length, height, width, stride: o.stride,
-      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, limitInputPixels: o.limitInputPixels,
+      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, ...inputLimits(o),
     }));
     this.resolvedLayout = raw.layout;
     return raw.images.map((img) => {

@@ -17,6 +17,18 @@ export interface InputLimits {
    * Default 268402689 (16383 x 16383); 0 or false: no limit.
    */
   limitInputPixels?: number | boolean;
+  /**
+   * How damaged pixel data is treated. 'warning' (default): a JPEG whose data the decoder
+   * had to patch up (corrupt entropy data, a segment that ends early, stray bytes before a
+   * marker) fails with ERR_IMAGE_DECODE, so a damaged picture never gets a verdict.
+   * 'error': only what the decoder cannot read at all fails; the rest is inspected as decoded.
+   */
+  failOn?: 'warning' | 'error';
+}
+
+/** The `InputLimits` fields of a wider options object, as the addon reads them. */
+export function inputLimits(o: InputLimits): InputLimits {
+  return { limitInputPixels: o.limitInputPixels, failOn: o.failOn };
 }
 
 /** Raw interleaved 8-bit pixels (BGR order unless `rgb`). */

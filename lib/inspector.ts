@@ -50,6 +50,8 @@ export interface InspectorConfig {
   maxPending?: number;
   /** Refuse input images of more pixels than this with ERR_IMAGE_TOO_LARGE (see `InputLimits`); overrides `roi.limitInputPixels`. */
   limitInputPixels?: number | boolean;
+  /** 'warning' (default): a damaged JPEG gets verdict 'error', not a verdict on patched-up pixels; 'error': inspect it as decoded (see `InputLimits`); overrides `roi.failOn`. */
+  failOn?: 'warning' | 'error';
 }
 
 export interface InspectionDetection {
@@ -116,6 +118,9 @@ function checkConfig(c: InspectorConfig): void {
   if (c.maxPending !== undefined && !(Number.isInteger(c.maxPending) && c.maxPending >= 1)) {
     fail(`maxPending must be a whole number >= 1, got ${String(c.maxPending)}`);
   }
+  if (c.failOn !== undefined && c.failOn !== 'warning' && c.failOn !== 'error') {
+    fail(`failOn must be 'warning' or 'error', got ${String(c.failOn)}`);
+  }
   if (c.batchWaitMs !== undefined && !(typeof c.batchWaitMs === 'number' && c.batchWaitMs >= 0)) {
     fail(`batchWaitMs must be a number >= 0, got ${String(c.batchWaitMs)}`);
   }
@@ -146,6 +151,7 @@ export class Inspector {
       ...config.roi,
       dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance,
       limitInputPixels: config.limitInputPixels ?? config.roi?.limitInputPixels,
+      failOn: config.failOn ?? config.roi?.failOn,
     });
     let detector: Detector | null = null;
     let ensemble: ClassifierEnsemble | null = null;

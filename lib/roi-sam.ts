@@ -7,7 +7,7 @@
 import { Detector, DetectorOptions } from './detector';
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
-import { ImageInput, toNativeImages } from './images';
+import { ImageInput, inputLimits, toNativeImages } from './images';
 import { shippedModel } from './models';
 import { loadNative, NativeSamImage } from './native';
 import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
@@ -69,6 +69,7 @@ export class SamRoi extends Roi {
       Detector.create(det, {
         ...options.detectorOptions, ...session, conf: options.conf ?? options.detectorOptions?.conf,
         limitInputPixels: options.limitInputPixels ?? options.detectorOptions?.limitInputPixels,
+        failOn: options.failOn ?? options.detectorOptions?.failOn,
       }),
       SamModel.load(enc, session),
       SamModel.load(dec, session),
@@ -94,7 +95,7 @@ export class SamRoi extends Roi {
     });
     const enc = this.encoder.nativeHandle, dec = this.decoder.nativeHandle;
     const sams: NativeSamImage[] = await native(() => loadNative().samSegment(enc, dec, toNativeImages(list, false),
-      best.map((d) => (d ? d.box : null)), { padPoint: o.padPoint, maskThreshold: o.maskThreshold, limitInputPixels: o.limitInputPixels }));
+      best.map((d) => (d ? d.box : null)), { padPoint: o.padPoint, maskThreshold: o.maskThreshold, ...inputLimits(o) }));
     const outcomes: ProposalOutcome[] = list.map((_, i) => {
       const err = dets[i].error ?? (sams[i].error && new DieInspectError(sams[i].error!.code as ErrorCode, sams[i].error!.message));
       if (err) return { error: err };

@@ -6,7 +6,7 @@
  */
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Quad } from './geometry';
-import { ImageInput } from './images';
+import { ImageInput, inputLimits } from './images';
 import { heightWidth, metadataImgsz } from './metadata';
 import { shippedModel } from './models';
 import type { NativeSegmentImage } from './native';
@@ -44,7 +44,7 @@ class SegModel extends ModelSession {
     const [height, width] = heightWidth(o.imgsz ?? metadataImgsz(this.info.metadata), 640);
     const segs = await native(() => h.segment(this.nativeImages(images), {
       conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
-      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch ?? this.defaultMaxBatch, limitInputPixels: o.limitInputPixels,
+      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch ?? this.defaultMaxBatch, ...inputLimits(o),
     }));
     return { segs, inputSize: [height, width] };
   }

@@ -8,7 +8,7 @@
  */
 import { DieInspectError, ErrorCode, native } from './errors';
 import type { Homography, Point, Quad } from './geometry';
-import { ImageInput, InputLimits, RawImage, toNativeImages } from './images';
+import { ImageInput, InputLimits, inputLimits, RawImage, toNativeImages } from './images';
 import { loadNative } from './native';
 import type { SamRoiOptions } from './roi-sam';
 import type { SegRoiOptions } from './roi-seg';
@@ -129,7 +129,7 @@ export function roiNativeOptions(o: RoiCommonOptions): Record<string, unknown> {
     blockSize: o.blockSize, c: o.c, minContourFrac: o.minContourFrac, minRectFrac: o.minRectFrac,
     maxRectFrac: o.maxRectFrac, epsilonFrac: o.epsilonFrac, refine: o.refine, orientation: o.orientation,
     brightfieldMin: o.brightfieldMin, brightfieldOnly: o.brightfieldOnly, crops: o.crops, measureDie: o.measureDie,
-    cropScale: o.cropScale, limitInputPixels: o.limitInputPixels,
+    cropScale: o.cropScale, ...inputLimits(o),
   };
 }
 

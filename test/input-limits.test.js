@@ -153,10 +153,11 @@ describe('input limits and formats', function () {
     const tif = bigEndianTiff(64, 48, new Uint8Array(64 * 48).fill(7), 4);
     assert.strictEqual((await decodeImage(tif)).width, 64);
     await assert.rejects(decodeImage(tif, { limitInputPixels: 200 }), (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /is 64x48/.test(e.message));
-    // Stray bytes between segments are skipped, as libjpeg skips them.
+    // Stray bytes between segments are skipped, as libjpeg skips them (it also warns: failOn).
     const stray = Buffer.concat([jpg.subarray(0, 20), Buffer.from([0, 0]), jpg.subarray(20)]);
     assert.strictEqual(jpg.readUInt16BE(20) >> 8, 0xff, 'APP0 of an encoded JPEG ends at byte 20');
-    assert.strictEqual((await decodeImage(stray)).width, 64);
+    assert.strictEqual((await decodeImage(stray, { failOn: 'error' })).width, 64);
+    await assert.rejects(decodeImage(stray, { failOn: 'error', limitInputPixels: 100 }), (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /is 64x48/.test(e.message));
   });
 
   it('decodes the hand-written big-endian TIFF and top-down BMP to their known pixels', async () => {

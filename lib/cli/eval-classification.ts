@@ -22,7 +22,7 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
   r: RunOptions): Promise<void> {
   const data = await readClassificationDataset(o.data, { format, list: o.list });
   // Several models: their probability average is what is evaluated; each member's AUC is reported beside it.
-  const ensemble = await ClassifierEnsemble.create(o.model.map((model) => ({ model, options: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, limitInputPixels: r.limitInputPixels } })));
+  const ensemble = await ClassifierEnsemble.create(o.model.map((model) => ({ model, options: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, ...r.limits } })));
   const clf = ensemble.members[0];
   // Align labels with the model's output columns by name when both sides name their classes.
   let names = data.classNames ?? clf.classNames;

@@ -21,7 +21,7 @@ interface DetectionRun {
 /** One detector over the dataset: each image's ground truth and detections (a failed image keeps its ground truth: all missed). */
 async function detectDataset(model: string, data: DetectionDataset, format: DatasetFormat, r: RunOptions & { iou: number; align?: boolean }): Promise<DetectionRun> {
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
-  const det = await Detector.create(model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300, limitInputPixels: r.limitInputPixels });
+  const det = await Detector.create(model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300, ...r.limits });
   const unpaired = det.needsReference ? data.images.find((s) => !s.reference) : undefined;
   if (unpaired) {
     det.close();

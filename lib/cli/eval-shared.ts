@@ -1,8 +1,9 @@
 /** What both evaluation tasks of `die-inspect eval` share: the parsed options, the walk over the data, number formatting. */
-import type { parseProviders } from './options';
+import type { InputLimits } from '../images';
+import type { InputLimitFlags, parseProviders } from './options';
 import { progressBar } from './progress';
 
-export interface EvalCliOptions {
+export interface EvalCliOptions extends InputLimitFlags {
   model: string[];
   data: string;
   format?: string;
@@ -22,7 +23,6 @@ export interface EvalCliOptions {
   json?: boolean;
   provider?: string;
   ep?: string;
-  limitInputPixels?: string;
 }
 
 /** Settings resolved from the options, common to detection and classification. */
@@ -31,7 +31,7 @@ export interface RunOptions {
   imgsz?: number;
   /** Images per model call; undefined: the session's default (`defaultMaxBatch`). */
   batch?: number;
-  limitInputPixels?: number;
+  limits: InputLimits;
   conf?: number;
   /** Seed of any bootstrap resampling (--bootstrap, or two detectors compared). */
   seed: number;

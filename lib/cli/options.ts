@@ -1,5 +1,7 @@
 /** Parsing helpers shared by the CLI commands. */
+import { Option } from 'commander';
 import { DieInspectError } from '../errors';
+import { DEFAULT_LIMIT_INPUT_PIXELS, InputLimits } from '../images';
 import type { ProviderName } from '../session';
 
 const PROVIDERS: ProviderName[] = ['tensorrt', 'cuda', 'cpu'];
@@ -34,9 +36,30 @@ export function nonNegativeInt(text: string, name: string): number {
   return v;
 }
 
-/** `--limit-input-pixels N`: a whole number of pixels, 0 for no limit. */
-export function limitInputPixels(text: string | undefined): number | undefined {
-  return text === undefined ? undefined : nonNegativeInt(text, '--limit-input-pixels');
+// The two guards of every command that reads images (parsed by parseInputLimits).
+export function limitInputPixelsOption(): Option {
+  return new Option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)').default(String(DEFAULT_LIMIT_INPUT_PIXELS));
+}
+
+export function failOnOption(): Option {
+  return new Option('--fail-on <level>', 'warning: a damaged JPEG (data the decoder had to patch up) fails that image; '
+    + 'error: only images that cannot be read at all fail').default('warning');
+}
+
+export interface InputLimitFlags {
+  limitInputPixels?: string;
+  failOn?: string;
+}
+
+/** `--limit-input-pixels N` (whole pixels, 0 for no limit) and `--fail-on warning|error`. */
+export function parseInputLimits(o: InputLimitFlags): InputLimits {
+  if (o.failOn !== undefined && o.failOn !== 'warning' && o.failOn !== 'error') {
+    throw new DieInspectError('ERR_INVALID_ARG', `--fail-on must be warning or error, got '${o.failOn}'`);
+  }
+  return {
+    limitInputPixels: o.limitInputPixels === undefined ? undefined : nonNegativeInt(o.limitInputPixels, '--limit-input-pixels'),
+    failOn: o.failOn,
+  };
 }
 
 export function parseIntList(text: string, name: string): number[] {

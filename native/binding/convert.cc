@@ -53,7 +53,7 @@ int RawInt(const Napi::Object& o, const char* key, double fallback) {
 
 // One image: path | encoded bytes | raw pixels | (when `pairs`) {image, reference}.
 ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedImages& out, bool pairs,
-                       uint64_t maxPixels) {
+                       uint64_t maxPixels, bool failOnWarning) {
   Napi::Env env = v.Env();
   ImageSource s;
   if (v.IsString()) {
@@ -69,9 +69,9 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
   } else if (v.As<Napi::Object>().Has("reference")) {
     const Napi::Object o = v.As<Napi::Object>();
     if (!pairs) Invalid(env, where + ": a reference cannot have a reference of its own");
-    s = ParseImage(o.Get("image"), where + ".image", out, false, maxPixels);
+    s = ParseImage(o.Get("image"), where + ".image", out, false, maxPixels, failOnWarning);
     s.reference = std::make_shared<const ImageSource>(
-        ParseImage(o.Get("reference"), where + ".reference", out, false, maxPixels));
+        ParseImage(o.Get("reference"), where + ".reference", out, false, maxPixels, failOnWarning));
     const Napi::Value align = o.Get("align");
     if (!align.IsUndefined() && !align.IsBoolean()) Invalid(env, where + ".align: expected true or false");
     s.alignReference = align.IsBoolean() && align.As<Napi::Boolean>().Value();
@@ -89,6 +89,7 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
     out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
   }
   s.maxPixels = maxPixels;
+  s.failOnWarning = failOnWarning;
   return s;
 }
 
@@ -102,17 +103,27 @@ uint64_t PixelLimit(const Napi::Object& options) {
   return static_cast<uint64_t>(d);
 }
 
+// failOn: 'warning' (default) refuses data the decoder had to patch up; 'error' accepts it.
+bool FailOnWarning(const Napi::Object& options) {
+  const Napi::Value v = options.Get("failOn");
+  if (v.IsUndefined() || v.IsNull()) return true;
+  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (s != "warning" && s != "error") Invalid(options.Env(), "option 'failOn' must be 'warning' or 'error'");
+  return s == "warning";
+}
+
 }  // namespace
 
 PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& options) {
   Napi::Env env = value.Env();
   if (!value.IsArray()) Invalid(env, "images must be an array");
   const uint64_t maxPixels = PixelLimit(options);
+  const bool failOnWarning = FailOnWarning(options);
   const Napi::Array arr = value.As<Napi::Array>();
   PinnedImages out;
   out.sources.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) {
-    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true, maxPixels));
+    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true, maxPixels, failOnWarning));
   }
   return out;
 }

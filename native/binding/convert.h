@@ -55,7 +55,8 @@ struct PinnedImages {
 // {data, width, height, channels, rgb?} (raw 8-bit pixels) | {image, reference}
 // (one of those compared with an aligned reference). `options.limitInputPixels`
 // (a whole number, 0 or false for none; default kDefaultMaxPixels) applies to
-// every image and reference. Throws ERR_INVALID_ARG.
+// every image and reference, as does `options.failOn` ('warning' or 'error', see
+// ImageSource::failOnWarning). Throws ERR_INVALID_ARG.
 PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& options);
 
 // Option readers: absent/undefined -> fallback; wrong type -> ERR_INVALID_ARG.

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/image_header.h"
+#include "core/jpeg_decode.h"
 #include "core/reference_pair.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -106,8 +107,8 @@ cv::Mat DecodeFull(const cv::Mat& buf, const std::string& what) {
 // before the decoder allocates anything. targetW/H > 0 lets a JPEG decode at
 // 1/2, 1/4 or 1/8 scale in the DCT domain, several times faster than a full
 // decode followed by a downscale.
-cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& what, uint64_t maxPixels, int targetW,
-                        int targetH, cv::Size* original) {
+cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& what, uint64_t maxPixels,
+                        bool failOnWarning, int targetW, int targetH, cv::Size* original) {
   if (data == nullptr || length == 0) throw Error(code::kImageDecode, what + " is empty");
   const std::optional<ImageHeader> header = PeekImageHeader(data, length);
   if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
@@ -117,27 +118,18 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
   if (header->width > uint64_t(INT32_MAX) || header->height > uint64_t(INT32_MAX))
     throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");
+  const int w = int(header->width), h = int(header->height);
+  if (header->format == ImageFormat::kJpeg) {
+    int f = 1;
+    if (targetW > 0 && targetH > 0) {
+      const double r = std::min(double(targetW) / w, double(targetH) / h);
+      while (f < 8 && r * (2 * f) <= 1.0) f *= 2;  // keep at least the target resolution
+    }
+    *original = {w, h};
+    return DecodeJpeg(data, length, f, maxPixels, failOnWarning, what);
+  }
   // imdecode reads only `length` bytes of the wrapped buffer; no copy.
   const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
-  const int w = int(header->width), h = int(header->height);
-  if (header->format == ImageFormat::kJpeg && targetW > 0 && targetH > 0) {
-    const double r = std::min(double(targetW) / w, double(targetH) / h);
-    int f = 1;
-    while (f < 8 && r * (2 * f) <= 1.0) f *= 2;  // keep at least the target resolution
-    if (f > 1) {
-      const int flag = f == 2 ? cv::IMREAD_REDUCED_COLOR_2 : f == 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_8;
-      cv::Mat img;
-      try {
-        img = cv::imdecode(buf, flag | cv::IMREAD_IGNORE_ORIENTATION);
-      } catch (const cv::Exception&) {
-        img.release();
-      }
-      if (!img.empty() && std::abs(img.cols * f - w) <= f && std::abs(img.rows * f - h) <= f) {
-        *original = {w, h};
-        return img;
-      }
-    }
-  }
   cv::Mat full = DecodeFull(buf, what);
   // Belt and braces: the header walk follows the decoder's, but only the decoder allocates.
   CheckPixels(uint64_t(full.cols), uint64_t(full.rows), maxPixels, what, "decoded to");
@@ -152,10 +144,10 @@ cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* orig
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
       return DecodeForTarget(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path,
-                             src.maxPixels, targetW, targetH, original);
+                             src.maxPixels, src.failOnWarning, targetW, targetH, original);
     }
     case ImageSource::Kind::kEncoded:
-      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, targetW, targetH, original);
+      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, src.failOnWarning, targetW, targetH, original);
     case ImageSource::Kind::kRaw: {
       const int c = src.channels;
       if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))

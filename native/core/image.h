@@ -29,6 +29,7 @@ struct ImageSource {
   std::shared_ptr<const ImageSource> reference;
   bool alignReference = false;  // register the reference to the image first (core/align.h)
   uint64_t maxPixels = kDefaultMaxPixels;  // checked against the header, before decoding
+  bool failOnWarning = true;  // corrupt data the decoder can paper over still fails (failOn: 'warning')
 };
 
 // Decodes (or wraps) a source into an 8-bit 3-channel BGR image; a source with

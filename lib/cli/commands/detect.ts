@@ -3,13 +3,13 @@ import { promises as fs } from 'fs';
 import { Command } from 'commander';
 import { Detector } from '../../detector';
 import { DieInspectError } from '../../errors';
-import { DEFAULT_LIMIT_INPUT_PIXELS, ImageInput } from '../../images';
+import { ImageInput } from '../../images';
 import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs, outsideOf } from '../files';
 import { pairWithReferences } from '../references';
-import { limitInputPixels, parseNumber, parseProviders, positiveInt } from '../options';
+import { InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
 
-interface DetectCliOptions {
+interface DetectCliOptions extends InputLimitFlags {
   model: string;
   conf: string;
   iou: string;
@@ -20,7 +20,6 @@ interface DetectCliOptions {
   annotate?: string;
   reference?: string;
   align?: boolean;
-  limitInputPixels?: string;
 }
 
 export function registerDetect(program: Command): void {
@@ -40,7 +39,8 @@ export function registerDetect(program: Command): void {
       + 'of each image: one file for all, the same name in a folder, or the image name with FROM replaced by TO '
       + '(e.g. _test=_temp; images without FROM are skipped)')
     .option('--align', 'with --reference: register each reference to its image first (shift and rotation)')
-    .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
+    .addOption(limitInputPixelsOption())
+    .addOption(failOnOption())
     .action(async (patterns: string[], o: DetectCliOptions) => {
       let files = outsideOf(await expandImageArgs(patterns), o.annotate, patterns);
       // What goes to the model: the files, or each paired with its reference.
@@ -53,7 +53,7 @@ export function registerDetect(program: Command): void {
       } else if (o.align) {
         throw new DieInspectError('ERR_INVALID_ARG', '--align needs --reference');
       }
-      const limits = { limitInputPixels: limitInputPixels(o.limitInputPixels) };
+      const limits = parseInputLimits(o);
       const det = await Detector.create(o.model, {
         conf: parseNumber(o.conf, '--conf'),
         iou: parseNumber(o.iou, '--iou'),

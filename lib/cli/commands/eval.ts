@@ -5,8 +5,7 @@ import { DatasetFormat, detectFormat } from '../../eval/datasets';
 import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';
 import type { EvalCliOptions, RunOptions } from '../eval-shared';
-import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
-import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
+import { failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
 
 const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
 
@@ -47,7 +46,8 @@ export function registerEval(program: Command): void {
     .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
     .addOption(new Option('--ep <providers>', 'same as --provider').hideHelp())
     .option('--json', 'print one JSON object')
-    .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
+    .addOption(limitInputPixelsOption())
+    .addOption(failOnOption())
     .action(async (o: EvalCliOptions) => {
       const format = o.format ? oneOf(o.format, FORMATS, '--format') : await detectFormat(o.data);
       const task = o.task ? oneOf(o.task, ['detect', 'classify'] as const, '--task')
@@ -59,7 +59,7 @@ export function registerEval(program: Command): void {
         providers: parseProviders(o.ep ?? o.provider ?? 'cpu'),
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         batch: o.batch === undefined ? undefined : positiveInt(o.batch, '--batch'),
-        limitInputPixels: limitInputPixels(o.limitInputPixels),
+        limits: parseInputLimits(o),
         conf: o.conf === undefined ? undefined : unitInterval(o.conf, '--conf'),
         seed,
         bootstrap: o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed },

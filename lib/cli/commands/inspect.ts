@@ -6,15 +6,14 @@ import { Inspector, InspectorConfig } from '../../inspector';
 import { resultRecord, SummaryBuilder, writeAnnotated } from '../../report';
 import { DieInspectError } from '../../errors';
 import { resolveModel } from '../../models';
-import { DEFAULT_LIMIT_INPUT_PIXELS } from '../../images';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
-import { limitInputPixels, nonNegativeInt, parseNumber, parseProviders, positiveInt } from '../options';
+import { InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
 import { progressBar } from '../progress';
 import { formatTable } from '../table';
 
-interface InspectCliOptions {
+interface InspectCliOptions extends InputLimitFlags {
   out: string;
   /** A model, or false with --no-detector. */
   detector?: string | false;
@@ -34,7 +33,6 @@ interface InspectCliOptions {
   allModes?: boolean;
   annotate: boolean;
   json?: boolean;
-  limitInputPixels?: string;
   watch?: boolean;
   settle: string;
 }
@@ -108,7 +106,8 @@ export function registerInspect(program: Command): void {
     .option('--all-modes', 'inspect darkfield images too (default: brightfield only)')
     .option('--no-annotate', 'do not write annotated images')
     .option('--json', 'print the summary as JSON')
-    .option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)', String(DEFAULT_LIMIT_INPUT_PIXELS))
+    .addOption(limitInputPixelsOption())
+    .addOption(failOnOption())
     .option('--watch', 'keep watching the given folders: inspect what is there, then each new image as it lands, until Ctrl-C')
     .option('--settle <ms>', 'with --watch: how long a new file must stay unchanged before it is read', '250')
     .action(async (patterns: string[], o: InspectCliOptions) => {
@@ -128,7 +127,7 @@ export function registerInspect(program: Command): void {
         detector: o.detector === false ? false : typeof o.detector === 'string' ? o.detector : undefined,
         detectorOptions: o.imgsz ? { imgsz: positiveInt(o.imgsz, '--imgsz') } : undefined,
         classifiers: o.classifiers === false ? false : o.classifier,
-        limitInputPixels: limitInputPixels(o.limitInputPixels),
+        ...parseInputLimits(o),
       };
       const inspector = await Inspector.create(config);
       await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });
@@ -145,7 +144,7 @@ export function registerInspect(program: Command): void {
           summary.add(r);
           // A picture that cannot be written costs a warning, not the run (nor its results).
           if (o.annotate) {
-            annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r, { limitInputPixels: config.limitInputPixels })
+            annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r, { limitInputPixels: config.limitInputPixels, failOn: config.failOn })
               .catch((err: Error) => process.stderr.write(`annotate ${r.path}: ${err.message}\n`)));
           }
           // Bounded: wait for drawings when too many are in flight.

@@ -1,0 +1,155 @@
+'use strict';
+// Damaged image data (failOn) and the JPEG colour spaces the decoder reads itself.
+// The fixtures' pixels are known from test/fixtures/make-fixtures.py.
+const assert = require('assert');
+const path = require('path');
+const { execFile } = require('child_process');
+const { Classifier, Detector, Inspector, decodeImage, encodeImage } = require('../dist');
+const { constantDetector, meanClassifier } = require('./helpers/onnx');
+const { run } = require('./helpers/cli');
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+/** Pseudo-random pixels over a ramp: enough entropy-coded data to damage. */
+function noisy(width, height) {
+  const data = new Uint8Array(width * height * 3);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = ((i % (width * 3)) + (s >>> 24)) & 255;
+  }
+  return { data, width, height, channels: 3 };
+}
+
+/** The JPEG with `length` bytes of its entropy-coded scan overwritten, `at` (0..1) of the way in. */
+function damaged(jpg, at = 0.3, length = 64) {
+  const sos = jpg.indexOf(Buffer.from([0xff, 0xda]));
+  const start = sos + 2 + jpg.readUInt16BE(sos + 2);
+  const from = start + Math.floor((jpg.length - 2 - start) * at);
+  return Buffer.from(jpg).fill(0x55, from, from + length);
+}
+
+function meanAbsDiff(a, b) {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+/** Runs a snippet in a fresh process and returns what it wrote to stderr. */
+function stderrOf(script) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..') }, (err, stdout, stderr) => {
+      if (err) reject(err);
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+describe('damaged image data (failOn)', function () {
+  this.timeout(60000);
+  let clean, bad;
+
+  before(async () => {
+    clean = await encodeImage(noisy(128, 96), { format: 'jpg' });
+    bad = damaged(clean);
+  });
+
+  it("fails a JPEG with corrupt scan data by default, and with failOn 'error' returns what the decoder recovered", async () => {
+    await assert.rejects(decodeImage(bad), (e) => e.code === 'ERR_IMAGE_DECODE'
+      && /corrupt JPEG data \(Corrupt JPEG data: \d+ extraneous bytes before marker 0xd9\)/.test(e.message) && /failOn 'error'/.test(e.message));
+    await assert.rejects(decodeImage(bad, { failOn: 'warning' }), { code: 'ERR_IMAGE_DECODE' });
+    const recovered = await decodeImage(bad, { failOn: 'error' });
+    const original = await decodeImage(clean);
+    assert.deepStrictEqual([recovered.width, recovered.height], [128, 96]);
+    // The refusal is warranted: what comes back is far from the picture that was encoded.
+    assert.ok(meanAbsDiff(recovered.data, original.data) > 10, `mean difference ${meanAbsDiff(recovered.data, original.data)}`);
+  });
+
+  it('keeps stray bytes between segments out of the pixels, and fails them only by default', async () => {
+    const jpg = await encodeImage(noisy(64, 48), { format: 'jpg' });
+    assert.strictEqual(jpg.readUInt16BE(20) >> 8, 0xff, 'APP0 of an encoded JPEG ends at byte 20');
+    const stray = Buffer.concat([jpg.subarray(0, 20), Buffer.from([0, 0]), jpg.subarray(20)]);
+    await assert.rejects(decodeImage(stray), (e) => e.code === 'ERR_IMAGE_DECODE' && /2 extraneous bytes before marker/.test(e.message));
+    const lenient = await decodeImage(stray, { failOn: 'error' });
+    assert.deepStrictEqual(lenient.data, (await decodeImage(jpg)).data);
+  });
+
+  it("prints nothing to stderr, whichever way failOn goes (libjpeg's own handler would)", async () => {
+    const script = `
+      const { decodeImage, encodeImage } = require('./dist');
+      (async () => {
+        const bad = Buffer.from(${JSON.stringify(Array.from(bad))});
+        const outcomes = [];
+        for (const failOn of ['warning', 'error']) {
+          outcomes.push(await decodeImage(bad, { failOn }).then((d) => d.width, (e) => e.code));
+        }
+        process.stdout.write(JSON.stringify(outcomes));
+      })();`;
+    const { stdout, stderr } = await stderrOf(script);
+    assert.deepStrictEqual(JSON.parse(stdout), ['ERR_IMAGE_DECODE', 128]);
+    assert.strictEqual(stderr, '');
+  });
+
+  it('fails only the damaged image of a Detector, Classifier or Inspector batch', async () => {
+    const good = await encodeImage(noisy(64, 48), { format: 'png' });
+    const det = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]] }));
+    const d = await det.detect([bad, good]);
+    assert.strictEqual(d[0].error.code, 'ERR_IMAGE_DECODE');
+    assert.deepStrictEqual(d[1], (await det.detect([good]))[0]);
+    assert.strictEqual((await det.detect([bad], { failOn: 'error' }))[0].error, undefined);
+    det.close();
+
+    const cls = await Classifier.create(meanClassifier({ softmax: true }));
+    const c = await cls.classify([good, bad]);
+    assert.strictEqual(c[1].error.code, 'ERR_IMAGE_DECODE');
+    assert.deepStrictEqual(c[0], (await cls.classify([good]))[0]);
+    const lenient = await Classifier.create(meanClassifier({ softmax: true }), { failOn: 'error' });
+    assert.strictEqual((await lenient.classify([bad]))[0].error, undefined);
+    cls.close();
+    lenient.close();
+
+    const strict = await Inspector.create({ detector: false, classifiers: false });
+    const [damagedResult, goodResult] = await strict.inspect([bad, good]);
+    assert.strictEqual(damagedResult.verdict, 'error');
+    assert.strictEqual(damagedResult.error.code, 'ERR_IMAGE_DECODE');
+    assert.notStrictEqual(goodResult.verdict, 'error');
+    strict.close();
+    const relaxed = await Inspector.create({ detector: false, classifiers: false, failOn: 'error' });
+    const [r] = await relaxed.inspect([bad]);
+    assert.notStrictEqual(r.verdict, 'error');
+    relaxed.close();
+  });
+
+  it('refuses unknown failOn values with typed errors', async () => {
+    await assert.rejects(decodeImage(clean, { failOn: 'never' }), (e) => e.code === 'ERR_INVALID_ARG' && /failOn/.test(e.message));
+    await assert.rejects(Inspector.create({ detector: false, classifiers: false, failOn: 'truncated' }),
+      (e) => e.code === 'ERR_CONFIG' && /failOn/.test(e.message));
+    const r = await run(['detect', path.join(FIXTURES, 'gray-gradient.jpg'), '-m', 'x.onnx', '--fail-on', 'sometimes']);
+    assert.strictEqual(r.code, 2);
+    assert.match(r.stderr, /--fail-on must be warning or error.*ERR_INVALID_ARG/);
+  });
+});
+
+describe('JPEG colour spaces', () => {
+  it('decodes a single-channel JPEG to grey BGR with its known ramp', async () => {
+    const img = await decodeImage(path.join(FIXTURES, 'gray-gradient.jpg'));
+    assert.deepStrictEqual([img.width, img.height, img.channels], [64, 48, 3]);
+    for (const y of [0, 23, 47]) {
+      for (let x = 0; x < 64; x++) {
+        const i = (y * 64 + x) * 3;
+        assert.ok(img.data[i] === img.data[i + 1] && img.data[i] === img.data[i + 2], `grey at ${x},${y}`);
+        assert.ok(Math.abs(img.data[i] - Math.round((x * 255) / 63)) <= 4, `ramp at ${x},${y}: ${img.data[i]}`);
+      }
+    }
+  });
+
+  it('decodes an Adobe CMYK JPEG to the BGR of its inks', async () => {
+    const img = await decodeImage(path.join(FIXTURES, 'cmyk-blocks.jpg'));
+    assert.deepStrictEqual([img.width, img.height], [32, 16]);
+    const at = (x, y) => Array.from(img.data.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
+    const near = (got, want, where) => got.forEach((v, k) => assert.ok(Math.abs(v - want[k]) <= 3, `${where}: ${got} vs ${want}`));
+    near(at(8, 8), [0, 0, 255], 'C0 M255 Y255 K0 is red');
+    // K128 lets 127 of 255 through; no cyan ink would have let red through too.
+    near(at(24, 8), [127, 127, 0], 'C255 M0 Y0 K128 is dark cyan');
+  });
+});
