@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the native build needs (OpenCV 4, libjpeg-turbo, CMake, Ninja,
-# a C++17 compiler). Skips apt when everything is already there.
+# Debian packages the native build needs (OpenCV 4, libjpeg-turbo, libpng, CMake,
+# Ninja, a C++17 compiler). Skips apt when everything is already there.
 set -euo pipefail
 need=()
-for pkg in libopencv-dev libjpeg62-turbo-dev cmake ninja-build g++ pkg-config; do
+for pkg in libopencv-dev libjpeg62-turbo-dev libpng-dev cmake ninja-build g++ pkg-config; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

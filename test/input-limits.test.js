@@ -2,42 +2,12 @@
 // Pixel limits read from image headers before decoding, and the formats the
 // decoder accepts. Sizes and pixels here are known because the tests write them.
 const assert = require('assert');
-const zlib = require('zlib');
 const {
   Classifier, Detector, Inspector, Roi, decodeImage, encodeImage, preprocess, DEFAULT_LIMIT_INPUT_PIXELS,
 } = require('../dist');
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 const { run } = require('./helpers/cli');
-
-function crc32(buf) {
-  let crc = 0xffffffff;
-  for (const b of buf) {
-    crc ^= b;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A well-formed PNG header claiming width x height RGB, followed by `rows` zero rows of data. */
-function claimedPng(width, height, rows = 1) {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const idat = zlib.deflateSync(Buffer.alloc(Math.min(rows, height) * (1 + width * 3)));
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat),
-    pngChunk('IEND', Buffer.alloc(0))]);
-}
+const { claimedPng } = require('./helpers/png');
 
 /**
  * A big-endian ("MM") uncompressed 8-bit grey TIFF, width given as SHORT and height as LONG;

@@ -10,6 +10,7 @@
 
 #include "core/image_header.h"
 #include "core/jpeg_decode.h"
+#include "core/png_decode.h"
 #include "core/reference_pair.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -115,6 +116,8 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   CheckPixels(header->width, header->height, maxPixels, what);
   if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))
     throw Error(code::kImageDecode, what + " is a truncated JPEG (no end-of-image marker)");
+  if (header->format == ImageFormat::kBmp)
+    if (const char* fault = BmpFault(data, length)) throw Error(code::kImageDecode, what + " could not be decoded: " + fault);
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
   if (header->width > uint64_t(INT32_MAX) || header->height > uint64_t(INT32_MAX))
     throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");
@@ -127,6 +130,10 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
     }
     *original = {w, h};
     return DecodeJpeg(data, length, f, maxPixels, failOnWarning, what);
+  }
+  if (header->format == ImageFormat::kPng) {
+    *original = {w, h};
+    return DecodePng(data, length, maxPixels, failOnWarning, what);
   }
   // imdecode reads only `length` bytes of the wrapped buffer; no copy.
   const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));

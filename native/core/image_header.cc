@@ -107,6 +107,28 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
 
 }  // namespace
 
+const char* BmpFault(const uint8_t* d, size_t n) {
+  if (n < 26) return "the BMP header is cut short";
+  const uint64_t offset = Read(d + 10, 4, false), dib = Read(d + 14, 4, false);
+  uint64_t w, h, bpp, compression = 0;
+  if (dib == 12) {
+    w = Read(d + 18, 2, false), h = Read(d + 20, 2, false), bpp = Read(d + 24, 2, false);
+  } else {
+    if (n < 34) return "the BMP header is cut short";
+    const int32_t sh = static_cast<int32_t>(Read(d + 22, 4, false));
+    w = Read(d + 18, 4, false), h = uint64_t(sh < 0 ? -int64_t(sh) : sh);
+    bpp = Read(d + 28, 2, false), compression = Read(d + 30, 4, false);
+  }
+  if (compression > 3) return "the BMP uses a compression other than none, RLE8, RLE4 or bit fields";
+  if (compression == 1 || compression == 2) return nullptr;  // RLE: its length is only known by decoding
+  if (bpp == 0 || bpp > 32) return "the BMP names an unsupported bit depth";
+  // Rows are padded to 4 bytes; 15-bit pixels take 16 bits, as the reader counts them.
+  const uint64_t stride = ((w * (bpp == 15 ? 16 : bpp) + 31) / 32) * 4;
+  if (h != 0 && stride > (UINT64_MAX - offset) / h) return "the BMP claims more pixel data than any file holds";
+  if (offset + stride * h > n) return "the BMP's pixel rows are cut short (truncated)";
+  return nullptr;
+}
+
 bool JpegHasEnd(const uint8_t* d, size_t n) {
   // Segments are skipped by their length (an EXIF thumbnail in APP1 has an end
   // marker of its own); inside a scan's entropy-coded data a 0xFF is stuffed

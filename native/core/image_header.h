@@ -26,4 +26,9 @@ std::optional<ImageHeader> PeekImageHeader(const uint8_t* data, size_t length);
 // half-transferred image would otherwise get a verdict.
 bool JpegHasEnd(const uint8_t* data, size_t length);
 
+// Why OpenCV's BMP reader would fail on these bytes (a compression it does not
+// know, pixel rows cut short), or nullptr when it would not. Asked first, so the
+// image fails with the reason, not with OpenCV's message on stderr.
+const char* BmpFault(const uint8_t* data, size_t length);
+
 }  // namespace di

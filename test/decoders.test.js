@@ -1,12 +1,14 @@
 'use strict';
-// Damaged image data (failOn) and the JPEG colour spaces the decoder reads itself.
-// The fixtures' pixels are known from test/fixtures/make-fixtures.py.
+// The JPEG and PNG decoders (native/core/jpeg_decode.cc, png_decode.cc): damaged
+// data and failOn, colour spaces, bit depths, interlacing; BMP faults caught first. Every file's pixels are
+// known: written here byte by byte, or by test/fixtures/make-fixtures.py.
 const assert = require('assert');
 const path = require('path');
 const { execFile } = require('child_process');
 const { Classifier, Detector, Inspector, decodeImage, encodeImage } = require('../dist');
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 const { run } = require('./helpers/cli');
+const { adam7, pngChunk, scanlines, writePng } = require('./helpers/png');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -151,5 +153,108 @@ describe('JPEG colour spaces', () => {
     near(at(8, 8), [0, 0, 255], 'C0 M255 Y255 K0 is red');
     // K128 lets 127 of 255 through; no cyan ink would have let red through too.
     near(at(24, 8), [127, 127, 0], 'C255 M0 Y0 K128 is dark cyan');
+  });
+});
+
+describe('PNG forms and damage', () => {
+  // 13 x 11 RGB: every pass of Adam7 is non-empty and some are ragged.
+  const W = 13, H = 11;
+  const rgbAt = (x, y) => [(x * 19) % 256, (y * 23) % 256, (x * y * 7) % 256];
+  const expectBgr = (img, at) => {
+    assert.deepStrictEqual([img.width, img.height], [W, H]);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const [r, g, b] = at(x, y);
+        const i = (y * W + x) * 3;
+        assert.deepStrictEqual(Array.from(img.data.subarray(i, i + 3)), [b, g, r], `pixel ${x},${y}`);
+      }
+    }
+  };
+  const plain = () => writePng({ width: W, height: H, scanlines: scanlines(W, H, rgbAt) });
+
+  it('decodes an Adam7-interlaced PNG to the pixels written', async () => {
+    expectBgr(await decodeImage(writePng({ width: W, height: H, interlace: 1, scanlines: adam7(W, H, rgbAt) })), rgbAt);
+    expectBgr(await decodeImage(plain()), rgbAt);
+  });
+
+  it('scales 16-bit samples to 8 bits as v / 257, rounded, and drops alpha', async () => {
+    const v = (x, y, c) => (x * 4099 + y * 771 + c * 20011) % 65536;
+    const be = (n) => [n >> 8, n & 255];
+    const rgba16 = writePng({
+      width: W, height: H, bitDepth: 16, colorType: 6,
+      scanlines: scanlines(W, H, (x, y) => [...be(v(x, y, 0)), ...be(v(x, y, 1)), ...be(v(x, y, 2)), 0, 7]),
+    });
+    expectBgr(await decodeImage(rgba16), (x, y) => [0, 1, 2].map((c) => Math.round(v(x, y, c) / 257)));
+  });
+
+  it('expands palettes (transparency dropped) and 2-bit grey', async () => {
+    const palette = Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 99, 199]);
+    const pal = writePng({
+      width: W, height: H, colorType: 3,
+      chunks: [pngChunk('PLTE', palette), pngChunk('tRNS', Buffer.from([0, 128]))],
+      scanlines: scanlines(W, H, (x, y) => [(x + y) % 4]),
+    });
+    expectBgr(await decodeImage(pal), (x, y) => Array.from(palette.subarray(((x + y) % 4) * 3, ((x + y) % 4) * 3 + 3)));
+    // Four 2-bit grey samples a byte, MSB first; 13 columns pad the last byte.
+    const grey2 = (x, y) => (x * 3 + y) % 4;
+    const rows = [];
+    for (let y = 0; y < H; y++) {
+      const row = [0];
+      for (let x = 0; x < W; x += 4) {
+        let byte = 0;
+        for (let k = 0; k < 4; k++) byte |= (x + k < W ? grey2(x + k, y) : 0) << (6 - 2 * k);
+        row.push(byte);
+      }
+      rows.push(...row);
+    }
+    const g = await decodeImage(writePng({ width: W, height: H, bitDepth: 2, colorType: 0, scanlines: Buffer.from(rows) }));
+    expectBgr(g, (x, y) => Array(3).fill(grey2(x, y) * 85));
+  });
+
+  it('ignores a broken metadata chunk, fails damaged image data with libpng\'s reason', async () => {
+    const broken = writePng({ width: W, height: H, scanlines: scanlines(W, H, rgbAt), chunks: [pngChunk('iCCP', Buffer.from('x\0\0junk'))] });
+    expectBgr(await decodeImage(broken), rgbAt);
+    // Two rows more than IHDR says: the image is all there, the file is not right.
+    const tooMuch = writePng({ width: W, height: H, scanlines: scanlines(W, H + 2, rgbAt) });
+    await assert.rejects(decodeImage(tooMuch), (e) => e.code === 'ERR_IMAGE_DECODE' && /Too much image data/.test(e.message));
+    expectBgr(await decodeImage(tooMuch, { failOn: 'error' }), rgbAt);
+    // Missing rows and cut files fail either way: there is nothing to inspect in their place.
+    const tooLittle = writePng({ width: W, height: H, scanlines: scanlines(W, H - 1, rgbAt) });
+    const cut = plain().subarray(0, plain().length - 20);
+    for (const failOn of ['warning', 'error']) {
+      await assert.rejects(decodeImage(tooLittle, { failOn }), (e) => e.code === 'ERR_IMAGE_DECODE' && /Not enough image data/.test(e.message));
+      await assert.rejects(decodeImage(cut, { failOn }), (e) => e.code === 'ERR_IMAGE_DECODE' && /ends early/.test(e.message));
+    }
+    const badFilter = Buffer.from(scanlines(W, H, rgbAt));
+    badFilter[0] = 9;
+    await assert.rejects(decodeImage(writePng({ width: W, height: H, scanlines: badFilter })),
+      (e) => e.code === 'ERR_IMAGE_DECODE' && /bad adaptive filter value/.test(e.message));
+  });
+
+  it('prints nothing to stderr for a damaged PNG', async () => {
+    const cut = plain().subarray(0, plain().length - 20);
+    const { stdout, stderr } = await stderrOf(`
+      const { decodeImage } = require('./dist');
+      decodeImage(Buffer.from(${JSON.stringify(Array.from(cut))})).catch((e) => process.stdout.write(e.code));`);
+    assert.strictEqual(stdout, 'ERR_IMAGE_DECODE');
+    assert.strictEqual(stderr, '');
+  });
+});
+
+describe('BMP faults found before OpenCV reads the file', () => {
+  it('fails cut-short pixel rows and unknown compressions with the reason, and nothing on stderr', async () => {
+    const bmp = await encodeImage(noisy(30, 20), { format: 'bmp' });
+    assert.strictEqual((await decodeImage(bmp)).width, 30);
+    const cut = bmp.subarray(0, bmp.length - 7);
+    await assert.rejects(decodeImage(cut), (e) => e.code === 'ERR_IMAGE_DECODE' && /pixel rows are cut short/.test(e.message));
+    const png = Buffer.from(bmp);
+    png.writeUInt32LE(5, 30); // BI_PNG: a PNG inside a BMP
+    await assert.rejects(decodeImage(png), (e) => e.code === 'ERR_IMAGE_DECODE' && /compression/.test(e.message));
+    const { stdout, stderr } = await stderrOf(`
+      const { decodeImage } = require('./dist');
+      Promise.allSettled([${JSON.stringify(Array.from(cut))}, ${JSON.stringify(Array.from(png))}].map((b) => decodeImage(Buffer.from(b))))
+        .then((r) => process.stdout.write(r.map((x) => x.reason.code).join()));`);
+    assert.strictEqual(stdout, 'ERR_IMAGE_DECODE,ERR_IMAGE_DECODE');
+    assert.strictEqual(stderr, '');
   });
 });

@@ -1,0 +1,101 @@
+#include "core/png_decode.h"
+
+#include <csetjmp>
+#include <cstring>
+#include <vector>
+
+#include <png.h>
+
+#include "util/error.h"
+
+namespace di {
+
+namespace {
+
+struct Reader {
+  const uint8_t* data;
+  size_t length;
+  size_t pos = 0;
+  char message[256] = {0};
+  bool tooLarge = false;
+};
+
+void OnError(png_structp png, png_const_charp message) {
+  auto* r = static_cast<Reader*>(png_get_error_ptr(png));
+  std::strncpy(r->message, message ? message : "unknown error", sizeof(r->message) - 1);
+  png_longjmp(png, 1);
+}
+
+void OnWarning(png_structp, png_const_charp) {}
+
+void OnRead(png_structp png, png_bytep out, png_size_t n) {
+  auto* r = static_cast<Reader*>(png_get_io_ptr(png));
+  if (n > r->length - r->pos) png_error(png, "the file ends early (truncated)");
+  std::memcpy(out, r->data + r->pos, n);
+  r->pos += n;
+}
+
+// Only plain C data lives in this frame: a longjmp out of libpng skips no destructor.
+// `out` and `rows` belong to the caller. Returns false after a jump (r->message says why).
+bool Decode(png_structp png, png_infop info, Reader* r, uint64_t maxPixels, bool failOnWarning, cv::Mat* out,
+            std::vector<png_bytep>* rows) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  // Ancillary chunks cannot change BGR pixels read this way (no gamma, no compositing,
+  // alpha dropped), so they are skipped unread: a broken colour profile or text chunk
+  // is no reason to fail a part. What is left to be a benign error is damage to the
+  // image data (extra or missing IDAT data), which failOn decides.
+  static const png_byte kAncillary[] =
+      "bKGD\0cHRM\0cICP\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0tRNS\0zTXt";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, kAncillary, 20);
+  png_set_benign_errors(png, failOnWarning ? 0 : 1);
+  png_set_read_fn(png, r, OnRead);
+  png_read_info(png, info);
+  const png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+  if (maxPixels != 0 && h != 0 && w > maxPixels / h) {
+    r->tooLarge = true;
+    return false;
+  }
+  const int colorType = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
+  if (colorType == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);  // transparency becomes alpha, dropped below
+  if (colorType == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (depth == 16) png_set_scale_16(png);
+  png_set_strip_alpha(png);
+  if (colorType == PNG_COLOR_TYPE_GRAY || colorType == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+  png_set_bgr(png);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  if (png_get_rowbytes(png, info) != png_size_t(w) * 3) png_error(png, "unexpected row layout after conversion to BGR");
+  out->create(int(h), int(w), CV_8UC3);
+  rows->resize(h);
+  for (png_uint_32 y = 0; y < h; ++y) (*rows)[y] = out->ptr<uint8_t>(int(y));
+  png_read_image(png, rows->data());
+  png_read_end(png, nullptr);
+  return true;
+}
+
+}  // namespace
+
+cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what) {
+  Reader r{data, length};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, OnError, OnWarning);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!info) {
+    png_destroy_read_struct(&png, nullptr, nullptr);
+    throw Error(code::kInternal, "libpng could not allocate a reader");
+  }
+  cv::Mat out;
+  std::vector<png_bytep> rows;
+  bool ok = false;
+  try {
+    ok = Decode(png, info, &r, maxPixels, failOnWarning, &out, &rows);
+  } catch (...) {  // the pixel buffer's allocation
+    png_destroy_read_struct(&png, &info, nullptr);
+    throw;
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  if (ok) return out;
+  if (r.tooLarge) throw Error(code::kImageTooLarge, what + " is over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+  throw Error(code::kImageDecode, what + " could not be decoded: " + r.message);
+}
+
+}  // namespace di
