@@ -206,10 +206,49 @@ describe('CLI synth, inspect, models', function () {
     assert.ok(fs.readdirSync(path.join(out, 'annotated')).length === 1);
     child.kill('SIGINT');
     assert.strictEqual(await exited, 0);
-    assert.strictEqual(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length, 1, stdout);    // The same for a plain run: the earlier run's annotated picture is not a part.
+    assert.strictEqual(fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length, 1, stdout);
+    // The same for a plain run: the earlier run's annotated picture is not a part.
     const again = await run(['inspect', inbox, '--out', out, '--json', '--no-detector', '--no-classifiers', '--all-modes']);
     assert.strictEqual(again.code, 0, again.stderr);
     assert.strictEqual(JSON.parse(again.stdout).images, 1);
+  });
+
+  it('inspect --watch inspects an image written again under the same name, and passes over a chmod', async () => {
+    const { spawn } = require('child_process');
+    const { BIN } = require('./helpers/cli');
+    const samples = path.join(__dirname, '..', 'samples', 'images');
+    const inbox = path.join(tmp, 'inbox-reuse');
+    const out = path.join(tmp, 'watched-reuse');
+    fs.mkdirSync(inbox, { recursive: true });
+    const current = path.join(inbox, 'current.jpg');
+    // samples/meta.json: 000000 is brightfield, 000000-darkfield-white is not, so only the
+    // first goes on past the mode filter (the default: brightfield only).
+    fs.copyFileSync(path.join(samples, '000000.jpg'), current);
+    const child = spawn(process.execPath, [BIN, 'inspect', inbox, '--out', out, '--watch', '--settle', '100',
+      '--no-detector', '--no-classifiers']);
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    const records = () => {
+      const file = path.join(out, 'results.jsonl');
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    };
+    const until = async (n) => { while (records().length < n) await new Promise((r) => setTimeout(r, 50)); };
+    await until(1);
+    // A chmod fires a change event but leaves size and mtime: nothing new to inspect.
+    fs.chmodSync(current, 0o600);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.strictEqual(records().length, 1, stdout);
+    // A new picture under the same name (written to the side and renamed in, as cameras do).
+    fs.copyFileSync(path.join(samples, '000000-darkfield-white.jpg'), path.join(inbox, '.next.tmp'));
+    fs.renameSync(path.join(inbox, '.next.tmp'), current);
+    await until(2);
+    child.kill('SIGINT');
+    assert.strictEqual(await exited, 0);
+    const [a, b] = records();
+    assert.deepStrictEqual([a.path, b.path], [current, current]);
+    assert.deepStrictEqual([a.mode, b.mode], ['brightfield', 'darkfield-white']);
+    assert.deepStrictEqual([a.verdict === 'skipped', b.verdict], [false, 'skipped']);
   });
 
   it('models lists the shipped cards', async () => {

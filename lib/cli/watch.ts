@@ -2,7 +2,8 @@
  * `inspect --watch`: the images already in some folders, then each new one as it
  * lands, until `signal` aborts. What an earlier run recorded can be skipped, so a
  * restarted watcher carries on where it stopped. A file is taken once its size and mtime have held
- * still for `settleMs`, so an image still being copied in is not read half-written.
+ * still for `settleMs`, so an image still being copied in is not read half-written; written
+ * again under the same name (a camera that reuses one file name), it is taken again.
  */
 import { watch, FSWatcher, promises as fs } from 'fs';
 import * as path from 'path';
@@ -49,8 +50,9 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
     const st = await fs.stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new DieInspectError('ERR_INVALID_ARG', `--watch needs folders; ${dir} is not one`);
   }
-  // Keyed by absolute path, so `incoming` and `./incoming/` name the same files.
-  const seen = new Set<string>([...(skip ?? [])].map((f) => path.resolve(f)));
+  // Absolute path (so `incoming` and `./incoming/` name the same files) -> the size and
+  // mtime it had when taken; null for a file an earlier run took, whose version is unknown.
+  const taken = new Map<string, string | null>([...(skip ?? [])].map((f) => [path.resolve(f), null]));
   const ready: string[] = [];
   const timers = new Map<string, NodeJS.Timeout>();
   let failure: unknown = null;
@@ -65,7 +67,9 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
     const st = await fs.stat(file).catch(() => null);
     if (closed || !st?.isFile()) return;  // stopped, gone again, or not a file
     if (before && st.size === before.size && st.mtimeMs === before.mtimeMs && st.size > 0) {
-      seen.add(path.resolve(file));
+      const version = `${st.size}:${st.mtimeMs}`;
+      if (taken.get(path.resolve(file)) === version) return;  // an event that changed nothing (chmod, a read)
+      taken.set(path.resolve(file), version);
       ready.push(file);
       notify();
       return;
@@ -83,9 +87,10 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
   // Without this, annotated pictures written under a watched folder would be inspected
   // in turn, and annotated again, without end.
   const ignored = ignore.map((d) => path.resolve(d) + path.sep);
-  const consider = (file: string) => {
+  // Listed files already taken are passed over; a change event on one is looked at again.
+  const consider = (file: string, changed: boolean) => {
     const abs = path.resolve(file);
-    if (seen.has(abs) || ignored.some((d) => abs.startsWith(d)) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
+    if ((!changed && taken.has(abs)) || ignored.some((d) => abs.startsWith(d)) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
     schedule(file, null);
   };
 
@@ -96,13 +101,13 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
     // Watch first, then list: a file that lands in between is seen by one or the other.
     for (const dir of dirs) {
       watchers.push(watch(dir, { recursive: true }, (_event, name) => {
-        if (name) consider(path.join(dir, name.toString()));
+        if (name) consider(path.join(dir, name.toString()), true);
       }).on('error', (err) => {
         failure = err;
         notify();
       }));
     }
-    for (const file of await expandImageArgs(dirs).catch(() => [] as string[])) consider(file);
+    for (const file of await expandImageArgs(dirs).catch(() => [] as string[])) consider(file, false);
     for (;;) {
       // Stopping takes nothing more, not even what is ready: those files are not
       // recorded, so the next run takes them up.
