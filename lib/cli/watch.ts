@@ -67,9 +67,9 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
     const st = await fs.stat(file).catch(() => null);
     if (closed || !st?.isFile()) return;  // stopped, gone again, or not a file
     if (before && st.size === before.size && st.mtimeMs === before.mtimeMs && st.size > 0) {
-      const version = `${st.size}:${st.mtimeMs}`;
-      if (taken.get(path.resolve(file)) === version) return;  // an event that changed nothing (chmod, a read)
-      taken.set(path.resolve(file), version);
+      const abs = path.resolve(file), version = `${st.size}:${st.mtimeMs}`;
+      if (taken.get(abs) === version) return;  // an event that changed nothing (chmod, a read)
+      taken.set(abs, version);
       ready.push(file);
       notify();
       return;

@@ -78,14 +78,6 @@ cv::Mat ToBgr(const cv::Mat& img, bool rgb) {
   return out;
 }
 
-// `verb` says where the size comes from: "is" (the header, a raw image) or "decoded to".
-void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb = "is") {
-  // width * height > maxPixels, without the product (BigTIFF sides can overflow it).
-  if (maxPixels != 0 && height != 0 && width > maxPixels / height)
-    throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
-                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
-}
-
 cv::Mat DecodeFull(const cv::Mat& buf, const std::string& what) {
   cv::Mat img;
   try {
@@ -117,7 +109,7 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))
     throw Error(code::kImageDecode, what + " is a truncated JPEG (no end-of-image marker)");
   if (header->format == ImageFormat::kBmp)
-    if (const char* fault = BmpFault(data, length)) throw Error(code::kImageDecode, what + " could not be decoded: " + fault);
+    if (const char* fault = BmpFault(data, length, *header)) throw Error(code::kImageDecode, what + " could not be decoded: " + fault);
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
   if (header->width > uint64_t(INT32_MAX) || header->height > uint64_t(INT32_MAX))
     throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");

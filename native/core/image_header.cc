@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "util/error.h"
+
 namespace di {
 
 namespace {
@@ -107,16 +109,21 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
 
 }  // namespace
 
-const char* BmpFault(const uint8_t* d, size_t n) {
+void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb) {
+  // width * height > maxPixels, without the product (BigTIFF sides can overflow it).
+  if (maxPixels != 0 && height != 0 && width > maxPixels / height)
+    throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
+                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+}
+
+const char* BmpFault(const uint8_t* d, size_t n, const ImageHeader& header) {
   if (n < 26) return "the BMP header is cut short";
-  const uint64_t offset = Read(d + 10, 4, false), dib = Read(d + 14, 4, false);
-  uint64_t w, h, bpp, compression = 0;
-  if (dib == 12) {
-    w = Read(d + 18, 2, false), h = Read(d + 20, 2, false), bpp = Read(d + 24, 2, false);
+  const uint64_t offset = Read(d + 10, 4, false), w = header.width, h = header.height;
+  uint64_t bpp, compression = 0;
+  if (Read(d + 14, 4, false) == 12) {  // OS/2 core header
+    bpp = Read(d + 24, 2, false);
   } else {
     if (n < 34) return "the BMP header is cut short";
-    const int32_t sh = static_cast<int32_t>(Read(d + 22, 4, false));
-    w = Read(d + 18, 4, false), h = uint64_t(sh < 0 ? -int64_t(sh) : sh);
     bpp = Read(d + 28, 2, false), compression = Read(d + 30, 4, false);
   }
   if (compression > 3) return "the BMP uses a compression other than none, RLE8, RLE4 or bit fields";

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace di {
 
@@ -29,6 +30,11 @@ bool JpegHasEnd(const uint8_t* data, size_t length);
 // Why OpenCV's BMP reader would fail on these bytes (a compression it does not
 // know, pixel rows cut short), or nullptr when it would not. Asked first, so the
 // image fails with the reason, not with OpenCV's message on stderr.
-const char* BmpFault(const uint8_t* data, size_t length);
+const char* BmpFault(const uint8_t* data, size_t length, const ImageHeader& header);
+
+// Throws ERR_IMAGE_TOO_LARGE when width x height is over maxPixels (0: no limit),
+// naming `what`; `verb` says where the size comes from ("is": a header or a raw
+// image's size, "decoded to": what a decoder produced).
+void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb = "is");
 
 }  // namespace di

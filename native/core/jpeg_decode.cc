@@ -10,6 +10,7 @@
 #error "libjpeg-turbo is needed (JCS_EXT_BGR output): install libjpeg62-turbo-dev"
 #endif
 
+#include "core/image_header.h"
 #include "util/error.h"
 
 namespace di {
@@ -21,7 +22,6 @@ struct ErrorManager {
   std::jmp_buf jump;
   bool failOnWarning = true;
   bool warned = false;  // the jump came from a warning, not an error
-  bool tooLarge = false;  // the decoder's own header says more pixels than allowed
   char message[JMSG_LENGTH_MAX] = {0};
 };
 
@@ -54,16 +54,13 @@ void CmykRowToBgr(const uint8_t* cmyk, uint8_t* bgr, int width) {
 // Only plain C data lives in this frame: a longjmp out of libjpeg skips no destructor.
 // `out` and `row` belong to the caller. Returns false after a jump (m->message says why).
 bool Decode(jpeg_decompress_struct* cinfo, ErrorManager* m, const uint8_t* data, size_t length, int scale,
-            uint64_t maxPixels, cv::Mat* out, cv::Mat* row) {
+            uint64_t maxPixels, const std::string& what, cv::Mat* out, cv::Mat* row) {
   if (setjmp(m->jump)) return false;
   jpeg_create_decompress(cinfo);
   jpeg_mem_src(cinfo, data, static_cast<unsigned long>(length));
   jpeg_read_header(cinfo, TRUE);
   // The caller sniffed the size already; this is libjpeg's own reading, before it allocates.
-  if (maxPixels != 0 && cinfo->image_height != 0 && cinfo->image_width > maxPixels / cinfo->image_height) {
-    m->tooLarge = true;
-    return false;
-  }
+  CheckPixels(cinfo->image_width, cinfo->image_height, maxPixels, what);
   const bool cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
   cinfo->out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGR;
   cinfo->scale_num = 1;
@@ -96,14 +93,13 @@ cv::Mat DecodeJpeg(const uint8_t* data, size_t length, int scale, uint64_t maxPi
   cv::Mat out, row;
   bool ok = false;
   try {
-    ok = Decode(&cinfo, &m, data, length, scale, maxPixels, &out, &row);
-  } catch (...) {  // the pixel buffer's allocation
+    ok = Decode(&cinfo, &m, data, length, scale, maxPixels, what, &out, &row);
+  } catch (...) {  // the pixel limit, or the pixel buffer's allocation
     jpeg_destroy_decompress(&cinfo);
     throw;
   }
   jpeg_destroy_decompress(&cinfo);
   if (ok) return out;
-  if (m.tooLarge) throw Error(code::kImageTooLarge, what + " is over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
   if (m.warned)
     throw Error(code::kImageDecode, what + " has corrupt JPEG data (" + m.message +
                                         "); failOn 'error' (--fail-on error) accepts what the decoder recovers");

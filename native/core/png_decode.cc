@@ -6,6 +6,7 @@
 
 #include <png.h>
 
+#include "core/image_header.h"
 #include "util/error.h"
 
 namespace di {
@@ -17,7 +18,6 @@ struct Reader {
   size_t length;
   size_t pos = 0;
   char message[256] = {0};
-  bool tooLarge = false;
 };
 
 void OnError(png_structp png, png_const_charp message) {
@@ -37,8 +37,8 @@ void OnRead(png_structp png, png_bytep out, png_size_t n) {
 
 // Only plain C data lives in this frame: a longjmp out of libpng skips no destructor.
 // `out` and `rows` belong to the caller. Returns false after a jump (r->message says why).
-bool Decode(png_structp png, png_infop info, Reader* r, uint64_t maxPixels, bool failOnWarning, cv::Mat* out,
-            std::vector<png_bytep>* rows) {
+bool Decode(png_structp png, png_infop info, Reader* r, uint64_t maxPixels, bool failOnWarning, const std::string& what,
+            cv::Mat* out, std::vector<png_bytep>* rows) {
   if (setjmp(png_jmpbuf(png))) return false;
   // Ancillary chunks cannot change BGR pixels read this way (no gamma, no compositing,
   // alpha dropped), so they are skipped unread: a broken colour profile or text chunk
@@ -51,10 +51,7 @@ bool Decode(png_structp png, png_infop info, Reader* r, uint64_t maxPixels, bool
   png_set_read_fn(png, r, OnRead);
   png_read_info(png, info);
   const png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
-  if (maxPixels != 0 && h != 0 && w > maxPixels / h) {
-    r->tooLarge = true;
-    return false;
-  }
+  CheckPixels(w, h, maxPixels, what);
   const int colorType = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
   if (colorType == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);  // transparency becomes alpha, dropped below
   if (colorType == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
@@ -87,14 +84,13 @@ cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool f
   std::vector<png_bytep> rows;
   bool ok = false;
   try {
-    ok = Decode(png, info, &r, maxPixels, failOnWarning, &out, &rows);
-  } catch (...) {  // the pixel buffer's allocation
+    ok = Decode(png, info, &r, maxPixels, failOnWarning, what, &out, &rows);
+  } catch (...) {  // the pixel limit, or the pixel buffer's allocation
     png_destroy_read_struct(&png, &info, nullptr);
     throw;
   }
   png_destroy_read_struct(&png, &info, nullptr);
   if (ok) return out;
-  if (r.tooLarge) throw Error(code::kImageTooLarge, what + " is over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
   throw Error(code::kImageDecode, what + " could not be decoded: " + r.message);
 }
 
