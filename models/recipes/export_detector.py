@@ -36,6 +36,8 @@ def load_detector(path):
     ck = load_checkpoint(path)
     sd = ck['ema'] if 'ema' in ck else ck['model']
     model = build_model(ck.get('arch', 'yolov7-tiny'), ck['nc'], ck['anchors'], ck['coordconv'], ck.get('masks', 0))
+    if ck.get('fused'):  # fine-tuned from an ONNX export: no BatchNorm left to fold
+        model.fuse()
     model.load_state_dict(sd)
     return model.float().eval(), ck
 

@@ -88,3 +88,21 @@ def compare(name, ref, got, atol, rtol=1e-3):
     if not ok:
         raise SystemExit(f'{name}: outputs differ beyond tolerance')
     return ok
+
+
+def read_detector_onnx(path):
+    """Weights and anchors of one of our exported detectors, as a checkpoint-like dict for
+    train_detector.py --init. The exporter folds BatchNorm into the convolutions, so the
+    weights fit the fused model ('fused': True); the initializers keep the module names.
+    Anchors come from the metadata (rounded to 0.01 px at export)."""
+    import ast
+    from onnx import numpy_helper
+    m = onnx.load(path)
+    meta = {p.key: p.value for p in m.metadata_props}
+    if meta.get('task') != 'detect' or 'anchors' not in meta:
+        raise SystemExit(f'{path}: not a detector exported by export_detector.py (task/anchors metadata)')
+    sd = {t.name[len('model.'):]: numpy_helper.to_array(t).copy()
+          for t in m.graph.initializer if t.name.startswith('model.')}
+    names = ast.literal_eval(meta['names'])
+    return {'model': sd, 'anchors': ast.literal_eval(meta['anchors']), 'epoch': os.path.basename(path),
+            'fused': True, 'arch': meta.get('arch', ''), 'nc': len(names)}

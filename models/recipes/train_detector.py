@@ -14,7 +14,8 @@ interrupted epoch is redone); when all epochs are done it only reports. With
 --max-minutes the run stops after the epoch that would otherwise overrun the budget;
 run it again to continue. --restart discards OUT/last.pt. --init PT starts a new run from
 another run's weights and anchors (fine-tuning: the DeepPCB pair detector starts from the
-single-image one).
+single-image one); --init MODEL.onnx starts from a shipped detector's exported weights,
+BatchNorm folded, and trains the fused model.
 
 Images are letterboxed once to imgsz (long side = imgsz, pad 114) and cached in RAM.
 Augmentation: HSV jitter, horizontal/vertical flips (labels mirrored), small scale and
@@ -38,6 +39,7 @@ from common import (ModelEMA, append_csv, cosine_factor, end_epoch, finish_run, 
                     list_samples, load_checkpoint, open_run, param_groups, read_labels, read_names,
                     read_polygons, restore_run, save_epoch, select_device, set_seed)
 from loss import DetectionLoss, SegmentLoss, kmeans_anchors  # noqa: E402
+from onnx_utils import read_detector_onnx  # noqa: E402
 from metrics import detection_metrics, match_image, nms  # noqa: E402
 from yolov5n import YOLOv5n  # noqa: E402
 from yolov7tiny import DEFAULT_ANCHORS_640, YOLOv7Tiny, count_gflops, count_params  # noqa: E402
@@ -246,6 +248,19 @@ def compute_anchors(data, mode, gen, seed):
         return default
 
 
+def load_init(args):
+    """--init: another run's last.pt/best.pt, or one of our exported ONNX detectors (the
+    only form a shipped model keeps its weights in)."""
+    if not args.init.endswith('.onnx'):
+        return load_checkpoint(args.init)
+    init = read_detector_onnx(args.init)
+    want = args.arch + ('-coordconv' if args.coordconv else '')
+    if init['arch'] != want or args.masks:
+        raise SystemExit(f'--init {args.init} is {init["arch"]!r}; these options build {want!r}')
+    init['model'] = {k: torch.from_numpy(v) for k, v in init['model'].items()}
+    return init
+
+
 def build_model(arch, nc, anchors, coordconv=False, masks=0):
     a = np.asarray(anchors).reshape(3, 3, 2).tolist()
     if arch == 'yolov5n':
@@ -350,7 +365,7 @@ def parse_args(argv=None):
                     help='validate every N epochs and after the last (saves CPU time when validation is slow)')
     ap.add_argument('--max-batches', type=int, default=0, help='debug: train at most this many batches an epoch')
     ap.add_argument('--restart', action='store_true', help='ignore OUT/last.pt and start over')
-    ap.add_argument('--init', help="start from another run's weights and anchors (its last.pt or best.pt) "
+    ap.add_argument('--init', help="start from another run's weights and anchors (its last.pt or best.pt, or an exported detector .onnx) "
                     'instead of random ones; a resumed run ignores it')
     return ap.parse_args(argv)
 
@@ -377,15 +392,22 @@ def main():
     seg = args.masks > 0
     train = DetData(args.data, args.imgsz, augment=True, hyp=hyp, name='train', masks=seg)
     val = DetData(args.val, args.val_imgsz or args.imgsz, augment=False, name='val', masks=seg)
-    init = load_checkpoint(args.init) if args.init and ckpt is None else None
+    init = load_init(args) if args.init and ckpt is None else None
     if ckpt is not None or init is not None:
         anchors = np.array((ckpt or init)['anchors'], np.float64).reshape(9, 2)
     else:
         anchors = compute_anchors(train, args.anchors, args.anchor_gen, args.seed)
     print('anchors (w,h px at %d): %s' % (args.imgsz, ', '.join(f'{w:.0f}x{h:.0f}' for w, h in anchors)))
     model = build_model(args.arch, nc, anchors, args.coordconv, args.masks).to(device)
+    # weights from an ONNX export have BatchNorm folded in: train the fused model (no BatchNorm) from then on
+    fused = bool((ckpt or init or {}).get('fused'))
+    if fused:
+        model.fuse()
     if init is not None:
-        model.load_state_dict(init.get('ema') or init['model'])
+        sd = init.get('ema') or init['model']
+        if fused:  # an ONNX export keeps anchors and strides as graph constants: take the model's own
+            sd = {**{k: v for k, v in model.state_dict().items() if k in ('anchors', 'strides')}, **sd}
+        model.load_state_dict(sd)
         print(f'weights from {args.init} (epoch {init["epoch"]})')
         del init
     print(f'model: {args.arch} nc={nc} coordconv={args.coordconv} masks={args.masks}: {count_params(model) / 1e6:.2f} M params, '
@@ -413,7 +435,7 @@ def main():
     total_iters = nb * args.epochs
     n_warm = min(max(round(args.warmup_epochs * nb), 100), total_iters // 2) if args.warmup_epochs > 0 else 0
     meta = {'nc': nc, 'names': names, 'coordconv': args.coordconv, 'imgsz': args.imgsz, 'anchors': anchors.tolist(),
-            'arch': args.arch, 'masks': args.masks, 'recipe': recipe, 'args': vars(args)}
+            'arch': args.arch, 'masks': args.masks, 'recipe': recipe, 'args': vars(args), 'fused': fused}
     print(f'training {len(train)} images, batch {args.batch} (accumulate {accumulate}), {nb} batches/epoch, '
           f'{args.optimizer} lr0 {lr0}, device {device}, epochs {start_epoch + 1}..{args.epochs}')
 
