@@ -6,9 +6,13 @@ import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor }
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 
 export interface SessionOptions {
-  /** Execution providers in order of preference; unavailable ones are skipped with a reason. Default ['cpu']. */
+  /**
+   * Execution providers in order of preference; unavailable ones are skipped with a reason
+   * (`info.providerAttempts`). The CPU is used only when listed: a list without 'cpu' rejects
+   * with ERR_PROVIDER_UNAVAILABLE when none of its providers can run the model. Default ['cpu'].
+   */
   providers?: ProviderName[];
-  /** Shorthand: 'tensorrt' means ['tensorrt', 'cuda', 'cpu'], 'cuda' means ['cuda', 'cpu']. */
+  /** Shorthand with CPU fallback: 'tensorrt' means ['tensorrt', 'cuda', 'cpu'], 'cuda' means ['cuda', 'cpu']. */
   provider?: ProviderName;
   deviceId?: number;
   /** TensorRT fp16 kernels. */

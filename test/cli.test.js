@@ -127,6 +127,26 @@ describe('CLI', () => {
     assert.notStrictEqual(unknown.code, 0);
   });
 
+  it('providers reports every provider, and --ep without cpu refuses to fall back', async () => {
+    const r = await run(['providers', '--json']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const got = JSON.parse(r.stdout).providers;
+    assert.deepStrictEqual(got.map((p) => p.provider), ['tensorrt', 'cuda', 'cpu']);
+    assert.deepStrictEqual(got[2], { provider: 'cpu', available: true, reason: '' });
+    for (const p of got) assert.ok(p.available || p.reason.length > 10, `${p.provider}: a reason when unavailable`);
+    const strict = await run(['info', model, '--ep', 'cuda,tensorrt']);
+    if (got[1].available) {
+      assert.strictEqual(strict.code, 0, strict.stderr);
+      assert.match(strict.stdout, /^provider: (cuda|tensorrt)$/m);
+    } else {
+      assert.strictEqual(strict.code, 1);
+      assert.match(strict.stderr, /ERR_PROVIDER_UNAVAILABLE/);
+    }
+    const chain = await run(['info', model, '--ep', 'cuda']);
+    assert.strictEqual(chain.code, 0, chain.stderr);
+    assert.match(chain.stdout, got[1].available ? /^provider: cuda$/m : /^provider: cpu$/m);
+  });
+
   it('tables put words on the left and numbers on the right', () => {
     const { formatTable } = require('../dist/cli/table');
     const t = formatTable(['name', 'task', 'size'], [['long-model', 'detect', '24.1 MB'], ['m', 'classify', '2.8 MB']]);

@@ -30,6 +30,24 @@ describe('ModelSession', () => {
     }
   });
 
+  it('uses the CPU only when asked: a list of accelerators alone fails with the reasons', async () => {
+    for (const providers of [['cuda'], ['tensorrt', 'cuda']]) {
+      let s;
+      try {
+        s = await ModelSession.create(meanClassifier(), { providers });
+      } catch (e) {
+        assert.strictEqual(e.code, 'ERR_PROVIDER_UNAVAILABLE');
+        for (const p of providers) assert.ok(e.message.includes(`${p}: `), `${p}'s reason in: ${e.message}`);
+        assert.match(e.message, /add 'cpu'/);
+        continue;
+      }
+      assert.ok(providers.includes(s.provider), `ran on ${s.provider}, not one of ${providers}`); // a GPU machine
+      s.close();
+    }
+    // A model the CPU cannot load either is reported as the model's fault, whatever was asked for.
+    await assert.rejects(ModelSession.create(Buffer.from('not an onnx model'), { providers: ['cuda'] }), { code: 'ERR_MODEL_LOAD' });
+  });
+
   it('runs raw feeds and returns outputs by name', async () => {
     const s = await ModelSession.create(meanClassifier({ size: 2 }));
     const data = new Float32Array(2 * 3 * 2 * 2);

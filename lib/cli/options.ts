@@ -6,7 +6,7 @@ import type { ProviderName } from '../session';
 
 const PROVIDERS: ProviderName[] = ['tensorrt', 'cuda', 'cpu'];
 
-/** "tensorrt" -> ['tensorrt', 'cuda', 'cpu'] (the usual fallback chain); "cuda,cpu" as given. */
+/** "tensorrt" -> ['tensorrt', 'cuda', 'cpu'] (the usual fallback chain); "cuda,cpu" as given, and "tensorrt,cuda" (no cpu) fails rather than fall back. */
 export function parseProviders(text: string): ProviderName[] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const n of names) {

@@ -263,17 +263,20 @@ std::shared_ptr<InferenceSession> InferenceSession::Create(const std::string& pa
       }
       appended.push_back(attempt);
     }
+    if (head.empty()) {  // nothing appended and no 'cpu' in the rest of the list: no session to try
+      self->attempts_.insert(self->attempts_.end(), appended.begin(), appended.end());
+      break;
+    }
     try {
       self->session_ = Open(path, bytes, length, so);
-      self->provider_ = head.empty() ? "cpu" : head;
+      self->provider_ = head;
       for (auto& a : appended) {
         if (a.ok && a.name != self->provider_) a.reason = "available, used for nodes " + self->provider_ + " cannot run";
         self->attempts_.push_back(a);
       }
     } catch (const Ort::Exception& e) {
       const std::string reason = JoinLog(e.what(), capture.Take());
-      const bool isModelProblem = head.empty() || head == "cpu";
-      if (isModelProblem) throw Error(code::kModelLoad, "cannot load " + what + ": " + reason);
+      if (head == "cpu") throw Error(code::kModelLoad, "cannot load " + what + ": " + reason);
       self->attempts_.push_back({head, false, "session creation failed: " + reason});
       // Providers tried but not the head still get their append outcome recorded.
       for (auto& a : appended)
@@ -281,13 +284,22 @@ std::shared_ptr<InferenceSession> InferenceSession::Create(const std::string& pa
     }
   }
   if (!self->session_) {
-    // The chain held no CPU entry and every accelerator failed: CPU is the floor.
+    // A list without 'cpu' asks for those accelerators only: running a batch-16 GPU job on
+    // the CPU instead would be a silent 50x slowdown, so say why each one failed. A model
+    // the CPU cannot load either is the model's fault, not the providers'.
     try {
-      self->session_ = Open(path, bytes, length, BaseOptions(cfg));
-      self->provider_ = "cpu";
+      Open(path, bytes, length, BaseOptions(cfg));
     } catch (const Ort::Exception& e) {
       throw Error(code::kModelLoad, "cannot load " + what + ": " + e.what());
     }
+    std::string why;
+    for (const auto& a : self->attempts_) {
+      if (a.ok) continue;
+      const std::string reason = a.reason.substr(0, a.reason.find('\n'));
+      why += (why.empty() ? "" : "; ") + a.name + ": " + reason;
+    }
+    throw Error(code::kProviderUnavailable, "none of the requested execution providers could run " + what + " (" + why +
+                                                "); add 'cpu' to the list to fall back to the CPU");
   }
   self->info_ = Introspect(*self->session_);
   for (const auto& o : self->info_.outputs) self->outputNames_.push_back(o.name);

@@ -13,6 +13,7 @@ inline constexpr const char* kFileNotFound = "ERR_FILE_NOT_FOUND";
 inline constexpr const char* kImageDecode = "ERR_IMAGE_DECODE";
 inline constexpr const char* kImageTooLarge = "ERR_IMAGE_TOO_LARGE";
 inline constexpr const char* kModelLoad = "ERR_MODEL_LOAD";
+inline constexpr const char* kProviderUnavailable = "ERR_PROVIDER_UNAVAILABLE";
 inline constexpr const char* kModelInput = "ERR_MODEL_INPUT";
 inline constexpr const char* kOutputLayout = "ERR_OUTPUT_LAYOUT";
 inline constexpr const char* kNanOutput = "ERR_NAN_OUTPUT";
