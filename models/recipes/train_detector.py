@@ -493,6 +493,7 @@ def main():
             # unvalidated epochs cannot become best.pt; their log row has NaN metrics
             m = dict.fromkeys(('P', 'R', 'mAP50', 'mAP50_95', 'maskIoU'), float('nan'))
             fitness = -1.0
+            val_s = 0.0
         is_best = fitness > best_fitness
         best_fitness = max(best_fitness, fitness)
         ep_s = time.time() - t_ep
