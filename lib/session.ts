@@ -2,6 +2,7 @@
 import { DieInspectError, native } from './errors';
 import { ImageInput, REFERENCE_PAIR_PLANES, toNativeImages } from './images';
 import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './native';
+import { defaultTrtCacheDirs } from './trt-cache';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 
@@ -17,9 +18,14 @@ export interface SessionOptions {
   deviceId?: number;
   /** TensorRT fp16 kernels. */
   fp16?: boolean;
-  /** TensorRT engine cache directory (engines are rebuilt for each new shape otherwise). */
-  trtEngineCacheDir?: string;
-  trtTimingCacheDir?: string;
+  /**
+   * TensorRT engine cache directory. Default (TensorRT in the chain): a folder for this
+   * model's bytes under `~/.cache/die-inspect/tensorrt/` (`DIE_INSPECT_CACHE_DIR` or
+   * `XDG_CACHE_HOME` move it), so engines are built once, not on every load; false: none.
+   */
+  trtEngineCacheDir?: string | false;
+  /** TensorRT timing cache directory; default beside the default engine caches, false: none. */
+  trtTimingCacheDir?: string | false;
   /** TensorRT dynamic-batch profile; defaults min 1, opt 16, max 32. */
   trtBatch?: { min: number; opt: number; max: number };
   intraOpThreads?: number;
@@ -58,8 +64,8 @@ export function nativeSessionOptions(o: SessionOptions = {}): Record<string, unk
     providers,
     deviceId: o.deviceId,
     fp16: o.fp16,
-    trtEngineCacheDir: o.trtEngineCacheDir,
-    trtTimingCacheDir: o.trtTimingCacheDir,
+    trtEngineCacheDir: o.trtEngineCacheDir || undefined,
+    trtTimingCacheDir: o.trtTimingCacheDir || undefined,
     trtMinBatch: o.trtBatch?.min,
     trtOptBatch: o.trtBatch?.opt,
     trtMaxBatch: o.trtBatch?.max,
@@ -88,7 +94,15 @@ export class ModelSession {
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
       throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path or a Buffer');
     }
-    return native(() => loadNative().createSession(model, nativeSessionOptions(options)));
+    const opts = nativeSessionOptions(options);
+    if ((opts.providers as string[]).includes('tensorrt') && (options.trtEngineCacheDir === undefined || options.trtTimingCacheDir === undefined)) {
+      const dirs = await defaultTrtCacheDirs(model, loadNative().ortVersion);
+      if (dirs) {
+        opts.trtEngineCacheDir ??= options.trtEngineCacheDir === undefined ? dirs.engine : undefined;
+        opts.trtTimingCacheDir ??= options.trtTimingCacheDir === undefined ? dirs.timing : undefined;
+      }
+    }
+    return native(() => loadNative().createSession(model, opts));
   }
 
   /**

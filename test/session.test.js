@@ -18,7 +18,7 @@ describe('ModelSession', () => {
 
   it('falls back to CPU when TensorRT or CUDA cannot load, and says why', async () => {
     for (const provider of ['tensorrt', 'cuda']) {
-      const s = await ModelSession.create(meanClassifier(), { provider, fp16: true, trtEngineCacheDir: '/tmp/trt-cache' });
+      const s = await ModelSession.create(meanClassifier(), { provider, fp16: true, trtEngineCacheDir: '/tmp/trt-cache', trtTimingCacheDir: false });
       const failed = s.info.providerAttempts.filter((a) => !a.ok).map((a) => a.provider);
       if (s.provider === 'cpu') {
         assert.deepStrictEqual(failed, provider === 'tensorrt' ? ['tensorrt', 'cuda'] : ['cuda']);

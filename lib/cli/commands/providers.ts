@@ -15,7 +15,9 @@ export function registerProviders(program: Command): void {
       const results: Array<{ provider: ProviderName; available: boolean; reason: string }> = [];
       for (const p of ['tensorrt', 'cuda', 'cpu'] as ProviderName[]) {
         // CPU as the floor so that a provider which cannot load still gives a session and its reason
-        const s = await ModelSession.create(tinyProbeModel(), { providers: p === 'cpu' ? [p] : [p, 'cpu'], deviceId: Number(o.device) });
+        const s = await ModelSession.create(tinyProbeModel(), {
+          providers: p === 'cpu' ? [p] : [p, 'cpu'], deviceId: Number(o.device), trtEngineCacheDir: false, trtTimingCacheDir: false,
+        });
         const attempt = s.info.providerAttempts.find((a) => a.provider === p);
         results.push({ provider: p, available: s.provider === p, reason: s.provider === p ? '' : attempt?.reason ?? 'not used' });
         s.close();
