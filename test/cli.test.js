@@ -147,6 +147,28 @@ describe('CLI', () => {
     assert.match(chain.stdout, got[1].available ? /^provider: cuda$/m : /^provider: cpu$/m);
   });
 
+  it('cache lists the TensorRT engine folders with their size and --clear removes them', async () => {
+    const root = path.join(tmp, 'cache-root');
+    const env = { ...process.env, DIE_INSPECT_CACHE_DIR: root };
+    const engines = path.join(root, 'tensorrt', 'ort-1.29.0', 'abc');
+    fs.mkdirSync(path.join(engines, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(engines, 'x.engine'), Buffer.alloc(1500000));
+    fs.writeFileSync(path.join(engines, 'sub', 'x.profile'), Buffer.alloc(500000));
+    fs.mkdirSync(path.join(root, 'tensorrt', 'ort-1.29.0', 'timing'));
+    const list = JSON.parse((await run(['cache', '--json'], { env })).stdout);
+    assert.deepStrictEqual(list.folders, [
+      { folder: engines, bytes: 2000000 },
+      { folder: path.join(root, 'tensorrt', 'ort-1.29.0', 'timing'), bytes: 0 },
+    ]);
+    const text = await run(['cache'], { env });
+    assert.match(text.stdout, /ort-1\.29\.0\/abc\s+2\.0\n/);
+    const cleared = await run(['cache', '--clear'], { env });
+    assert.strictEqual(cleared.code, 0, cleared.stderr);
+    assert.match(cleared.stdout, /removed: .* \(2 folders, 2\.0 MB\)/);
+    assert.ok(!fs.existsSync(path.join(root, 'tensorrt')));
+    assert.ok(fs.existsSync(root), 'only the TensorRT part of the cache root is removed');
+  });
+
   it('tables put words on the left and numbers on the right', () => {
     const { formatTable } = require('../dist/cli/table');
     const t = formatTable(['name', 'task', 'size'], [['long-model', 'detect', '24.1 MB'], ['m', 'classify', '2.8 MB']]);

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { DieInspectError } from '../errors';
 import { registerBench } from './commands/bench';
+import { registerCache } from './commands/cache';
 import { registerDetect } from './commands/detect';
 import { registerEval } from './commands/eval';
 import { registerInfo } from './commands/info';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerProviders(program);
   registerSynth(program);
   registerModels(program);
+  registerCache(program);
   return program;
 }
 

@@ -5,9 +5,9 @@ const { execFile } = require('child_process');
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'die-inspect.js');
 
-function run(args) {
+function run(args, options = {}) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24, ...options }, (err, stdout, stderr) => {
       resolve({ code: err ? err.code : 0, stdout, stderr });
     });
   });
