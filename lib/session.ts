@@ -95,12 +95,11 @@ export class ModelSession {
       throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path or a Buffer');
     }
     const opts = nativeSessionOptions(options);
-    if ((opts.providers as string[]).includes('tensorrt') && (options.trtEngineCacheDir === undefined || options.trtTimingCacheDir === undefined)) {
+    const unset = { engine: options.trtEngineCacheDir === undefined, timing: options.trtTimingCacheDir === undefined };
+    if (Array.isArray(opts.providers) && opts.providers.includes('tensorrt') && (unset.engine || unset.timing)) {
       const dirs = await defaultTrtCacheDirs(model, loadNative().ortVersion);
-      if (dirs) {
-        opts.trtEngineCacheDir ??= options.trtEngineCacheDir === undefined ? dirs.engine : undefined;
-        opts.trtTimingCacheDir ??= options.trtTimingCacheDir === undefined ? dirs.timing : undefined;
-      }
+      if (dirs && unset.engine) opts.trtEngineCacheDir = dirs.engine;
+      if (dirs && unset.timing) opts.trtTimingCacheDir = dirs.timing;
     }
     return native(() => loadNative().createSession(model, opts));
   }
