@@ -28,6 +28,7 @@ export interface SessionOptions {
   trtTimingCacheDir?: string | false;
   /** TensorRT dynamic-batch profile; defaults min 1, opt 16, max 32. */
   trtBatch?: { min: number; opt: number; max: number };
+  /** Default: the process-wide pool shared by every session (one thread per usable CPU); a number: a pool of its own. */
   intraOpThreads?: number;
   interOpThreads?: number;
 }

@@ -1,15 +1,7 @@
 #include "infer/session.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
-#include <thread>
-
-#ifdef __linux__
-#include <sched.h>
-#endif
 
 #include "infer/ort_env.h"
 #include "util/error.h"
@@ -163,39 +155,14 @@ void AppendCuda(Ort::SessionOptions& so, const ProviderConfig& pc) {
   so.AppendExecutionProvider_CUDA_V2(*cuda);
 }
 
-#ifdef __linux__
-// A container's CPU quota in whole CPUs (cgroup v2 cpu.max, else v1), 0 if none.
-int CgroupCpuQuota() {
-  double quota = -1, period = 0;
-  if (std::ifstream v2("/sys/fs/cgroup/cpu.max"); v2) {
-    std::string q;
-    if (v2 >> q >> period && q != "max") quota = std::atof(q.c_str());
-  } else {
-    std::ifstream q1("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), p1("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
-    if (!(q1 >> quota && p1 >> period)) quota = -1;
-  }
-  return quota > 0 && period > 0 ? std::max(1, int(std::ceil(quota / period))) : 0;
-}
-#endif
-
-// CPUs this process may run on: the affinity mask, capped by a container's quota.
-int UsableCpus() {
-#ifdef __linux__
-  int n = int(std::thread::hardware_concurrency());
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
-  if (const int quota = CgroupCpuQuota(); quota > 0) n = std::min(n, quota);
-  return std::max(1, n);
-#else
-  return std::max(1u, std::thread::hardware_concurrency());
-#endif
-}
-
 Ort::SessionOptions BaseOptions(const SessionConfig& cfg) {
   Ort::SessionOptions so;
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  // ORT's own default counts physical cores and, on a VM that exposes one thread
-  // per core, found half of them here: one thread for two cores.
+  if (cfg.intraOpThreads == 0 && cfg.interOpThreads == 0) {
+    so.DisablePerSessionThreads();  // the process-wide pool (ort_env.cc)
+    return so;
+  }
+  // An explicit thread count gets the session its own pool of that size.
   so.SetIntraOpNumThreads(cfg.intraOpThreads > 0 ? cfg.intraOpThreads : UsableCpus());
   so.AddConfigEntry("session.intra_op.allow_spinning", "0");
   if (cfg.interOpThreads > 0) so.SetInterOpNumThreads(cfg.interOpThreads);
