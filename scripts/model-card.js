@@ -74,7 +74,9 @@ function writeIndex() {
   const machines = [...new Set(cards.filter((c) => c.speed).map((c) => c.speed.machine))];
   if (machines.length) lines.push('', `Speed: \`die-inspect bench\` at each model's own input size on ${machines.join('; ')} (\`node scripts/model-card.js --speed\`).`);
   const compDir = path.join(modelsDir, 'comparisons');
-  for (const f of fs.existsSync(compDir) ? fs.readdirSync(compDir).filter((x) => x.endsWith('.json')).sort() : []) {
+  // by name without '.json', so a table comes before its variants (defect-detectors, then defect-detectors-second-split)
+  const comparisons = fs.existsSync(compDir) ? fs.readdirSync(compDir).filter((x) => x.endsWith('.json')).map((x) => x.slice(0, -5)).sort() : [];
+  for (const f of comparisons.map((x) => `${x}.json`)) {
     const c = JSON.parse(fs.readFileSync(path.join(compDir, f), 'utf8'));
     lines.push('', `## Side by side: ${f.replace(/\.json$/, '')}${c.kind === 'ensemble' ? '' : " (the study's Table 4.6 form)"}`, '',
       ...comparisonTable(c));
