@@ -30,7 +30,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier, conv_linear_gflops  # noqa: E402
 from common import (ModelEMA, append_csv, cosine_factor, end_epoch, finish_run, grad_scaler, list_samples,  # noqa: E402
-                    open_run, param_groups, read_labels, restore_run, save_epoch, select_device,
+                    open_run, param_groups, progress, read_labels, restore_run, save_epoch, select_device,
                     set_seed)
 from metrics import roc_auc  # noqa: E402
 
@@ -106,7 +106,7 @@ def normalize(imgs, device):
 def evaluate(model, loader, device, use_amp):
     model.eval()
     probs, ys, loss, n = [], [], 0.0, 0
-    for imgs, y in loader:
+    for imgs, y in progress(loader, len(loader), 'val'):
         with torch.autocast(device_type='cuda', enabled=use_amp):
             logits = model(normalize(imgs, device)).float()
         y = y.to(device)
@@ -193,7 +193,7 @@ def main():
         model.train()
         loader = make_loader(train, args.batch, True, args.workers, seed=args.seed * 1000 + epoch)
         tl, n_img = 0.0, 0
-        for i, (imgs, y) in enumerate(loader):
+        for i, (imgs, y) in enumerate(progress(loader, nb, f'epoch {epoch + 1}/{args.epochs}')):
             if i >= nb:
                 break
             ni = i + nb * epoch

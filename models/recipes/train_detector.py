@@ -36,7 +36,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (ModelEMA, append_csv, cosine_factor, end_epoch, finish_run, grad_scaler, letterbox,  # noqa: E402
-                    list_samples, load_checkpoint, open_run, param_groups, read_labels, read_names,
+                    list_samples, load_checkpoint, open_run, param_groups, progress, read_labels, read_names,
                     read_polygons, restore_run, save_epoch, select_device, set_seed)
 from loss import DetectionLoss, SegmentLoss, kmeans_anchors  # noqa: E402
 from onnx_utils import read_detector_onnx  # noqa: E402
@@ -272,7 +272,7 @@ def build_model(arch, nc, anchors, coordconv=False, masks=0):
 def validate(model, loader, device, nc, use_amp):
     model.eval()
     stats, mask_ious = [], []
-    for batch in loader:
+    for batch in progress(loader, len(loader), 'val'):
         imgs, targets = batch[0], batch[1]
         imgs = imgs.to(device, non_blocking=True).float() / 255
         with torch.autocast(device_type='cuda', enabled=use_amp):
@@ -447,7 +447,7 @@ def main():
         n_img, n_seen, last_step = 0, 0, -1
         opt.zero_grad(set_to_none=True)
         t_train = time.time()
-        for i, batch in enumerate(loader):
+        for i, batch in enumerate(progress(loader, nb, f'epoch {epoch + 1}/{args.epochs}')):
             imgs, targets = batch[0], batch[1]
             if i >= nb:
                 break
