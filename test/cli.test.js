@@ -169,6 +169,18 @@ describe('CLI', () => {
     assert.ok(fs.existsSync(root), 'only the TensorRT part of the cache root is removed');
   });
 
+  it('warns before a TensorRT engine build, on a terminal only', () => {
+    const { noteEngineBuild } = require('../dist/cli/progress');
+    const lines = [];
+    const tty = { isTTY: true, write: (t) => lines.push(t) };
+    noteEngineBuild(['cuda', 'cpu'], tty);
+    noteEngineBuild(['tensorrt', 'cuda', 'cpu'], { isTTY: false, write: (t) => lines.push(t) });
+    assert.deepStrictEqual(lines, []);
+    noteEngineBuild(['tensorrt', 'cuda', 'cpu'], tty);
+    assert.strictEqual(lines.length, 1);
+    assert.ok(lines[0].includes(path.join(process.env.DIE_INSPECT_CACHE_DIR, 'tensorrt')), lines[0]);
+  });
+
   it('tables put words on the left and numbers on the right', () => {
     const { formatTable } = require('../dist/cli/table');
     const t = formatTable(['name', 'task', 'size'], [['long-model', 'detect', '24.1 MB'], ['m', 'classify', '2.8 MB']]);

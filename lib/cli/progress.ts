@@ -1,5 +1,7 @@
 /** A progress bar on stderr (only when it is a terminal, so logs stay clean). */
 import { SingleBar, Presets } from 'cli-progress';
+import path from 'path';
+import { cacheRoot } from '../trt-cache';
 
 export interface Progress {
   update(done: number, total: number, label?: string): void;
@@ -32,4 +34,13 @@ export function progressBar(title: string, unit = 'items'): Progress {
       if (started) bar.stop();
     },
   };
+}
+
+/**
+ * TensorRT builds a model's engines on its first load, which can take minutes with no
+ * bar to fill: say so before the wait (on a terminal only, like the bars).
+ */
+export function noteEngineBuild(providers: string[], stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr): void {
+  if (!stream.isTTY || !providers.includes('tensorrt')) return;
+  stream.write(`TensorRT: the first load of a model builds its engines (minutes); later runs reuse them from ${path.join(cacheRoot(), 'tensorrt')}\n`);
 }

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { benchmarkModel, BenchReport } from '../../benchmark';
 import { expandImageArgs } from '../files';
 import { parseIntList, parseNumber, parseProviders, positiveInt } from '../options';
-import { progressBar } from '../progress';
+import { noteEngineBuild, progressBar } from '../progress';
 import { formatTable } from '../table';
 
 interface BenchCliOptions {
@@ -38,6 +38,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: BenchCliOptions) => {
       const chains = (o.ep.length ? o.ep : ['cpu']).map(parseProviders);
+      noteEngineBuild(chains.flat());
       const images = o.images ? await expandImageArgs([o.images]) : undefined;
       const reports: BenchReport[] = [];
       const jobs = o.model.flatMap((m) => chains.map((c) => ({ model: m, providers: c })));

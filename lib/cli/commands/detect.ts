@@ -6,6 +6,7 @@ import { DieInspectError } from '../../errors';
 import { ImageInput } from '../../images';
 import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs, outsideOf } from '../files';
+import { noteEngineBuild } from '../progress';
 import { pairWithReferences } from '../references';
 import { InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
 
@@ -54,12 +55,14 @@ export function registerDetect(program: Command): void {
         throw new DieInspectError('ERR_INVALID_ARG', '--align needs --reference');
       }
       const limits = parseInputLimits(o);
+      const providers = parseProviders(o.ep);
+      noteEngineBuild(providers);
       const det = await Detector.create(o.model, {
         conf: parseNumber(o.conf, '--conf'),
         iou: parseNumber(o.iou, '--iou'),
         agnostic: o.agnostic,
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
-        providers: parseProviders(o.ep),
+        providers,
         ...limits,
       });
       if (det.needsReference !== Boolean(o.reference)) {

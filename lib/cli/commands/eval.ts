@@ -5,6 +5,7 @@ import { DatasetFormat, detectFormat } from '../../eval/datasets';
 import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';
 import type { EvalCliOptions, RunOptions } from '../eval-shared';
+import { noteEngineBuild } from '../progress';
 import { failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
 
 const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
@@ -64,6 +65,7 @@ export function registerEval(program: Command): void {
         seed,
         bootstrap: o.bootstrap === undefined ? undefined : { samples: positiveInt(o.bootstrap, '--bootstrap'), seed },
       };
+      noteEngineBuild(common.providers);
       if (task === 'detect') {
         if (o.model.length > 2) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one detector, or two to compare');
         await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), align: o.align });

@@ -10,7 +10,7 @@ import type { RoiOptions } from '../../roi';
 import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
 import { InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
-import { progressBar } from '../progress';
+import { noteEngineBuild, progressBar } from '../progress';
 import { formatTable } from '../table';
 
 interface InspectCliOptions extends InputLimitFlags {
@@ -129,6 +129,7 @@ export function registerInspect(program: Command): void {
         classifiers: o.classifiers === false ? false : o.classifier,
         ...parseInputLimits(o),
       };
+      noteEngineBuild(config.providers ?? []);
       const inspector = await Inspector.create(config);
       await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });
       const jsonl = createWriteStream(resultsFile, { flags: o.watch ? 'a' : 'w' });
