@@ -27,6 +27,7 @@ export interface InspectorConfig {
   /** Good/defect classifiers averaged into one probability, or false. Default: the shipped ones. */
   classifiers?: Array<string | Uint8Array> | false;
   classifierOptions?: ClassifierOptions;
+  /** Execution providers for every model, in order; the CPU only if listed (see SessionOptions.providers). */
   providers?: ProviderName[];
   session?: SessionOptions;
   /** Per-class score at or above which a detection fails the part. Default 0.5 for every class. */

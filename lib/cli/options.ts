@@ -6,6 +6,9 @@ import type { ProviderName } from '../session';
 
 const PROVIDERS: ProviderName[] = ['tensorrt', 'cuda', 'cpu'];
 
+/** --ep's help, the same on every command. */
+export const PROVIDERS_HELP = 'execution providers: one name for its fallback chain (tensorrt: tensorrt,cuda,cpu), or a list tried in order (cpu only if listed)';
+
 /** "tensorrt" -> ['tensorrt', 'cuda', 'cpu'] (the usual fallback chain); "cuda,cpu" as given, and "tensorrt,cuda" (no cpu) fails rather than fall back. */
 export function parseProviders(text: string): ProviderName[] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);

@@ -8,7 +8,7 @@ import { writeDetectionsAnnotated } from '../../report';
 import { expandImageArgs, outsideOf } from '../files';
 import { noteEngineBuild } from '../progress';
 import { pairWithReferences } from '../references';
-import { InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
+import { InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';
 
 interface DetectCliOptions extends InputLimitFlags {
   model: string;
@@ -33,7 +33,7 @@ export function registerDetect(program: Command): void {
     .option('--iou <t>', 'NMS IoU threshold', '0.45')
     .option('--imgsz <n>', 'input size for models with dynamic height/width')
     .option('--agnostic', 'class-agnostic NMS')
-    .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--ep <providers>', PROVIDERS_HELP, 'cpu')
     .option('--json', 'one JSON line per image')
     .option('--annotate <dir>', 'also write each image with its boxes and labels drawn to DIR/<index>-<name>.jpg')
     .option('--reference <file|dir|FROM=TO>', 'for models trained on reference pairs: the aligned defect-free reference '

@@ -6,7 +6,7 @@ import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';
 import type { EvalCliOptions, RunOptions } from '../eval-shared';
 import { noteEngineBuild } from '../progress';
-import { failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
+import { failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';
 
 const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
 
@@ -44,7 +44,7 @@ export function registerEval(program: Command): void {
     .option('--align', 'pair models: register each reference to its image first (shift and rotation)')
     .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
     .option('--plots <dir>', 'write PR (detect) or ROC (classify) curves as SVG into this folder')
-    .option('--provider <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--provider <providers>', PROVIDERS_HELP, 'cpu')
     .addOption(new Option('--ep <providers>', 'same as --provider').hideHelp())
     .option('--json', 'print one JSON object')
     .addOption(limitInputPixelsOption())

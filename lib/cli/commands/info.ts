@@ -1,14 +1,14 @@
 /** `die-inspect info <model>`: what a model takes and gives, and where it runs. */
 import { Command } from 'commander';
 import { ModelSession } from '../../session';
-import { parseProviders } from '../options';
+import { PROVIDERS_HELP, parseProviders } from '../options';
 
 export function registerInfo(program: Command): void {
   program
     .command('info')
     .description('print a model\'s inputs, outputs, metadata and the execution provider in use')
     .argument('<model>', 'ONNX model file')
-    .option('--ep <providers>', 'execution providers in order of preference, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--ep <providers>', PROVIDERS_HELP, 'cpu')
     .option('--json', 'print JSON')
     .action(async (model: string, opts: { ep: string; json?: boolean }) => {
       const session = await ModelSession.create(model, { providers: parseProviders(opts.ep) });

@@ -9,7 +9,7 @@ import { resolveModel } from '../../models';
 import type { RoiOptions } from '../../roi';
 import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
-import { InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt } from '../options';
+import { InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';
 import { noteEngineBuild, progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -97,7 +97,7 @@ export function registerInspect(program: Command): void {
     .option('--roi-model <model>', 'seg: the YOLO-seg package model; sam: the box-prompt detector (default: the shipped ones)')
     .option('--sam-encoder <model>', 'sam: SAM image encoder ONNX')
     .option('--sam-decoder <model>', 'sam: SAM prompt decoder ONNX')
-    .option('--ep <providers>', 'execution providers, e.g. tensorrt,cuda,cpu', 'cpu')
+    .option('--ep <providers>', PROVIDERS_HELP, 'cpu')
     .option('--imgsz <n>', "defect detector input size (default: the model's own; 640 for the shipped one)")
     .option('--batch <n>', 'images per batch', '16')
     .option('--conf <c>', 'lowest detection score reported', '0.25')
