@@ -8,8 +8,8 @@
  * changes: so the default folder is keyed by the SHA-256 of the model's bytes under
  * the ORT version. (A TensorRT upgrade under the same ORT still needs the folder removed.)
  */
-import { webcrypto } from 'crypto';
-import { promises as fsp } from 'fs';
+import { createHash, webcrypto } from 'crypto';
+import { createReadStream, promises as fsp } from 'fs';
 import os from 'os';
 import path from 'path';
 
@@ -30,19 +30,21 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
  * not a regular file: the native loader reports it) or the folders cannot be made.
  */
 export async function defaultTrtCacheDirs(model: string | Uint8Array, ortVersion: string): Promise<TrtCacheDirs | null> {
-  let bytes: Uint8Array;
+  let digest: string;
   if (typeof model === 'string') {
     try {
       if (!(await fsp.stat(model)).isFile()) return null;
-      bytes = await fsp.readFile(model);
+      // streamed in chunks: a model with gigabytes of weights is not read into memory at once
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(model)) hash.update(chunk as Buffer);
+      digest = hash.digest('hex');
     } catch {
       return null;
     }
   } else {
-    bytes = model;
+    // WebCrypto hashes on the thread pool: a 24 MB buffer does not hold up the event loop
+    digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', model)).toString('hex');
   }
-  // WebCrypto hashes on the thread pool: a 24 MB model does not hold up the event loop
-  const digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
   const base = path.join(cacheRoot(), 'tensorrt', `ort-${ortVersion}`);
   const dirs = { engine: path.join(base, digest.slice(0, 32)), timing: path.join(base, 'timing') };
   try {
