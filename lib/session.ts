@@ -2,7 +2,7 @@
 import { DieInspectError, native } from './errors';
 import { ImageInput, REFERENCE_PAIR_PLANES, toNativeImages } from './images';
 import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './native';
-import { defaultTrtCacheDirs } from './trt-cache';
+import { defaultTrtCacheDir, withCacheLock } from './trt-cache';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 
@@ -24,7 +24,7 @@ export interface SessionOptions {
    * `XDG_CACHE_HOME` move it), so engines are built once, not on every load; false: none.
    */
   trtEngineCacheDir?: string | false;
-  /** TensorRT timing cache directory; default beside the default engine caches, false: none. */
+  /** TensorRT timing cache directory; default: the model's engine cache folder, false: none. */
   trtTimingCacheDir?: string | false;
   /** TensorRT dynamic-batch profile; defaults min 1, opt 16, max 32. */
   trtBatch?: { min: number; opt: number; max: number };
@@ -96,13 +96,17 @@ export class ModelSession {
       throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path or a Buffer');
     }
     const opts = nativeSessionOptions(options);
+    const create = () => native(() => loadNative().createSession(model, opts));
     const unset = { engine: options.trtEngineCacheDir === undefined, timing: options.trtTimingCacheDir === undefined };
     if (Array.isArray(opts.providers) && opts.providers.includes('tensorrt') && (unset.engine || unset.timing)) {
-      const dirs = await defaultTrtCacheDirs(model, loadNative().ortVersion);
-      if (dirs && unset.engine) opts.trtEngineCacheDir = dirs.engine;
-      if (dirs && unset.timing) opts.trtTimingCacheDir = dirs.timing;
+      const dir = await defaultTrtCacheDir(model, loadNative().ortVersion);
+      if (dir) {
+        if (unset.engine) opts.trtEngineCacheDir = dir;
+        if (unset.timing) opts.trtTimingCacheDir = dir;
+        return withCacheLock(dir, create);
+      }
     }
-    return native(() => loadNative().createSession(model, opts));
+    return create();
   }
 
   /**

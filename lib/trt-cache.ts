@@ -13,11 +13,6 @@ import { createReadStream, promises as fsp } from 'fs';
 import os from 'os';
 import path from 'path';
 
-export interface TrtCacheDirs {
-  engine: string;
-  timing: string;
-}
-
 /** `DIE_INSPECT_CACHE_DIR`, else `$XDG_CACHE_HOME/die-inspect`, else `~/.cache/die-inspect`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.DIE_INSPECT_CACHE_DIR) return path.resolve(env.DIE_INSPECT_CACHE_DIR);
@@ -25,11 +20,11 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The engine folder for this model's bytes and the timing cache folder shared by all
- * models, created if missing; null where there is nothing safe to key on (a path that is
- * not a regular file: the native loader reports it) or the folders cannot be made.
+ * The folder for this model's bytes (its engines and its timing cache), created if
+ * missing; null where there is nothing safe to key on (a path that is not a regular
+ * file: the native loader reports it) or the folder cannot be made.
  */
-export async function defaultTrtCacheDirs(model: string | Uint8Array, ortVersion: string): Promise<TrtCacheDirs | null> {
+export async function defaultTrtCacheDir(model: string | Uint8Array, ortVersion: string): Promise<string | null> {
   let digest: string;
   if (typeof model === 'string') {
     try {
@@ -45,13 +40,53 @@ export async function defaultTrtCacheDirs(model: string | Uint8Array, ortVersion
     // WebCrypto hashes on the thread pool: a 24 MB buffer does not hold up the event loop
     digest = Buffer.from(await webcrypto.subtle.digest('SHA-256', model)).toString('hex');
   }
-  const base = path.join(cacheRoot(), 'tensorrt', `ort-${ortVersion}`);
-  const dirs = { engine: path.join(base, digest.slice(0, 32)), timing: path.join(base, 'timing') };
+  const dir = path.join(cacheRoot(), 'tensorrt', `ort-${ortVersion}`, digest.slice(0, 32));
   try {
-    await fsp.mkdir(dirs.engine, { recursive: true });
-    await fsp.mkdir(dirs.timing, { recursive: true });
+    await fsp.mkdir(dir, { recursive: true });
   } catch {
     return null;
   }
-  return dirs;
+  return dir;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `build` holding `dir/.lock`, so that one process at a time loads (and on a first
+ * run builds and writes) the engines of that folder: workers of a service starting
+ * together would otherwise all build them and write the same files at once, and a
+ * half-written engine would fail every later load. A lock whose process is gone is
+ * taken over; where no lock can be made (a read-only folder) `build` runs unlocked.
+ */
+export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pollMs = 250): Promise<T> {
+  const lock = path.join(dir, '.lock');
+  for (;;) {
+    try {
+      const fh = await fsp.open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return build();
+      const holder = Number(await fsp.readFile(lock, 'utf8').catch(() => ''));
+      // an empty file is a lock being written this instant: wait for it like any other
+      if (holder > 0 && !alive(holder)) {
+        await fsp.rm(lock, { force: true });
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+  try {
+    return await build();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
 }

@@ -154,11 +154,11 @@ describe('CLI', () => {
     fs.mkdirSync(path.join(engines, 'sub'), { recursive: true });
     fs.writeFileSync(path.join(engines, 'x.engine'), Buffer.alloc(1500000));
     fs.writeFileSync(path.join(engines, 'sub', 'x.profile'), Buffer.alloc(500000));
-    fs.mkdirSync(path.join(root, 'tensorrt', 'ort-1.29.0', 'timing'));
+    fs.mkdirSync(path.join(root, 'tensorrt', 'ort-1.29.0', 'def'));
     const list = JSON.parse((await run(['cache', '--json'], { env })).stdout);
     assert.deepStrictEqual(list.folders, [
       { folder: engines, bytes: 2000000 },
-      { folder: path.join(root, 'tensorrt', 'ort-1.29.0', 'timing'), bytes: 0 },
+      { folder: path.join(root, 'tensorrt', 'ort-1.29.0', 'def'), bytes: 0 },
     ]);
     const text = await run(['cache'], { env });
     assert.match(text.stdout, /ort-1\.29\.0\/abc\s+2\.0\n/);

@@ -4,8 +4,9 @@ const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { ModelSession, runtimeInfo } = require('../dist');
-const { cacheRoot, defaultTrtCacheDirs } = require('../dist/trt-cache');
+const { cacheRoot, defaultTrtCacheDir, withCacheLock } = require('../dist/trt-cache');
 const { meanClassifier } = require('./helpers/onnx');
 
 describe('TensorRT engine cache default', () => {
@@ -27,24 +28,21 @@ describe('TensorRT engine cache default', () => {
     assert.strictEqual(cacheRoot({}), path.join(os.homedir(), '.cache', 'die-inspect'));
   });
 
-  it('keys engines by the model bytes under the ORT version; timing cache shared', async () => {
+  it('keys a folder by the model bytes under the ORT version', async () => {
     const a = meanClassifier({ size: 2 });
     const b = meanClassifier({ size: 4 });
     const file = path.join(tmp, 'a.onnx');
     fs.writeFileSync(file, a);
     const sha = crypto.createHash('sha256').update(a).digest('hex');
-    const base = path.join(tmp, 'cache', 'tensorrt', 'ort-1.2.3');
-    const fromFile = await defaultTrtCacheDirs(file, '1.2.3');
-    assert.deepStrictEqual(fromFile, { engine: path.join(base, sha.slice(0, 32)), timing: path.join(base, 'timing') });
-    assert.ok(fs.statSync(fromFile.engine).isDirectory() && fs.statSync(fromFile.timing).isDirectory());
-    assert.deepStrictEqual(await defaultTrtCacheDirs(a, '1.2.3'), fromFile, 'a Buffer of the same bytes');
-    const other = await defaultTrtCacheDirs(b, '1.2.3');
-    assert.notStrictEqual(other.engine, fromFile.engine);
-    assert.strictEqual(other.timing, fromFile.timing);
-    assert.notStrictEqual((await defaultTrtCacheDirs(a, '1.2.4')).engine, fromFile.engine);
+    const fromFile = await defaultTrtCacheDir(file, '1.2.3');
+    assert.strictEqual(fromFile, path.join(tmp, 'cache', 'tensorrt', 'ort-1.2.3', sha.slice(0, 32)));
+    assert.ok(fs.statSync(fromFile).isDirectory());
+    assert.strictEqual(await defaultTrtCacheDir(a, '1.2.3'), fromFile, 'a Buffer of the same bytes');
+    assert.notStrictEqual(await defaultTrtCacheDir(b, '1.2.3'), fromFile);
+    assert.notStrictEqual(await defaultTrtCacheDir(a, '1.2.4'), fromFile);
     // Nothing safe to key on: the native loader reports these paths itself.
-    assert.strictEqual(await defaultTrtCacheDirs(tmp, '1.2.3'), null);
-    assert.strictEqual(await defaultTrtCacheDirs(path.join(tmp, 'missing.onnx'), '1.2.3'), null);
+    assert.strictEqual(await defaultTrtCacheDir(tmp, '1.2.3'), null);
+    assert.strictEqual(await defaultTrtCacheDir(path.join(tmp, 'missing.onnx'), '1.2.3'), null);
   });
 
   it('is used when TensorRT is asked for, and not when the caller says false', async () => {
@@ -59,6 +57,30 @@ describe('TensorRT engine cache default', () => {
     assert.ok(!fs.existsSync(dir), 'false turns it off');
     s = await ModelSession.create(model, { provider: 'tensorrt' });
     s.close();
-    assert.ok(fs.statSync(dir).isDirectory(), 'default engine folder made for this model');
+    assert.ok(fs.statSync(dir).isDirectory(), 'default folder made for this model');
+    assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => f === '.lock'), [], 'lock released');
+  });
+
+  it('lets one loader at a time into a folder and takes over a dead process\'s lock', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'lock-'));
+    const spans = [];
+    const job = (name) => withCacheLock(dir, async () => {
+      const start = Date.now();
+      assert.strictEqual(fs.readFileSync(path.join(dir, '.lock'), 'utf8'), String(process.pid));
+      await new Promise((r) => setTimeout(r, 60));
+      spans.push({ name, start, end: Date.now() });
+      return name;
+    }, 10);
+    assert.deepStrictEqual(await Promise.all([job('a'), job('b'), job('c')]), ['a', 'b', 'c']);
+    spans.sort((x, y) => x.start - y.start);
+    for (let i = 1; i < spans.length; i++) assert.ok(spans[i].start >= spans[i - 1].end, 'no two inside at once');
+    assert.ok(!fs.existsSync(path.join(dir, '.lock')));
+    // A lock left by a process that has exited is not waited for.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    fs.writeFileSync(path.join(dir, '.lock'), String(dead));
+    assert.strictEqual(await withCacheLock(dir, async () => 'taken over', 10), 'taken over');
+    // The lock is released when the load fails, and the failure reaches the caller.
+    await assert.rejects(withCacheLock(dir, async () => { throw new Error('boom'); }, 10), /boom/);
+    assert.ok(!fs.existsSync(path.join(dir, '.lock')));
   });
 });

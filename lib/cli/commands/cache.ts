@@ -26,13 +26,13 @@ export function registerCache(program: Command): void {
   program
     .command('cache')
     .description('list the TensorRT engine caches (one folder per model and ONNX Runtime version); --clear removes them')
-    .option('--clear', 'remove every cached engine and timing cache (do this after upgrading TensorRT)')
+    .option('--clear', 'remove every cached engine and timing cache (after upgrading TensorRT)')
     .option('--json', 'print JSON')
     .action(async (o: { clear?: boolean; json?: boolean }) => {
       const root = path.join(cacheRoot(), 'tensorrt');
       const rows: Array<{ folder: string; bytes: number }> = [];
-      for (const ort of await fsp.readdir(root).catch(() => [] as string[])) {
-        for (const key of await fsp.readdir(path.join(root, ort)).catch(() => [] as string[])) {
+      for (const ort of (await fsp.readdir(root).catch(() => [] as string[])).sort()) {
+        for (const key of (await fsp.readdir(path.join(root, ort)).catch(() => [] as string[])).sort()) {
           const folder = path.join(root, ort, key);
           rows.push({ folder, bytes: await folderBytes(folder) });
         }
