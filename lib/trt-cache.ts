@@ -70,14 +70,18 @@ export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pol
   for (;;) {
     try {
       const fh = await fsp.open(lock, 'wx');
+      heldHere.add(lock);
       await fh.writeFile(String(process.pid));
       await fh.close();
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return build();
       const holder = Number(await fsp.readFile(lock, 'utf8').catch(() => ''));
-      // an empty file is a lock being written this instant: wait for it like any other
-      if (holder > 0 && !alive(holder)) {
+      // An empty file is a lock being written this instant: wait for it like any other.
+      // Our own pid on a lock we do not hold is a previous life of this process (a
+      // container restarted after a crash gets the same pid back): stale too.
+      const stale = holder > 0 && (holder === process.pid ? !heldHere.has(lock) : !alive(holder));
+      if (stale) {
         await fsp.rm(lock, { force: true });
         continue;
       }
@@ -87,6 +91,10 @@ export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pol
   try {
     return await build();
   } finally {
+    heldHere.delete(lock);
     await fsp.rm(lock, { force: true });
   }
 }
+
+/** Lock files this process holds now. */
+const heldHere = new Set<string>();

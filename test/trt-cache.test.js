@@ -79,6 +79,10 @@ describe('TensorRT engine cache default', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     fs.writeFileSync(path.join(dir, '.lock'), String(dead));
     assert.strictEqual(await withCacheLock(dir, async () => 'taken over', 10), 'taken over');
+    // So is one with this process's own pid that this process does not hold (a restarted
+    // container's process gets the pid of the one that crashed holding it).
+    fs.writeFileSync(path.join(dir, '.lock'), String(process.pid));
+    assert.strictEqual(await withCacheLock(dir, async () => 'ours, stale', 10), 'ours, stale');
     // The lock is released when the load fails, and the failure reaches the caller.
     await assert.rejects(withCacheLock(dir, async () => { throw new Error('boom'); }, 10), /boom/);
     assert.ok(!fs.existsSync(path.join(dir, '.lock')));
