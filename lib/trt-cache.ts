@@ -62,8 +62,9 @@ function alive(pid: number): boolean {
  * Runs `build` holding `dir/.lock`, so that one process at a time loads (and on a first
  * run builds and writes) the engines of that folder: workers of a service starting
  * together would otherwise all build them and write the same files at once, and a
- * half-written engine would fail every later load. A lock whose process is gone is
- * taken over; where no lock can be made (a read-only folder) `build` runs unlocked.
+ * half-written engine would fail every later load. A lock whose process is gone (or,
+ * from another host, that is over 30 minutes old) is taken over; where no lock can be
+ * made (a read-only folder) `build` runs unlocked.
  */
 export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pollMs = 250): Promise<T> {
   const lock = path.join(dir, '.lock');
@@ -71,17 +72,12 @@ export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pol
     try {
       const fh = await fsp.open(lock, 'wx');
       heldHere.add(lock);
-      await fh.writeFile(String(process.pid));
+      await fh.writeFile(`${process.pid} ${os.hostname()}`);
       await fh.close();
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return build();
-      const holder = Number(await fsp.readFile(lock, 'utf8').catch(() => ''));
-      // An empty file is a lock being written this instant: wait for it like any other.
-      // Our own pid on a lock we do not hold is a previous life of this process (a
-      // container restarted after a crash gets the same pid back): stale too.
-      const stale = holder > 0 && (holder === process.pid ? !heldHere.has(lock) : !alive(holder));
-      if (stale) {
+      if (await isStale(lock)) {
         await fsp.rm(lock, { force: true });
         continue;
       }
@@ -98,3 +94,18 @@ export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pol
 
 /** Lock files this process holds now. */
 const heldHere = new Set<string>();
+
+/** Locks older than this whose holder cannot be asked (another host or container) are taken over. */
+const FOREIGN_LOCK_MS = 30 * 60 * 1000;
+
+async function isStale(lock: string): Promise<boolean> {
+  const [text, st] = await Promise.all([fsp.readFile(lock, 'utf8').catch(() => ''), fsp.stat(lock).catch(() => null)]);
+  const [pidText, host] = text.split(' ');
+  const pid = Number(pidText);
+  // An empty file is a lock being written this instant: wait for it like any other.
+  if (!st || !(pid > 0)) return false;
+  if (host !== os.hostname()) return Date.now() - st.mtimeMs > FOREIGN_LOCK_MS;
+  // Our own pid on a lock we do not hold is a previous life of this process (a
+  // container restarted after a crash gets the same pid back).
+  return pid === process.pid ? !heldHere.has(lock) : !alive(pid);
+}

@@ -66,7 +66,7 @@ describe('TensorRT engine cache default', () => {
     const spans = [];
     const job = (name) => withCacheLock(dir, async () => {
       const start = Date.now();
-      assert.strictEqual(fs.readFileSync(path.join(dir, '.lock'), 'utf8'), String(process.pid));
+      assert.strictEqual(fs.readFileSync(path.join(dir, '.lock'), 'utf8'), `${process.pid} ${os.hostname()}`);
       await new Promise((r) => setTimeout(r, 60));
       spans.push({ name, start, end: Date.now() });
       return name;
@@ -77,12 +77,20 @@ describe('TensorRT engine cache default', () => {
     assert.ok(!fs.existsSync(path.join(dir, '.lock')));
     // A lock left by a process that has exited is not waited for.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    fs.writeFileSync(path.join(dir, '.lock'), String(dead));
+    fs.writeFileSync(path.join(dir, '.lock'), `${dead} ${os.hostname()}`);
     assert.strictEqual(await withCacheLock(dir, async () => 'taken over', 10), 'taken over');
     // So is one with this process's own pid that this process does not hold (a restarted
     // container's process gets the pid of the one that crashed holding it).
-    fs.writeFileSync(path.join(dir, '.lock'), String(process.pid));
+    fs.writeFileSync(path.join(dir, '.lock'), `${process.pid} ${os.hostname()}`);
     assert.strictEqual(await withCacheLock(dir, async () => 'ours, stale', 10), 'ours, stale');
+    // Another host's (container's) lock cannot be asked: waited on while fresh, taken over when old.
+    fs.writeFileSync(path.join(dir, '.lock'), `${process.pid} elsewhere`);
+    const old = new Date(Date.now() - 31 * 60 * 1000);
+    const waiting = withCacheLock(dir, async () => 'after the old lock', 10);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.ok(fs.existsSync(path.join(dir, '.lock')) && fs.readFileSync(path.join(dir, '.lock'), 'utf8') === `${process.pid} elsewhere`, 'a fresh foreign lock is waited on');
+    fs.utimesSync(path.join(dir, '.lock'), old, old);
+    assert.strictEqual(await waiting, 'after the old lock');
     // The lock is released when the load fails, and the failure reaches the caller.
     await assert.rejects(withCacheLock(dir, async () => { throw new Error('boom'); }, 10), /boom/);
     assert.ok(!fs.existsSync(path.join(dir, '.lock')));
