@@ -36,6 +36,8 @@ export interface Classification {
   score: number;
   /** For a reference pair given `align: true`: the motion that registered the reference. */
   registration?: Registration;
+  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
+  warning?: string;
   error?: DieInspectError;
 }
 
@@ -81,7 +83,7 @@ export class Classifier extends ModelSession {
         };
       }
       const r = this.labelled(Array.from(img.probabilities!), img.width!, img.height!);
-      return img.registration ? { ...r, registration: img.registration } : r;
+      return { ...r, ...(img.registration ? { registration: img.registration } : {}), ...(img.warning ? { warning: img.warning } : {}) };
     });
   }
 

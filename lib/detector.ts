@@ -50,6 +50,8 @@ export interface DetectionResult {
   detections: Detection[];
   /** For a reference pair given `align: true`: the motion that registered the reference. */
   registration?: Registration;
+  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
+  warning?: string;
   /** Set when this image failed (unreadable, NaN output, ...); the others are unaffected. */
   error?: DieInspectError;
 }
@@ -104,7 +106,10 @@ export class Detector extends ModelSession {
           label: this.classNames?.[c] ?? String(c),
         });
       }
-      return { width: img.width!, height: img.height!, detections, ...(img.registration ? { registration: img.registration } : {}) };
+      return {
+        width: img.width!, height: img.height!, detections,
+        ...(img.registration ? { registration: img.registration } : {}), ...(img.warning ? { warning: img.warning } : {}),
+      };
     });
   }
 

@@ -67,8 +67,12 @@ export class ClassifierEnsemble {
       const total = ok.reduce((s, { w }) => s + w, 0);
       const avg = new Array<number>(k).fill(0);
       for (const { r, w } of ok) for (let c = 0; c < k; c++) avg[c] += (w / total) * r.probabilities[c];
-      const registration = ok[0].r.registration;  // every member registered the same pair alike
-      out.push({ ...this.members[0].labelled(avg, ok[0].r.width, ok[0].r.height), ...(registration ? { registration } : {}), members });
+      // every member decoded and registered the same image alike
+      const { registration, warning } = ok[0].r;
+      out.push({
+        ...this.members[0].labelled(avg, ok[0].r.width, ok[0].r.height),
+        ...(registration ? { registration } : {}), ...(warning ? { warning } : {}), members,
+      });
     }
     return out;
   }

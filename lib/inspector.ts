@@ -83,6 +83,8 @@ export interface InspectionResult {
   verdict: Verdict;
   reasons: string[];
   timings: { roiMs: number; detectMs: number; classifyMs: number; totalMs: number };
+  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
+  warning?: string;
   error?: DieInspectError;
 }
 
@@ -253,6 +255,7 @@ export class Inspector {
       verdict: 'pass',
       reasons: [],
       timings: { roiMs, detectMs: 0, classifyMs: 0, totalMs: 0 },
+      ...(r.warning ? { warning: r.warning } : {}),
       error: r.error,
     }));
     // The ROI stage judged rotation with this tolerance (see create()); only the reason text needs it.

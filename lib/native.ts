@@ -47,6 +47,7 @@ export interface NativeDetectImage {
   scores?: Float32Array;
   classIds?: Int32Array;
   registration?: Registration;
+  warning?: string;
 }
 
 export interface NativeDetectResult {
@@ -63,6 +64,7 @@ export interface NativeClassifyImage {
   height?: number;
   probabilities?: Float32Array;
   registration?: Registration;
+  warning?: string;
 }
 
 /** One image of session.segment(): the best YOLO-seg detection and its mask's quad. */
@@ -123,7 +125,7 @@ export interface NativeAddon {
   ortProviders: string[];
   nms(boxes: Float32Array, scores: Float32Array, classIds: Int32Array | null, options?: Record<string, unknown>): Int32Array;
   preprocess(images: NativeImage[], options: Record<string, unknown>): Promise<{ tensor: Float32Array; dims: number[]; images: NativeLetterbox[] }>;
-  decodeImage(image: NativeImage, options: Record<string, unknown>): Promise<{ data: Buffer; width: number; height: number; channels: 3 }>;
+  decodeImage(image: NativeImage, options: Record<string, unknown>): Promise<{ data: Buffer; width: number; height: number; channels: 3; warning?: string }>;
   encodeImage(image: NativeImage, options: Record<string, unknown>): Promise<Buffer>;
   samSegment(encoder: NativeSession, decoder: NativeSession, images: NativeImage[],
     boxes: Array<[number, number, number, number] | null>, options: Record<string, unknown>): Promise<NativeSamImage[]>;

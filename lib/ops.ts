@@ -43,8 +43,11 @@ export function runtimeInfo(): { ortVersion: string; compiledProviders: string[]
   return { ortVersion: a.ortVersion, compiledProviders: a.ortProviders };
 }
 
-/** Decodes any supported image into raw 8-bit BGR pixels (off the main thread). */
-export async function decodeImage(image: ImageInput, options: InputLimits = {}): Promise<RawImage & { data: Buffer; channels: 3 }> {
+/**
+ * Decodes any supported image into raw 8-bit BGR pixels (off the main thread);
+ * `warning`: with failOn 'error', what the decoder let pass in a damaged image.
+ */
+export async function decodeImage(image: ImageInput, options: InputLimits = {}): Promise<RawImage & { data: Buffer; channels: 3; warning?: string }> {
   const [img] = toNativeImages(image);
   return native(() => loadNative().decodeImage(img, { ...options }));
 }

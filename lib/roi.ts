@@ -88,6 +88,8 @@ export interface RoiResult {
   /** What a model strategy (seg, sam) proposed before refinement. */
   proposal?: ModelProposal;
   timings: { decodeMs: number; locateMs: number; warpMs: number };
+  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
+  warning?: string;
   error?: DieInspectError;
 }
 

@@ -5,7 +5,7 @@
 const assert = require('assert');
 const path = require('path');
 const { execFile } = require('child_process');
-const { Classifier, Detector, Inspector, decodeImage, encodeImage } = require('../dist');
+const { Classifier, ClassifierEnsemble, Detector, Inspector, decodeImage, encodeImage } = require('../dist');
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 const { run } = require('./helpers/cli');
 const { adam7, pngChunk, scanlines, writePng } = require('./helpers/png');
@@ -62,6 +62,10 @@ describe('damaged image data (failOn)', function () {
     await assert.rejects(decodeImage(bad, { failOn: 'warning' }), { code: 'ERR_IMAGE_DECODE' });
     const recovered = await decodeImage(bad, { failOn: 'error' });
     const original = await decodeImage(clean);
+    // What was let pass is said on the result; an intact file says nothing.
+    assert.match(recovered.warning, /^corrupt JPEG data \(Corrupt JPEG data: \d+ extraneous bytes before marker 0xd9\)$/);
+    assert.strictEqual(original.warning, undefined);
+    assert.strictEqual((await decodeImage(clean, { failOn: 'error' })).warning, undefined);
     assert.deepStrictEqual([recovered.width, recovered.height], [128, 96]);
     // The refusal is warranted: what comes back is far from the picture that was encoded.
     assert.ok(meanAbsDiff(recovered.data, original.data) > 10, `mean difference ${meanAbsDiff(recovered.data, original.data)}`);
@@ -74,6 +78,7 @@ describe('damaged image data (failOn)', function () {
     await assert.rejects(decodeImage(stray), (e) => e.code === 'ERR_IMAGE_DECODE' && /2 extraneous bytes before marker/.test(e.message));
     const lenient = await decodeImage(stray, { failOn: 'error' });
     assert.deepStrictEqual(lenient.data, (await decodeImage(jpg)).data);
+    assert.match(lenient.warning, /2 extraneous bytes before marker/);
   });
 
   it("prints nothing to stderr, whichever way failOn goes (libjpeg's own handler would)", async () => {
@@ -98,15 +103,30 @@ describe('damaged image data (failOn)', function () {
     const d = await det.detect([bad, good]);
     assert.strictEqual(d[0].error.code, 'ERR_IMAGE_DECODE');
     assert.deepStrictEqual(d[1], (await det.detect([good]))[0]);
-    assert.strictEqual((await det.detect([bad], { failOn: 'error' }))[0].error, undefined);
+    const [accepted, intact] = await det.detect([bad, good], { failOn: 'error' });
+    assert.strictEqual(accepted.error, undefined);
+    assert.match(accepted.warning, /corrupt JPEG data/);
+    assert.strictEqual(intact.warning, undefined);
     det.close();
+    // A damaged reference of a reference pair is named as such.
+    const pairDet = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]], metadata: { planes: 'image,reference,difference' } }));
+    const same = await encodeImage(noisy(128, 96), { format: 'png' });
+    const [p] = await pairDet.detect([{ image: same, reference: bad }], { failOn: 'error' });
+    assert.match(p.warning, /^reference: corrupt JPEG data/);
+    pairDet.close();
 
     const cls = await Classifier.create(meanClassifier({ softmax: true }));
     const c = await cls.classify([good, bad]);
     assert.strictEqual(c[1].error.code, 'ERR_IMAGE_DECODE');
     assert.deepStrictEqual(c[0], (await cls.classify([good]))[0]);
     const lenient = await Classifier.create(meanClassifier({ softmax: true }), { failOn: 'error' });
-    assert.strictEqual((await lenient.classify([bad]))[0].error, undefined);
+    const [kept] = await lenient.classify([bad]);
+    assert.strictEqual(kept.error, undefined);
+    assert.match(kept.warning, /corrupt JPEG data/);
+    const pair = await ClassifierEnsemble.create([
+      { model: meanClassifier({ softmax: true }), options: { failOn: 'error' } }, { model: meanClassifier({ softmax: true }), options: { failOn: 'error' } }]);
+    assert.match((await pair.classify([bad]))[0].warning, /corrupt JPEG data/);
+    pair.close();
     cls.close();
     lenient.close();
 
@@ -117,8 +137,10 @@ describe('damaged image data (failOn)', function () {
     assert.notStrictEqual(goodResult.verdict, 'error');
     strict.close();
     const relaxed = await Inspector.create({ detector: false, classifiers: false, failOn: 'error' });
-    const [r] = await relaxed.inspect([bad]);
+    const [r, g] = await relaxed.inspect([bad, good]);
     assert.notStrictEqual(r.verdict, 'error');
+    assert.match(r.warning, /corrupt JPEG data/);
+    assert.strictEqual(g.warning, undefined);
     relaxed.close();
   });
 
@@ -217,7 +239,10 @@ describe('PNG forms and damage', () => {
     // Two rows more than IHDR says: the image is all there, the file is not right.
     const tooMuch = writePng({ width: W, height: H, scanlines: scanlines(W, H + 2, rgbAt) });
     await assert.rejects(decodeImage(tooMuch), (e) => e.code === 'ERR_IMAGE_DECODE' && /Too much image data/.test(e.message));
-    expectBgr(await decodeImage(tooMuch, { failOn: 'error' }), rgbAt);
+    const accepted = await decodeImage(tooMuch, { failOn: 'error' });
+    expectBgr(accepted, rgbAt);
+    assert.match(accepted.warning, /Too much image data/);
+    assert.strictEqual((await decodeImage(broken, { failOn: 'error' })).warning, undefined, 'skipped chunks are not warned about');
     // Missing rows and cut files fail either way: there is nothing to inspect in their place.
     const tooLittle = writePng({ width: W, height: H, scanlines: scanlines(W, H - 1, rgbAt) });
     const cut = plain().subarray(0, plain().length - 20);

@@ -40,6 +40,9 @@ Napi::Array ItemsToJs(Napi::Env env, std::vector<Item>& items, Fill fill) {
     if constexpr (HasRegistration<Item>::value) {
       if (r.registration.done) o.Set("registration", RegistrationToJs(env, r.registration));
     }
+    if constexpr (HasWarning<Item>::value) {
+      if (!r.warning.empty()) o.Set("warning", r.warning);
+    }
     fill(o, r);
   }
   return arr;

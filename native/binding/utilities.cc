@@ -133,14 +133,14 @@ Napi::Value PreprocessBinding(const Napi::CallbackInfo& info) {
   return (new PreprocessJob(info.Env(), std::move(images), spec))->Start();
 }
 
-// decodeImage(image) -> Promise<{data: Buffer (BGR), width, height, channels: 3}>
+// decodeImage(image) -> Promise<{data: Buffer (BGR), width, height, channels: 3, warning?}>
 class DecodeJob : public PromiseWorker {
  public:
   DecodeJob(Napi::Env env, PinnedImages images) : PromiseWorker(env), images_(std::move(images)) {}
 
  protected:
   void Run() override {
-    const cv::Mat m = LoadBgr(images_.sources.at(0));
+    const cv::Mat m = LoadBgr(images_.sources.at(0), nullptr, &warning_);
     bgr_ = m.isContinuous() ? m : m.clone();
   }
   Napi::Value Result(Napi::Env env) override {
@@ -149,12 +149,14 @@ class DecodeJob : public PromiseWorker {
     o.Set("width", bgr_.cols);
     o.Set("height", bgr_.rows);
     o.Set("channels", 3);
+    if (!warning_.empty()) o.Set("warning", warning_);
     return o;
   }
 
  private:
   PinnedImages images_;
   cv::Mat bgr_;
+  std::string warning_;
 };
 
 // encodeImage(image, {format: 'png'|'jpg', quality}) -> Promise<Buffer>

@@ -101,7 +101,7 @@ cv::Mat DecodeFull(const cv::Mat& buf, const std::string& what) {
 // 1/2, 1/4 or 1/8 scale in the DCT domain, several times faster than a full
 // decode followed by a downscale.
 cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& what, uint64_t maxPixels,
-                        bool failOnWarning, int targetW, int targetH, cv::Size* original) {
+                        bool failOnWarning, int targetW, int targetH, cv::Size* original, std::string* warning) {
   if (data == nullptr || length == 0) throw Error(code::kImageDecode, what + " is empty");
   const std::optional<ImageHeader> header = PeekImageHeader(data, length);
   if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
@@ -121,11 +121,11 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
       while (f < 8 && r * (2 * f) <= 1.0) f *= 2;  // keep at least the target resolution
     }
     *original = {w, h};
-    return DecodeJpeg(data, length, f, maxPixels, failOnWarning, what);
+    return DecodeJpeg(data, length, f, maxPixels, failOnWarning, what, warning);
   }
   if (header->format == ImageFormat::kPng) {
     *original = {w, h};
-    return DecodePng(data, length, maxPixels, failOnWarning, what);
+    return DecodePng(data, length, maxPixels, failOnWarning, what, warning);
   }
   // imdecode reads only `length` bytes of the wrapped buffer; no copy.
   const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
@@ -138,15 +138,16 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
 
 // The one switch over source kinds. targetW/H > 0 lets a JPEG decode at reduced
 // scale (DecodeForTarget); `original` gets the full-resolution size either way.
-cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* original) {
+cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* original, std::string* warning) {
   switch (src.kind) {
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
       return DecodeForTarget(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path,
-                             src.maxPixels, src.failOnWarning, targetW, targetH, original);
+                             src.maxPixels, src.failOnWarning, targetW, targetH, original, warning);
     }
     case ImageSource::Kind::kEncoded:
-      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, src.failOnWarning, targetW, targetH, original);
+      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, src.failOnWarning, targetW, targetH,
+                             original, warning);
     case ImageSource::Kind::kRaw: {
       const int c = src.channels;
       if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))
@@ -168,23 +169,26 @@ cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* orig
 }  // namespace
 
 cv::Mat LoadBgrForTarget(const ImageSource& src, int targetW, int targetH, cv::Size* original,
-                         Registration* registration) {
-  if (!src.reference) return LoadOne(src, targetW, targetH, original);
-  cv::Mat pair = LoadBgr(src, registration);
+                         Registration* registration, std::string* warning) {
+  if (!src.reference) return LoadOne(src, targetW, targetH, original, warning);
+  cv::Mat pair = LoadBgr(src, registration, warning);
   *original = pair.size();
   return pair;
 }
 
-cv::Mat LoadBgr(const ImageSource& src, Registration* registration) {
+cv::Mat LoadBgr(const ImageSource& src, Registration* registration, std::string* warning) {
   cv::Size original;
-  cv::Mat test = LoadOne(src, 0, 0, &original);
+  cv::Mat test = LoadOne(src, 0, 0, &original, warning);
   if (!src.reference) return test;
   cv::Mat reference;
+  std::string referenceWarning;
   try {
-    reference = LoadOne(*src.reference, 0, 0, &original);
+    reference = LoadOne(*src.reference, 0, 0, &original, &referenceWarning);
   } catch (const Error& e) {
     throw Error(e.code(), "reference: " + std::string(e.what()));
   }
+  if (warning && !referenceWarning.empty())
+    *warning += (warning->empty() ? "" : "; ") + std::string("reference: ") + referenceWarning;
   return ComposeReferencePair(test, reference, src.alignReference, registration);
 }
 

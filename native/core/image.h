@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include <opencv2/core.hpp>
 
@@ -37,15 +38,22 @@ struct ImageSource {
 // Throws di::Error with ERR_FILE_NOT_FOUND, ERR_IMAGE_DECODE (also for any format
 // but JPEG, PNG, BMP and TIFF), ERR_IMAGE_TOO_LARGE (over maxPixels), ERR_INVALID_ARG
 // or (a reference that cannot be registered) ERR_ALIGN.
-// `registration`, when given, receives what aligning a reference found.
-cv::Mat LoadBgr(const ImageSource& src, Registration* registration = nullptr);
+// `registration`, when given, receives what aligning a reference found; `warning`,
+// what the decoder let pass when failOnWarning is off (empty when nothing).
+cv::Mat LoadBgr(const ImageSource& src, Registration* registration = nullptr, std::string* warning = nullptr);
 
 // As LoadBgr, but a JPEG that is headed for a much smaller model input is
 // decoded at reduced scale (never below the target size). `original` receives
 // the full-resolution size, which coordinates must be mapped back to. A
 // reference pair is decoded at full size (the difference is taken pixel for pixel).
 cv::Mat LoadBgrForTarget(const ImageSource& src, int targetWidth, int targetHeight, cv::Size* original,
-                         Registration* registration = nullptr);
+                         Registration* registration = nullptr, std::string* warning = nullptr);
+
+// Whether a per-image result type carries the decoder's `warning` to report.
+template <class T, class = void>
+struct HasWarning : std::false_type {};
+template <class T>
+struct HasWarning<T, std::void_t<decltype(T::warning)>> : std::true_type {};
 
 // Reads a whole file; throws ERR_FILE_NOT_FOUND.
 std::string ReadFile(const std::string& path);

@@ -32,11 +32,13 @@ void OnError(j_common_ptr cinfo) {
 }
 
 // level < 0 is a warning about the data; levels >= 0 are trace output, never printed.
+// The first warning fails the image, or (failOn 'error') is kept for the caller.
 void OnMessage(j_common_ptr cinfo, int level) {
   if (level >= 0) return;
   auto* m = reinterpret_cast<ErrorManager*>(cinfo->err);
-  if (cinfo->err->num_warnings++ > 0 || !m->failOnWarning) return;
+  if (cinfo->err->num_warnings++ > 0) return;
   cinfo->err->format_message(cinfo, m->message);
+  if (!m->failOnWarning) return;
   m->warned = true;
   std::longjmp(m->jump, 1);
 }
@@ -82,7 +84,7 @@ bool Decode(jpeg_decompress_struct* cinfo, ErrorManager* m, const uint8_t* data,
 }  // namespace
 
 cv::Mat DecodeJpeg(const uint8_t* data, size_t length, int scale, uint64_t maxPixels, bool failOnWarning,
-                   const std::string& what) {
+                   const std::string& what, std::string* warning) {
   if (scale != 1 && scale != 2 && scale != 4 && scale != 8) throw Error(code::kInternal, "JPEG scale must be 1, 2, 4 or 8");
   jpeg_decompress_struct cinfo{};  // mem stays null until created, which destroy checks
   ErrorManager m;
@@ -99,7 +101,10 @@ cv::Mat DecodeJpeg(const uint8_t* data, size_t length, int scale, uint64_t maxPi
     throw;
   }
   jpeg_destroy_decompress(&cinfo);
-  if (ok) return out;
+  if (ok) {
+    if (warning && m.base.num_warnings > 0) *warning = std::string("corrupt JPEG data (") + m.message + ")";
+    return out;
+  }
   if (m.warned)
     throw Error(code::kImageDecode, what + " has corrupt JPEG data (" + m.message +
                                         "); failOn 'error' (--fail-on error) accepts what the decoder recovers");

@@ -16,8 +16,9 @@ namespace di {
 // Throws ERR_IMAGE_TOO_LARGE over maxPixels (0: no limit), ERR_IMAGE_DECODE when
 // the decoder fails or, with failOnWarning, at the first warning it raises
 // (corrupt entropy data, a premature end of a segment, stray bytes before a
-// marker), naming `what` and the decoder's message.
+// marker), naming `what` and the decoder's message. Without failOnWarning the
+// first such warning goes to `warning` (when given) and the recovered pixels are returned.
 cv::Mat DecodeJpeg(const uint8_t* data, size_t length, int scale, uint64_t maxPixels, bool failOnWarning,
-                   const std::string& what);
+                   const std::string& what, std::string* warning = nullptr);
 
 }  // namespace di

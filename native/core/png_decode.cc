@@ -18,6 +18,7 @@ struct Reader {
   size_t length;
   size_t pos = 0;
   char message[256] = {0};
+  char warning[256] = {0};  // the first warning: with benign errors allowed, damage libpng let pass
 };
 
 void OnError(png_structp png, png_const_charp message) {
@@ -26,7 +27,10 @@ void OnError(png_structp png, png_const_charp message) {
   png_longjmp(png, 1);
 }
 
-void OnWarning(png_structp, png_const_charp) {}
+void OnWarning(png_structp png, png_const_charp message) {
+  auto* r = static_cast<Reader*>(png_get_error_ptr(png));
+  if (r->warning[0] == 0) std::strncpy(r->warning, message ? message : "unknown warning", sizeof(r->warning) - 1);
+}
 
 void OnRead(png_structp png, png_bytep out, png_size_t n) {
   auto* r = static_cast<Reader*>(png_get_io_ptr(png));
@@ -72,7 +76,8 @@ bool Decode(png_structp png, png_infop info, Reader* r, uint64_t maxPixels, bool
 
 }  // namespace
 
-cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what) {
+cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what,
+                  std::string* warning) {
   Reader r{data, length};
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, OnError, OnWarning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
@@ -90,7 +95,10 @@ cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool f
     throw;
   }
   png_destroy_read_struct(&png, &info, nullptr);
-  if (ok) return out;
+  if (ok) {
+    if (warning && r.warning[0]) *warning = r.warning;
+    return out;
+  }
   throw Error(code::kImageDecode, what + " could not be decoded: " + r.message);
 }
 

@@ -17,6 +17,8 @@ namespace di {
 // with libpng's message when the file cannot be read; with failOnWarning also on
 // damage libpng calls recoverable (extra image data in IDAT). Metadata chunks are
 // skipped unread, so a broken colour profile or text chunk never fails it.
-cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what);
+// libpng's first warning (without failOnWarning: the damage it let pass) goes to `warning`.
+cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what,
+                  std::string* warning = nullptr);
 
 }  // namespace di

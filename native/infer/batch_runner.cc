@@ -56,7 +56,8 @@ Chunk Prepare(const ImageInputSpec& input, const PreprocessSpec& spec, const std
       PreparedImage& p = prepared[first + k];
       try {
         cv::Size original;
-        const cv::Mat bgr = LoadBgrForTarget(images[first + k], spec.width, spec.height, &original, &p.registration);
+        const cv::Mat bgr =
+            LoadBgrForTarget(images[first + k], spec.width, spec.height, &original, &p.registration, &p.warning);
         p.map = PreprocessInto(bgr, spec, scratch.data() + k * per, original);
       } catch (const Error& e) {
         p.error = {e.code(), e.what()};

@@ -29,6 +29,7 @@ struct PreparedImage {
   ItemError error;
   LetterboxMap map;
   Registration registration;  // set for a reference pair loaded with align
+  std::string warning;        // what the decoder let pass (failOn 'error')
 };
 
 // slots[i] = index (into the caller's image list) of the image in batch slot i;
@@ -46,6 +47,7 @@ void MergePrepared(const std::vector<PreparedImage>& prepared, std::vector<Resul
     results[i].width = prepared[i].map.srcWidth;
     results[i].height = prepared[i].map.srcHeight;
     if constexpr (HasRegistration<Result>::value) results[i].registration = prepared[i].registration;
+    if constexpr (HasWarning<Result>::value) results[i].warning = prepared[i].warning;
   }
 }
 

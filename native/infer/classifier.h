@@ -21,6 +21,7 @@ struct ImageClassification {
   int width = 0, height = 0;
   std::vector<float> probabilities;
   Registration registration;  // a reference pair loaded with align
+  std::string warning;        // what the decoder let pass (failOn 'error')
 };
 
 std::vector<ImageClassification> ClassifyBatch(InferenceSession& session, const std::vector<ImageSource>& images,

@@ -26,6 +26,7 @@ struct ImageDetections {
   int width = 0, height = 0;
   std::vector<Candidate> detections;  // boxes in original pixels, clipped
   Registration registration;          // a reference pair loaded with align
+  std::string warning;                // what the decoder let pass (failOn 'error')
 };
 
 struct DetectStats {

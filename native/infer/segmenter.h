@@ -25,6 +25,7 @@ struct SegmentResult {
   int width = 0, height = 0;
   std::optional<Candidate> detection;  // box in original pixels; absent: nothing found
   std::optional<roi::MaskQuad> quad;   // absent when the mask came out empty
+  std::string warning;                 // what the decoder let pass (failOn 'error')
 };
 
 // Which outputs hold the detections ([B, *, *]) and the prototypes ([B, M, mh, mw]).

@@ -51,7 +51,7 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
     for (int i = r.start; i < r.end; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       try {
-        bgr[i] = LoadBgr(images[i]);
+        bgr[i] = LoadBgr(images[i], nullptr, &out[i].warning);
       } catch (const Error& e) {
         out[i].error = {e.code(), e.what()};
         continue;

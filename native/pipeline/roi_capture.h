@@ -51,6 +51,7 @@ using Proposer = std::function<std::vector<std::optional<Proposal>>(
 struct RoiResult {
   ItemError error;
   int width = 0, height = 0;
+  std::string warning;  // what the decoder let pass (failOn 'error')
   cv::Scalar meansBgr;
   roi::AcquisitionMode mode = roi::AcquisitionMode::kBrightfield;
   enum class Status { kOk, kNotFound, kSkipped } status = Status::kNotFound;
