@@ -34,6 +34,7 @@ export function resultRecord(r: InspectionResult): Record<string, unknown> {
     verdict: r.verdict,
     reasons: r.reasons,
     timings: r.timings,
+    warning: r.warning,
     error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
   };
 }

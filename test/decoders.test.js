@@ -3,6 +3,8 @@
 // data and failOn, colour spaces, bit depths, interlacing; BMP faults caught first. Every file's pixels are
 // known: written here byte by byte, or by test/fixtures/make-fixtures.py.
 const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { execFile } = require('child_process');
 const { Classifier, ClassifierEnsemble, Detector, Inspector, decodeImage, encodeImage } = require('../dist');
@@ -142,6 +144,28 @@ describe('damaged image data (failOn)', function () {
     assert.match(r.warning, /corrupt JPEG data/);
     assert.strictEqual(g.warning, undefined);
     relaxed.close();
+  });
+
+  it('CLI: --fail-on error decodes the damaged image and writes its warning into the records', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-failon-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'bad.jpg'), bad);
+      const model = path.join(dir, 'det.onnx');
+      fs.writeFileSync(model, constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]] }));
+      const strict = JSON.parse((await run(['detect', '-m', model, path.join(dir, 'bad.jpg'), '--json'])).stdout);
+      assert.strictEqual(strict.error.code, 'ERR_IMAGE_DECODE');
+      const lenient = JSON.parse((await run(['detect', '-m', model, path.join(dir, 'bad.jpg'), '--json', '--fail-on', 'error'])).stdout);
+      assert.strictEqual(lenient.error, undefined);
+      assert.match(lenient.warning, /corrupt JPEG data/);
+      const out = path.join(dir, 'out');
+      const r = await run(['inspect', path.join(dir, 'bad.jpg'), '--out', out, '--no-detector', '--no-classifiers', '--fail-on', 'error', '--json']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const [record] = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.notStrictEqual(record.verdict, 'error');
+      assert.match(record.warning, /corrupt JPEG data/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses unknown failOn values with typed errors', async () => {

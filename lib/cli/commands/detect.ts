@@ -80,13 +80,14 @@ export function registerDetect(program: Command): void {
           results.forEach((r, k) => {
             if (o.json) {
               process.stdout.write(JSON.stringify({ path: batch[k], width: r.width, height: r.height, detections: r.detections,
-                registration: r.registration, error: r.error && { code: r.error.code, message: r.error.message } }) + '\n');
+                registration: r.registration, warning: r.warning, error: r.error && { code: r.error.code, message: r.error.message } }) + '\n');
             } else if (r.error) {
               process.stdout.write(`${batch[k]}: error ${r.error.code}: ${r.error.message}\n`);
             } else {
               const g = r.registration;
               const moved = g ? `; reference registered by dx ${g.dx.toFixed(2)}, dy ${g.dy.toFixed(2)}, angle ${g.angle.toFixed(3)} deg` : '';
-              process.stdout.write(`${batch[k]} (${r.width}x${r.height}): ${r.detections.length} detections${moved}\n`);
+              const warned = r.warning ? `; damaged, decoded anyway (${r.warning})` : '';
+              process.stdout.write(`${batch[k]} (${r.width}x${r.height}): ${r.detections.length} detections${moved}${warned}\n`);
               for (const d of r.detections) {
                 process.stdout.write(`  ${d.label.padEnd(14)} ${d.score.toFixed(3)}  [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
               }
