@@ -130,7 +130,9 @@ describe('CLI', () => {
   it('providers reports every provider, and --ep without cpu refuses to fall back', async () => {
     const r = await run(['providers', '--json']);
     assert.strictEqual(r.code, 0, r.stderr);
-    const got = JSON.parse(r.stdout).providers;
+    const report = JSON.parse(r.stdout);
+    assert.strictEqual(report.tensorrtCache, path.join(process.env.DIE_INSPECT_CACHE_DIR, 'tensorrt'));
+    const got = report.providers;
     assert.deepStrictEqual(got.map((p) => p.provider), ['tensorrt', 'cuda', 'cpu']);
     assert.deepStrictEqual(got[2], { provider: 'cpu', available: true, reason: '' });
     for (const p of got) assert.ok(p.available || p.reason.length > 10, `${p.provider}: a reason when unavailable`);

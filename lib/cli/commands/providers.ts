@@ -1,6 +1,8 @@
 /** `die-inspect providers`: which execution providers load on this machine, and why not. */
 import { Command } from 'commander';
+import path from 'path';
 import { runtimeInfo } from '../../ops';
+import { cacheRoot } from '../../trt-cache';
 import { ModelSession, ProviderName } from '../../session';
 import { tinyProbeModel } from '../../onnx/probe-model';
 
@@ -12,6 +14,7 @@ export function registerProviders(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { device: string; json?: boolean }) => {
       const rt = runtimeInfo();
+      const trtCache = path.join(cacheRoot(), 'tensorrt');
       const results: Array<{ provider: ProviderName; available: boolean; reason: string }> = [];
       for (const p of ['tensorrt', 'cuda', 'cpu'] as ProviderName[]) {
         // CPU as the floor so that a provider which cannot load still gives a session and its reason
@@ -23,13 +26,15 @@ export function registerProviders(program: Command): void {
         s.close();
       }
       if (o.json) {
-        process.stdout.write(JSON.stringify({ ortVersion: rt.ortVersion, compiledProviders: rt.compiledProviders, providers: results }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ortVersion: rt.ortVersion, compiledProviders: rt.compiledProviders, providers: results,
+          tensorrtCache: trtCache }, null, 2) + '\n');
         return;
       }
       process.stdout.write(`ONNX Runtime ${rt.ortVersion}; compiled in: ${rt.compiledProviders.join(', ')}\n`);
       for (const r of results) {
         process.stdout.write(`${r.provider.padEnd(9)} ${r.available ? 'available' : `unavailable: ${r.reason}`}\n`);
       }
+      process.stdout.write(`TensorRT engine cache: ${trtCache} (npx die-inspect cache)\n`);
       if (!results[1].available) {
         process.stdout.write('GPU providers: see README "GPU execution" (scripts/install-gpu-providers.js)\n');
       }
