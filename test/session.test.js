@@ -1,5 +1,7 @@
 'use strict';
 const assert = require('assert');
+const path = require('path');
+const { execFile } = require('child_process');
 const { Classifier, ModelSession, runtimeInfo } = require('../dist');
 const { buildModel, constantDetector, meanClassifier, node, valueInfo } = require('./helpers/onnx');
 
@@ -46,6 +48,24 @@ describe('ModelSession', () => {
     }
     // A model the CPU cannot load either is reported as the model's fault, whatever was asked for.
     await assert.rejects(ModelSession.create(Buffer.from('not an onnx model'), { providers: ['cuda'] }), { code: 'ERR_MODEL_LOAD' });
+  });
+
+  it("loads after onnxruntime-node's own API made ORT's one environment first (no shared thread pool)", async () => {
+    // A fresh process: this one's environment exists already.
+    const script = `
+      const ort = require('onnxruntime-node');
+      (async () => {
+        await ort.InferenceSession.create(process.argv[1]);
+        const { ModelSession } = require('./dist');
+        const shared = await ModelSession.create(process.argv[1]);
+        const own = await ModelSession.create(process.argv[1], { intraOpThreads: 1 });
+        const r = await shared.benchmark({ batch: 1, warmup: 1, iters: 1 });
+        process.stdout.write(JSON.stringify([shared.provider, own.provider, r.ms.length]));
+      })().catch((e) => { process.stdout.write(JSON.stringify({ code: e.code, message: e.message })); });`;
+    const model = path.join(__dirname, '..', 'models', 'die-good-defect-vggs.onnx');
+    const out = await new Promise((resolve, reject) => execFile(process.execPath, ['-e', script, model],
+      { cwd: path.join(__dirname, '..') }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    assert.deepStrictEqual(JSON.parse(out), ['cpu', 'cpu', 1]);
   });
 
   it('runs raw feeds and returns outputs by name', async () => {

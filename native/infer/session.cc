@@ -1,6 +1,7 @@
 #include "infer/session.h"
 
 #include <algorithm>
+#include <atomic>
 #include <sstream>
 
 #include "infer/ort_env.h"
@@ -155,10 +156,19 @@ void AppendCuda(Ort::SessionOptions& so, const ProviderConfig& pc) {
   so.AppendExecutionProvider_CUDA_V2(*cuda);
 }
 
+// Whether sessions can use the Env's shared pool. Not when another library in the
+// process (onnxruntime-node's own API) created ORT's one Env first, without the pool:
+// found out by the first session that tries, and remembered.
+std::atomic<bool> gSharedPool{true};
+
+bool IsNoSharedPool(const std::string& message) {
+  return message.find("EnvCreatedWithGlobalThreadPools") != std::string::npos;
+}
+
 Ort::SessionOptions BaseOptions(const SessionConfig& cfg) {
   Ort::SessionOptions so;
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  if (cfg.intraOpThreads == 0 && cfg.interOpThreads == 0) {
+  if (cfg.intraOpThreads == 0 && cfg.interOpThreads == 0 && gSharedPool.load()) {
     so.DisablePerSessionThreads();  // the process-wide pool (ort_env.cc)
     return so;
   }
@@ -179,6 +189,17 @@ std::unique_ptr<Ort::Session> Open(const std::string& path, const uint8_t* bytes
 
 std::shared_ptr<InferenceSession> InferenceSession::Create(const std::string& path, const uint8_t* bytes,
                                                            size_t length, const SessionConfig& cfg) {
+  try {
+    return CreateOnce(path, bytes, length, cfg);
+  } catch (const Error& e) {
+    if (!gSharedPool.load() || !IsNoSharedPool(e.what())) throw;
+    gSharedPool.store(false);  // every later session, too, gets a pool of its own
+    return CreateOnce(path, bytes, length, cfg);
+  }
+}
+
+std::shared_ptr<InferenceSession> InferenceSession::CreateOnce(const std::string& path, const uint8_t* bytes,
+                                                               size_t length, const SessionConfig& cfg) {
   if (!bytes) {
     uintmax_t size = 0;
     const PathKind kind = ProbePath(path, &size);

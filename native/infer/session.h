@@ -67,6 +67,9 @@ class InferenceSession {
 
  private:
   InferenceSession() = default;
+  // One try; Create retries once with per-session pools when the Env has no shared one.
+  static std::shared_ptr<InferenceSession> CreateOnce(const std::string& path, const uint8_t* bytes, size_t length,
+                                                      const SessionConfig& config);
   std::unique_ptr<Ort::Session> session_;
   ModelInfo info_;
   std::string provider_;
