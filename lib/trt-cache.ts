@@ -98,6 +98,12 @@ const heldHere = new Set<string>();
 /** Locks older than this whose holder cannot be asked (another host or container) are taken over. */
 const FOREIGN_LOCK_MS = 30 * 60 * 1000;
 
+/** Whether a live process is loading (or building) the engines of this folder now. */
+export async function lockHeld(dir: string): Promise<boolean> {
+  const lock = path.join(dir, '.lock');
+  return (await fsp.stat(lock).then(() => true, () => false)) && !(await isStale(lock));
+}
+
 async function isStale(lock: string): Promise<boolean> {
   const [text, st] = await Promise.all([fsp.readFile(lock, 'utf8').catch(() => ''), fsp.stat(lock).catch(() => null)]);
   const [pidText, host] = text.split(' ');

@@ -149,26 +149,28 @@ describe('CLI', () => {
     assert.match(chain.stdout, got[1].available ? /^provider: cuda$/m : /^provider: cpu$/m);
   });
 
-  it('cache lists the TensorRT engine folders with their size and --clear removes them', async () => {
+  it('cache lists the TensorRT engine folders with their size; --clear removes those no live process is using', async () => {
     const root = path.join(tmp, 'cache-root');
     const env = { ...process.env, DIE_INSPECT_CACHE_DIR: root };
-    const engines = path.join(root, 'tensorrt', 'ort-1.29.0', 'abc');
+    const base = path.join(root, 'tensorrt', 'ort-1.29.0');
+    const engines = path.join(base, 'abc');
     fs.mkdirSync(path.join(engines, 'sub'), { recursive: true });
     fs.writeFileSync(path.join(engines, 'x.engine'), Buffer.alloc(1500000));
     fs.writeFileSync(path.join(engines, 'sub', 'x.profile'), Buffer.alloc(500000));
-    fs.mkdirSync(path.join(root, 'tensorrt', 'ort-1.29.0', 'def'));
+    fs.mkdirSync(path.join(base, 'def'));
+    // This test process holds ghi's lock, as a process building its engines would.
+    fs.mkdirSync(path.join(base, 'ghi'));
+    fs.writeFileSync(path.join(base, 'ghi', '.lock'), `${process.pid} ${os.hostname()}`);
     const list = JSON.parse((await run(['cache', '--json'], { env })).stdout);
-    assert.deepStrictEqual(list.folders, [
-      { folder: engines, bytes: 2000000 },
-      { folder: path.join(root, 'tensorrt', 'ort-1.29.0', 'def'), bytes: 0 },
-    ]);
+    assert.deepStrictEqual(list.folders.map((f) => [path.relative(base, f.folder), f.inUse]), [['abc', false], ['def', false], ['ghi', true]]);
+    assert.strictEqual(list.folders[0].bytes, 2000000);
     const text = await run(['cache'], { env });
     assert.match(text.stdout, /ort-1\.29\.0\/abc\s+2\.0\n/);
+    assert.match(text.stdout, /ort-1\.29\.0\/ghi\s+0\.0\s+yes\n/);
     const cleared = await run(['cache', '--clear'], { env });
     assert.strictEqual(cleared.code, 0, cleared.stderr);
-    assert.match(cleared.stdout, /removed: .* \(2 folders, 2\.0 MB\)/);
-    assert.ok(!fs.existsSync(path.join(root, 'tensorrt')));
-    assert.ok(fs.existsSync(root), 'only the TensorRT part of the cache root is removed');
+    assert.match(cleared.stdout, /removed: 2 folders, 2\.0 MB from .*; kept 1 in use/);
+    assert.deepStrictEqual(fs.readdirSync(base), ['ghi']);
   });
 
   it('warns before a TensorRT engine build, on a terminal only', () => {

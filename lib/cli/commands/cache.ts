@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { promises as fsp } from 'fs';
 import path from 'path';
-import { cacheRoot } from '../../trt-cache';
+import { cacheRoot, lockHeld } from '../../trt-cache';
 import { formatTable } from '../table';
 
 /** Bytes under a folder (0 when it does not exist). */
@@ -30,22 +30,30 @@ export function registerCache(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { clear?: boolean; json?: boolean }) => {
       const root = path.join(cacheRoot(), 'tensorrt');
-      const rows: Array<{ folder: string; bytes: number }> = [];
+      const rows: Array<{ folder: string; bytes: number; inUse: boolean }> = [];
       for (const ort of (await fsp.readdir(root).catch(() => [] as string[])).sort()) {
         for (const key of (await fsp.readdir(path.join(root, ort)).catch(() => [] as string[])).sort()) {
           const folder = path.join(root, ort, key);
-          rows.push({ folder, bytes: await folderBytes(folder) });
+          rows.push({ folder, bytes: await folderBytes(folder), inUse: await lockHeld(folder) });
         }
       }
-      if (o.clear) await fsp.rm(root, { recursive: true, force: true });
+      // A folder a live process is building engines into is left alone: removing it mid-build loses the build.
+      const removed = o.clear ? rows.filter((r) => !r.inUse) : [];
+      for (const r of removed) await fsp.rm(r.folder, { recursive: true, force: true });
       if (o.json) {
-        process.stdout.write(JSON.stringify({ root, cleared: Boolean(o.clear), folders: rows }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ root, cleared: Boolean(o.clear), folders: rows, removed: removed.map((r) => r.folder) }, null, 2) + '\n');
         return;
       }
-      const total = rows.reduce((s, r) => s + r.bytes, 0);
+      const mb = (list: typeof rows) => (list.reduce((s, r) => s + r.bytes, 0) / 1e6).toFixed(1);
       if (rows.length) {
-        process.stdout.write(formatTable(['folder', 'MB'], rows.map((r) => [path.relative(root, r.folder), (r.bytes / 1e6).toFixed(1)])));
+        process.stdout.write(formatTable(['folder', 'MB', 'in use'],
+          rows.map((r) => [path.relative(root, r.folder), (r.bytes / 1e6).toFixed(1), r.inUse ? 'yes' : ''])));
       }
-      process.stdout.write(`${o.clear ? 'removed' : 'TensorRT cache'}: ${root} (${rows.length} folders, ${(total / 1e6).toFixed(1)} MB)\n`);
+      if (o.clear) {
+        const kept = rows.length - removed.length;
+        process.stdout.write(`removed: ${removed.length} folders, ${mb(removed)} MB from ${root}${kept ? `; kept ${kept} in use` : ''}\n`);
+      } else {
+        process.stdout.write(`TensorRT cache: ${root} (${rows.length} folders, ${mb(rows)} MB)\n`);
+      }
     });
 }
