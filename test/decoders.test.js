@@ -307,3 +307,43 @@ describe('BMP faults found before OpenCV reads the file', () => {
     assert.strictEqual(stderr, '');
   });
 });
+
+describe('TIFF data read through libtiff before OpenCV', () => {
+  it("fails damaged strip data with libtiff's reason by default, keeps it as a warning with failOn 'error', nothing on stderr", async () => {
+    const tiff = await encodeImage(noisy(64, 64), { format: 'tiff' });
+    const intact = await decodeImage(tiff);
+    assert.deepStrictEqual([intact.width, intact.height, intact.warning], [64, 64, undefined]);
+    assert.deepStrictEqual(intact.data, Buffer.from(noisy(64, 64).data), 'lossless: the pixels written');
+    // OpenCV writes the directory last: bytes 200-400 are LZW-coded pixels.
+    assert.ok(tiff.readUInt32LE(4) > 400, 'directory after the damaged bytes');
+    const bad = Buffer.from(tiff).fill(0xff, 200, 400);
+    await assert.rejects(decodeImage(bad), (e) => e.code === 'ERR_IMAGE_DECODE' && /could not be decoded: TIFF: Using code not yet in table/.test(e.message));
+    const lenient = await decodeImage(bad, { failOn: 'error' });
+    assert.strictEqual(lenient.width, 64);
+    assert.match(lenient.warning, /^damaged TIFF data \(TIFF: Using code not yet in table\)$/);
+    // Strip offsets pointing past the end: nothing to recover, whatever failOn says.
+    const cut = Buffer.from(tiff);
+    const dir = cut.readUInt32LE(4);
+    for (let i = 0, n = cut.readUInt16LE(dir); i < n; i++) {
+      const e = dir + 2 + 12 * i;
+      if (cut.readUInt16LE(e) === 273) cut.writeUInt32LE(10 * tiff.length, e + 8); // StripOffsets
+    }
+    for (const failOn of ['warning', 'error']) {
+      await assert.rejects(decodeImage(cut, { failOn }), (e) => e.code === 'ERR_IMAGE_DECODE' && /could not be decoded: .*StripOffsets/.test(e.message));
+    }
+    const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'di-tiff-'));
+    try {
+      fs.writeFileSync(path.join(dir2, 'bad.tif'), bad);
+      fs.writeFileSync(path.join(dir2, 'cut.tif'), cut);
+      const { stdout, stderr } = await stderrOf(`
+        const { decodeImage } = require('./dist');
+        const inputs = [['bad.tif', 'warning'], ['bad.tif', 'error'], ['cut.tif', 'error']];
+        Promise.allSettled(inputs.map(([f, failOn]) => decodeImage(require('path').join(${JSON.stringify(dir2)}, f), { failOn })))
+          .then((r) => process.stdout.write(r.map((x) => x.status === 'fulfilled' ? x.value.width : x.reason.code).join()));`);
+      assert.strictEqual(stdout, 'ERR_IMAGE_DECODE,64,ERR_IMAGE_DECODE');
+      assert.strictEqual(stderr, '');
+    } finally {
+      fs.rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,6 +12,7 @@
 #include "core/jpeg_decode.h"
 #include "core/png_decode.h"
 #include "core/reference_pair.h"
+#include "core/tiff_check.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -127,6 +128,8 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
     *original = {w, h};
     return DecodePng(data, length, maxPixels, failOnWarning, what, warning);
   }
+  // libtiff's view first: OpenCV's reader would print a damaged TIFF's faults to stderr.
+  if (header->format == ImageFormat::kTiff) CheckTiff(data, length, what, failOnWarning, warning);
   // imdecode reads only `length` bytes of the wrapped buffer; no copy.
   const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
   cv::Mat full = DecodeFull(buf, what);
