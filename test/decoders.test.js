@@ -308,6 +308,47 @@ describe('BMP faults found before OpenCV reads the file', () => {
   });
 });
 
+describe('BMP RLE data walked before OpenCV reads it', () => {
+  /** An 8-bit grey-palette BMP, 16x4, RLE8: each row one run of `row * 10`. */
+  function rle8(data) {
+    const pal = Buffer.alloc(1024);
+    for (let i = 0; i < 256; i++) pal.fill(i, 4 * i, 4 * i + 3);
+    const head = Buffer.alloc(54);
+    head.write('BM', 0);
+    head.writeUInt32LE(54 + 1024 + data.length, 2);
+    head.writeUInt32LE(54 + 1024, 10);
+    head.writeUInt32LE(40, 14);
+    head.writeInt32LE(16, 18);
+    head.writeInt32LE(4, 22);
+    head.writeUInt16LE(1, 26);
+    head.writeUInt16LE(8, 28);
+    head.writeUInt32LE(1, 30); // BI_RLE8
+    head.writeUInt32LE(data.length, 34);
+    head.writeUInt32LE(256, 46);
+    return Buffer.concat([head, pal, data]);
+  }
+  const rows = Buffer.concat([0, 1, 2, 3].map((y) => Buffer.from([16, y * 10, 0, 0])));
+
+  it('decodes whole streams (with or without the end-of-bitmap code) and fails cut ones with the reason, nothing on stderr', async () => {
+    for (const data of [Buffer.concat([rows, Buffer.from([0, 1])]), rows]) {
+      const img = await decodeImage(rle8(data));
+      // Bottom-up rows: the first stored row (value 0) is the image's last.
+      assert.deepStrictEqual([img.width, img.height, img.data[0], img.data[img.data.length - 1]], [16, 4, 30, 0]);
+    }
+    const cut = rle8(rows.subarray(0, 5));
+    await assert.rejects(decodeImage(cut), (e) => e.code === 'ERR_IMAGE_DECODE' && /RLE data is cut short/.test(e.message));
+    const literal = Buffer.concat([Buffer.from([0, 16]), Buffer.alloc(16, 7)]);
+    const cutLiteral = rle8(Buffer.concat([literal, Buffer.from([0, 0]), literal.subarray(0, 9)]));
+    await assert.rejects(decodeImage(cutLiteral), (e) => e.code === 'ERR_IMAGE_DECODE' && /RLE data is cut short/.test(e.message));
+    const { stdout, stderr } = await stderrOf(`
+      const { decodeImage } = require('./dist');
+      Promise.allSettled([${JSON.stringify(Array.from(cut))}, ${JSON.stringify(Array.from(cutLiteral))}].map((b) => decodeImage(Buffer.from(b))))
+        .then((r) => process.stdout.write(r.map((x) => x.reason.code).join()));`);
+    assert.strictEqual(stdout, 'ERR_IMAGE_DECODE,ERR_IMAGE_DECODE');
+    assert.strictEqual(stderr, '');
+  });
+});
+
 describe('TIFF data read through libtiff before OpenCV', () => {
   it("fails damaged strip data with libtiff's reason by default, keeps it as a warning with failOn 'error', nothing on stderr", async () => {
     const tiff = await encodeImage(noisy(64, 64), { format: 'tiff' });
