@@ -49,6 +49,27 @@ function stderrOf(script) {
   });
 }
 
+/**
+ * Decodes each [bytes, failOn] in a fresh process (its stderr is ours to read) and
+ * returns what each gave (width, or error code) and what the process wrote to stderr.
+ */
+async function decodeElsewhere(inputs) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-decode-'));
+  try {
+    const jobs = inputs.map(([bytes, failOn = 'warning'], i) => {
+      fs.writeFileSync(path.join(dir, `${i}`), bytes);
+      return [path.join(dir, `${i}`), failOn];
+    });
+    const { stdout, stderr } = await stderrOf(`
+      const { decodeImage } = require('./dist');
+      Promise.allSettled(${JSON.stringify(jobs)}.map(([f, failOn]) => decodeImage(f, { failOn })))
+        .then((r) => process.stdout.write(JSON.stringify(r.map((x) => (x.status === 'fulfilled' ? x.value.width : x.reason.code)))));`);
+    return { outcomes: JSON.parse(stdout), stderr };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('damaged image data (failOn)', function () {
   this.timeout(60000);
   let clean, bad;
@@ -84,19 +105,7 @@ describe('damaged image data (failOn)', function () {
   });
 
   it("prints nothing to stderr, whichever way failOn goes (libjpeg's own handler would)", async () => {
-    const script = `
-      const { decodeImage, encodeImage } = require('./dist');
-      (async () => {
-        const bad = Buffer.from(${JSON.stringify(Array.from(bad))});
-        const outcomes = [];
-        for (const failOn of ['warning', 'error']) {
-          outcomes.push(await decodeImage(bad, { failOn }).then((d) => d.width, (e) => e.code));
-        }
-        process.stdout.write(JSON.stringify(outcomes));
-      })();`;
-    const { stdout, stderr } = await stderrOf(script);
-    assert.deepStrictEqual(JSON.parse(stdout), ['ERR_IMAGE_DECODE', 128]);
-    assert.strictEqual(stderr, '');
+    assert.deepStrictEqual(await decodeElsewhere([[bad, 'warning'], [bad, 'error']]), { outcomes: ['ERR_IMAGE_DECODE', 128], stderr: '' });
   });
 
   it('fails only the damaged image of a Detector, Classifier or Inspector batch', async () => {
@@ -282,11 +291,7 @@ describe('PNG forms and damage', () => {
 
   it('prints nothing to stderr for a damaged PNG', async () => {
     const cut = plain().subarray(0, plain().length - 20);
-    const { stdout, stderr } = await stderrOf(`
-      const { decodeImage } = require('./dist');
-      decodeImage(Buffer.from(${JSON.stringify(Array.from(cut))})).catch((e) => process.stdout.write(e.code));`);
-    assert.strictEqual(stdout, 'ERR_IMAGE_DECODE');
-    assert.strictEqual(stderr, '');
+    assert.deepStrictEqual(await decodeElsewhere([[cut]]), { outcomes: ['ERR_IMAGE_DECODE'], stderr: '' });
   });
 });
 
@@ -299,12 +304,7 @@ describe('BMP faults found before OpenCV reads the file', () => {
     const png = Buffer.from(bmp);
     png.writeUInt32LE(5, 30); // BI_PNG: a PNG inside a BMP
     await assert.rejects(decodeImage(png), (e) => e.code === 'ERR_IMAGE_DECODE' && /compression/.test(e.message));
-    const { stdout, stderr } = await stderrOf(`
-      const { decodeImage } = require('./dist');
-      Promise.allSettled([${JSON.stringify(Array.from(cut))}, ${JSON.stringify(Array.from(png))}].map((b) => decodeImage(Buffer.from(b))))
-        .then((r) => process.stdout.write(r.map((x) => x.reason.code).join()));`);
-    assert.strictEqual(stdout, 'ERR_IMAGE_DECODE,ERR_IMAGE_DECODE');
-    assert.strictEqual(stderr, '');
+    assert.deepStrictEqual(await decodeElsewhere([[cut], [png]]), { outcomes: ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE'], stderr: '' });
   });
 });
 
@@ -340,12 +340,7 @@ describe('BMP RLE data walked before OpenCV reads it', () => {
     const literal = Buffer.concat([Buffer.from([0, 16]), Buffer.alloc(16, 7)]);
     const cutLiteral = rle8(Buffer.concat([literal, Buffer.from([0, 0]), literal.subarray(0, 9)]));
     await assert.rejects(decodeImage(cutLiteral), (e) => e.code === 'ERR_IMAGE_DECODE' && /RLE data is cut short/.test(e.message));
-    const { stdout, stderr } = await stderrOf(`
-      const { decodeImage } = require('./dist');
-      Promise.allSettled([${JSON.stringify(Array.from(cut))}, ${JSON.stringify(Array.from(cutLiteral))}].map((b) => decodeImage(Buffer.from(b))))
-        .then((r) => process.stdout.write(r.map((x) => x.reason.code).join()));`);
-    assert.strictEqual(stdout, 'ERR_IMAGE_DECODE,ERR_IMAGE_DECODE');
-    assert.strictEqual(stderr, '');
+    assert.deepStrictEqual(await decodeElsewhere([[cut], [cutLiteral]]), { outcomes: ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE'], stderr: '' });
   });
 });
 
@@ -372,19 +367,7 @@ describe('TIFF data read through libtiff before OpenCV', () => {
     for (const failOn of ['warning', 'error']) {
       await assert.rejects(decodeImage(cut, { failOn }), (e) => e.code === 'ERR_IMAGE_DECODE' && /could not be decoded: .*StripOffsets/.test(e.message));
     }
-    const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'di-tiff-'));
-    try {
-      fs.writeFileSync(path.join(dir2, 'bad.tif'), bad);
-      fs.writeFileSync(path.join(dir2, 'cut.tif'), cut);
-      const { stdout, stderr } = await stderrOf(`
-        const { decodeImage } = require('./dist');
-        const inputs = [['bad.tif', 'warning'], ['bad.tif', 'error'], ['cut.tif', 'error']];
-        Promise.allSettled(inputs.map(([f, failOn]) => decodeImage(require('path').join(${JSON.stringify(dir2)}, f), { failOn })))
-          .then((r) => process.stdout.write(r.map((x) => x.status === 'fulfilled' ? x.value.width : x.reason.code).join()));`);
-      assert.strictEqual(stdout, 'ERR_IMAGE_DECODE,64,ERR_IMAGE_DECODE');
-      assert.strictEqual(stderr, '');
-    } finally {
-      fs.rmSync(dir2, { recursive: true, force: true });
-    }
+    assert.deepStrictEqual(await decodeElsewhere([[bad, 'warning'], [bad, 'error'], [cut, 'error']]),
+      { outcomes: ['ERR_IMAGE_DECODE', 64, 'ERR_IMAGE_DECODE'], stderr: '' });
   });
 });
