@@ -69,12 +69,9 @@ function alive(pid: number): boolean {
 export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pollMs = 250): Promise<T> {
   const lock = path.join(dir, '.lock');
   for (;;) {
+    let fh;
     try {
-      const fh = await fsp.open(lock, 'wx');
-      heldHere.add(lock);
-      await fh.writeFile(`${process.pid} ${os.hostname()}`);
-      await fh.close();
-      break;
+      fh = await fsp.open(lock, 'wx');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return build();
       if (await isStale(lock)) {
@@ -82,6 +79,19 @@ export async function withCacheLock<T>(dir: string, build: () => Promise<T>, pol
         continue;
       }
       await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
+    heldHere.add(lock);
+    try {
+      await fh.writeFile(`${process.pid} ${os.hostname()}`);
+      break;
+    } catch {
+      // a lock that cannot say whose it is would hold the others up: go without it
+      heldHere.delete(lock);
+      await fsp.rm(lock, { force: true });
+      return build();
+    } finally {
+      await fh.close();
     }
   }
   try {
@@ -98,6 +108,9 @@ const heldHere = new Set<string>();
 /** Locks older than this whose holder cannot be asked (another host or container) are taken over. */
 const FOREIGN_LOCK_MS = 30 * 60 * 1000;
 
+/** A lock still without its holder's pid after this long was left by a process that died writing it. */
+const UNWRITTEN_LOCK_MS = 10 * 1000;
+
 /** Whether a live process is loading (or building) the engines of this folder now. */
 export async function lockHeld(dir: string): Promise<boolean> {
   const lock = path.join(dir, '.lock');
@@ -108,8 +121,9 @@ async function isStale(lock: string): Promise<boolean> {
   const [text, st] = await Promise.all([fsp.readFile(lock, 'utf8').catch(() => ''), fsp.stat(lock).catch(() => null)]);
   const [pidText, host] = text.split(' ');
   const pid = Number(pidText);
-  // An empty file is a lock being written this instant: wait for it like any other.
-  if (!st || !(pid > 0)) return false;
+  if (!st) return false;
+  // An empty file is a lock being written this instant, unless it has stayed empty.
+  if (!(pid > 0)) return Date.now() - st.mtimeMs > UNWRITTEN_LOCK_MS;
   if (host !== os.hostname()) return Date.now() - st.mtimeMs > FOREIGN_LOCK_MS;
   // Our own pid on a lock we do not hold is a previous life of this process (a
   // container restarted after a crash gets the same pid back).

@@ -83,6 +83,14 @@ describe('TensorRT engine cache default', () => {
     // container's process gets the pid of the one that crashed holding it).
     fs.writeFileSync(path.join(dir, '.lock'), `${process.pid} ${os.hostname()}`);
     assert.strictEqual(await withCacheLock(dir, async () => 'ours, stale', 10), 'ours, stale');
+    // An empty lock is one being written: waited on, unless it has stayed empty (its writer died).
+    fs.writeFileSync(path.join(dir, '.lock'), '');
+    const afterEmpty = withCacheLock(dir, async () => 'after the empty lock', 10);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.strictEqual(fs.readFileSync(path.join(dir, '.lock'), 'utf8'), '', 'a fresh empty lock is waited on');
+    const longAgo = new Date(Date.now() - 60 * 1000);
+    fs.utimesSync(path.join(dir, '.lock'), longAgo, longAgo);
+    assert.strictEqual(await afterEmpty, 'after the empty lock');
     // Another host's (container's) lock cannot be asked: waited on while fresh, taken over when old.
     fs.writeFileSync(path.join(dir, '.lock'), `${process.pid} elsewhere`);
     const old = new Date(Date.now() - 31 * 60 * 1000);
