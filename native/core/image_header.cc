@@ -107,17 +107,6 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
   return Sized(ImageFormat::kTiff, w, h);
 }
 
-}  // namespace
-
-void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb) {
-  // width * height > maxPixels, without the product (BigTIFF sides can overflow it).
-  if (maxPixels != 0 && height != 0 && width > maxPixels / height)
-    throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
-                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
-}
-
-namespace {
-
 // Walks an RLE8/RLE4 stream to its end-of-bitmap code (or past its last row)
 // without decoding it: OpenCV's reader runs off the end of cut-short data with
 // an exception that it prints to stderr.
@@ -151,6 +140,13 @@ const char* RleFault(const uint8_t* d, size_t n, uint64_t offset, uint64_t h, bo
 
 }  // namespace
 
+void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb) {
+  // width * height > maxPixels, without the product (BigTIFF sides can overflow it).
+  if (maxPixels != 0 && height != 0 && width > maxPixels / height)
+    throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
+                                          ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+}
+
 const char* BmpFault(const uint8_t* d, size_t n, const ImageHeader& header) {
   if (n < 26) return "the BMP header is cut short";
   const uint64_t offset = Read(d + 10, 4, false), w = header.width, h = header.height;
@@ -162,7 +158,7 @@ const char* BmpFault(const uint8_t* d, size_t n, const ImageHeader& header) {
     bpp = Read(d + 28, 2, false), compression = Read(d + 30, 4, false);
   }
   if (compression > 3) return "the BMP uses a compression other than none, RLE8, RLE4 or bit fields";
-  if (compression == 1 || compression == 2) return RleFault(d, n, offset, header.height, compression == 1);
+  if (compression == 1 || compression == 2) return RleFault(d, n, offset, h, compression == 1);
   if (bpp == 0 || bpp > 32) return "the BMP names an unsupported bit depth";
   // Rows are padded to 4 bytes; 15-bit pixels take 16 bits, as the reader counts them.
   const uint64_t stride = ((w * (bpp == 15 ? 16 : bpp) + 31) / 32) * 4;
