@@ -123,8 +123,41 @@ describe('CLI', () => {
     const badArg = await run(['detect', '-m', model, path.join(tmp, 'imgs'), '--conf', 'abc']);
     assert.strictEqual(badArg.code, 2);
     assert.match(badArg.stderr, /--conf must be a number/);
-    const unknown = await run(['frobnicate']);
-    assert.notStrictEqual(unknown.code, 0);
+  });
+
+  it('usage mistakes exit 2 with the command\'s usage line; failures exit 1', async () => {
+    const imgs = path.join(tmp, 'imgs');
+    for (const [args, said, usage] of [
+      [['inspect', imgs], /required option '-o, --out <dir>' not specified/, 'die-inspect inspect [options] <images...>'],
+      [['detect', imgs], /required option '-m, --model <file>' not specified/, 'die-inspect detect [options] <images...>'],
+      [['eval', '-m', model], /required option '-d, --data <path>' not specified/, 'die-inspect eval [options]'],
+      [['detect', '-m', model, imgs, '--bogus'], /unknown option '--bogus'/, 'die-inspect detect [options] <images...>'],
+      [['info'], /missing required argument 'model'/, 'die-inspect info [options] <model>'],
+      [['detect', '-m', model, imgs, '--conf', 'abc'], /--conf must be a number/, 'die-inspect detect [options] <images...>'],
+    ]) {
+      const r = await run(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, said);
+      assert.ok(r.stderr.includes(`Usage: ${usage}\n`), `${args.join(' ')}: ${r.stderr}`);
+      // The usage line, not the whole help.
+      assert.ok(!r.stderr.includes('Options:'), r.stderr);
+    }
+    // No command, or an unknown one: the program's help, which lists the commands.
+    for (const args of [['frobnicate'], []]) {
+      const r = await run(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /Usage: die-inspect \[options\] \[command\]/);
+      assert.match(r.stderr, /inspect \[options\] <images\.\.\.>/);
+    }
+    assert.match((await run(['frobnicate'])).stderr, /unknown command 'frobnicate'/);
+    // A model that cannot be loaded is a failure, not a usage mistake.
+    const broken = path.join(tmp, 'broken.onnx');
+    fs.writeFileSync(broken, 'not an onnx model');
+    const load = await run(['info', broken]);
+    assert.strictEqual(load.code, 1, load.stderr);
+    assert.match(load.stderr, /ERR_MODEL_LOAD/);
+    assert.ok(!load.stderr.includes('Usage:'), load.stderr);
+    assert.strictEqual((await run(['--version'])).code, 0);
   });
 
   it('providers reports every provider, and --ep without cpu refuses to fall back', async () => {
