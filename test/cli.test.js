@@ -160,6 +160,22 @@ describe('CLI', () => {
     assert.strictEqual((await run(['--version'])).code, 0);
   });
 
+  it('every command that runs a model takes its execution providers as --ep', async () => {
+    for (const cmd of ['inspect', 'detect', 'bench', 'eval', 'info']) {
+      const help = (await run([cmd, '--help'])).stdout;
+      assert.match(help, /--ep <providers>/, cmd);
+      assert.doesNotMatch(help, /--provider\b/, cmd);
+    }
+    // eval reads --ep, and its old --provider still (hidden).
+    const csv = path.join(tmp, 'labels.csv');
+    fs.writeFileSync(csv, 'path,label\nimgs/a.jpg,good\n');
+    for (const flag of ['--ep', '--provider']) {
+      const bad = await run(['eval', '-m', model, '--data', csv, flag, 'gpu']);
+      assert.strictEqual(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /unknown execution provider 'gpu'/);
+    }
+  });
+
   it('providers reports every provider, and --ep without cpu refuses to fall back', async () => {
     const r = await run(['providers', '--json']);
     assert.strictEqual(r.code, 0, r.stderr);

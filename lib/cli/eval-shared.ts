@@ -21,8 +21,9 @@ export interface EvalCliOptions extends InputLimitFlags {
   positive?: string;
   plots?: string;
   json?: boolean;
+  ep: string;
+  /** The hidden old name of --ep. */
   provider?: string;
-  ep?: string;
 }
 
 /** Settings resolved from the options, common to detection and classification. */

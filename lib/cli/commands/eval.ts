@@ -44,8 +44,9 @@ export function registerEval(program: Command): void {
     .option('--align', 'pair models: register each reference to its image first (shift and rotation)')
     .option('--positive <class>', 'binary classify: the positive class, by name or id (default 1)')
     .option('--plots <dir>', 'write PR (detect) or ROC (classify) curves as SVG into this folder')
-    .option('--provider <providers>', PROVIDERS_HELP, 'cpu')
-    .addOption(new Option('--ep <providers>', 'same as --provider').hideHelp())
+    .option('--ep <providers>', PROVIDERS_HELP, 'cpu')
+    // The name eval had before every command said --ep: kept for scripts that use it, not shown.
+    .addOption(new Option('--provider <providers>').hideHelp())
     .option('--json', 'print one JSON object')
     .addOption(limitInputPixelsOption())
     .addOption(failOnOption())
@@ -57,7 +58,7 @@ export function registerEval(program: Command): void {
       if (task === 'classify' && protocol !== 'coco') throw new DieInspectError('ERR_INVALID_ARG', '--protocol applies to detection only');
       const seed = nonNegativeInt(o.seed, '--seed');
       const common: RunOptions = {
-        providers: parseProviders(o.ep ?? o.provider ?? 'cpu'),
+        providers: parseProviders(o.provider ?? o.ep),
         imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
         batch: o.batch === undefined ? undefined : positiveInt(o.batch, '--batch'),
         limits: parseInputLimits(o),
