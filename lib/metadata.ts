@@ -1,4 +1,6 @@
-/** Reads class names from model metadata (Ultralytics-style `names`). */
+/** Reads what a model's metadata and outputs say: class names (Ultralytics-style `names`), input size, task. */
+import type { ModelCard } from './models';
+import type { ModelInfo } from './session';
 
 /**
  * Parses `{0: 'die_crack', 1: 'die_rotation'}` (a Python dict literal, as
@@ -60,4 +62,23 @@ export function metadataImgsz(meta: Record<string, string>): number | [number, n
   const v = metadataNumbers(meta, 'imgsz');
   if (!v?.length) return undefined;
   return v.length === 1 ? v[0] : [v[0], v[1]];
+}
+
+/** A tensor shape as `info` prints it: `batch, 2` (unnamed dynamic sizes as `?`). */
+export function shapeText(shape: Array<number | string | null>): string {
+  return shape.map((d) => d ?? '?').join(', ');
+}
+
+/**
+ * What a model does, from what it says: Ultralytics' `task` metadata where present,
+ * else its outputs: [batch, classes] is a classifier, [batch, a, b] a YOLO detector,
+ * and one beside mask prototypes (rank 4) a segmenter. Undefined when neither fits.
+ */
+export function modelTask(info: Pick<ModelInfo, 'metadata' | 'outputs'>): ModelCard['task'] | undefined {
+  const declared = info.metadata.task;
+  if (declared === 'detect' || declared === 'classify' || declared === 'segment') return declared;
+  const rank = info.outputs[0]?.shape.length;
+  if (rank === 2) return 'classify';
+  if (rank === 3) return info.outputs.some((o) => o.shape.length === 4) ? 'segment' : 'detect';
+  return undefined;
 }

@@ -268,6 +268,31 @@ describe('CLI eval', () => {
     assert.match(bad.stderr, /--positive must name a class \(defect, good\)/);
   });
 
+  it('a classifier given detection data, or a detector given classification data, is told what each needs', async () => {
+    const yolo = await yoloDataset('mismatch', '');
+    const classes = path.join(tmp, 'mismatch-classes');
+    for (const cls of ['good', 'defective']) {
+      fs.mkdirSync(path.join(classes, cls), { recursive: true });
+      fs.writeFileSync(path.join(classes, cls, 'x.png'), await encodeImage(solid([90, 90, 90], 32), { format: 'png' }));
+    }
+    const csv = path.join(tmp, 'mismatch.csv');
+    fs.writeFileSync(csv, `path,label\n${path.join(classes, 'good', 'x.png')},good\n`);
+    const clsModel = path.join(tmp, 'mismatch-cls.onnx');
+    fs.writeFileSync(clsModel, meanClassifier({ metadata: { names: "['good', 'defective', 'other']" } }));
+    for (const [args, says] of [
+      [['-m', clsModel, '--data', yolo], [`${clsModel} is a classifier (output [batch, 3])`, 'a CSV of path,label',
+        `but ${yolo} is a YOLO detection dataset (images/ + labels/)`]],
+      [['-m', detModel, '--data', classes], [`${detModel} is a detector (output [batch, 2, 7])`, 'a YOLO folder with images/ and labels/',
+        `but ${classes} is a classification set (one folder per class)`]],
+      [['-m', clsModel, '-m', detModel, '--data', csv], [`${detModel} is a detector`, `but ${csv} is a classification CSV (path,label)`]],
+    ]) {
+      const r = await run(['eval', ...args]);
+      assert.strictEqual(r.code, 2, r.stderr);
+      for (const text of says) assert.ok(r.stderr.includes(text), `${text}\nin: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /ERR_OUTPUT_LAYOUT|could be classified/);
+    }
+  });
+
   it('prints help', async () => {
     const r = await run(['eval', '--help']);
     assert.strictEqual(r.code, 0);

@@ -6,7 +6,7 @@ import type { DatasetFormat } from '../eval/datasets';
 import { readClassificationDataset } from '../eval/datasets';
 import { evaluateClassification } from '../eval/classification';
 import { rocChartSvg, writePlot } from '../eval/plots';
-import { EvalCliOptions, fmt, inSteps, RunOptions, signed } from './eval-shared';
+import { EvalCliOptions, fmt, inSteps, RunOptions, signed, taskMismatch } from './eval-shared';
 import { formatTable } from './table';
 
 /** --bootstrap: the AUC interval of the evaluated model (or average), and of each member against it. */
@@ -23,6 +23,11 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
   const data = await readClassificationDataset(o.data, { format, list: o.list });
   // Several models: their probability average is what is evaluated; each member's AUC is reported beside it.
   const ensemble = await ClassifierEnsemble.create(o.model.map((model) => ({ model, options: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, ...r.limits } })));
+  const wrongTask = ensemble.members.map((m, j) => taskMismatch(o.model[j], m.info, 'classify', o.data, format)).find(Boolean);
+  if (wrongTask) {
+    ensemble.close();
+    throw wrongTask;
+  }
   const clf = ensemble.members[0];
   // Align labels with the model's output columns by name when both sides name their classes.
   let names = data.classNames ?? clf.classNames;

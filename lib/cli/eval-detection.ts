@@ -7,7 +7,7 @@ import { readDetectionDataset } from '../eval/datasets';
 import { DetectionMetrics, evaluateDetections } from '../eval/detection';
 import { prChartSvg, writePlot } from '../eval/plots';
 import type { EvalImage } from '../eval/types';
-import { EvalCliOptions, fmt, inSteps, RunOptions, signed } from './eval-shared';
+import { EvalCliOptions, fmt, inSteps, RunOptions, signed, taskMismatch } from './eval-shared';
 import { formatTable } from './table';
 
 interface DetectionRun {
@@ -18,10 +18,19 @@ interface DetectionRun {
   provider: string;
 }
 
-/** One detector over the dataset: each image's ground truth and detections (a failed image keeps its ground truth: all missed). */
-async function detectDataset(model: string, data: DetectionDataset, format: DatasetFormat, r: RunOptions & { iou: number; align?: boolean }): Promise<DetectionRun> {
+/**
+ * One detector over the dataset (read from `source`, in `format`): each image's ground
+ * truth and detections (a failed image keeps its ground truth: all missed).
+ */
+async function detectDataset(model: string, data: DetectionDataset, source: string, format: DatasetFormat,
+  r: RunOptions & { iou: number; align?: boolean }): Promise<DetectionRun> {
   // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
   const det = await Detector.create(model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300, ...r.limits });
+  const wrongTask = taskMismatch(model, det.info, 'detect', source, format);
+  if (wrongTask) {
+    det.close();
+    throw wrongTask;
+  }
   const unpaired = det.needsReference ? data.images.find((s) => !s.reference) : undefined;
   if (unpaired) {
     det.close();
@@ -61,7 +70,7 @@ export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, pr
   r: RunOptions & { iou: number; maxDet: number; align?: boolean }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
   const runs: DetectionRun[] = [];
-  for (const model of o.model) runs.push(await detectDataset(model, data, format, r));
+  for (const model of o.model) runs.push(await detectDataset(model, data, o.data, format, r));
   if (runs.length === 2 && runs[0].names.join('\n') !== runs[1].names.join('\n')) {
     throw new DieInspectError('ERR_INVALID_ARG', `eval: compared detectors must have the same classes (${runs[0].names.join(', ')} vs ${runs[1].names.join(', ')})`);
   }

@@ -1,6 +1,7 @@
 /** `die-inspect info <model>`: what a model takes and gives, and where it runs. */
 import { Command } from 'commander';
-import { ModelSession } from '../../session';
+import { shapeText } from '../../metadata';
+import { ModelSession, TensorInfo } from '../../session';
 import { PROVIDERS_HELP, parseProviders } from '../options';
 
 export function registerInfo(program: Command): void {
@@ -18,8 +19,7 @@ export function registerInfo(program: Command): void {
           process.stdout.write(JSON.stringify(info, null, 2) + '\n');
           return;
         }
-        const fmt = (t: { name: string; type: string; shape: Array<number | string | null> }) =>
-          `  ${t.name}: ${t.type} [${t.shape.map((d) => d ?? '?').join(', ')}]`;
+        const fmt = (t: TensorInfo) => `  ${t.name}: ${t.type} [${shapeText(t.shape)}]`;
         process.stdout.write(`provider: ${info.provider}\n`);
         for (const a of info.providerAttempts.filter((x) => !x.ok)) {
           process.stdout.write(`  ${a.provider} unavailable: ${a.reason}\n`);
