@@ -68,6 +68,32 @@ describe('CLI synth, inspect, models', function () {
     assert.strictEqual(fs.readdirSync(path.join(out, 'annotated')).length, 8);
   });
 
+  it('inspect\'s summary lists the parts that failed or could not be inspected: the first 20, then how many more', async () => {
+    const det = path.join(tmp, 'det-list.onnx');
+    fs.writeFileSync(det, constantDetector({ rows: [[160, 160, 40, 30, 0.9, 0.9, 0.1]], height: 'h', width: 'w', metadata: { names: "{0: 'die_crack', 1: 'die_rotation'}", imgsz: '[320, 320]' } }));
+    const dir = path.join(tmp, 'many');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'broken.jpg'), 'not a jpeg');
+    for (let i = 0; i < 22; i++) fs.copyFileSync(path.join(__dirname, '..', 'samples', 'images', '000000.jpg'), path.join(dir, `p${String(i).padStart(2, '0')}.jpg`));
+    // A darkfield view is skipped, not failed: not listed.
+    fs.copyFileSync(path.join(__dirname, '..', 'samples', 'images', '000000-darkfield-white.jpg'), path.join(dir, 'q-dark.jpg'));
+    const out = path.join(tmp, 'many-out');
+    const r = await run(['inspect', dir, '--out', out, '--detector', det, '--no-classifiers', '--no-annotate']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const head = lines.findIndex((l) => l === '23 parts failed or could not be inspected:');
+    assert.ok(head > 0, r.stdout);
+    // After the counts.
+    assert.ok(lines.findIndex((l) => /^verdict fail\s+22$/.test(l)) < head, r.stdout);
+    const listed = lines.slice(head + 1, head + 21);
+    assert.match(listed[0], new RegExp(`^  error   ${path.join(dir, 'broken.jpg')}  ERR_IMAGE_DECODE: `));
+    listed.slice(1).forEach((l, i) => {
+      assert.strictEqual(l, `  fail    ${path.join(dir, `p${String(i).padStart(2, '0')}.jpg`)}  die_crack 0.81 (threshold 0.5)`);
+    });
+    assert.strictEqual(lines[head + 21], `  ... and 3 more (every part: ${path.join(out, 'results.jsonl')})`);
+    assert.ok(!r.stdout.includes('q-dark.jpg'), r.stdout);
+  });
+
   it('inspect --imgsz runs the detector at that input size', async () => {
     // The constant detector reports the same input-pixel box at any size: at 640 instead of
     // its recorded 320 the letterbox scale doubles, so the box on the crop is half as wide.

@@ -2,7 +2,7 @@
 import { createWriteStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { Inspector, InspectorConfig } from '../../inspector';
+import { InspectionResult, Inspector, InspectorConfig } from '../../inspector';
 import { resultRecord, SummaryBuilder, writeAnnotated } from '../../report';
 import { DieInspectError } from '../../errors';
 import { resolveModel } from '../../models';
@@ -83,6 +83,14 @@ async function inputSource(patterns: string[], settleMs: number | undefined, ski
   };
 }
 
+/** How many failed parts the terminal summary names; results.jsonl has them all. */
+const LISTED_FAILURES = 20;
+
+/** One part at a glance: verdict, file, reasons (watch's line per part, and the summary's list of failures). */
+function partLine(r: InspectionResult): string {
+  return `${r.verdict.padEnd(7)} ${r.path}${r.reasons.length ? `  ${r.reasons.join('; ')}` : ''}`;
+}
+
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
@@ -137,12 +145,16 @@ export function registerInspect(program: Command): void {
       // Watching, a line per part replaces the bar (there is no total to fill).
       const bar = source.total === undefined ? null : progressBar('inspect', 'img');
       const annotations: Array<Promise<unknown>> = [];
+      // The first failures (verdict fail or error), for the summary; the rest only counted.
+      const failures: InspectionResult[] = [];
+      let failureCount = 0;
       try {
         let done = 0;
         for await (const found of inspector.inspectStream(source.images)) {
           const r = { ...found, index: found.index + earlier.length };
           if (!jsonl.write(JSON.stringify(resultRecord(r)) + '\n')) await new Promise<void>((res) => jsonl.once('drain', () => res()));
           summary.add(r);
+          if ((r.verdict === 'fail' || r.verdict === 'error') && ++failureCount <= LISTED_FAILURES) failures.push(r);
           // A picture that cannot be written costs a warning, not the run (nor its results).
           if (o.annotate) {
             annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r, { limitInputPixels: config.limitInputPixels, failOn: config.failOn })
@@ -151,7 +163,7 @@ export function registerInspect(program: Command): void {
           // Bounded: wait for drawings when too many are in flight.
           if (annotations.length >= 32) await Promise.all(annotations.splice(0));
           if (bar) bar.update(++done, source.total!, r.verdict);
-          else if (!o.json) process.stdout.write(`${r.verdict.padEnd(7)} ${r.path}${r.reasons.length ? `  ${r.reasons.join('; ')}` : ''}\n`);
+          else if (!o.json) process.stdout.write(`${partLine(r)}\n`);
         }
         await Promise.all(annotations);
       } finally {
@@ -172,6 +184,11 @@ export function registerInspect(program: Command): void {
       for (const [k, v] of Object.entries(s.failReasons)) rows.push([`  failed on ${k}`, v]);
       for (const [k, v] of Object.entries(s.detections)) rows.push([`detections ${k}`, v]);
       process.stdout.write(formatTable(['', 'count'], rows));
+      if (failureCount) {
+        process.stdout.write(`${failureCount} part${failureCount === 1 ? '' : 's'} failed or could not be inspected:\n`);
+        for (const r of failures) process.stdout.write(`  ${partLine(r)}\n`);
+        if (failureCount > failures.length) process.stdout.write(`  ... and ${failureCount - failures.length} more (every part: ${resultsFile})\n`);
+      }
       // Watching, the wall time is mostly waiting for parts: no rate.
       const rate = source.total === undefined ? 'watched' : `${s.imagesPerSec.toFixed(1)} images/s`;
       process.stdout.write(`${s.images} images in ${s.seconds.toFixed(2)} s: ${rate} ` +
