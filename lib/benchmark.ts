@@ -8,7 +8,8 @@ import { Classifier } from './classifier';
 import { Detector } from './detector';
 import { ImageInput, SingleImage } from './images';
 import { graphStats } from './onnx/graph-stats';
-import { heightWidth, metadataImgsz } from './metadata';
+import { resolveModel } from './models';
+import { heightWidth, metadataImgsz, modelTask } from './metadata';
 import { encodeImage } from './ops';
 import { ModelSession, ProviderName } from './session';
 
@@ -49,6 +50,8 @@ export interface BenchOptions {
   e2eIters?: number;
   intraOpThreads?: number;
   onProgress?: (done: number, total: number, label: string) => void;
+  /** Each batch size's figures as soon as they are measured, with the provider that ran them. */
+  onRun?: (run: BenchRun, provider: ProviderName) => void;
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -82,11 +85,8 @@ export async function syntheticImages(count: number, width: number, height: numb
   return out;
 }
 
-function isDetectorOutput(shape: Array<number | string | null>): boolean {
-  return shape.length === 3;
-}
-
 export async function benchmarkModel(model: string, o: BenchOptions = {}): Promise<BenchReport> {
+  model = resolveModel(model);
   const batches = o.batches ?? [1, 16];
   const iters = o.iters ?? 100;
   const warmup = o.warmup ?? 10;
@@ -100,7 +100,8 @@ export async function benchmarkModel(model: string, o: BenchOptions = {}): Promi
   const height = fixedH ?? dynamicH;
   const width = fixedW ?? dynamicW;
   const stats = await graphStats(model, { batch: 1, height, width });
-  const detector = isDetectorOutput(session.info.outputs[0]?.shape ?? []);
+  const task = modelTask(session.info);
+  const detector = task === 'detect' || task === 'segment';
   const total = batches.length * 2;
   let done = 0;
   const runs: BenchRun[] = [];
@@ -113,7 +114,7 @@ export async function benchmarkModel(model: string, o: BenchOptions = {}): Promi
       o.onProgress?.(++done, total, `batch ${batch}: end to end`);
       const e2e = await endToEnd(model, sessionOptions, detector, batch, Math.max(2, o.e2eIters ?? Math.ceil(iters / 4)), height, width, o);
       o.onProgress?.(++done, total, `batch ${batch}: done`);
-      runs.push({
+      const run: BenchRun = {
         batch,
         batchesPerSec: 1000 / meanMs,
         imagesPerSec: (1000 / meanMs) * batch,
@@ -121,7 +122,9 @@ export async function benchmarkModel(model: string, o: BenchOptions = {}): Promi
         p95Ms: percentile(sorted, 95),
         p99Ms: percentile(sorted, 99),
         endToEndImagesPerSec: e2e,
-      });
+      };
+      runs.push(run);
+      o.onRun?.(run, session.info.provider);
     }
   } finally {
     session.close();

@@ -1,9 +1,10 @@
 /**
- * Loads the C++ addon: a prebuild for this platform when one ships, else the
- * local build (node-gyp-build's search order). The types below are the
+ * Loads the C++ addon: a local build (made from source) when there is one, else
+ * the prebuild of the platform package (scripts/load-addon.js). The types below are the
  * addon's raw surface; the classes in the other modules wrap it.
  */
 import * as path from 'path';
+import { DieInspectError } from './errors';
 
 export interface NativeTensorInfo {
   name: string;
@@ -137,9 +138,14 @@ let addon: NativeAddon | undefined;
 /** The addon, loaded on first use so that a missing build is a clear error, not an import crash. */
 export function loadNative(): NativeAddon {
   if (!addon) {
+    // One search shared with the install script: local build, then the platform package.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
-    addon = nodeGypBuild(path.join(__dirname, '..'));
+    const { loadAddon } = require(path.join(__dirname, '..', 'scripts', 'load-addon.js')) as { loadAddon(): { addon: NativeAddon } };
+    try {
+      addon = loadAddon().addon;
+    } catch (err) {
+      throw new DieInspectError('ERR_ADDON_LOAD', (err as Error).message);
+    }
   }
   return addon;
 }

@@ -3,6 +3,7 @@ import { DieInspectError, native } from './errors';
 import { ImageInput, REFERENCE_PAIR_PLANES, toNativeImages } from './images';
 import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './native';
 import { defaultTrtCacheDir, withCacheLock } from './trt-cache';
+import { resolveModel } from './models';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 
@@ -95,11 +96,14 @@ export class ModelSession {
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
       throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path or a Buffer');
     }
+    // A shipped model's name (`die-defect-yolov7tiny`) loads like its file.
+    if (typeof model === 'string') model = resolveModel(model);
+    const source = model;
     const opts = nativeSessionOptions(options);
-    const create = () => native(() => loadNative().createSession(model, opts));
+    const create = () => native(() => loadNative().createSession(source, opts));
     const unset = { engine: options.trtEngineCacheDir === undefined, timing: options.trtTimingCacheDir === undefined };
     if (Array.isArray(opts.providers) && opts.providers.includes('tensorrt') && (unset.engine || unset.timing)) {
-      const dir = await defaultTrtCacheDir(model, loadNative().ortVersion);
+      const dir = await defaultTrtCacheDir(source, loadNative().ortVersion);
       if (dir) {
         if (unset.engine) opts.trtEngineCacheDir = dir;
         if (unset.timing) opts.trtTimingCacheDir = dir;

@@ -7,7 +7,8 @@
 //       [--train-data TEXT] [--command CMD] [--notes TEXT] [--limitations "a|b"] [--eval-desc TEXT] [--gflops G]
 //       (provenance text for the card; --command defaults to RUNDIR/recipe.txt)
 // A package segmenter is measured by bench/roi-accuracy.js (seg strategy, fresh parts) instead.
-//   node scripts/model-card.js --index        (README only)
+//       [--package die-inspect-models-extra]   (where a new card goes: a model package's models/; default: models/)
+//   node scripts/model-card.js --index        (README and models/packages.json only)
 //   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
 //       detectors side by side in the study's Table 4.6 form (P, R, mAP, params, GFLOPs,
 //       batches of 16 per second measured in one run), saved to models/comparisons/ for the README
@@ -43,10 +44,37 @@ function classificationCsv(crops) {
   return file;
 }
 
-const cardNames = () => fs.readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort().map((f) => f.slice(0, -5));
-const readCard = (name) => JSON.parse(fs.readFileSync(path.join(modelsDir, `${name}.json`), 'utf8'));
+// Cards live beside their models: models/ (the main package) and packages/models-*/models/.
+const packagesDir = path.join(root, 'packages');
+const modelPackages = () => fs.readdirSync(packagesDir).filter((d) => d.startsWith('models-')).sort()
+  .map((d) => ({ pkg: JSON.parse(fs.readFileSync(path.join(packagesDir, d, 'package.json'), 'utf8')).name, dir: path.join(packagesDir, d, 'models') }));
+const isCard = (f) => f.endsWith('.json') && f !== 'packages.json';
+const cardDirs = () => [{ pkg: 'die-inspect', dir: modelsDir }, ...modelPackages()];
+const cardDir = (name) => {
+  const hit = cardDirs().find((d) => fs.existsSync(path.join(d.dir, `${name}.json`)));
+  if (!hit) throw new Error(`no card ${name}.json in models/ or packages/models-*/models/`);
+  return hit.dir;
+};
+const cardNames = () => cardDirs().flatMap((d) => fs.readdirSync(d.dir).filter(isCard).sort().map((f) => f.slice(0, -5)));
+const readCard = (name) => JSON.parse(fs.readFileSync(path.join(cardDir(name), `${name}.json`), 'utf8'));
+const modelFile = (card) => path.join(cardDir(card.name), card.file);
+const writeCard = (dir, card) => fs.writeFileSync(path.join(dir, `${card.name}.json`), JSON.stringify(card, null, 2) + '\n');
+
+/** models/packages.json: each model package's models and their roles, for lib/models.ts. */
+function writeCatalog() {
+  const catalog = {};
+  for (const { pkg, dir } of modelPackages()) {
+    catalog[pkg] = {};
+    for (const f of fs.readdirSync(dir).filter(isCard).sort()) {
+      const card = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      catalog[pkg][card.name] = card.role;
+    }
+  }
+  fs.writeFileSync(path.join(modelsDir, 'packages.json'), JSON.stringify(catalog, null, 2) + '\n');
+}
 
 function writeIndex() {
+  writeCatalog();
   const cards = cardNames().map(readCard);
   const lines = [
     '# Models',
@@ -54,8 +82,10 @@ function writeIndex() {
     'Every model here was trained by the recipes in `recipes/` on data our own `synth` generated',
     '(or on the DeepPCB set), and measured by our own `die-inspect eval` on a held-out split.',
     'Each `<name>.json` is the card: task, classes, input, output, provenance (data, exact',
-    'command), size and metrics. `npx die-inspect models` lists them. Written by',
-    '`node scripts/model-card.js`.',
+    'command), size and metrics. The default Inspector\'s models are here, in the main package;',
+    'the others are in the model packages under `../packages/models-*/models/`, installed by',
+    'name (`npm install die-inspect-models-roi`, `die-inspect-models-extra`). `npx die-inspect',
+    'models` lists what is installed. Written by `node scripts/model-card.js`.',
     '',
     '| model | task | classes | input | held-out metrics | params | GFLOPs | speed | default |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -82,7 +112,9 @@ function writeIndex() {
       ...comparisonTable(c));
   }
   for (const c of cards) {
-    lines.push('', `## ${c.name}`, '', `- task: ${c.task} (${c.role}); classes: ${c.classes.join(', ')}`, `- input: ${c.input}`, `- output: ${c.output}`,
+    const pkg = cardDirs().find((d) => d.dir === cardDir(c.name)).pkg;
+    lines.push('', `## ${c.name}`, '', `- package: ${pkg === 'die-inspect' ? 'die-inspect (the main package)' : `${pkg} (\`npm install ${pkg}\`)`}`,
+      `- task: ${c.task} (${c.role}); classes: ${c.classes.join(', ')}`, `- input: ${c.input}`, `- output: ${c.output}`,
       `- training data: ${c.training.data}`, `- command: \`${c.training.command}\``);
     if (c.training.notes) lines.push(`- notes: ${c.training.notes}`);
     if (c.evaluation) lines.push(`- evaluated on: ${c.evaluation}`);
@@ -97,7 +129,7 @@ function compare() {
   const data = arg('data');
   const imgsz = arg('imgsz', '320');
   const cards = names.map(readCard);
-  const files = cards.map((c) => path.join(modelsDir, c.file));
+  const files = cards.map(modelFile);
   const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
   const evals = files.map((f) => run(['eval', '--model', f, '--data', evalDir, '--imgsz', imgsz, '--json']));
   const benches = [].concat(run(['bench', ...files.flatMap((f) => ['--model', f]), '--batch', '16', '--warmup', '2',
@@ -118,7 +150,7 @@ function compare() {
 /** Each classifier alone and their average, measured by one `eval` run over the same images. */
 function ensemble() {
   const names = arg('ensemble').split(',');
-  const files = names.map((n) => path.join(modelsDir, readCard(n).file));
+  const files = names.map((n) => modelFile(readCard(n)));
   const data = arg('data');
   const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));
   const ev = run(['eval', ...files.flatMap((f) => ['-m', f]), '--data', csv, '--format', 'csv', '--task', 'classify', '--positive', 'defective', '--json']);
@@ -138,14 +170,14 @@ function speed() {
   const names = list && !list.startsWith('--') ? list.split(',') : cardNames();
   for (const name of names) {
     const card = readCard(name);
-    const b = run(['bench', '--model', path.join(modelsDir, card.file), '--batch', '1,16', '--warmup', '3', '--iters', arg('iters', '20'), '--json']);
+    const b = run(['bench', '--model', modelFile(card), '--batch', '1,16', '--warmup', '3', '--iters', arg('iters', '20'), '--json']);
     const [one, sixteen] = b.runs;
     card.speed = {
       provider: b.provider, machine: b.machine, input: b.inputSize,
       batch1: { imagesPerSec: one.imagesPerSec, p50Ms: one.p50Ms },
       batch16: { batchesPerSec: sixteen.batchesPerSec, imagesPerSec: sixteen.imagesPerSec },
     };
-    fs.writeFileSync(path.join(modelsDir, `${name}.json`), JSON.stringify(card, null, 2) + '\n');
+    writeCard(cardDir(name), card);
     process.stdout.write(`${name}: ${one.imagesPerSec.toFixed(1)} img/s at batch 1, ${sixteen.batchesPerSec.toFixed(2)} batches/s at 16 (${b.inputSize.join('x')}, ${b.provider})\n`);
   }
   writeIndex();
@@ -195,7 +227,10 @@ function main() {
   const role = arg('role');
   const data = arg('data');
   const runDir = arg('run');
-  const model = path.join(modelsDir, file);
+  const pkg = arg('package');
+  const outDir = pkg ? modelPackages().find((p) => p.pkg === pkg)?.dir : modelsDir;
+  if (!outDir) throw new Error(`--package ${pkg}: no such model package in packages/`);
+  const model = path.join(outDir, file);
   const task = role.endsWith('classifier') ? 'classify' : role === 'package-segmenter' ? 'segment' : 'detect';
   // Commands are recorded relative to the repository (data/ and runs/ are git-ignored there).
   const recipe = (arg('command') ?? (runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : ''))
@@ -247,9 +282,9 @@ function main() {
     metrics,
     limitations: arg('limitations') ? arg('limitations').split('|') : [],
   };
-  fs.writeFileSync(path.join(modelsDir, `${name}.json`), JSON.stringify(out, null, 2) + '\n');
+  writeCard(outDir, out);
   writeIndex();
-  process.stdout.write(`wrote models/${name}.json\n`);
+  process.stdout.write(`wrote ${path.relative(root, path.join(outDir, `${name}.json`))}\n`);
 }
 
 main();

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { DieInspectError } from '../errors';
 import { registerBench } from './commands/bench';
+import { registerBuildAddon } from './commands/build-addon';
 import { registerCache } from './commands/cache';
 import { registerDetect } from './commands/detect';
 import { registerEval } from './commands/eval';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerModels(program);
   registerCache(program);
+  registerBuildAddon(program);
   // A command's mistake shows its usage line, not its whole help; the bare program keeps its list of commands.
   for (const cmd of program.commands) cmd.showHelpAfterError(usageHint(cmd));
   return program;

@@ -1,13 +1,13 @@
 /** `die-inspect models`: the shipped models and their cards. */
 import { existsSync, statSync } from 'fs';
 import { Command } from 'commander';
-import { listModels } from '../../models';
+import { listModels, modelCatalog } from '../../models';
 import { formatTable } from '../table';
 
 export function registerModels(program: Command): void {
   program
     .command('models')
-    .description('list the models shipped in models/ with their cards')
+    .description('list the installed models with their cards, and the model packages not installed')
     .option('--json', 'print the cards as JSON')
     .action((o: { json?: boolean }) => {
       const cards = listModels();
@@ -25,10 +25,14 @@ export function registerModels(program: Command): void {
           : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}`
             : m.iouMean !== undefined ? `seg ROI: IoU ${m.iouMean.toFixed(4)}, corner ${(m.cornerErrorMean ?? NaN).toFixed(2)} px` : '';
         const size = existsSync(c.file) ? `${(statSync(c.file).size / 1e6).toFixed(1)} MB` : 'missing';
-        return [c.name, c.task, c.role, c.classes.join(','), main, size, c.default ? 'yes' : ''];
+        return [c.name, c.task, c.role, c.classes.join(','), main, size, c.default ? 'yes' : '', c.package];
       });
       // Inputs and outputs are long: they are in the cards (--json) and models/README.md.
-      process.stdout.write(formatTable(['name', 'task', 'role', 'classes', 'held-out metrics', 'size', 'default'], rows));
-      process.stdout.write('cards: models/<name>.json and models/README.md\n');
+      process.stdout.write(formatTable(['name', 'task', 'role', 'classes', 'held-out metrics', 'size', 'default', 'package'], rows));
+      process.stdout.write('cards: <name>.json beside each model (--json prints them)\n');
+      const installed = new Set(cards.map((c) => c.package));
+      for (const [pkg, models] of Object.entries(modelCatalog())) {
+        if (!installed.has(pkg)) process.stdout.write(`not installed: ${pkg} (${Object.keys(models).join(', ')}): npm install ${pkg}\n`);
+      }
     });
 }
