@@ -75,6 +75,7 @@ export interface InspectionResult {
   width: number;
   height: number;
   mode?: AcquisitionMode;
+  /** The package found; 'skipped' (an image the mode filter skips) carries nothing else, as it was not searched. */
   roi: { status: RoiResult['status']; quad?: Quad; angle?: number; score?: number; refined?: boolean; cropWidth?: number; cropHeight?: number };
   /** Die rotation relative to the package, degrees (null when not measured). */
   dieAngle: number | null;
@@ -151,6 +152,8 @@ export class Inspector {
     const session: SessionOptions = { ...config.session, ...(config.providers ? { providers: config.providers } : {}) };
     // Only the ROI stage decodes the caller's images.
     const roi = await Roi.create({
+      // A darkfield image the mode filter skips is not searched for a package either.
+      brightfieldOnly: !config.allModes,
       ...config.roi,
       dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance,
       limitInputPixels: config.limitInputPixels ?? config.roi?.limitInputPixels,
@@ -263,10 +266,13 @@ export class Inspector {
     const live: number[] = [];
     rois.forEach((r, i) => {
       const res = results[i];
-      // The mode filter comes first: a darkfield image is skipped whether or not a package shows.
-      if (r.status !== 'error' && r.mode !== 'brightfield' && !this.config.allModes) {
+      // The mode filter comes first: a darkfield image is skipped whether or not a package shows,
+      // and carries no outline (nor die angle) that nobody looked for.
+      if (r.status === 'skipped' || (r.status !== 'error' && r.mode !== 'brightfield' && !this.config.allModes)) {
         res.verdict = 'skipped';
         res.reasons.push(`${r.mode} image: only brightfield images are inspected`);
+        res.roi = { status: 'skipped' };
+        res.dieAngle = null;
         res.error = undefined;
       } else if (r.status === 'error' || r.status === 'not_found') {
         res.verdict = 'error';

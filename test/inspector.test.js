@@ -102,6 +102,35 @@ describe('Inspector', function () {
     }
   });
 
+  it('a skipped (darkfield) image carries no package outline it did not look for, and none is drawn', async () => {
+    const { annotationShapes, resultRecord } = require('../dist/report');
+    const samples = path.join(__dirname, '..', 'samples', 'images');
+    const files = ['000000-darkfield-white.jpg', '000001-darkfield-blue.jpg', '000000.jpg'].map((f) => path.join(samples, f));
+    const [white, blue, bright] = await inspector.inspect(files);
+    for (const r of [white, blue]) {
+      assert.strictEqual(r.verdict, 'skipped', r.path);
+      assert.deepStrictEqual(r.roi, { status: 'skipped' }, r.path);
+      assert.strictEqual(r.dieAngle, null);
+      assert.deepStrictEqual([r.detections, r.classification], [[], null]);
+      assert.deepStrictEqual(JSON.parse(JSON.stringify(resultRecord(r))).roi, { status: 'skipped' });
+      assert.ok(!annotationShapes(r).some((x) => x.type === 'polygon'), r.path);
+    }
+    assert.deepStrictEqual([white.mode, blue.mode], ['darkfield-white', 'darkfield-blue']);
+    assert.strictEqual(bright.roi.status, 'ok');
+    // allModes looks for the package on every image; an ROI stage told to skip darkfield ones
+    // still skips them (never a 'pass' for an image nobody looked at).
+    for (const [config, verdict] of [[{ allModes: true }, 'error'], [{ allModes: true, roi: { brightfieldOnly: true } }, 'skipped']]) {
+      const other = await Inspector.create({ detector: false, classifiers: false, ...config });
+      try {
+        const [r] = await other.inspect([files[0]]);
+        assert.strictEqual(r.verdict === 'skipped', verdict === 'skipped', `${JSON.stringify(config)}: ${r.verdict} ${r.reasons}`);
+        assert.strictEqual(r.roi.status !== 'skipped', verdict !== 'skipped', JSON.stringify(config));
+      } finally {
+        other.close();
+      }
+    }
+  });
+
   it('streams results and stops on abort', async () => {
     const files = meta.map((m) => path.join(dir, m.file));
     const seen = [];
