@@ -108,6 +108,31 @@ describe('CLI', () => {
     assert.deepStrictEqual(j.inputSize, [640, 640]);  // no size in the model: 640
   });
 
+  it('bench, not on a terminal, prints a line per model and batch size as each finishes (stderr; --json stays parseable)', async () => {
+    const { spawn } = require('child_process');
+    const { BIN } = require('./helpers/cli');
+    const second = path.join(tmp, 'det-b.onnx');
+    fs.copyFileSync(model, second);
+    const child = spawn(process.execPath, [BIN, 'bench', '-m', model, '-m', second, '--batch', '1,2', '--iters', '3', '--warmup', '1', '--json']);
+    let stdout = '';
+    let stderr = '';
+    let stdoutAtFirstLine;
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stdoutAtFirstLine === undefined && stderr.includes('\n')) stdoutAtFirstLine = stdout;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.strictEqual(code, 0, stderr);
+    // The first line came while the report (written at the end) had not.
+    assert.strictEqual(stdoutAtFirstLine, '');
+    const lines = stderr.trim().split('\n');
+    assert.deepStrictEqual(lines.map((l) => l.replace(/: .*/, '')),
+      ['bench det.onnx cpu batch 1', 'bench det.onnx cpu batch 2', 'bench det-b.onnx cpu batch 1', 'bench det-b.onnx cpu batch 2']);
+    for (const l of lines) assert.match(l, /: [\d.]+ images\/s \([\d.]+ batches\/s\), p50 [\d.]+ ms, end to end [\d.]+ images\/s$/);
+    assert.strictEqual(JSON.parse(stdout).length, 2);
+  });
+
   it('bench runs a dynamic model at its trained size (metadata imgsz) unless --imgsz says otherwise', async () => {
     const sized = path.join(tmp, 'det320.onnx');
     fs.writeFileSync(sized, constantDetector({ rows: [[160, 160, 50, 50, 0.9, 0.9, 0.1]], height: 'h', width: 'w', metadata: { names: "{0: 'a', 1: 'b'}", imgsz: '[320, 256]' } }));

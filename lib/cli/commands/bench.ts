@@ -22,6 +22,9 @@ interface BenchCliOptions {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** A figure to print, '-' where there is none. */
+const f = (v: number | null, d = 1) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(d));
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
@@ -56,6 +59,10 @@ export function registerBench(program: Command): void {
             images,
             intraOpThreads: o.threads ? parseNumber(o.threads, '--threads') : undefined,
             onProgress: (done, total, label) => bar.update(base + done, jobs.length * total, `${path.basename(job.model)} ${label}`),
+            // Without a terminal there is no bar: a line per run as it finishes (stderr, so --json stays parseable).
+            onRun: process.stderr.isTTY ? undefined : (run, provider) => process.stderr.write(`bench ${path.basename(job.model)} ${provider} `
+              + `batch ${run.batch}: ${f(run.imagesPerSec)} images/s (${f(run.batchesPerSec)} batches/s), p50 ${f(run.p50Ms, 2)} ms, `
+              + `end to end ${f(run.endToEndImagesPerSec)} images/s\n`),
           });
           base += report.runs.length * 2;
           reports.push(report);
@@ -67,7 +74,6 @@ export function registerBench(program: Command): void {
         process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
         return;
       }
-      const f = (v: number | null, d = 1) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(d));
       const rows = reports.flatMap((r) => r.runs.map((run) => [
         path.basename(r.model), r.provider, run.batch, f(run.batchesPerSec), f(run.imagesPerSec), f(run.p50Ms, 2), f(run.p95Ms, 2),
         f(run.p99Ms, 2), f(run.endToEndImagesPerSec), `${(r.params / 1e6).toFixed(2)} M`, f(r.gflops),
