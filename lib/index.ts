@@ -43,5 +43,5 @@ export { Inspector } from './inspector';
 export type { InspectionDetection, InspectionResult, InspectorConfig, InspectStreamOptions, Verdict } from './inspector';
 export { listModels, resolveModel, defaultModels, MODELS_DIR } from './models';
 export type { ModelCard, ModelRole } from './models';
-export { annotateImage } from './annotate';
-export type { AnnotateOptions, Shape } from './annotate';
+export { annotateImage, layoutTexts } from './annotate';
+export type { AnnotateOptions, Shape, TextPlacement } from './annotate';

@@ -44,16 +44,15 @@ function strokes(width: number, height: number): { lw: number; font: number } {
   return { lw: Math.max(2, Math.round(Math.max(width, height) / 500)), font: Math.max(0.5, Math.max(width, height) / 1600) };
 }
 
-/** Each detection's outline with its label and score above it. */
+/**
+ * Each detection's outline with its label and score beside it. Labels are placed in
+ * order, so the highest scores (the detections that decide the verdict) come first and
+ * get the spots next to their boxes; the others make way.
+ */
 function detectionShapes(dets: Array<{ label: string; score: number; quad: Point[] }>, lw: number, font: number): Shape[] {
-  return dets.flatMap((d): Shape[] => {
-    const color = COLORS[d.label] ?? COLORS.other;
-    const top = d.quad.reduce((a, p) => (p[1] < a[1] ? p : a));
-    return [
-      { type: 'polygon', points: d.quad, color, thickness: lw },
-      { type: 'text', at: [top[0], top[1] - 22 * font], text: `${d.label} ${d.score.toFixed(2)}`, color, fontScale: font },
-    ];
-  });
+  return [...dets].sort((a, b) => b.score - a.score).map((d): Shape => ({
+    type: 'polygon', points: d.quad, color: COLORS[d.label] ?? COLORS.other, thickness: lw, label: `${d.label} ${d.score.toFixed(2)}`, fontScale: font,
+  }));
 }
 
 /** Outline, detections and verdict drawn on the original image. */

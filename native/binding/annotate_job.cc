@@ -1,5 +1,6 @@
 // annotateImage(image, shapes, {format, quality, maxSide}) -> Promise<Buffer>:
 // decode, optionally downscale, draw, encode, all off the JS thread.
+// layoutTexts(width, height, shapes, {maxSide}) -> where annotateImage puts each text.
 #include <algorithm>
 #include <cmath>
 
@@ -23,11 +24,8 @@ class AnnotateJob : public PromiseWorker {
  protected:
   void Run() override {
     cv::Mat img = LoadBgr(image_.sources.at(0)).clone();
-    double scale = 1.0;
-    if (maxSide_ > 0 && std::max(img.cols, img.rows) > maxSide_) {
-      scale = double(maxSide_) / std::max(img.cols, img.rows);
-      cv::resize(img, img, ScaledSize(img.size(), scale), 0, 0, cv::INTER_AREA);
-    }
+    const double scale = DrawScale(img.size(), maxSide_);
+    if (scale < 1) cv::resize(img, img, ScaledSize(img.size(), scale), 0, 0, cv::INTER_AREA);
     DrawShapes(img, shapes_, scale);
     std::vector<int> params;
     if (ext_ == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, quality_};
@@ -54,13 +52,9 @@ cv::Point2d ToPoint(Napi::Env env, const Napi::Value& v) {
   return p;
 }
 
-Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array one = Napi::Array::New(env, 1);
-  one.Set(0u, info.Length() > 0 ? info[0] : env.Undefined());
-  PinnedImages image = ToImageSources(one, OptionsArg(info, 2));
-  if (info.Length() < 2 || !info[1].IsArray()) throw MakeError(env, code::kInvalidArg, "annotate: shapes must be an array");
-  const Napi::Array arr = info[1].As<Napi::Array>();
+std::vector<Shape> ToShapes(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsArray()) throw MakeError(env, code::kInvalidArg, "annotate: shapes must be an array");
+  const Napi::Array arr = v.As<Napi::Array>();
   std::vector<Shape> shapes;
   for (uint32_t i = 0; i < arr.Length(); ++i) {
     if (!arr.Get(i).IsObject()) throw MakeError(env, code::kInvalidArg, "annotate: each shape is an object");
@@ -71,22 +65,33 @@ Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
       s.kind = Shape::Kind::kText;
       s.points.push_back(ToPoint(env, o.Get("at")));
       s.text = GetString(o, "text", "");
-      s.fontScale = GetNumber(o, "fontScale", 0.6);
-      if (!(s.fontScale > 0 && s.fontScale < 20)) throw MakeError(env, code::kInvalidArg, "annotate: fontScale in (0, 20)");
     } else if (type == "polygon") {
       if (!o.Get("points").IsArray()) throw MakeError(env, code::kInvalidArg, "annotate: polygon needs points");
       const Napi::Array pts = o.Get("points").As<Napi::Array>();
       for (uint32_t k = 0; k < pts.Length(); ++k) s.points.push_back(ToPoint(env, pts.Get(k)));
       s.closed = GetBool(o, "closed", true);
+      if (!o.Get("label").IsUndefined() && !o.Get("label").IsString()) throw MakeError(env, code::kInvalidArg, "annotate: a polygon's label is a string");
+      s.text = GetString(o, "label", "");
     } else {
       throw MakeError(env, code::kInvalidArg, "annotate: shape type is 'polygon' or 'text'");
     }
+    s.fontScale = GetNumber(o, "fontScale", 0.6);
+    if (!(s.fontScale > 0 && s.fontScale < 20)) throw MakeError(env, code::kInvalidArg, "annotate: fontScale in (0, 20)");
     const std::array<float, 3> c = GetTriple(o, "color", {0.f, 255.f, 0.f});
     s.color = cv::Scalar(c[0], c[1], c[2]);
     s.thickness = GetNumber(o, "thickness", 2);
     if (!(s.thickness > 0 && s.thickness < 100)) throw MakeError(env, code::kInvalidArg, "annotate: thickness in (0, 100)");
     shapes.push_back(std::move(s));
   }
+  return shapes;
+}
+
+Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array one = Napi::Array::New(env, 1);
+  one.Set(0u, info.Length() > 0 ? info[0] : env.Undefined());
+  PinnedImages image = ToImageSources(one, OptionsArg(info, 2));
+  std::vector<Shape> shapes = ToShapes(env, info.Length() > 1 ? info[1] : env.Undefined());
   const Napi::Object o = OptionsArg(info, 2);
   const std::string format = GetString(o, "format", "jpg");
   if (format != "jpg" && format != "png") throw MakeError(env, code::kInvalidArg, "annotate: format is jpg or png");
@@ -95,10 +100,52 @@ Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
   return (new AnnotateJob(env, std::move(image), std::move(shapes), "." + format, quality, maxSide))->Start();
 }
 
+Napi::Array PointArray(Napi::Env env, cv::Point2d p) {
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, p.x);
+  a.Set(1u, p.y);
+  return a;
+}
+
+// Synchronous: measuring a few texts costs less than a trip through the thread pool.
+Napi::Value LayoutTextsBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto side = [&](size_t i) {
+    const double v = info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
+    if (!(v >= 1 && v <= 1e6 && v == std::floor(v))) throw MakeError(env, code::kInvalidArg, "layoutTexts: width and height are whole pixels from 1");
+    return int(v);
+  };
+  const cv::Size original(side(0), side(1));
+  const std::vector<Shape> shapes = ToShapes(env, info.Length() > 2 ? info[2] : env.Undefined());
+  const double scale = DrawScale(original, GetInt(OptionsArg(info, 3), "maxSide", 0));
+  const std::vector<TextPlacement> texts = LayoutTexts(scale < 1 ? ScaledSize(original, scale) : original, shapes, scale);
+  Napi::Array out = Napi::Array::New(env, texts.size());
+  for (uint32_t i = 0; i < texts.size(); ++i) {
+    const TextPlacement& t = texts[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("shape", t.shape);
+    Napi::Array box = Napi::Array::New(env, 4);
+    box.Set(0u, t.rect.x);
+    box.Set(1u, t.rect.y);
+    box.Set(2u, t.rect.x + t.rect.width);
+    box.Set(3u, t.rect.y + t.rect.height);
+    o.Set("box", box);
+    if (t.leader) {
+      Napi::Array leader = Napi::Array::New(env, 2);
+      leader.Set(0u, PointArray(env, t.leaderFrom));
+      leader.Set(1u, PointArray(env, t.leaderTo));
+      o.Set("leader", leader);
+    }
+    out.Set(i, o);
+  }
+  return out;
+}
+
 }  // namespace
 
 void InitAnnotate(Napi::Env env, Napi::Object exports) {
   exports.Set("annotateImage", Napi::Function::New<AnnotateBinding>(env, "annotateImage"));
+  exports.Set("layoutTexts", Napi::Function::New<LayoutTextsBinding>(env, "layoutTexts"));
 }
 
 }  // namespace di::binding
