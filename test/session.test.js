@@ -104,8 +104,7 @@ describe('ModelSession', () => {
   });
 
   it('refuses sequence outputs with a typed error instead of taking the process down', async () => {
-    const { onnx } = require('onnx-proto');
-    const seq = onnx.ValueInfoProto.create({ name: 'seq', type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } });
+    const seq = { name: 'seq', type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } };
     const model = buildModel({ inputs: [valueInfo('images', ['b', 3, 8, 8])], outputs: [seq], nodes: [node('SequenceConstruct', ['images'], ['seq'])] });
     const s = await ModelSession.create(model);
     assert.strictEqual(s.info.outputs[0].type, 'non-tensor');

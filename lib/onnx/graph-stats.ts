@@ -5,7 +5,7 @@
  * Conv / ConvTranspose / Gemm / MatMul; element-wise work is not counted.
  */
 import { promises as fs } from 'fs';
-import { onnx } from 'onnx-proto';
+import { AttributeProto, DataType, Int64, ModelProto, NodeProto, TensorProto } from './onnx-schema';
 import { DieInspectError } from '../errors';
 
 type Shape = number[];
@@ -26,26 +26,26 @@ const ELEMENTWISE = new Set([
 ]);
 const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Where', 'Equal', 'Greater', 'Less', 'And', 'Or']);
 
-function num(v: number | { toNumber(): number } | null | undefined): number {
+function num(v: Int64 | null | undefined): number {
   if (v === null || v === undefined) return 0;
   return typeof v === 'number' ? v : v.toNumber();
 }
 
-function attrs(node: onnx.INodeProto): Map<string, onnx.IAttributeProto> {
+function attrs(node: NodeProto): Map<string, AttributeProto> {
   return new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
 }
 
-function ints(a: Map<string, onnx.IAttributeProto>, key: string, fallback: number[]): number[] {
+function ints(a: Map<string, AttributeProto>, key: string, fallback: number[]): number[] {
   const v = a.get(key);
   return v?.ints?.length ? v.ints.map(num) : fallback;
 }
 
-function int(a: Map<string, onnx.IAttributeProto>, key: string, fallback: number): number {
+function int(a: Map<string, AttributeProto>, key: string, fallback: number): number {
   const v = a.get(key);
   return v && v.i !== undefined && v.i !== null ? num(v.i) : fallback;
 }
 
-function tensorValues(t: onnx.ITensorProto): number[] {
+function tensorValues(t: TensorProto): number[] {
   if (t.int64Data?.length) return t.int64Data.map(num);
   if (t.floatData?.length) return t.floatData;
   if (t.int32Data?.length) return t.int32Data;
@@ -53,16 +53,16 @@ function tensorValues(t: onnx.ITensorProto): number[] {
   if (raw && raw.length) {
     const buf = Buffer.from(raw);
     const dt = t.dataType;
-    if (dt === onnx.TensorProto.DataType.INT64) {
+    if (dt === DataType.INT64) {
       return Array.from({ length: buf.length / 8 }, (_, i) => Number(buf.readBigInt64LE(8 * i)));
     }
-    if (dt === onnx.TensorProto.DataType.FLOAT) return Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(4 * i));
-    if (dt === onnx.TensorProto.DataType.INT32) return Array.from({ length: buf.length / 4 }, (_, i) => buf.readInt32LE(4 * i));
+    if (dt === DataType.FLOAT) return Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(4 * i));
+    if (dt === DataType.INT32) return Array.from({ length: buf.length / 4 }, (_, i) => buf.readInt32LE(4 * i));
   }
   return [];
 }
 
-function elementCount(t: onnx.ITensorProto): number {
+function elementCount(t: TensorProto): number {
   return (t.dims ?? []).map(num).reduce((a, b) => a * b, 1);
 }
 
@@ -84,21 +84,21 @@ function convOut(size: number, k: number, s: number, d: number, p0: number, p1: 
 /** Reads the counts from an ONNX file or buffer; dynamic input dims take `batch`, `height`, `width`. */
 export async function graphStats(model: string | Uint8Array, dims: { batch?: number; height?: number; width?: number } = {}): Promise<GraphStats> {
   const bytes = typeof model === 'string' ? await fs.readFile(model) : model;
-  let proto: onnx.ModelProto;
+  let proto: ModelProto;
   try {
-    proto = onnx.ModelProto.decode(bytes);
+    proto = ModelProto.decode(bytes);
   } catch (err) {
     throw new DieInspectError('ERR_MODEL_LOAD', `not an ONNX model: ${(err as Error).message}`);
   }
   const graph = proto.graph;
   if (!graph) throw new DieInspectError('ERR_MODEL_LOAD', 'ONNX model has no graph');
-  const inits = new Map<string, onnx.ITensorProto>();
+  const inits = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) inits.set(t.name ?? '', t);
   let params = 0;
   for (const t of inits.values()) {
     const dt = t.dataType;
     // Learned weights are floating point; int64 initializers are shapes and indices.
-    if (dt === onnx.TensorProto.DataType.FLOAT || dt === onnx.TensorProto.DataType.FLOAT16 || dt === onnx.TensorProto.DataType.DOUBLE) {
+    if (dt === DataType.FLOAT || dt === DataType.FLOAT16 || dt === DataType.DOUBLE) {
       params += elementCount(t);
     }
   }
@@ -107,14 +107,14 @@ export async function graphStats(model: string | Uint8Array, dims: { batch?: num
   const consts = new Map<string, number[]>();
   for (const [name, t] of inits) {
     shapes.set(name, (t.dims ?? []).map(num));
-    if (t.dataType === onnx.TensorProto.DataType.INT64 || elementCount(t) <= 16) consts.set(name, tensorValues(t));
+    if (t.dataType === DataType.INT64 || elementCount(t) <= 16) consts.set(name, tensorValues(t));
   }
   let inputShape: Shape = [];
   for (const vi of graph.input ?? []) {
     if (inits.has(vi.name ?? '')) continue;
     const d = vi.type?.tensorType?.shape?.dim ?? [];
     const shape = d.map((x, i) => {
-      const v = num(x.dimValue as number);
+      const v = num(x.dimValue);
       if (v > 0) return v;
       if (i === 0) return dims.batch ?? 1;
       if (i === d.length - 2) return dims.height ?? 640;

@@ -1,21 +1,21 @@
 'use strict';
 // Builds small ONNX models with exactly known outputs, so detector and
 // classifier tests can check decoded results against hand-computed answers.
-const { onnx } = require('onnx-proto');
+const { AttributeType, DataType, ModelProto } = require('../../dist/onnx/onnx-schema');
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
+const FLOAT = DataType.FLOAT;
+const INT64 = DataType.INT64;
 
 function floatTensor(name, dims, values) {
-  return onnx.TensorProto.create({ name, dims, dataType: FLOAT, floatData: Array.from(values) });
+  return { name, dims, dataType: FLOAT, floatData: Array.from(values) };
 }
 
 function int64Tensor(name, dims, values) {
-  return onnx.TensorProto.create({ name, dims, dataType: INT64, int64Data: values });
+  return { name, dims, dataType: INT64, int64Data: values };
 }
 
 function valueInfo(name, dims, elemType = FLOAT) {
-  return onnx.ValueInfoProto.create({
+  return {
     name,
     type: {
       tensorType: {
@@ -23,27 +23,26 @@ function valueInfo(name, dims, elemType = FLOAT) {
         shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
-  });
+  };
 }
 
 function node(opType, inputs, outputs, attrs = {}) {
   const attribute = Object.entries(attrs).map(([name, v]) => {
-    if (Array.isArray(v)) return onnx.AttributeProto.create({ name, ints: v, type: onnx.AttributeProto.AttributeType.INTS });
-    return onnx.AttributeProto.create({ name, i: v, type: onnx.AttributeProto.AttributeType.INT });
+    if (Array.isArray(v)) return { name, ints: v, type: AttributeType.INTS };
+    return { name, i: v, type: AttributeType.INT };
   });
-  return onnx.NodeProto.create({ opType, input: inputs, output: outputs, attribute });
+  return { opType, input: inputs, output: outputs, attribute };
 }
 
 /** Serialises a graph to ONNX bytes. */
 function buildModel({ inputs, outputs, nodes, initializers = [], metadata = {}, opset = 13 }) {
-  const model = onnx.ModelProto.create({
+  return Buffer.from(ModelProto.encode({
     irVersion: 7,
     producerName: 'die-inspect-tests',
     opsetImport: [{ domain: '', version: opset }],
-    graph: onnx.GraphProto.create({ name: 'test', node: nodes, input: inputs, output: outputs, initializer: initializers }),
+    graph: { name: 'test', node: nodes, input: inputs, output: outputs, initializer: initializers },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-  });
-  return Buffer.from(onnx.ModelProto.encode(model).finish());
+  }));
 }
 
 /**
