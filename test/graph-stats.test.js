@@ -1,5 +1,6 @@
 'use strict';
 const assert = require('assert');
+const path = require('path');
 const { graphStats } = require('../dist/onnx/graph-stats');
 const { buildModel, valueInfo, node, floatTensor, int64Tensor } = require('./helpers/onnx');
 
@@ -74,6 +75,16 @@ describe('graphStats (params and GFLOPs from the ONNX graph)', () => {
     assert.ok(Math.abs(channels.gflops - (2 * 3 * 64 * 6) / 1e9) < 1e-15, String(channels.gflops));
     // Concatenated along height, the Conv's output size is unknown: no figure rather than a wrong one.
     assert.strictEqual((await graphStats(model(2))).gflops, null);
+  });
+
+  it('reads a shipped model file: params and GFLOPs match its card', async () => {
+    // An exported model (raw_data weights, unpacked int64 dims) rather than one built by the test helper.
+    const models = path.join(__dirname, '..', 'models');
+    const card = require(path.join(models, 'die-defect-yolov7tiny.json'));
+    const s = await graphStats(path.join(models, 'die-defect-yolov7tiny.onnx'));
+    assert.strictEqual(s.params, card.params);
+    assert.ok(Math.abs(s.gflops - card.gflops) < 1e-9, String(s.gflops));
+    assert.deepStrictEqual(s.inputShape, [1, 3, 640, 640]);
   });
 
   it('rejects bytes that are not ONNX', async () => {
