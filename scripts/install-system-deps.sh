@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the native build needs (OpenCV 4, libjpeg-turbo, libpng, libtiff, CMake,
-# Ninja, a C++17 compiler). Skips apt when everything is already there.
+# Ninja, a C++17 compiler; patchelf for the prebuild, scripts/prebuild.js). Skips apt when
+# everything is already there.
 #   --recipes  also the system Python packages the training recipes use (models/recipes/)
 set -euo pipefail
-pkgs=(libopencv-dev libjpeg62-turbo-dev libpng-dev libtiff-dev cmake ninja-build g++ pkg-config)
+pkgs=(libopencv-dev libjpeg62-turbo-dev libpng-dev libtiff-dev cmake ninja-build g++ pkg-config patchelf)
 if [ "${1:-}" = "--recipes" ]; then
   pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy python3-yaml python3-tqdm)
 fi

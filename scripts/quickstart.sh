@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
-npm run build:ts
+npm run build
 node bin/die-inspect.js models
 node bin/die-inspect.js inspect samples/images --out runs/quickstart
