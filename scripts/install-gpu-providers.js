@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Puts ONNX Runtime's CUDA / TensorRT provider libraries next to the core
-// library that die-inspect links (ORT loads providers from that directory).
+// library that die-inspect loads (ORT loads providers from that directory).
 //   npm install --no-save com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9
 //   node node_modules/die-inspect/scripts/install-gpu-providers.js [--from DIR]
 // --from takes any folder holding libonnxruntime_providers_*.so (e.g. an official
@@ -41,8 +41,15 @@ if (!from) {
   console.error('No provider libraries found: install com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 or pass --from DIR');
   process.exit(2);
 }
-const core = path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [root] }));
-const dest = path.join(core, 'bin', 'napi-v6', 'linux', 'x64');
+// Beside the ORT core that the addon really loads: the platform package's prebuild
+// folder, or onnxruntime-node's for a source build (the process's own map says which).
+require('./load-addon.js').loadAddon();
+const mapped = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).find((f) => f && /libonnxruntime\.so/.test(f));
+if (!mapped) {
+  console.error('the addon loaded no libonnxruntime.so');
+  process.exit(1);
+}
+const dest = path.dirname(mapped);
 let copied = 0;
 for (const name of WANTED) {
   const src = find(from, name);
