@@ -3,7 +3,8 @@
 // What the prebuilt addon links, as the loader resolves it: each library either
 // ships beside the addon in the platform package or belongs to a minimal
 // Debian/Ubuntu base system (BASE). Prints one line a library;
-//   node scripts/prebuild-deps.js [--json] [--check]
+//   node scripts/prebuild-deps.js [--json | --markdown] [--check]
+// (--markdown: the table docs/building.md shows, which test/install.test.js compares)
 // --check exits 1 when a library is neither shipped nor base (or is not found).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -39,6 +40,33 @@ function report(addon = ADDON) {
   }));
 }
 
+/** The Debian package a library comes from ('onnxruntime-node' for the ORT core, which npm brings). */
+function origin(r) {
+  if (r.soname === 'libonnxruntime.so.1') return 'onnxruntime-node (npm)';
+  if (r.soname === 'linux-vdso.so.1') return 'the kernel';
+  // the shipped copy is the system's file; ask dpkg about the system's path
+  const file = r.provided === 'shipped' ? `/usr/lib/x86_64-linux-gnu/${r.soname}` : r.path;
+  // dpkg knows a file by the path its package installed (/lib or /usr/lib, link or target)
+  const real = fs.existsSync(file) ? fs.realpathSync(file) : file;
+  for (const f of [file, real, real.replace(/^\/usr\/lib\//, '/lib/'), file.replace(/^\/lib\//, '/usr/lib/')]) {
+    try {
+      return execFileSync('dpkg-query', ['-S', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(':')[0];
+    } catch {
+      // the next spelling
+    }
+  }
+  return '?';
+}
+
+/** The table of docs/building.md: one row a library, shipped ones first. */
+function markdown(rows) {
+  const order = (r) => (r.provided === 'shipped' ? 0 : 1);
+  const sorted = [...rows].sort((a, b) => order(a) - order(b) || a.soname.localeCompare(b.soname));
+  const where = { shipped: 'shipped in die-inspect-linux-x64', base: 'the base system', missing: 'MISSING' };
+  return ['| library | from | provided by |', '|---|---|---|',
+    ...sorted.map((r) => `| ${r.soname} | ${origin(r)} | ${where[r.provided]} |`)].join('\n') + '\n';
+}
+
 if (require.main === module) {
   if (!fs.existsSync(ADDON)) {
     process.stderr.write(`no prebuild at ${ADDON}: run node scripts/prebuild.js first\n`);
@@ -46,8 +74,9 @@ if (require.main === module) {
   }
   const rows = report();
   if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  else if (process.argv.includes('--markdown')) process.stdout.write(markdown(rows));
   else for (const r of rows) process.stdout.write(`${r.soname.padEnd(24)} ${r.provided}\n`);
   if (process.argv.includes('--check') && rows.some((r) => r.provided === 'missing')) process.exit(1);
 }
 
-module.exports = { report, ldd, BASE, PREBUILD_DIR, ADDON };
+module.exports = { report, markdown, ldd, BASE, PREBUILD_DIR, ADDON };

@@ -143,6 +143,7 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
 
     out.tools = inRoot('for t in cc gcc g++ cmake python3 make pkg-config; do command -v $t; done; ls /usr/lib/x86_64-linux-gnu /usr/lib 2>/dev/null | grep -E "opencv|libtiff|libpng|libjpeg|liblapack|libtbb" ; true').stdout;
     out.install = inRoot('npm install --prefer-offline --no-audit --no-fund ../pkgs/die-inspect-0.1.0.tgz ../pkgs/die-inspect-linux-x64-0.1.0.tgz');
+    out.lddInRoot = inRoot('ldd node_modules/die-inspect-linux-x64/prebuilds/linux-x64/die-inspect.node');
     out.inspect = inRoot('npx die-inspect inspect ../samples/images --out ../out');
     out.results = fs.existsSync(path.join(W, 'out', 'results.jsonl'))
       ? fs.readFileSync(path.join(W, 'out', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
@@ -170,6 +171,24 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
     const platform = out.packs.find((p) => p.name === 'die-inspect-linux-x64');
     assert.ok(platform.files.some((f) => f.path === 'prebuilds/linux-x64/die-inspect.node'));
     assert.ok(platform.files.some((f) => f.path === 'prebuilds/linux-x64/libonnxruntime.so.1'));
+  });
+
+  it('every library the installed addon loads resolves inside the root, shipped beside it or the root\'s own; docs/building.md lists them', () => {
+    assert.strictEqual(out.lddInRoot.status, 0, out.lddInRoot.stderr);
+    const lines = out.lddInRoot.stdout.trim().split('\n').map((l) => l.trim());
+    assert.doesNotMatch(out.lddInRoot.stdout, /not found/);
+    const { markdown, report } = require('../scripts/prebuild-deps.js');
+    const rows = report();
+    for (const l of lines) {
+      const soname = path.basename(l.split(/\s/)[0]);
+      const row = rows.find((r) => r.soname === soname);
+      assert.ok(row, `${soname} is loaded in the root but not by the addon here`);
+      if (row.provided === 'shipped') assert.match(l, /die-inspect-linux-x64\/prebuilds\/linux-x64\//, l);
+      else assert.doesNotMatch(l, /die-inspect-linux-x64/, l);
+    }
+    assert.strictEqual(lines.length, rows.length);
+    const doc = fs.readFileSync(path.join(repo, 'docs', 'building.md'), 'utf8');
+    assert.ok(doc.includes(markdown(rows)), 'docs/building.md does not show `node scripts/prebuild-deps.js --markdown`');
   });
 
   it('installs quietly from the tarballs: no build, no install script, no warning', () => {
