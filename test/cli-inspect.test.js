@@ -140,7 +140,7 @@ describe('CLI synth, inspect, models', function () {
     assert.match(b.stderr, /--roi sam needs --sam-encoder/);
     const c = await run(['inspect', images, '--out', path.join(tmp, 'o4'), '--detector', 'no-such-model', '--no-classifiers']);
     assert.strictEqual(c.code, 2);
-    assert.match(c.stderr, /neither a file nor a shipped model/);
+    assert.match(c.stderr, /neither a file nor an installed model/);
   });
 
   it('inspect --watch takes what is there, then each image as it lands (never half-written), until SIGINT; a restart carries on', async () => {
