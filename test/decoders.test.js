@@ -1,7 +1,9 @@
 'use strict';
-// The JPEG and PNG decoders (native/core/jpeg_decode.cc, png_decode.cc): damaged
-// data and failOn, colour spaces, bit depths, interlacing; BMP faults caught first. Every file's pixels are
-// known: written here byte by byte, or by test/fixtures/make-fixtures.py.
+// The decoders (native/core/jpeg_decode.cc, png_decode.cc, bmp_decode.cc,
+// tiff_decode.cc): damaged data and failOn, colour spaces, bit depths,
+// interlacing, palettes, bit fields, RLE, planes, tiles, orientation. Every
+// file's pixels are known: written here byte by byte (test/helpers/png.js,
+// bmp.js, tiff.js), or by test/fixtures/make-fixtures.py.
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
@@ -11,6 +13,8 @@ const { Classifier, ClassifierEnsemble, Detector, Inspector, decodeImage, encode
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 const { run } = require('./helpers/cli');
 const { adam7, pngChunk, scanlines, writePng } = require('./helpers/png');
+const { CORE, INFO, V4, V5, writeBmp, rows: bmpRows } = require('./helpers/bmp');
+const { SHORT, LONG, writeTiff, samples16 } = require('./helpers/tiff');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -295,7 +299,7 @@ describe('PNG forms and damage', () => {
   });
 });
 
-describe('BMP faults found before OpenCV reads the file', () => {
+describe('BMP faults found before any pixel is read', () => {
   it('fails cut-short pixel rows and unknown compressions with the reason, and nothing on stderr', async () => {
     const bmp = await encodeImage(noisy(30, 20), { format: 'bmp' });
     assert.strictEqual((await decodeImage(bmp)).width, 30);
@@ -308,7 +312,7 @@ describe('BMP faults found before OpenCV reads the file', () => {
   });
 });
 
-describe('BMP RLE data walked before OpenCV reads it', () => {
+describe('BMP RLE data walked before the image is allocated', () => {
   /** An 8-bit grey-palette BMP, 16x4, RLE8: each row one run of `row * 10`. */
   function rle8(data) {
     const pal = Buffer.alloc(1024);
@@ -344,7 +348,7 @@ describe('BMP RLE data walked before OpenCV reads it', () => {
   });
 });
 
-describe('TIFF data read through libtiff before OpenCV', () => {
+describe('TIFF damage as libtiff reports it', () => {
   it("fails damaged strip data with libtiff's reason by default, keeps it as a warning with failOn 'error', nothing on stderr", async () => {
     const tiff = await encodeImage(noisy(64, 64), { format: 'tiff' });
     const intact = await decodeImage(tiff);
@@ -369,5 +373,290 @@ describe('TIFF data read through libtiff before OpenCV', () => {
     }
     assert.deepStrictEqual(await decodeElsewhere([[bad, 'warning'], [bad, 'error'], [cut, 'error']]),
       { outcomes: ['ERR_IMAGE_DECODE', 64, 'ERR_IMAGE_DECODE'], stderr: '' });
+  });
+});
+
+/** The BGR pixel at (x, y) of a decoded image. */
+const pixel = (img, x, y) => Array.from(img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
+
+/** Asserts every pixel of a decoded image against want(x, y) -> [b, g, r]. */
+function expectPixels(img, width, height, want, what) {
+  assert.deepStrictEqual([img.width, img.height, img.channels], [width, height, 3], what);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) assert.deepStrictEqual(pixel(img, x, y), want(x, y), `${what}: pixel ${x},${y}`);
+  }
+}
+
+describe('BMP forms (our own decoder)', () => {
+  const W = 13, H = 5;
+  const palette = (n) => Array.from({ length: n }, (_, i) => [(i * 37) & 255, (i * 91 + 7) & 255, (255 - i * 13) & 255]);
+
+  it('1, 4 and 8-bit palettes, bottom-up and top-down, behind info, V4 and V5 headers', async () => {
+    for (const bpp of [1, 4, 8]) {
+      const pal = palette(1 << bpp);
+      const index = (x, y) => (x * 3 + y * 5) % (1 << bpp);
+      for (const header of [INFO, V4, V5]) {
+        for (const topDown of [false, true]) {
+          const file = writeBmp({ width: W, height: H, bpp, header, topDown, palette: pal, data: bmpRows(W, H, bpp, index, topDown) });
+          expectPixels(await decodeImage(file), W, H, (x, y) => pal[index(x, y)], `${bpp}-bit, header ${header}${topDown ? ', top-down' : ''}`);
+        }
+      }
+    }
+    // A palette shorter than the bit depth allows (biClrUsed): indices past it are black.
+    const short = palette(3);
+    const file = writeBmp({ width: W, height: H, bpp: 4, palette: short, colorsUsed: 3, data: bmpRows(W, H, 4, (x) => x) });
+    expectPixels(await decodeImage(file), W, H, (x) => (x < 3 ? short[x] : [0, 0, 0]), 'short palette');
+  });
+
+  it('OS/2 core headers: 3-byte palette entries, 16-bit sides, in colour', async () => {
+    for (const bpp of [1, 4, 8]) {
+      const pal = palette(1 << bpp);
+      const index = (x, y) => (x + 2 * y) % (1 << bpp);
+      const file = writeBmp({ width: W, height: H, bpp, header: CORE, palette: pal, data: bmpRows(W, H, bpp, index) });
+      expectPixels(await decodeImage(file), W, H, (x, y) => pal[index(x, y)], `core ${bpp}-bit`);
+    }
+    const bgr = (x, y) => [x * 19, y * 50, 255 - x * 7];
+    const file = writeBmp({ width: W, height: H, bpp: 24, header: CORE, data: bmpRows(W, H, 24, bgr) });
+    expectPixels(await decodeImage(file), W, H, bgr, 'core 24-bit');
+  });
+
+  it('16, 24 and 32-bit pixels, with and without bit fields', async () => {
+    const r5 = (x, y) => (x * 3 + y) & 31, g6 = (x, y) => (x * 5 + y * 7) & 63, b5 = (x, y) => (x + y * 11) & 31;
+    // 5-5-5 without bit fields; channels are shifted up to 8 bits (31 -> 248).
+    const rgb555 = writeBmp({ width: W, height: H, bpp: 16, data: bmpRows(W, H, 16, (x, y) => (r5(x, y) << 10) | ((g6(x, y) & 31) << 5) | b5(x, y)) });
+    expectPixels(await decodeImage(rgb555), W, H, (x, y) => [b5(x, y) << 3, (g6(x, y) & 31) << 3, r5(x, y) << 3], '5-5-5');
+    // 5-6-5 bit fields, after an info header and inside a V4 one, top-down too.
+    const px565 = (x, y) => (r5(x, y) << 11) | (g6(x, y) << 5) | b5(x, y);
+    const want565 = (x, y) => [b5(x, y) << 3, g6(x, y) << 2, r5(x, y) << 3];
+    for (const [header, topDown] of [[INFO, false], [V4, false], [V4, true]]) {
+      const file = writeBmp({ width: W, height: H, bpp: 16, header, compression: 3, topDown, masks: [0xf800, 0x07e0, 0x001f], data: bmpRows(W, H, 16, px565, topDown) });
+      expectPixels(await decodeImage(file), W, H, want565, `5-6-5, header ${header}`);
+    }
+    const bgr = (x, y) => [(x * 29) & 255, (y * 61) & 255, (x * y * 5) & 255];
+    expectPixels(await decodeImage(writeBmp({ width: W, height: H, bpp: 24, data: bmpRows(W, H, 24, bgr) })), W, H, bgr, '24-bit');
+    // 32-bit without bit fields is B, G, R and a byte that is dropped.
+    const bgrx = (x, y) => { const [b, g, r] = bgr(x, y); return b | (g << 8) | (r << 16) | (((x + y) * 40) & 255) << 24; };
+    expectPixels(await decodeImage(writeBmp({ width: W, height: H, bpp: 32, data: bmpRows(W, H, 32, bgrx) })), W, H, bgr, '32-bit');
+    // Bit fields in another order (R, G, B, A from the top) and 10-bit channels keep their top 8 bits.
+    const rgba = (x, y) => { const [b, g, r] = bgr(x, y); return (r << 24) | (g << 16) | (b << 8) | 0x7f; };
+    const v5 = writeBmp({ width: W, height: H, bpp: 32, header: V5, compression: 3, masks: [0xff000000, 0x00ff0000, 0x0000ff00], data: bmpRows(W, H, 32, rgba) });
+    expectPixels(await decodeImage(v5), W, H, bgr, '32-bit R-G-B-A bit fields');
+    const ten = (x, y) => [(x * 70) & 1023, (y * 200 + 3) & 1023, (x * y * 9) & 1023]; // b, g, r
+    const px1010 = (x, y) => { const [b, g, r] = ten(x, y); return (r << 20) | (g << 10) | b; };
+    const file = writeBmp({ width: W, height: H, bpp: 32, compression: 3, masks: [0x3ff00000, 0x000ffc00, 0x000003ff], data: bmpRows(W, H, 32, px1010) });
+    expectPixels(await decodeImage(file), W, H, (x, y) => ten(x, y).map((v) => v >> 2), '10-10-10 bit fields');
+  });
+
+  // Palette entry 0 is distinctive: pixels the stream skips (early end of line, delta, end of bitmap) take it.
+  const rlePalette = Array.from({ length: 256 }, (_, i) => (i === 0 ? [1, 2, 3] : [i, 255 - i, (i * 7) & 255]));
+  const P0 = rlePalette[0];
+
+  it('RLE8: runs, literals, an early end of line, a delta and an early end of bitmap', async () => {
+    const data = Buffer.from([
+      3, 10, 0, 3, 20, 21, 22, 0, 2, 11, 0, 0, // stored row 0 (the bottom one): run, odd literal (padded), run, end of line
+      2, 12, 0, 0, //                             stored row 1: a run, then the line ends early
+      0, 2, 3, 1, //                              delta: 3 right, 1 up (stored row 2 is skipped)
+      2, 13, 0, 1, //                             a run at x = 3 of stored row 3, then the end of the bitmap
+    ]);
+    const file = writeBmp({ width: 8, height: 4, bpp: 8, compression: 1, palette: rlePalette, data });
+    const want = [
+      [P0, P0, P0, 13, 13, P0, P0, P0],
+      [P0, P0, P0, P0, P0, P0, P0, P0],
+      [12, 12, P0, P0, P0, P0, P0, P0],
+      [10, 10, 10, 20, 21, 22, 11, 11],
+    ];
+    expectPixels(await decodeImage(file), 8, 4, (x, y) => (Array.isArray(want[y][x]) ? want[y][x] : rlePalette[want[y][x]]), 'RLE8');
+  });
+
+  it('RLE4: alternating runs, an odd literal, a delta that moves up a row; the same as the stream without the delta', async () => {
+    const head = [4, 0x12, 0, 3, 0x34, 0x50, 0, 0]; // stored row 0: 1 2 1 2, literal 3 4 5, end of line
+    const withDelta = Buffer.from([...head, 0, 2, 2, 1, 3, 0x67, 0, 0]); // delta 2 right, 1 up; 6 7 6; end of line
+    const spelledOut = Buffer.from([...head, 0, 0, 2, 0x00, 3, 0x67, 0, 0]); // an empty row, two index-0 pixels, 6 7 6
+    const want = [[0, 0, 6, 7, 6, 0, 0], [0, 0, 0, 0, 0, 0, 0], [1, 2, 1, 2, 3, 4, 5]];
+    const pal16 = rlePalette.slice(0, 16);
+    for (const data of [withDelta, spelledOut]) {
+      const img = await decodeImage(writeBmp({ width: 7, height: 3, bpp: 4, compression: 2, palette: pal16, data }));
+      expectPixels(img, 7, 3, (x, y) => pal16[want[y][x]], 'RLE4');
+    }
+  });
+
+  it('fails what it cannot read with the reason, before reading past the buffer, and nothing on stderr', async () => {
+    const pal = palette(256);
+    const good = { width: 4, height: 2, bpp: 8, palette: pal, data: bmpRows(4, 2, 8, (x) => x) };
+    const cases = [
+      [writeBmp({ ...good, compression: 1, data: Buffer.from([5, 1, 0, 0, 4, 1, 0, 1]) }), /RLE data runs past the end of a row/],
+      [writeBmp({ ...good, compression: 1, data: Buffer.from([0, 2, 5, 0, 0, 1]) }), /RLE data moves past the end of a row/],
+      [writeBmp({ ...good, bpp: 4, compression: 1, palette: pal.slice(0, 16), data: Buffer.from([0, 1]) }), /compression does not fit its bit depth/],
+      [writeBmp({ ...good, compression: 3, masks: [0xff0000, 0xff00, 0xff] }), /compression does not fit its bit depth/],
+      [writeBmp({ ...good, bpp: 2, palette: pal.slice(0, 4), data: bmpRows(4, 2, 2, (x) => x) }), /unsupported bit depth/],
+      [writeBmp({ ...good, colorsUsed: 300 }), /palette claims more than 256 colours/],
+      [writeBmp({ ...good, width: 4, bpp: 16, compression: 3, masks: [0xf0f0, 0x0f00, 0x000f], palette: [], data: bmpRows(4, 2, 16, () => 0) }), /bit-field masks are not runs of bits/],
+      [writeBmp({ ...good }).subarray(0, 54 + 500), /palette is cut short/],
+    ];
+    const oddHeader = writeBmp({ ...good });
+    oddHeader.writeUInt32LE(20, 14); // an OS/2 2.x short header: neither core nor info
+    cases.push([oddHeader, /header is of no known kind/]);
+    for (const [file, reason] of cases) {
+      await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE' && reason.test(e.message), String(reason));
+      await assert.rejects(decodeImage(file, { failOn: 'error' }), { code: 'ERR_IMAGE_DECODE' }, String(reason));
+    }
+    const elsewhere = await decodeElsewhere(cases.map(([file]) => [file]));
+    assert.deepStrictEqual(elsewhere, { outcomes: cases.map(() => 'ERR_IMAGE_DECODE'), stderr: '' });
+  });
+});
+
+describe('TIFF forms (decoded in one pass through libtiff)', () => {
+  const W = 5, H = 4; // two strips of two rows
+  const strips = (rowBytes, row) => [0, 2].map((y0) => Buffer.concat([row(y0), row(y0 + 1)].map((r) => Buffer.from(r).subarray(0, rowBytes))));
+  const grey = (x, y) => (x * 50 + y * 13) & 255;
+  const base = (bps, spp, photometric, extra = []) => [[258, SHORT, Array(spp).fill(bps)], [259, SHORT, 1], [262, SHORT, photometric],
+    [277, SHORT, spp], [278, LONG, 2], ...extra];
+  /** One row of `bits`-bit samples packed from the high bits, each row starting on a byte. */
+  const packed = (bits, y, at) => {
+    const row = Buffer.alloc(Math.ceil((W * bits) / 8));
+    for (let x = 0; x < W; x++) row[(x * bits) >> 3] |= at(x, y) << (8 - bits - ((x * bits) & 7));
+    return row;
+  };
+
+  it('8-bit and lower grey, MinIsWhite, palettes, RGB contiguous and planar, with and without alpha', async () => {
+    const g8 = writeTiff({ width: W, height: H, tags: base(8, 1, 1), blocks: strips(W, (y) => Array.from({ length: W }, (_, x) => grey(x, y))) });
+    expectPixels(await decodeImage(g8), W, H, (x, y) => Array(3).fill(grey(x, y)), '8-bit grey');
+    const white = writeTiff({ width: W, height: H, tags: base(8, 1, 0), blocks: strips(W, (y) => Array.from({ length: W }, (_, x) => grey(x, y))) });
+    expectPixels(await decodeImage(white), W, H, (x, y) => Array(3).fill(255 - grey(x, y)), 'MinIsWhite');
+    // 1, 2 and 4-bit grey stretch to 0-255: v * 255, v * 85, v * 17.
+    for (const [bits, scale] of [[1, 255], [2, 85], [4, 17]]) {
+      const at = (x, y) => (x + y) % (1 << bits);
+      const file = writeTiff({ width: W, height: H, tags: base(bits, 1, 1), blocks: strips(Math.ceil((W * bits) / 8), (y) => packed(bits, y, at)) });
+      expectPixels(await decodeImage(file), W, H, (x, y) => Array(3).fill(at(x, y) * scale), `${bits}-bit grey`);
+    }
+    // Palettes: the colour map holds 16-bit R, G, B curves (here c * 257, read back as c).
+    for (const bits of [4, 8]) {
+      const n = 1 << bits;
+      const colour = (i) => [(i * 41) & 255, (i * 73 + 5) & 255, (200 - i * 3) & 255]; // b, g, r
+      const map = [2, 1, 0].flatMap((c) => Array.from({ length: n }, (_, i) => colour(i)[c] * 257));
+      const at = (x, y) => (x * 3 + y) % n;
+      const file = writeTiff({ width: W, height: H, tags: base(bits, 1, 3, [[320, SHORT, map]]), blocks: strips(Math.ceil((W * bits) / 8), (y) => packed(bits, y, at)) });
+      expectPixels(await decodeImage(file), W, H, (x, y) => colour(at(x, y)), `${bits}-bit palette`);
+    }
+    const rgb = (x, y) => [(x * 60) & 255, (y * 70) & 255, (x * y * 11 + 9) & 255]; // r, g, b
+    const contig = writeTiff({ width: W, height: H, tags: base(8, 3, 2), blocks: strips(3 * W, (y) => Array.from({ length: W }, (_, x) => rgb(x, y)).flat()) });
+    expectPixels(await decodeImage(contig), W, H, (x, y) => rgb(x, y).reverse(), 'RGB');
+    const plane = (c) => strips(W, (y) => Array.from({ length: W }, (_, x) => rgb(x, y)[c]));
+    const planar = writeTiff({ width: W, height: H, tags: base(8, 3, 2, [[284, SHORT, 2]]), blocks: [0, 1, 2].flatMap(plane) });
+    expectPixels(await decodeImage(planar), W, H, (x, y) => rgb(x, y).reverse(), 'planar RGB');
+    // Alpha is dropped; libtiff's reader premultiplies colour by unassociated alpha, as OpenCV's did.
+    const alpha = (x, y) => (x * 64 + y * 20) & 255;
+    const rgbaRow = (y) => Array.from({ length: W }, (_, x) => [...rgb(x, y), alpha(x, y)]).flat();
+    const assoc = writeTiff({ width: W, height: H, tags: base(8, 4, 2, [[338, SHORT, 1]]), blocks: strips(4 * W, rgbaRow) });
+    expectPixels(await decodeImage(assoc), W, H, (x, y) => rgb(x, y).reverse(), 'associated alpha');
+    const unassoc = writeTiff({ width: W, height: H, tags: base(8, 4, 2, [[338, SHORT, 2]]), blocks: strips(4 * W, rgbaRow) });
+    expectPixels(await decodeImage(unassoc), W, H, (x, y) => rgb(x, y).reverse().map((v) => Math.floor((v * alpha(x, y) + 127) / 255)), 'unassociated alpha');
+  });
+
+  // Sample values around the rounding edges of v / 257: 257k + 128 -> k, 257k + 129 -> k + 1.
+  const v16 = (x, y, c = 0) => [0, 65535, 257 * 7 + 128, 257 * 7 + 129, 257 * 200, 1000 * x + 333 * y + 4000 * c][(x + y + c) % 6];
+  const to8 = (v) => Math.round(v / 257);
+
+  it('16-bit grey, MinIsWhite and RGB(A) scaled to 8 bits as v / 257, rounded: strips, planes, tiles, either byte order', async () => {
+    for (const bigEndian of [false, true]) {
+      const row = (y) => samples16(Array.from({ length: W }, (_, x) => v16(x, y)), bigEndian);
+      const g = writeTiff({ width: W, height: H, bigEndian, tags: base(16, 1, 1), blocks: strips(2 * W, row) });
+      expectPixels(await decodeImage(g), W, H, (x, y) => Array(3).fill(to8(v16(x, y))), `16-bit grey${bigEndian ? ' (MM)' : ''}`);
+      const w = writeTiff({ width: W, height: H, bigEndian, tags: base(16, 1, 0), blocks: strips(2 * W, row) });
+      expectPixels(await decodeImage(w), W, H, (x, y) => Array(3).fill(255 - to8(v16(x, y))), `16-bit MinIsWhite${bigEndian ? ' (MM)' : ''}`);
+      const plane = (c) => strips(2 * W, (y) => samples16(Array.from({ length: W }, (_, x) => v16(x, y, c)), bigEndian));
+      const planar = writeTiff({ width: W, height: H, bigEndian, tags: base(16, 3, 2, [[284, SHORT, 2]]), blocks: [0, 1, 2].flatMap(plane) });
+      expectPixels(await decodeImage(planar), W, H, (x, y) => [2, 1, 0].map((c) => to8(v16(x, y, c))), `16-bit planar RGB${bigEndian ? ' (MM)' : ''}`);
+    }
+    // Unassociated alpha is dropped, not multiplied in.
+    const rgba = writeTiff({ width: W, height: H, tags: base(16, 4, 2, [[338, SHORT, 2]]),
+      blocks: strips(8 * W, (y) => samples16(Array.from({ length: W }, (_, x) => [0, 1, 2].map((c) => v16(x, y, c)).concat(1000)).flat())) });
+    expectPixels(await decodeImage(rgba), W, H, (x, y) => [2, 1, 0].map((c) => to8(v16(x, y, c))), '16-bit RGBA');
+    // 20 x 18 in 16 x 16 tiles: the right and bottom tiles hang over the image.
+    const TW = 20, TH = 18, at = (x, y) => (x * 3001 + y * 977) % 65536;
+    const tiles = [];
+    for (const ty of [0, 16]) {
+      for (const tx of [0, 16]) {
+        tiles.push(samples16(Array.from({ length: 256 }, (_, i) => at(tx + (i % 16), ty + Math.floor(i / 16)))));
+      }
+    }
+    const tiled = writeTiff({ width: TW, height: TH, tile: [16, 16], tags: [[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [277, SHORT, 1]], blocks: tiles });
+    expectPixels(await decodeImage(tiled), TW, TH, (x, y) => Array(3).fill(to8(at(x, y))), '16-bit tiles');
+  });
+
+  it('Orientation: 16-bit samples (read here) turn the way 8-bit ones (read by libtiff) do', async () => {
+    const rgb = (x, y) => [(x * 50 + 1) & 255, (y * 60 + 2) & 255, (x * y * 13) & 255];
+    const flips = { 1: (x, y) => [x, y], 2: (x, y) => [W - 1 - x, y], 3: (x, y) => [W - 1 - x, H - 1 - y], 4: (x, y) => [x, H - 1 - y] };
+    for (let o = 1; o <= 8; o++) {
+      const tags = (bps) => base(bps, 3, 2, [[274, SHORT, o]]);
+      const eight = writeTiff({ width: W, height: H, tags: tags(8), blocks: strips(3 * W, (y) => Array.from({ length: W }, (_, x) => rgb(x, y)).flat()) });
+      const sixteen = writeTiff({ width: W, height: H, tags: tags(16), blocks: strips(6 * W, (y) => samples16(Array.from({ length: W }, (_, x) => rgb(x, y).map((v) => v * 257)).flat())) });
+      const [a, b] = [await decodeImage(eight), await decodeImage(sixteen)];
+      assert.deepStrictEqual(b, a, `orientation ${o}`);
+      if (flips[o]) expectPixels(a, W, H, (x, y) => rgb(...flips[o](x, y)).reverse(), `orientation ${o}`);
+    }
+  });
+
+  it("fails what libtiff cannot read with its reason; damaged 16-bit data follows failOn; nothing on stderr", async () => {
+    const float = writeTiff({ width: W, height: H, tags: [...base(32, 1, 1), [339, SHORT, 3]], blocks: strips(4 * W, () => Buffer.alloc(4 * W)) });
+    await assert.rejects(decodeImage(float), (e) => e.code === 'ERR_IMAGE_DECODE' && /can not handle images with 32-bit samples/.test(e.message));
+    // The second strip's byte count is one row short.
+    const row = (y) => samples16(Array.from({ length: W }, (_, x) => v16(x, y)));
+    const [first, second] = strips(2 * W, row);
+    const short = writeTiff({ width: W, height: H, tags: base(16, 1, 1), blocks: [first, second.subarray(0, 2 * W)] });
+    await assert.rejects(decodeImage(short), (e) => e.code === 'ERR_IMAGE_DECODE' && /could not be decoded: DumpModeDecode: Not enough data for scanline 2/.test(e.message));
+    const lenient = await decodeImage(short, { failOn: 'error' });
+    assert.match(lenient.warning, /^damaged TIFF data \(DumpModeDecode: Not enough data for scanline 2, .*\)$/);
+    assert.deepStrictEqual([lenient.width, lenient.height], [W, H]);
+    for (let y = 0; y < 2; y++) { // the first strip is whole
+      for (let x = 0; x < W; x++) assert.deepStrictEqual(pixel(lenient, x, y), Array(3).fill(to8(v16(x, y))), `pixel ${x},${y}`);
+    }
+    assert.deepStrictEqual(await decodeElsewhere([[float], [short], [short, 'error']]), { outcomes: ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE', W], stderr: '' });
+  });
+});
+
+describe('public test files that OpenCV read wrongly or not at all (../shared/corpora)', function () {
+  // Test data of other projects' suites, read where CI keeps it and never copied in (see its README).
+  const FOUND = path.join(__dirname, '..', '..', 'shared', 'corpora', 'found');
+  const file = (name) => path.join(FOUND, name);
+  before(function () {
+    if (!fs.existsSync(FOUND)) this.skip();
+  });
+  const same = async (a, b) => {
+    const [x, y] = [await decodeImage(file(a)), await decodeImage(file(b))];
+    return x.width === y.width && x.height === y.height && x.data.equals(y.data);
+  };
+
+  it('16-bit RGB in planes, strips or tiles, and contiguous RGBA: three files, one picture', async () => {
+    assert.ok(await same('python-pil__Tests_images_tiff_strip_planar_16bit_RGB.tiff', 'python-pil__Tests_images_tiff_tiled_planar_16bit_RGB.tiff'));
+    assert.ok(await same('python-pil__Tests_images_tiff_strip_planar_16bit_RGB.tiff', 'python-pil__Tests_images_tiff_16bit_RGBa.tiff'));
+  });
+
+  it('2 and 4-bit grey TIFFs, in either fill order and MinIsWhite, decode alike', async () => {
+    for (const bits of [2, 4]) {
+      for (const v of ['I', 'R', 'IR']) {
+        assert.ok(await same(`python-pil__Tests_images_tiff_gray_2_4_bpp_hopper${bits}.tif`, `python-pil__Tests_images_tiff_gray_2_4_bpp_hopper${bits}${v}.tif`), `${bits}${v}`);
+      }
+    }
+  });
+
+  it('OS/2 core-header BMPs decode in colour, alike whatever their header quirks', async () => {
+    const img = await decodeImage(file('python-pil__Tests_images_bmp_g_pal8os2.bmp'));
+    let coloured = 0;
+    for (let i = 0; i < img.data.length; i += 3) if (img.data[i] !== img.data[i + 2]) coloured++;
+    assert.ok(coloured > 0.3 * img.width * img.height, `${coloured} coloured pixels (a grey decode has none)`);
+    for (const other of ['image-rs__tests_images_bmp_images_pal8os2-hs.bmp', 'image-rs__tests_images_bmp_images_pal8os2-sz.bmp', 'python-pil__Tests_images_bmp_q_pal8os2sp.bmp']) {
+      assert.ok(await same('python-pil__Tests_images_bmp_g_pal8os2.bmp', other), other);
+    }
+  });
+
+  it('V4 5-6-5 and V5 1-5-5-5 bit-field BMPs of one picture differ only in green\'s lowest bit; an RLE4 that ends early decodes', async () => {
+    const [a, b] = [await decodeImage(file('image-rs__tests_images_bmp_images_V4_R5_G6_B5.bmp')), await decodeImage(file('image-rs__tests_images_bmp_images_V5_A1_R5_G5_B5.bmp'))];
+    assert.deepStrictEqual([a.width, a.height, b.width, b.height], [16, 16, 16, 16]);
+    for (let i = 0; i < a.data.length; i += 3) {
+      assert.deepStrictEqual([a.data[i], a.data[i + 2], a.data[i + 1] & ~7], [b.data[i], b.data[i + 2], b.data[i + 1]], `pixel ${i / 3}`);
+    }
+    const cut = await decodeImage(file('image-rs__tests_images_bmp_images_pal4rlecut.bmp'));
+    assert.deepStrictEqual([cut.width, cut.height], [127, 64]);
   });
 });

@@ -5,14 +5,14 @@
 #include <fstream>
 #include <optional>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/bmp_decode.h"
 #include "core/image_header.h"
 #include "core/jpeg_decode.h"
 #include "core/png_decode.h"
 #include "core/reference_pair.h"
-#include "core/tiff_check.h"
+#include "core/tiff_decode.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -79,24 +79,6 @@ cv::Mat ToBgr(const cv::Mat& img, bool rgb) {
   return out;
 }
 
-cv::Mat DecodeFull(const cv::Mat& buf, const std::string& what) {
-  cv::Mat img;
-  try {
-    img = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    throw Error(code::kImageDecode, what + " could not be decoded: " + e.what());
-  }
-  if (img.empty()) throw Error(code::kImageDecode, what + " could not be decoded (corrupt or truncated)");
-  if (img.depth() != CV_8U) {
-    // 16-bit TIFF/PNG: scale to 8 bits rather than refuse it.
-    cv::Mat scaled;
-    double maxv = img.depth() == CV_16U ? 257.0 : 1.0;
-    img.convertTo(scaled, CV_8U, 1.0 / maxv);
-    img = scaled;
-  }
-  return ToBgr(img, false);
-}
-
 // The header is read first: an unknown format or an oversized image is refused
 // before the decoder allocates anything. targetW/H > 0 lets a JPEG decode at
 // 1/2, 1/4 or 1/8 scale in the DCT domain, several times faster than a full
@@ -109,8 +91,6 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   CheckPixels(header->width, header->height, maxPixels, what);
   if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))
     throw Error(code::kImageDecode, what + " is a truncated JPEG (no end-of-image marker)");
-  if (header->format == ImageFormat::kBmp)
-    if (const char* fault = BmpFault(data, length, *header)) throw Error(code::kImageDecode, what + " could not be decoded: " + fault);
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
   if (header->width > uint64_t(INT32_MAX) || header->height > uint64_t(INT32_MAX))
     throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");
@@ -128,13 +108,8 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
     *original = {w, h};
     return DecodePng(data, length, maxPixels, failOnWarning, what, warning);
   }
-  // libtiff's view first: OpenCV's reader would print a damaged TIFF's faults to stderr.
-  if (header->format == ImageFormat::kTiff) CheckTiff(data, length, what, failOnWarning, warning);
-  // imdecode reads only `length` bytes of the wrapped buffer; no copy.
-  const cv::Mat buf(1, static_cast<int>(length), CV_8UC1, const_cast<uint8_t*>(data));
-  cv::Mat full = DecodeFull(buf, what);
-  // Belt and braces: the header walk follows the decoder's, but only the decoder allocates.
-  CheckPixels(uint64_t(full.cols), uint64_t(full.rows), maxPixels, what, "decoded to");
+  cv::Mat full = header->format == ImageFormat::kBmp ? DecodeBmp(data, length, maxPixels, what)
+                                                    : DecodeTiff(data, length, maxPixels, failOnWarning, what, warning);
   *original = full.size();
   return full;
 }

@@ -107,37 +107,6 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
   return Sized(ImageFormat::kTiff, w, h);
 }
 
-// Walks an RLE8/RLE4 stream to its end-of-bitmap code (or past its last row)
-// without decoding it: OpenCV's reader runs off the end of cut-short data with
-// an exception that it prints to stderr.
-const char* RleFault(const uint8_t* d, size_t n, uint64_t offset, uint64_t h, bool rle8) {
-  const char* cut = "the BMP's RLE data is cut short (truncated)";
-  if (offset >= n) return cut;
-  size_t pos = size_t(offset);
-  for (uint64_t row = 0; row < h;) {
-    if (n - pos < 2) return cut;
-    const uint8_t count = d[pos], code = d[pos + 1];
-    pos += 2;
-    if (count > 0) continue;        // a run of one value
-    if (code == 0) {                // end of line
-      ++row;
-      continue;
-    }
-    if (code == 1) return nullptr;  // end of bitmap
-    if (code == 2) {                // delta: dx, dy
-      if (n - pos < 2) return cut;
-      row += d[pos + 1];
-      pos += 2;
-      continue;
-    }
-    size_t bytes = rle8 ? code : (size_t(code) + 1) / 2;  // `code` literal pixels, padded to 2 bytes
-    bytes += bytes & 1;
-    if (n - pos < bytes) return cut;
-    pos += bytes;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb) {
@@ -145,26 +114,6 @@ void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std:
   if (maxPixels != 0 && height != 0 && width > maxPixels / height)
     throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
                                           ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
-}
-
-const char* BmpFault(const uint8_t* d, size_t n, const ImageHeader& header) {
-  if (n < 26) return "the BMP header is cut short";
-  const uint64_t offset = Read(d + 10, 4, false), w = header.width, h = header.height;
-  uint64_t bpp, compression = 0;
-  if (Read(d + 14, 4, false) == 12) {  // OS/2 core header
-    bpp = Read(d + 24, 2, false);
-  } else {
-    if (n < 34) return "the BMP header is cut short";
-    bpp = Read(d + 28, 2, false), compression = Read(d + 30, 4, false);
-  }
-  if (compression > 3) return "the BMP uses a compression other than none, RLE8, RLE4 or bit fields";
-  if (compression == 1 || compression == 2) return RleFault(d, n, offset, h, compression == 1);
-  if (bpp == 0 || bpp > 32) return "the BMP names an unsupported bit depth";
-  // Rows are padded to 4 bytes; 15-bit pixels take 16 bits, as the reader counts them.
-  const uint64_t stride = ((w * (bpp == 15 ? 16 : bpp) + 31) / 32) * 4;
-  if (h != 0 && stride > (UINT64_MAX - offset) / h) return "the BMP claims more pixel data than any file holds";
-  if (offset + stride * h > n) return "the BMP's pixel rows are cut short (truncated)";
-  return nullptr;
 }
 
 bool JpegHasEnd(const uint8_t* d, size_t n) {

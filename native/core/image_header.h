@@ -1,7 +1,7 @@
 // Width and height from an encoded image's header, read before anything is
 // decoded: a few hundred bytes of PNG can claim a gigapixel, and the decoder
 // would allocate it. Only the formats we promise (JPEG, PNG, BMP, TIFF) are
-// recognised, which also keeps OpenCV's rarer decoders away from untrusted input.
+// recognised, so no other decoder ever sees untrusted input.
 #pragma once
 
 #include <cstddef>
@@ -26,11 +26,6 @@ std::optional<ImageHeader> PeekImageHeader(const uint8_t* data, size_t length);
 // decodes a truncated file "successfully", greying out the missing rows, so a
 // half-transferred image would otherwise get a verdict.
 bool JpegHasEnd(const uint8_t* data, size_t length);
-
-// Why OpenCV's BMP reader would fail on these bytes (a compression it does not
-// know, pixel rows cut short), or nullptr when it would not. Asked first, so the
-// image fails with the reason, not with OpenCV's message on stderr.
-const char* BmpFault(const uint8_t* data, size_t length, const ImageHeader& header);
 
 // Throws ERR_IMAGE_TOO_LARGE when width x height is over maxPixels (0: no limit),
 // naming `what`; `verb` says where the size comes from ("is": a header or a raw

@@ -1,14 +1,17 @@
-#include "core/tiff_check.h"
+#include "core/tiff_decode.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include <tiffio.h>
 
+#include "core/image_header.h"
 #include "util/error.h"
 
 namespace di {
@@ -46,6 +49,18 @@ int Close(thandle_t) { return 0; }
 
 toff_t Size(thandle_t h) { return static_cast<Memory*>(h)->length; }
 
+// The bytes are in memory already: libtiff reads them in place (it never writes
+// to a map it only reads), which is also the one way its reader takes an
+// uncompressed tile whose byte count differs from the tile's size.
+int Map(thandle_t h, void** base, toff_t* size) {
+  auto* m = static_cast<Memory*>(h);
+  *base = const_cast<uint8_t*>(m->data);
+  *size = m->length;
+  return 1;
+}
+
+void Unmap(thandle_t, void*, toff_t) {}
+
 int OnError(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
   auto* m = static_cast<Memory*>(user);
   if (m->error.empty()) {
@@ -58,35 +73,130 @@ int OnError(TIFF*, void* user, const char* module, const char* fmt, va_list ap) 
 
 int OnWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
 
+// Scales a 16-bit sample to 8 bits as round(v / 257).
+uint8_t To8(uint32_t v) { return uint8_t((v + 128) / 257); }
+
+// 16-bit grey or RGB: strips (or tiles) decoded by libtiff, samples scaled here into
+// `out`, allocated once the layout is known to be sound. Returns false when a block
+// could not be read (at once, with stopAtDamage).
+bool Read16(TIFF* tif, uint32_t w, uint32_t h, uint16_t spp, bool separate, bool grey, bool minIsWhite,
+            bool stopAtDamage, const std::function<void(const char*)>& fail, cv::Mat* out) {
+  const bool tiled = TIFFIsTiled(tif);
+  uint32_t bw = w, bh = h;
+  if (tiled) {
+    if (!TIFFGetField(tif, TIFFTAG_TILEWIDTH, &bw) || !TIFFGetField(tif, TIFFTAG_TILELENGTH, &bh) || bw == 0 || bh == 0)
+      fail("no tile size");
+    // A crafted directory can name tiles far larger than the image they tile.
+    if (uint64_t(bw) * bh > std::max<uint64_t>(4 * uint64_t(w) * h, uint64_t(1) << 22)) fail("tiles far larger than the image");
+  } else {
+    uint32_t rps = h;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
+    bh = std::min(std::max<uint32_t>(rps, 1), h);
+  }
+  const int step = separate ? 1 : spp;  // samples a pixel has in a decoded block
+  const tmsize_t size = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+  if (size <= 0 || uint64_t(size) < uint64_t(bw) * bh * step * 2) fail("strips or tiles smaller than their pixels");
+  std::vector<uint16_t> buf((size_t(size) + 1) / 2);
+  out->create(int(h), int(w), CV_8UC3);
+  const int channels = grey ? 1 : 3;
+  bool intact = true;
+  for (uint32_t by = 0; by < h; by += bh) {
+    for (uint32_t bx = 0; bx < w; bx += bw) {
+      for (int plane = 0; plane < (separate ? channels : 1); ++plane) {
+        std::fill(buf.begin(), buf.end(), 0);  // what a damaged block leaves unwritten
+        const tmsize_t got = tiled ? TIFFReadEncodedTile(tif, TIFFComputeTile(tif, bx, by, 0, uint16_t(plane)), buf.data(), size)
+                                   : TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, by, uint16_t(plane)), buf.data(), size);
+        if (got < 0) {
+          if (stopAtDamage) return false;
+          intact = false;
+        }
+        const uint32_t rows = std::min(bh, h - by), cols = std::min(bw, w - bx);
+        for (uint32_t r = 0; r < rows; ++r) {
+          const uint16_t* src = buf.data() + size_t(r) * bw * step;
+          uint8_t* dst = out->ptr<uint8_t>(int(by + r)) + size_t(bx) * 3;
+          for (uint32_t x = 0; x < cols; ++x, dst += 3) {
+            for (int c = (separate ? plane : 0); c < (separate ? plane + 1 : channels); ++c) {
+              const uint8_t v = To8(src[size_t(x) * step + (separate ? 0 : c)]);
+              if (grey) dst[0] = dst[1] = dst[2] = minIsWhite ? uint8_t(255 - v) : v;
+              else dst[2 - c] = v;  // R, G, B samples to B, G, R
+            }
+          }
+        }
+      }
+    }
+  }
+  return intact;
+}
+
 }  // namespace
 
-void CheckTiff(const uint8_t* data, size_t length, const std::string& what, bool failOnWarning,
-               std::string* warning) {
+cv::Mat DecodeTiff(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what,
+                   std::string* warning) {
   Memory m{data, length, 0, {}};
   std::unique_ptr<TIFFOpenOptions, decltype(&TIFFOpenOptionsFree)> opts(TIFFOpenOptionsAlloc(), TIFFOpenOptionsFree);
   if (!opts) throw Error(code::kInternal, "libtiff could not allocate its options");
   TIFFOpenOptionsSetErrorHandlerExtR(opts.get(), OnError, &m);
   TIFFOpenOptionsSetWarningHandlerExtR(opts.get(), OnWarning, &m);
-  // "m": no memory mapping (the bytes are ours already); reads go through Read/Seek.
   std::unique_ptr<TIFF, decltype(&TIFFClose)> tif(
-      TIFFClientOpenExt("TIFF", "rm", &m, Read, Write, Seek, Close, Size, nullptr, nullptr, opts.get()), TIFFClose);
-  const auto fail = [&](const char* fallback) {
+      TIFFClientOpenExt("TIFF", "r", &m, Read, Write, Seek, Close, Size, Map, Unmap, opts.get()), TIFFClose);
+  const std::function<void(const char*)> fail = [&](const char* fallback) {
     throw Error(code::kImageDecode, what + " could not be decoded: " + (m.error.empty() ? fallback : m.error));
   };
   if (!tif) fail("not a readable TIFF");
-  const bool tiled = TIFFIsTiled(tif.get());
-  const uint32_t parts = tiled ? TIFFNumberOfTiles(tif.get()) : TIFFNumberOfStrips(tif.get());
-  const tmsize_t partSize = tiled ? TIFFTileSize(tif.get()) : TIFFStripSize(tif.get());
-  if (parts == 0 || partSize <= 0) fail("no image data");
-  std::vector<uint8_t> buf(static_cast<size_t>(partSize));
-  for (uint32_t i = 0; i < parts; ++i) {
-    const tmsize_t got = tiled ? TIFFReadEncodedTile(tif.get(), i, buf.data(), partSize)
-                               : TIFFReadEncodedStrip(tif.get(), i, buf.data(), partSize);
-    if (got >= 0) continue;
+  uint32_t w = 0, h = 0;
+  if (!TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &h) || w == 0 || h == 0)
+    fail("no image size");
+  // The caller sniffed the size already; this is libtiff's own reading, before anything is allocated.
+  CheckPixels(w, h, maxPixels, what);
+  if (w > uint32_t(INT_MAX) || h > uint32_t(INT_MAX)) throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");
+  uint16_t bps = 1, spp = 1, planar = PLANARCONFIG_CONTIG, format = SAMPLEFORMAT_UINT, photometric = 0;
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_BITSPERSAMPLE, &bps);
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLESPERPIXEL, &spp);
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_PLANARCONFIG, &planar);
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLEFORMAT, &format);
+  const bool havePhotometric = TIFFGetField(tif.get(), TIFFTAG_PHOTOMETRIC, &photometric);
+  const bool grey = photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE;
+  // Complaints from reading the directory that did not stop it are not about the pixels.
+  m.error.clear();
+  cv::Mat out;
+  bool intact;
+  if (havePhotometric && bps == 16 && format == SAMPLEFORMAT_UINT && spp <= 4 &&
+      ((grey && spp >= 1) || (photometric == PHOTOMETRIC_RGB && spp >= 3))) {
+    // Read here rather than by libtiff's RGBA reader, which keeps only the high byte of
+    // grey samples and would premultiply colour by alpha.
+    intact = Read16(tif.get(), w, h, spp, planar == PLANARCONFIG_SEPARATE && spp > 1, grey,
+                    photometric == PHOTOMETRIC_MINISWHITE, failOnWarning, fail, &out) && m.error.empty();
+    // Orientation as the RGBA reader takes it for every other kind: mirrorings, no transposition.
+    uint16_t orientation = ORIENTATION_TOPLEFT;
+    TIFFGetFieldDefaulted(tif.get(), TIFFTAG_ORIENTATION, &orientation);
+    switch (orientation) {
+      case ORIENTATION_TOPRIGHT: case ORIENTATION_RIGHTTOP: cv::flip(out, out, 1); break;
+      case ORIENTATION_BOTRIGHT: case ORIENTATION_RIGHTBOT: cv::flip(out, out, -1); break;
+      case ORIENTATION_BOTLEFT: case ORIENTATION_LEFTBOT: cv::flip(out, out, 0); break;
+      default: break;
+    }
+  } else {
+    char why[1024] = "";
+    if (!TIFFRGBAImageOK(tif.get(), why)) fail(why);
+    std::vector<uint32_t> raster(size_t(w) * h);
+    out.create(int(h), int(w), CV_8UC3);
+    // Stopping at the first damaged strip is what failOn 'warning' wants; otherwise the rest is read too.
+    if (!TIFFReadRGBAImageOriented(tif.get(), w, h, raster.data(), ORIENTATION_TOPLEFT, failOnWarning ? 1 : 0))
+      fail("image data cut short or corrupt");
+    intact = m.error.empty();
+    for (uint32_t y = 0; y < h; ++y) {
+      const uint32_t* src = raster.data() + size_t(y) * w;
+      uint8_t* dst = out.ptr<uint8_t>(int(y));
+      for (uint32_t x = 0; x < w; ++x, dst += 3) {
+        dst[0] = uint8_t(TIFFGetB(src[x])), dst[1] = uint8_t(TIFFGetG(src[x])), dst[2] = uint8_t(TIFFGetR(src[x]));
+      }
+    }
+  }
+  if (!intact) {
     if (failOnWarning) fail("image data cut short or corrupt");
     if (warning) *warning = "damaged TIFF data (" + (m.error.empty() ? std::string("a strip could not be read") : m.error) + ")";
-    return;
   }
+  return out;
 }
 
 }  // namespace di
