@@ -58,13 +58,26 @@ function origin(r) {
   return '?';
 }
 
+/** The newest GLIBC_ and GLIBCXX_ symbol versions the addon and the shipped libraries ask for. */
+function symbolVersions(dir = PREBUILD_DIR) {
+  const newest = { GLIBC: '0', GLIBCXX: '0' };
+  const newer = (a, b) => (a.split('.').map(Number).reduce((d, x, i) => d || x - (b.split('.').map(Number)[i] ?? 0), 0) > 0 ? a : b);
+  for (const f of fs.readdirSync(dir)) {
+    const syms = execFileSync('objdump', ['-T', path.join(dir, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    for (const m of syms.matchAll(/\b(GLIBC|GLIBCXX)_([0-9.]+)\b/g)) newest[m[1]] = newer(m[2], newest[m[1]]);
+  }
+  return newest;
+}
+
 /** The table of docs/building.md: one row a library, shipped ones first. */
 function markdown(rows) {
   const order = (r) => (r.provided === 'shipped' ? 0 : 1);
   const sorted = [...rows].sort((a, b) => order(a) - order(b) || a.soname.localeCompare(b.soname));
+  const v = symbolVersions();
   const where = { shipped: 'shipped in die-inspect-linux-x64', base: 'the base system', missing: 'MISSING' };
   return ['| library | from | provided by |', '|---|---|---|',
-    ...sorted.map((r) => `| ${r.soname} | ${origin(r)} | ${where[r.provided]} |`)].join('\n') + '\n';
+    ...sorted.map((r) => `| ${r.soname} | ${origin(r)} | ${where[r.provided]} |`),
+    '', `Symbol versions asked for, at most (the addon and the shipped libraries): GLIBC_${v.GLIBC}, GLIBCXX_${v.GLIBCXX}.`].join('\n') + '\n';
 }
 
 if (require.main === module) {

@@ -36,7 +36,7 @@ export function registerProviders(program: Command): void {
       }
       process.stdout.write(`TensorRT engine cache: ${trtCache} (npx die-inspect cache)\n`);
       if (!results[1].available) {
-        process.stdout.write('GPU providers: see README "GPU execution" (scripts/install-gpu-providers.js)\n');
+        process.stdout.write('GPU providers: see docs/gpu.md (scripts/install-gpu-providers.js)\n');
       }
     });
 }
