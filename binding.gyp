@@ -18,7 +18,7 @@
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti"],
       "libraries": [
         "<!(node scripts/find-onnxruntime.js --gyp-lib)",
-        "-lopencv_core", "-lopencv_imgproc", "-lopencv_imgcodecs", "-lopencv_calib3d", "-lopencv_video", "-ljpeg", "-lpng16", "-ltiff"
+        "-lopencv_core", "-lopencv_imgproc", "-lopencv_video", "-ljpeg", "-lpng16", "-ltiff"
       ],
       "ldflags": ["-Wl,--enable-new-dtags", "<!@(node scripts/find-onnxruntime.js --gyp-rpath)"]
     }

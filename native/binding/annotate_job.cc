@@ -4,12 +4,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "binding/exports.h"
 #include "binding/promise_worker.h"
 #include "core/annotate.h"
+#include "core/jpeg_encode.h"
+#include "core/png_encode.h"
 #include "util/geometry.h"
 
 namespace di::binding {
@@ -27,9 +28,7 @@ class AnnotateJob : public PromiseWorker {
     const double scale = DrawScale(img.size(), maxSide_);
     if (scale < 1) cv::resize(img, img, ScaledSize(img.size(), scale), 0, 0, cv::INTER_AREA);
     DrawShapes(img, shapes_, scale);
-    std::vector<int> params;
-    if (ext_ == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, quality_};
-    if (!cv::imencode(ext_, img, bytes_, params)) throw Error(code::kInternal, "image encoding failed");
+    bytes_ = ext_ == ".jpg" ? EncodeJpeg(img, quality_) : EncodePng(img);
   }
   Napi::Value Result(Napi::Env env) override { return MoveToBuffer(env, std::move(bytes_)); }
 

@@ -2,10 +2,11 @@
 // of a seeded synthetic dataset in parallel and returns encoded images plus
 // ground truth. Files are written by lib/synth.ts.
 #include <opencv2/core/utility.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "binding/exports.h"
 #include "binding/promise_worker.h"
+#include "core/jpeg_encode.h"
+#include "core/png_encode.h"
 #include "synth/render.h"
 #include "synth/scene.h"
 
@@ -42,14 +43,12 @@ class SynthJob : public PromiseWorker {
         p.scene = synth::SampleScene(b_.scene, b_.seed, static_cast<uint64_t>(b_.start + i));
         p.labels = synth::GroundTruth(p.scene);
         synth::Rendered px = synth::RenderScene(p.scene, b_.render);
-        const std::vector<int> jpg{cv::IMWRITE_JPEG_QUALITY, p.scene.jpegQuality};
         for (const cv::Mat& m : px.images) {
           p.means.push_back(cv::mean(m));
-          p.images.emplace_back();
-          cv::imencode(".jpg", m, p.images.back(), jpg);
+          p.images.push_back(EncodeJpeg(m, p.scene.jpegQuality));
         }
-        if (!px.crop.empty()) cv::imencode(".jpg", px.crop, p.crop, {cv::IMWRITE_JPEG_QUALITY, 95});
-        if (!px.mask.empty()) cv::imencode(".png", px.mask, p.mask, {cv::IMWRITE_PNG_COMPRESSION, 1});
+        if (!px.crop.empty()) p.crop = EncodeJpeg(px.crop, 95);
+        if (!px.mask.empty()) p.mask = EncodePng(px.mask, 1);
       }
     });
   }

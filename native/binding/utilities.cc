@@ -3,11 +3,14 @@
 #include <cmath>
 
 #include <opencv2/core/utility.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "binding/exports.h"
 #include "binding/promise_worker.h"
+#include "core/bmp_encode.h"
+#include "core/jpeg_encode.h"
 #include "core/nms.h"
+#include "core/png_encode.h"
+#include "core/tiff_encode.h"
 
 namespace di::binding {
 
@@ -168,9 +171,10 @@ class EncodeJob : public PromiseWorker {
  protected:
   void Run() override {
     const cv::Mat m = LoadBgr(images_.sources.at(0));
-    std::vector<int> params;
-    if (ext_ == ".jpg") params = {cv::IMWRITE_JPEG_QUALITY, quality_};
-    if (!cv::imencode(ext_, m, bytes_, params)) throw Error(code::kImageDecode, "image encoding failed");
+    if (ext_ == ".jpg") bytes_ = EncodeJpeg(m, quality_);
+    else if (ext_ == ".png") bytes_ = EncodePng(m);
+    else if (ext_ == ".bmp") bytes_ = EncodeBmp(m);
+    else bytes_ = EncodeTiff(m);
   }
   Napi::Value Result(Napi::Env env) override { return MoveToBuffer(env, std::move(bytes_)); }
 
