@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier  # noqa: E402
-from common import load_checkpoint  # noqa: E402
+from checkpoints import load_checkpoint  # noqa: E402
 from onnx_utils import compare, finalize, run_with_ort  # noqa: E402
 
 

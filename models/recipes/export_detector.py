@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import load_checkpoint  # noqa: E402
+from checkpoints import load_checkpoint  # noqa: E402
+from detectors import build_model  # noqa: E402
 from onnx_utils import compare, finalize, run_with_ort  # noqa: E402
-from train_detector import build_model  # noqa: E402
 from yolov7tiny import Decoded, count_params  # noqa: E402
 
 

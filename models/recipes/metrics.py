@@ -1,5 +1,6 @@
 """Evaluation: NMS on decoded outputs, COCO-style AP at IoU 0.50:0.05:0.95 (101-point
-interpolated precision envelope), precision/recall at the best-F1 confidence, ROC AUC."""
+interpolated precision envelope), precision/recall at the best-F1 confidence, ROC AUC,
+a segmenter's top-prediction mask IoU."""
 import numpy as np
 import torch
 import torchvision
@@ -135,3 +136,26 @@ def roc_auc(scores, labels):
     r = np.empty(len(s))
     r[order] = ranks
     return float((r[labels].sum() - npos * (npos + 1) / 2) / (npos * nneg))
+
+
+def top_mask_ious(dec, protos, targets, masks, nc):
+    """Per image with one label: IoU at prototype resolution between the most confident
+    prediction's mask (cropped to its box) and the label's mask."""
+    out = []
+    mh, mw = protos.shape[2:]
+    for j in range(dec.shape[0]):
+        rows = (targets[:, 0] == j).nonzero().flatten()
+        if len(rows) != 1:
+            continue
+        d = dec[j]
+        best = d[(d[:, 4:5] * d[:, 5:5 + nc]).max(1)[0].argmax()]
+        logits = (best[5 + nc:] @ protos[j].view(protos.shape[1], -1)).view(mh, mw)
+        cx, cy, w, h = (best[:4] / 4).tolist()
+        pm = torch.zeros(mh, mw, dtype=torch.bool)
+        x1, y1 = max(0, int(round(cx - w / 2))), max(0, int(round(cy - h / 2)))
+        pm[y1:max(y1, int(round(cy + h / 2))), x1:max(x1, int(round(cx + w / 2)))] = True
+        pm &= logits.cpu() > 0
+        gm = masks[rows[0]] > 0.5
+        union = (pm | gm).sum().item()
+        out.append((pm & gm).sum().item() / union if union else 0.0)
+    return out

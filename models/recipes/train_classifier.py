@@ -18,88 +18,21 @@ after the epoch that would overrun the budget; --restart starts over.
 import argparse
 import math
 import os
-import random
 import sys
-import time
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classifiers import build_classifier, conv_linear_gflops  # noqa: E402
-from common import (ModelEMA, append_csv, cosine_factor, end_epoch, finish_run, grad_scaler, list_samples,  # noqa: E402
-                    open_run, param_groups, progress, read_labels, restore_run, save_epoch, select_device,
-                    set_seed)
+from cls_data import MEAN, STD, ClsData, make_loader, normalize  # noqa: E402
+from ema import ModelEMA  # noqa: E402
+from loop import Hooks, Run, epoch_batches  # noqa: E402
 from metrics import roc_auc  # noqa: E402
-
-MEAN = [0.485, 0.456, 0.406]
-STD = [0.229, 0.224, 0.225]
-
-
-class ClsData(torch.utils.data.Dataset):
-    def __init__(self, root, imgsz, augment=False, name='data', region=None):
-        self.samples = list_samples(root)
-        self.imgsz = imgsz
-        self.augment = augment
-        t = time.time()
-        self.imgs, self.targets = [], []
-        for k, (ip, lp) in enumerate(self.samples):
-            img = cv2.imread(ip, cv2.IMREAD_COLOR)
-            if img is None:
-                raise SystemExit(f'cannot read {ip}')
-            if region:
-                # The die's neighbourhood of the upright crop (fractions x1, y1, x2, y2):
-                # more pixels on the die, and the LED region (distractor cracks) left out.
-                h, w = img.shape[:2]
-                img = img[int(round(region[1] * h)):int(round(region[3] * h)), int(round(region[0] * w)):int(round(region[2] * w))]
-            self.imgs.append(cv2.resize(img, (imgsz, imgsz), interpolation=cv2.INTER_AREA))
-            self.targets.append(1 if len(read_labels(lp)) else 0)
-            if (k + 1) % 1000 == 0:
-                print(f'  {name}: cached {k + 1}/{len(self.samples)}', flush=True)
-        self.targets = np.array(self.targets, np.int64)
-        print(f'{name}: {len(self.imgs)} images ({int((self.targets == 0).sum())} good, '
-              f'{int(self.targets.sum())} defective), cached at {imgsz} in {time.time() - t:.1f}s')
-
-    def __len__(self):
-        return len(self.imgs)
-
-    def __getitem__(self, i):
-        img = self.imgs[i]
-        if self.augment:
-            s = self.imgsz
-            k = random.uniform(0.9, 1.1)
-            tx, ty = (random.uniform(-0.05, 0.05) * s for _ in range(2))
-            M = np.array([[k, 0, (1 - k) * s / 2 + tx], [0, k, (1 - k) * s / 2 + ty]], np.float32)
-            img = cv2.warpAffine(img, M, (s, s), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-            if random.random() < 0.5:
-                img = img[:, ::-1]
-            if random.random() < 0.5:
-                img = img[::-1]
-            a, b = random.uniform(0.8, 1.2), random.uniform(-20, 20)
-            img = cv2.convertScaleAbs(np.ascontiguousarray(img), alpha=a, beta=b)
-        chw = np.ascontiguousarray(img[:, :, ::-1].transpose(2, 0, 1))
-        return torch.from_numpy(chw), int(self.targets[i])
-
-
-def seed_worker(_):
-    s = torch.initial_seed() % 2 ** 32
-    np.random.seed(s)
-    random.seed(s)
-
-
-def make_loader(data, batch, shuffle, workers, seed=0):
-    g = torch.Generator()
-    g.manual_seed(seed)
-    return torch.utils.data.DataLoader(data, batch_size=batch, shuffle=shuffle, num_workers=workers,
-                                       generator=g, worker_init_fn=seed_worker)
-
-
-def normalize(imgs, device):
-    mean = torch.tensor(MEAN, device=device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=device).view(1, 3, 1, 1)
-    return (imgs.to(device, non_blocking=True).float() / 255 - mean) / std
+from optim import cosine_factor, param_groups  # noqa: E402
+from progress import progress  # noqa: E402
+from runtime import grad_scaler, select_device, set_seed, set_threads  # noqa: E402
 
 
 @torch.no_grad()
@@ -147,19 +80,68 @@ def parse_args():
     return ap.parse_args()
 
 
+def class_weights(targets, args, device):
+    """Inverse-frequency cross-entropy weights (None with --no-balance or a missing class)."""
+    counts = np.bincount(targets, minlength=2).astype(np.float64)
+    if args.no_balance or counts.min() <= 0:
+        return None
+    weights = torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32, device=device)
+    print(f'class weights good {weights[0]:.3f} defective {weights[1]:.3f}')
+    return weights
+
+
+def log_epoch(tally, m):
+    """log.csv columns and the epoch line's text (mean training loss, val metrics)."""
+    tl = tally['loss'] / max(tally['images'], 1)
+    return {'train_loss': tl, **m}, f'loss {tl:.4f} | val AUC {m["auc"]:.4f} acc {m["acc"]:.4f} loss {m["val_loss"]:.4f}'
+
+
+def classifier_hooks(args, run, data, weights, device):
+    """The loop's hooks: a step with warmup then cosine LR, AMP and EMA; validation (ROC
+    AUC, accuracy, loss) of the EMA model, best.pt chosen on AUC."""
+    model, ema, opt, scaler = run.state
+    train, val = data
+    cuda = device.type == 'cuda'
+    val_loader = make_loader(val, args.batch * 2, False, min(args.workers, 1))
+    nb = epoch_batches(len(train), args.batch, args.max_batches)
+    n_warm = min(round(args.warmup_epochs * nb), nb * args.epochs // 2)
+
+    def step(batch, i, epoch, tally):
+        imgs, y = batch
+        ni = i + nb * epoch
+        lr = args.lr0 * cosine_factor(epoch + i / nb, args.epochs, args.lrf)
+        if ni < n_warm:
+            lr *= (ni + 1) / n_warm
+        for g in opt.param_groups:
+            g['lr'] = lr
+        y = y.to(device)
+        with torch.autocast(device_type='cuda', enabled=cuda):
+            logits = model(normalize(imgs, device))
+        loss = F.cross_entropy(logits.float(), y, weight=weights, label_smoothing=args.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        ema.update(model)
+        tally['loss'] += float(loss) * len(y)
+        tally['images'] += len(y)
+        return len(y)
+
+    return Hooks(
+        batches=nb, step=step,
+        loader=lambda epoch: make_loader(train, args.batch, True, args.workers, seed=args.seed * 1000 + epoch),
+        validate=lambda: evaluate(ema.ema, val_loader, device, cuda),
+        fitness=lambda m: m['auc'] if not math.isnan(m['auc']) else m['acc'],
+        log=log_epoch, tally=lambda: {'loss': 0.0, 'images': 0})
+
+
 def main():
-    t_start = time.time()
     args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    last_path, best_path, log_path, ckpt = open_run(args, 'AUC')
+    set_threads(args.threads)
+    run = Run(args, 'AUC', 'best_auc')
     device = select_device(args.device)
     cuda = device.type == 'cuda'
-    if ckpt is not None:
-        for k in ('arch', 'width', 'imgsz', 'batch'):
-            if ckpt['args'].get(k) != getattr(args, k):
-                raise SystemExit(f'--{k} {getattr(args, k)} differs from {last_path} ({ckpt["args"].get(k)}); '
-                                 f'use another --out or --restart')
+    run.check_args(('arch', 'width', 'imgsz', 'batch'), strict=True)
     set_seed(args.seed)
     region = [float(v) for v in args.region.split(',')] if args.region else None
     train = ClsData(args.data, args.imgsz, augment=True, name='train', region=region)
@@ -168,71 +150,14 @@ def main():
     nparam = sum(p.numel() for p in model.parameters())
     print(f'model: {args.arch}: {nparam:,} params (~{nparam * 4 / 1e6:.1f} MB fp32), '
           f'{conv_linear_gflops(model, args.imgsz, args.imgsz) if not cuda else float("nan"):.3f} GFLOPs at {args.imgsz}')
-    model.to(device)
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr0)
     scaler = grad_scaler(cuda)
     ema = ModelEMA(model, decay=0.999, tau=500)
-    counts = np.bincount(train.targets, minlength=2).astype(np.float64)
-    weights = None
-    if not args.no_balance and counts.min() > 0:
-        weights = torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32, device=device)
-        print(f'class weights good {weights[0]:.3f} defective {weights[1]:.3f}')
-    start_epoch, best_fitness, recipe = restore_run(ckpt, args, model, ema, opt, scaler, log_path)
-    del ckpt
-    ema.ema.to(device)
+    weights = class_weights(train.targets, args, device)
+    run.resume(model, ema, opt, scaler)
     meta = {'arch': args.arch, 'width': args.width, 'imgsz': args.imgsz, 'names': ['good', 'defective'],
-            'mean': MEAN, 'std': STD, 'recipe': recipe, 'args': vars(args)}
-    val_loader = make_loader(val, args.batch * 2, False, min(args.workers, 1))
-    nb = math.ceil(len(train) / args.batch)
-    if args.max_batches:
-        nb = min(nb, args.max_batches)
-    n_warm = min(round(args.warmup_epochs * nb), nb * args.epochs // 2)
-
-    for epoch in range(start_epoch, args.epochs):
-        t_ep = time.time()
-        model.train()
-        loader = make_loader(train, args.batch, True, args.workers, seed=args.seed * 1000 + epoch)
-        tl, n_img = 0.0, 0
-        for i, (imgs, y) in enumerate(progress(loader, nb, f'epoch {epoch + 1}/{args.epochs}')):
-            if i >= nb:
-                break
-            ni = i + nb * epoch
-            lr = args.lr0 * cosine_factor(epoch + i / nb, args.epochs, args.lrf)
-            if ni < n_warm:
-                lr *= (ni + 1) / n_warm
-            for g in opt.param_groups:
-                g['lr'] = lr
-            y = y.to(device)
-            with torch.autocast(device_type='cuda', enabled=cuda):
-                logits = model(normalize(imgs, device))
-            loss = F.cross_entropy(logits.float(), y, weight=weights, label_smoothing=args.label_smoothing)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-            ema.update(model)
-            tl += float(loss) * len(y)
-            n_img += len(y)
-        train_s = time.time() - t_ep
-        m = evaluate(ema.ema, val_loader, device, cuda)
-        fitness = m['auc'] if not math.isnan(m['auc']) else m['acc']
-        is_best = fitness > best_fitness
-        best_fitness = max(best_fitness, fitness)
-        ep_s = time.time() - t_ep
-        append_csv(log_path, {'epoch': epoch + 1, 'lr': lr, 'train_loss': tl / max(n_img, 1), **m,
-                              'train_s': train_s, 'epoch_s': ep_s, 's_per_img': train_s / max(n_img, 1)})
-        print(f'epoch {epoch + 1}/{args.epochs} loss {tl / max(n_img, 1):.4f} | val AUC {m["auc"]:.4f} '
-              f'acc {m["acc"]:.4f} loss {m["val_loss"]:.4f} | {ep_s:.1f}s ({train_s / max(n_img, 1):.3f} s/img train)',
-              flush=True)
-        # meta['args'] is vars(args), so the checkpoint carries a fitted --epochs
-        state = end_epoch(args, t_start, epoch, ep_s, ep_s, lambda: save_epoch(
-            meta, model, ema, opt, scaler, epoch + 1, m, best_fitness, is_best, last_path, best_path))
-        if state == 'paused':
-            return
-        if state == 'done':  # --fit-minutes may have shortened the run
-            break
-    print(f'done: best val AUC {best_fitness:.4f}; weights {best_path}')
-    finish_run(args, 'best_auc', best_fitness)
+            'mean': MEAN, 'std': STD}
+    run.train(meta, classifier_hooks(args, run, (train, val), weights, device))
 
 
 if __name__ == '__main__':
