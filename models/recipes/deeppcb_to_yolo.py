@@ -103,7 +103,7 @@ def tiles(img, boxes, tile, overlap, min_visible):
             yield f'_{y0}_{x0}', crop, b
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--src', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'datasets', 'deeppcb'))
     ap.add_argument('--list', default='trainval.txt', help='list file in --src')
@@ -121,18 +121,29 @@ def main():
     args = ap.parse_args()
     if args.pair and args.templates:
         raise SystemExit('--pair and --templates exclude each other (a pair already holds the template)')
+    return args
 
-    pairs = read_list(args.src, args.list)
+
+def split_key(args, img_rel):
+    return img_rel.split('/')[0] if args.split_by == 'group' else img_rel
+
+
+def val_keys(args, pairs):
+    """The held-out side: a random --val-frac of the board groups (or of the pairs)."""
     groups = sorted({p[0].split('/')[0] for p in pairs})
     rng = np.random.default_rng(args.seed)
     keys = groups if args.split_by == 'group' else sorted(p[0] for p in pairs)
     n_val = max(1, round(len(keys) * args.val_frac)) if args.val_frac > 0 else 0
-    val_keys = set(rng.permutation(keys)[:n_val].tolist())
+    picked = set(rng.permutation(keys)[:n_val].tolist())
     print(f'{len(pairs)} pairs in {len(groups)} groups; val: {n_val} {args.split_by}s'
-          + (f' {sorted(val_keys)}' if args.split_by == 'group' else ''))
-    stats = {}
+          + (f' {sorted(picked)}' if args.split_by == 'group' else ''))
+    return picked
+
+
+def make_split_dirs(out):
+    """Fresh OUT/train/crops and OUT/val/crops: images/, labels/ and data.yaml."""
     for split in ('train', 'val'):
-        root = os.path.join(args.out, split, 'crops')
+        root = os.path.join(out, split, 'crops')
         if os.path.isdir(root):
             shutil.rmtree(root)
         os.makedirs(os.path.join(root, 'images'))
@@ -140,37 +151,61 @@ def main():
         with open(os.path.join(root, 'data.yaml'), 'w') as f:
             yaml.safe_dump({'path': os.path.abspath(root), 'train': 'images', 'val': 'images',
                             'nc': len(NAMES), 'names': NAMES}, f, sort_keys=False)
-        stats[split] = [0, 0, 0]  # images, boxes, empty
+
+
+def read_image(args, rel, base, ext):
+    """The tested (or template) image, or with --pair the tested image, its template and
+    their difference; None (with a warning) when a file is missing."""
+    img = cv2.imread(os.path.join(args.src, rel), cv2.IMREAD_COLOR)
+    if img is None:
+        print(f'warning: cannot read {rel}; skipped')
+        return None
+    if args.pair:
+        template = cv2.imread(os.path.join(args.src, base + '_temp' + ext), cv2.IMREAD_COLOR)
+        if template is None or template.shape != img.shape:
+            print(f'warning: no template of the same size for {rel}; skipped')
+            return None
+        img = pair_image(img, template)
+    return img
+
+
+def convert_pair(args, split, img_rel, ann_rel):
+    """Writes one list line's samples (tested image, --templates its template; tiled where
+    asked) into OUT/split/crops. Returns the box count of each sample written."""
+    root = os.path.join(args.out, split, 'crops')
+    base, ext = os.path.splitext(img_rel)
+    stem = os.path.basename(base)
+    items = [('test', base + '_test' + ext, read_boxes(os.path.join(args.src, ann_rel)))]
+    if args.templates:
+        items.append(('temp', base + '_temp' + ext, np.zeros((0, 5), np.float32)))
+    written = []
+    for tag, rel, boxes in items:
+        img = read_image(args, rel, base, ext)
+        if img is None:
+            continue
+        do_tile = args.tile and (split == 'train' or args.tile_val)
+        parts = tiles(img, boxes, args.tile, args.overlap, args.min_visible) if do_tile else [('', img, boxes)]
+        for suffix, im, b in parts:
+            write_sample(root, f'{stem}_{tag}{suffix}', im, b, '.png' if args.pair else '.jpg')
+            written.append(len(b))
+    return written
+
+
+def main():
+    args = parse_args()
+    pairs = read_list(args.src, args.list)
+    held_out = val_keys(args, pairs)
+    make_split_dirs(args.out)
+    stats = {'train': [0, 0, 0], 'val': [0, 0, 0]}  # images, boxes, empty
     lists = {'train': [], 'val': []}
     for img_rel, ann_rel in pairs:
-        key = img_rel.split('/')[0] if args.split_by == 'group' else img_rel
-        split = 'val' if key in val_keys else 'train'
+        split = 'val' if split_key(args, img_rel) in held_out else 'train'
         lists[split].append(f'{img_rel} {ann_rel}\n')
-        root = os.path.join(args.out, split, 'crops')
-        base, ext = os.path.splitext(img_rel)
-        stem = os.path.basename(base)
-        items = [('test', base + '_test' + ext, read_boxes(os.path.join(args.src, ann_rel)))]
-        if args.templates:
-            items.append(('temp', base + '_temp' + ext, np.zeros((0, 5), np.float32)))
-        for tag, rel, boxes in items:
-            img = cv2.imread(os.path.join(args.src, rel), cv2.IMREAD_COLOR)
-            if img is None:
-                print(f'warning: cannot read {rel}; skipped')
-                continue
-            if args.pair:
-                template = cv2.imread(os.path.join(args.src, base + '_temp' + ext), cv2.IMREAD_COLOR)
-                if template is None or template.shape != img.shape:
-                    print(f'warning: no template of the same size for {rel}; skipped')
-                    continue
-                img = pair_image(img, template)
-            do_tile = args.tile and (split == 'train' or args.tile_val)
-            parts = tiles(img, boxes, args.tile, args.overlap, args.min_visible) if do_tile else [('', img, boxes)]
-            for suffix, im, b in parts:
-                write_sample(root, f'{stem}_{tag}{suffix}', im, b, '.png' if args.pair else '.jpg')
-                s = stats[split]
-                s[0] += 1
-                s[1] += len(b)
-                s[2] += len(b) == 0
+        for n_boxes in convert_pair(args, split, img_rel, ann_rel):
+            s = stats[split]
+            s[0] += 1
+            s[1] += n_boxes
+            s[2] += n_boxes == 0
     for split, lines in lists.items():
         with open(os.path.join(args.out, split, 'list.txt'), 'w') as f:
             f.writelines(lines)
