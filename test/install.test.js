@@ -49,7 +49,7 @@ const { Inspector, Detector, Classifier } = require('die-inspect');
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
-const ESM = `import { Inspector, Detector, Classifier } from 'die-inspect';
+const ESM = `import { Inspector, Detector, Classifier, Roi } from 'die-inspect';
 const out = {};
 const inspector = await Inspector.create();
 out.inspector = (await inspector.inspect(['../samples/images/000001.jpg'])).map((r) => r.verdict);
@@ -62,6 +62,9 @@ out.classNames2 = cls.classNames;
 cls.close();
 const extra = await Detector.create('die-defect-yolov7tiny-nwd-coordconv').then((d) => { d.close(); return 'loaded'; }, (err) => err.code);
 out.extra = extra;
+const roi = await Roi.create({ strategy: 'seg' });
+out.seg = (await roi.capture(['../samples/images/000003.jpg'])).map((r) => r.status);
+roi.close();
 process.stdout.write(JSON.stringify(out));
 `;
 
@@ -149,7 +152,7 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
       ? fs.readFileSync(path.join(W, 'out', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
     out.cjs = inRoot('node check.cjs');
     out.infoMissing = inRoot('npx die-inspect info deeppcb-yolov7tiny');
-    out.installExtra = inRoot('npm install --prefer-offline --no-audit --no-fund ../pkgs/die-inspect-models-extra-0.1.0.tgz');
+    out.installExtra = inRoot('npm install --prefer-offline --no-audit --no-fund ../pkgs/die-inspect-models-extra-0.1.0.tgz ../pkgs/die-inspect-models-roi-0.1.0.tgz');
     out.esm = inRoot('node check.mjs');
     out.infoExtra = inRoot('npx die-inspect info deeppcb-yolov7tiny --json');
   });
@@ -223,7 +226,7 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
     assert.match(out.infoMissing.stderr, /npm install die-inspect-models-extra/);
   });
 
-  it('an ES module script runs the same API; the extra models load by name once their package is installed', () => {
+  it('an ES module script runs the same API; the model packages\' models load by name (and as defaults) once installed', () => {
     assert.strictEqual(out.installExtra.status, 0, out.installExtra.stderr);
     assert.strictEqual(out.esm.status, 0, out.esm.stderr);
     const r = JSON.parse(out.esm.stdout);
@@ -231,6 +234,7 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
     assert.deepStrictEqual(r.classNames, ['die_crack', 'die_rotation']);
     assert.deepStrictEqual(r.classNames2, ['good', 'defective']);
     assert.strictEqual(r.extra, 'loaded');
+    assert.deepStrictEqual(r.seg, ['ok'], 'the seg strategy finds its default model in die-inspect-models-roi');
     assert.strictEqual(out.infoExtra.status, 0, out.infoExtra.stderr);
     assert.strictEqual(JSON.parse(out.infoExtra.stdout).metadata.planes, 'image,reference,difference');
   });
