@@ -9,7 +9,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Roi, synthesize, decodeImage, convexIoU, angleDifference } = require('../dist');
+const { Roi, synthesize, decodeImage } = require('../dist');
+const { convexIoU, angleDifference } = require('../dist/eval');
 const { arg } = require('./helpers/args');
 
 const count = Number(arg('count', 200));

@@ -1,47 +1,37 @@
-/** die-inspect: the public API. */
-export { DieInspectError } from './errors';
-export type { ErrorCode, ItemError } from './errors';
-export type { ImageInput, InputLimits, RawImage, ReferencePair, SingleImage } from './images';
-export { DEFAULT_LIMIT_INPUT_PIXELS } from './images';
-export { ModelSession } from './session';
-export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './session';
-export { Detector } from './detector';
-export type { DetectParams, Detection, DetectionResult, DetectorOptions, YoloLayout } from './detector';
-export type { Registration } from './native';
-export { Classifier } from './classifier';
-export type { Classification, ClassifierOptions } from './classifier';
-export { ClassifierEnsemble } from './ensemble';
-export type { EnsembleMember, EnsembleResult } from './ensemble';
-export { parseClassNames } from './metadata';
-export { decodeImage, encodeImage, nms, preprocess, runtimeInfo } from './ops';
-export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './ops';
-export type { Point, Quad } from './geometry';
-export { synthesize, ACQUISITION_MODES, DEFECT_CLASSES } from './synth';
-export type { AcquisitionMode, SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './synth';
-export { Roi, captureNative, captureProposals } from './roi';
-export type { ContourOptions, ContourRoiOptions, DieAngle, ModelProposal, ProposalOutcome, RoiCommonOptions, RoiOptions, RoiResult, RoiStrategy } from './roi';
-export { SegRoi } from './roi-seg';
-export type { SegRoiOptions } from './roi-seg';
-export { SamRoi } from './roi-sam';
-export type { SamRoiOptions } from './roi-sam';
-export { angleDifference, applyHomography, boxToQuad, bounds, convexIoU, polygonArea } from './geometry';
-export type { Homography } from './geometry';
-export {
-  evaluateDetections, evaluateClassification, cocoSummary, bootstrapMap, bootstrapDifference, bootstrapAuc, confusionMatrix, deeppcbProtocol, rocAuc, rocCurve, iou,
-  IOU_THRESHOLDS, RECALL_POINTS, DEEPPCB_IOU,
-} from './eval';
+/**
+ * die-inspect: the product. Evaluation and dataset readers are in `die-inspect/eval`;
+ * the modules below lib/ hold the plumbing, which is not part of the API.
+ */
+export { DieInspectError } from './core/errors';
+export type { ErrorCode, ItemError } from './core/errors';
+export type { Homography, Point, Quad } from './core/geometry';
+export { DEFAULT_LIMIT_INPUT_PIXELS } from './runtime/images';
+export type { ImageInput, InputLimits, RawImage, ReferencePair, SingleImage } from './runtime/images';
+export type { Registration } from './runtime/binding';
+export { ModelSession } from './runtime/session';
+export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './runtime/session';
+export { defaultModels, listModels, resolveModel } from './runtime/models';
+export type { ModelCard, ModelRole } from './runtime/models';
+export { decodeImage, encodeImage, nms, preprocess, runtimeInfo } from './runtime/ops';
+export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './runtime/ops';
+
+export { Detector } from './stages/detector';
+export type { DetectParams, Detection, DetectionResult, DetectorOptions, YoloLayout } from './stages/detector';
+export { Classifier } from './stages/classifier';
+export type { Classification, ClassifierOptions } from './stages/classifier';
+export { ClassifierEnsemble } from './stages/ensemble';
+export type { EnsembleMember, EnsembleResult } from './stages/ensemble';
+export { Roi } from './stages/roi/factory';
+export { ACQUISITION_MODES } from './stages/roi/base';
 export type {
-  Box, EvalImage, GroundTruthBox, PredictedBox, ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics, CocoSummary,
-  ConfusionMatrix, DeepPcbMetrics, ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve,
-  AucIntervals, BootstrapOptions, Interval, MapDifference, MapIntervals,
-} from './eval';
-export {
-  readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES,
-} from './eval/datasets';
-export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './eval/datasets';
-export { Inspector } from './inspector';
-export type { InspectionDetection, InspectionResult, InspectorConfig, InspectStreamOptions, Verdict } from './inspector';
-export { listModels, resolveModel, defaultModels, MODELS_DIR } from './models';
-export type { ModelCard, ModelRole } from './models';
-export { annotateImage, layoutTexts } from './annotate';
-export type { AnnotateOptions, Shape, TextPlacement } from './annotate';
+  AcquisitionMode, ContourOptions, ContourRoiOptions, DieAngle, ModelProposal, RoiCommonOptions, RoiOptions, RoiResult, RoiStrategy,
+  SamRoiOptions, SegRoiOptions,
+} from './stages/roi/base';
+
+export { Inspector } from './pipeline/inspector';
+export type { InspectionDetection, InspectionResult, InspectorConfig, InspectStreamOptions, Verdict } from './pipeline/inspector';
+export { annotateImage, layoutTexts } from './pipeline/annotate';
+export type { AnnotateOptions, Shape, TextPlacement } from './pipeline/annotate';
+
+export { synthesize, DEFECT_CLASSES } from './tools/synth';
+export type { SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './tools/synth';

@@ -2,7 +2,7 @@
 // annotateImage(): shapes drawn where they belong, at full size and downscaled.
 const assert = require('assert');
 const { annotateImage, decodeImage, layoutTexts } = require('../dist');
-const { annotationShapes } = require('../dist/report');
+const { annotationShapes } = require('../dist/pipeline/report');
 
 function flat(width, height, v) {
   return { data: new Uint8Array(width * height * 3).fill(v), width, height, channels: 3 };

@@ -2,8 +2,8 @@
 // Micro-batching of image sources: full batches from lists and busy sources,
 // partial ones from a source that has gone quiet.
 const assert = require('assert');
-const { batchesOf } = require('../dist/batching');
-const { RequestQueue } = require('../dist/request-queue');
+const { batchesOf } = require('../dist/pipeline/batching');
+const { RequestQueue } = require('../dist/pipeline/request-queue');
 
 async function collect(gen) {
   const out = [];

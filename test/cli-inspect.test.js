@@ -123,7 +123,7 @@ describe('CLI synth, inspect, models', function () {
     const r = await run(['inspect', path.join(dir, 'images'), '--out', out, '--roi', 'seg', '--no-detector', '--no-classifiers', '--no-annotate']);
     assert.strictEqual(r.code, 0, r.stderr);
     const lines = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const { convexIoU } = require('../dist');
+    const { convexIoU } = require('../dist/eval');
     for (const m of meta.filter((x) => x.mode === 'brightfield')) {
       const l = lines.find((x) => x.path.endsWith(path.basename(m.file)));
       assert.strictEqual(l.roi.status, 'ok', m.file);

@@ -2,7 +2,7 @@
 // Bootstrap intervals of mAP: the reweighting shortcut against evaluating resampled
 // images afresh, and the interval against the binomial answer it must approximate.
 const assert = require('assert');
-const { bootstrapAuc, bootstrapDifference, bootstrapMap, cocoSummary } = require('../dist');
+const { bootstrapAuc, bootstrapDifference, bootstrapMap, cocoSummary } = require('../dist/eval');
 const { bootstrapBase, weightedMap } = require('../dist/eval/bootstrap');
 
 const close = (a, b, msg, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${msg ?? ''} expected ${b}, got ${a}`);

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('assert');
-const { rocAuc, rocCurve, evaluateClassification } = require('../dist');
+const { rocAuc, rocCurve, evaluateClassification } = require('../dist/eval');
 
 const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-4, `${msg ?? ''} expected ${b}, got ${a}`);
 const trapezoid = (c) => c.fpr.reduce((a, x, i) => (i ? a + ((x - c.fpr[i - 1]) * (c.tpr[i] + c.tpr[i - 1])) / 2 : a), 0);

@@ -8,7 +8,8 @@ const {
 } = require('../dist/eval/datasets');
 const { parseYaml, yamlNames } = require('../dist/eval/yaml-lite');
 const { imageSize } = require('../dist/eval/image-size');
-const { encodeImage, evaluateDetections } = require('../dist');
+const { encodeImage } = require('../dist');
+const { evaluateDetections } = require('../dist/eval');
 
 // The shared datasets sit beside the repository (../shared), in CI as here.
 const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb');

@@ -2,7 +2,7 @@
 // Detection metrics against hand-computed answers (COCO definition: 101 recall
 // points, precision envelope, greedy matching, per image and class maxDets).
 const assert = require('assert');
-const { evaluateDetections, deeppcbProtocol, confusionMatrix, cocoSummary } = require('../dist');
+const { evaluateDetections, deeppcbProtocol, confusionMatrix, cocoSummary } = require('../dist/eval');
 
 const close = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-4, `${msg ?? ''} expected ${b}, got ${a}`);
 const gt = (box, classId = 0) => ({ box, classId });

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const path = require('path');
-const { graphStats } = require('../dist/onnx/graph-stats');
+const { graphStats } = require('../dist/runtime/onnx/graph-stats');
 const { buildModel, valueInfo, node, floatTensor, int64Tensor } = require('./helpers/onnx');
 
 const zeros = (n) => new Array(n).fill(0);

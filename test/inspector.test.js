@@ -103,7 +103,7 @@ describe('Inspector', function () {
   });
 
   it('a skipped (darkfield) image carries no package outline it did not look for, and none is drawn', async () => {
-    const { annotationShapes, resultRecord } = require('../dist/report');
+    const { annotationShapes, resultRecord } = require('../dist/pipeline/report');
     const samples = path.join(__dirname, '..', 'samples', 'images');
     const files = ['000000-darkfield-white.jpg', '000001-darkfield-blue.jpg', '000000.jpg'].map((f) => path.join(samples, f));
     const [white, blue, bright] = await inspector.inspect(files);

@@ -5,7 +5,8 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { listModels, Detector, Classifier, Inspector, Roi, synthesize, evaluateDetections, rocAuc, convexIoU, readDetectionDataset, bounds, iou: boxIoU } = require('../dist');
+const { listModels, Detector, Classifier, Inspector, Roi, synthesize } = require('../dist');
+const { evaluateDetections, rocAuc, convexIoU, readDetectionDataset, bounds, iou: boxIoU } = require('../dist/eval');
 const { apply } = require('./helpers/geometry');
 
 const DEEPPCB = path.join(__dirname, '..', '..', 'shared', 'datasets', 'deeppcb');

@@ -6,7 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Classifier, ClassifierEnsemble, Detector, decodeImage, encodeImage } = require('../dist');
-const { benchmarkModel } = require('../dist/benchmark');
+const { benchmarkModel } = require('../dist/tools/benchmark');
 const { constantDetector, meanClassifier } = require('./helpers/onnx');
 
 // BGR pixels from a per-pixel function.

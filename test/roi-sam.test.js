@@ -1,6 +1,8 @@
 'use strict';
 const assert = require('assert');
-const { Roi, SamRoi, encodeImage, angleDifference } = require('../dist');
+const { Roi, encodeImage } = require('../dist');
+const { SamRoi } = require('../dist/stages/roi/sam');
+const { angleDifference } = require('../dist/eval');
 const { constantDetector, samEncoder, samDecoder } = require('./helpers/onnx');
 const { rectCorners, drawRect, cornerError } = require('./helpers/scenes');
 

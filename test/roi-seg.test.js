@@ -1,6 +1,8 @@
 'use strict';
 const assert = require('assert');
-const { Roi, SegRoi, encodeImage, angleDifference } = require('../dist');
+const { Roi, encodeImage } = require('../dist');
+const { SegRoi } = require('../dist/stages/roi/seg');
+const { angleDifference } = require('../dist/eval');
 const { constantSegmenter, constantDetector, rank3Model } = require('./helpers/onnx');
 const { rectCorners, insideRect, drawRect, cornerError } = require('./helpers/scenes');
 

@@ -3,7 +3,8 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Roi, synthesize, encodeImage, convexIoU, angleDifference, applyHomography, DieInspectError } = require('../dist');
+const { Roi, synthesize, encodeImage, DieInspectError } = require('../dist');
+const { convexIoU, angleDifference, applyHomography } = require('../dist/eval');
 
 function median(a) {
   const s = [...a].sort((x, y) => x - y);
@@ -87,7 +88,7 @@ describe('ROI capture (contour)', function () {
     const m = meta.find((x) => x.mode === 'brightfield');
     const rough = m.packageQuad.map(([x, y], k) => [x + (k % 2 ? 1.5 : -1.2), y + (k < 2 ? 1.3 : -1.4)]);
     const [r] = await (await Roi.create()).capture(path.join(dir, m.file));
-    const results = await require('../dist').captureNative([path.join(dir, m.file)], {}, [rough]);
+    const results = await require('../dist/stages/roi/base').captureNative([path.join(dir, m.file)], {}, [rough]);
     const err = results[0].quad.reduce((s, p, k) => s + Math.hypot(p[0] - m.packageQuad[k][0], p[1] - m.packageQuad[k][1]), 0) / 4;
     assert.ok(err < 0.8, `corner error ${err}`);
     assert.ok(convexIoU(results[0].quad, r.quad) > 0.995);
@@ -98,7 +99,7 @@ describe('ROI capture (contour)', function () {
     // About one 16 px mask cell off, as a 320-input segmenter leaves it on a 1280 image.
     const coarse = m.packageQuad.map(([x, y], k) => [x + [9, -11, 8, -10][k], y + [-10, 9, 11, -8][k]]);
     const err = (q) => q.reduce((s, p, k) => s + Math.hypot(p[0] - m.packageQuad[k][0], p[1] - m.packageQuad[k][1]), 0) / 4;
-    const { captureNative } = require('../dist');
+    const { captureNative } = require('../dist/stages/roi/base');
     const [near] = await captureNative([path.join(dir, m.file)], {}, [coarse]);
     const [far] = await captureNative([path.join(dir, m.file)], {}, [coarse], [24]);
     assert.ok(err(far.quad) < 0.8, `with a 24 px search: corner error ${err(far.quad)}`);
@@ -118,7 +119,7 @@ describe('ROI capture (contour)', function () {
     fill(502, 90, 506, 390, 200);
     const truth = [[150, 120], [490, 120], [490, 360], [150, 360]];
     const coarse = [[142, 113], [498, 112], [497, 368], [143, 367]];  // a mask outline ~8 px too wide
-    const { captureNative } = require('../dist');
+    const { captureNative } = require('../dist/stages/roi/base');
     const [r] = await captureNative([{ data, width: w, height: h, channels: 3 }], { measureDie: false }, [coarse], [20]);
     assert.strictEqual(r.status, 'ok');
     assert.ok(convexIoU(r.quad, truth) > 0.995, `IoU ${convexIoU(r.quad, truth)}: ${JSON.stringify(r.quad)}`);
@@ -153,6 +154,6 @@ describe('ROI capture (contour)', function () {
     await assert.rejects(roi.capture([42]), (e) => e instanceof DieInspectError && e.code === 'ERR_INVALID_ARG');
     await assert.rejects((await Roi.create({ orientation: 'sideways' })).capture(path.join(dir, meta[0].file)), (e) => e.code === 'ERR_INVALID_ARG');
     await assert.rejects(Roi.create({ strategy: 'magic' }), (e) => e.code === 'ERR_INVALID_ARG');
-    await assert.rejects(require('../dist').captureNative([path.join(dir, meta[0].file)], {}, [[[0, 0], [1, 1]]]), (e) => e.code === 'ERR_INVALID_ARG');
+    await assert.rejects(require('../dist/stages/roi/base').captureNative([path.join(dir, meta[0].file)], {}, [[[0, 0], [1, 1]]]), (e) => e.code === 'ERR_INVALID_ARG');
   });
 });

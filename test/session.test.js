@@ -141,10 +141,18 @@ describe('package entry points', () => {
   it('exposes the classes from CommonJS and ESM alike', async () => {
     const cjs = require('..');
     const esm = await import('die-inspect');
-    for (const name of ['Detector', 'Classifier', 'ClassifierEnsemble', 'DieInspectError', 'Inspector', 'Roi', 'synthesize', 'evaluateDetections', 'annotateImage']) {
+    for (const name of ['Detector', 'Classifier', 'ClassifierEnsemble', 'DieInspectError', 'Inspector', 'Roi', 'synthesize', 'annotateImage']) {
       assert.strictEqual(typeof cjs[name], 'function', name);
       assert.strictEqual(esm[name], cjs[name], name);
     }
+    // Evaluation is its own entry point, in both module systems.
+    const evalCjs = require('die-inspect/eval');
+    const evalEsm = await import('die-inspect/eval');
+    for (const name of ['evaluateDetections', 'rocAuc', 'readDetectionDataset']) {
+      assert.strictEqual(typeof evalCjs[name], 'function', name);
+      assert.strictEqual(evalEsm[name], evalCjs[name], name);
+    }
+    for (const name of Object.keys(evalCjs)) assert.strictEqual(evalEsm[name], evalCjs[name], name);
     // Every CommonJS export, values included, is an ESM export too.
     for (const name of Object.keys(cjs)) assert.strictEqual(esm[name], cjs[name], name);
     assert.strictEqual(esm.DEFAULT_LIMIT_INPUT_PIXELS, 16383 * 16383);

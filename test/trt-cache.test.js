@@ -6,7 +6,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ModelSession, runtimeInfo } = require('../dist');
-const { cacheRoot, defaultTrtCacheDir, withCacheLock } = require('../dist/trt-cache');
+const { cacheRoot, defaultTrtCacheDir, withCacheLock } = require('../dist/runtime/trt-cache');
 const { meanClassifier } = require('./helpers/onnx');
 
 describe('TensorRT engine cache default', () => {

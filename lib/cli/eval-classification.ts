@@ -1,6 +1,6 @@
 /** `eval` of a classifier, or of several as the Inspector's ensemble (their average) beside each member. */
-import { ClassifierEnsemble } from '../ensemble';
-import { DieInspectError } from '../errors';
+import { ClassifierEnsemble } from '../stages/ensemble';
+import { DieInspectError } from '../core/errors';
 import { bootstrapAuc, Interval } from '../eval/bootstrap';
 import type { DatasetFormat } from '../eval/datasets';
 import { readClassificationDataset } from '../eval/datasets';

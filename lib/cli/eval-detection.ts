@@ -1,6 +1,6 @@
 /** `eval` of one detector (COCO mAP, P/R/F1, confusion), or two compared by the paired bootstrap. */
-import { Detector } from '../detector';
-import { DieInspectError } from '../errors';
+import { Detector } from '../stages/detector';
+import { DieInspectError } from '../core/errors';
 import { bootstrapDifference } from '../eval/bootstrap';
 import type { DatasetFormat, DetectionDataset } from '../eval/datasets';
 import { readDetectionDataset } from '../eval/datasets';

@@ -1,9 +1,9 @@
 /** What both evaluation tasks of `die-inspect eval` share: the parsed options, the walk over the data, number formatting. */
-import { DieInspectError } from '../errors';
+import { DieInspectError } from '../core/errors';
 import type { DatasetFormat } from '../eval/datasets';
-import type { InputLimits } from '../images';
-import { modelTask, shapeText } from '../metadata';
-import type { ModelInfo } from '../session';
+import type { InputLimits } from '../runtime/images';
+import { modelTask, shapeText } from '../runtime/metadata';
+import type { ModelInfo } from '../runtime/session';
 import type { InputLimitFlags, parseProviders } from './options';
 import { progressBar } from './progress';
 

@@ -1,8 +1,8 @@
 /** Turns CLI image arguments (files, directories, simple globs) into a sorted file list. */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { DieInspectError } from '../errors';
-import { IMAGE_EXTENSIONS } from '../images';
+import { DieInspectError } from '../core/errors';
+import { IMAGE_EXTENSIONS } from '../runtime/images';
 
 export { IMAGE_EXTENSIONS };
 

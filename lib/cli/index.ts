@@ -1,6 +1,6 @@
 /** `die-inspect <command>`: one module per command under ./commands. */
 import { Command, CommanderError } from 'commander';
-import { DieInspectError } from '../errors';
+import { DieInspectError } from '../core/errors';
 import { registerBench } from './commands/bench';
 import { registerBuildAddon } from './commands/build-addon';
 import { registerCache } from './commands/cache';

@@ -1,8 +1,8 @@
 /** Parsing helpers shared by the CLI commands. */
 import { Option } from 'commander';
-import { DieInspectError } from '../errors';
-import { DEFAULT_LIMIT_INPUT_PIXELS, InputLimits } from '../images';
-import type { ProviderName } from '../session';
+import { DieInspectError } from '../core/errors';
+import { DEFAULT_LIMIT_INPUT_PIXELS, InputLimits } from '../runtime/images';
+import type { ProviderName } from '../runtime/session';
 
 const PROVIDERS: ProviderName[] = ['tensorrt', 'cuda', 'cpu'];
 

@@ -1,7 +1,7 @@
 /** A progress bar on stderr (only when it is a terminal, so logs stay clean). */
 import { SingleBar, Presets } from 'cli-progress';
 import path from 'path';
-import { cacheRoot } from '../trt-cache';
+import { cacheRoot } from '../runtime/trt-cache';
 
 export interface Progress {
   update(done: number, total: number, label?: string): void;

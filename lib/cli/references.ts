@@ -1,7 +1,7 @@
 /** `--reference` for CLI commands: which aligned reference goes with each image. */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { DieInspectError } from '../errors';
+import { DieInspectError } from '../core/errors';
 
 export interface ReferencedImages {
   /** The images that have a reference, in order, each with its reference. */

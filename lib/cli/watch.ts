@@ -7,8 +7,8 @@
  */
 import { watch, FSWatcher, promises as fs } from 'fs';
 import * as path from 'path';
-import { DieInspectError } from '../errors';
-import { IMAGE_EXTENSIONS } from '../images';
+import { DieInspectError } from '../core/errors';
+import { IMAGE_EXTENSIONS } from '../runtime/images';
 import { expandImageArgs } from './files';
 
 export interface WatchOptions {

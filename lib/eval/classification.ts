@@ -1,5 +1,5 @@
 /** Classification metrics: exact ROC AUC (ties as half), the ROC curve, and threshold metrics. */
-import { DieInspectError } from '../errors';
+import { DieInspectError } from '../core/errors';
 import { countMetrics } from './threshold-metrics';
 
 export interface RocCurve {

@@ -4,7 +4,7 @@
  * 101-point interpolated precision, per class and per object size.
  */
 import { AREA_RANGES, AreaRange, ImageMatch, matchImage, stableOrder } from './matching';
-import { DieInspectError } from '../errors';
+import { DieInspectError } from '../core/errors';
 import type { EvalImage, GroundTruthBox, PredictedBox } from './types';
 
 /** 0.50, 0.55, ..., 0.95 computed the way numpy's linspace does, so boundary IoUs compare identically. */

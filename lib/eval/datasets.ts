@@ -5,8 +5,8 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { DieInspectError } from '../errors';
-import { IMAGE_EXTENSIONS } from '../images';
+import { DieInspectError } from '../core/errors';
+import { IMAGE_EXTENSIONS } from '../runtime/images';
 import { imageSize } from './image-size';
 import type { Box, GroundTruthBox } from './types';
 import { parseYaml, yamlNames } from './yaml-lite';

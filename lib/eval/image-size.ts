@@ -1,6 +1,6 @@
 /** Image width/height from the file header (JPEG, PNG, BMP), without decoding pixels. */
 import { promises as fs } from 'fs';
-import { decodeImage } from '../ops';
+import { decodeImage } from '../runtime/ops';
 
 async function readAt(fh: fs.FileHandle, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);

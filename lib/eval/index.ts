@@ -13,3 +13,7 @@ export type { DeepPcbMetrics } from './deeppcb-protocol';
 export { evaluateClassification, rocAuc, rocCurve } from './classification';
 export type { ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve } from './classification';
 export { iou } from './matching';
+export { readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES } from './datasets';
+export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './datasets';
+// Quad geometry the metrics use, for comparing outlines and boxes the way they do.
+export { angleDifference, applyHomography, boxToQuad, bounds, convexIoU, polygonArea } from '../core/geometry';

@@ -1,7 +1,7 @@
 'use strict';
 // Builds small ONNX models with exactly known outputs, so detector and
 // classifier tests can check decoded results against hand-computed answers.
-const { AttributeType, DataType, ModelProto } = require('../../dist/onnx/onnx-schema');
+const { AttributeType, DataType, ModelProto } = require('../../dist/runtime/onnx/onnx-schema');
 
 const FLOAT = DataType.FLOAT;
 const INT64 = DataType.INT64;

@@ -1,7 +1,7 @@
 /** `die-inspect bench --model M [...]`: FPS the way the main study measured it, and end to end. */
 import * as path from 'path';
 import { Command } from 'commander';
-import { benchmarkModel, BenchReport } from '../../benchmark';
+import { benchmarkModel, BenchReport } from '../../tools/benchmark';
 import { expandImageArgs } from '../files';
 import { parseIntList, parseNumber, parseProviders, positiveInt } from '../options';
 import { noteEngineBuild, progressBar } from '../progress';

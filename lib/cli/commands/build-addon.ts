@@ -2,7 +2,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { Command } from 'commander';
-import { DieInspectError } from '../../errors';
+import { DieInspectError } from '../../core/errors';
 
 export function registerBuildAddon(program: Command): void {
   program

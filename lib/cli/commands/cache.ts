@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { promises as fsp } from 'fs';
 import path from 'path';
-import { cacheRoot, lockHeld } from '../../trt-cache';
+import { cacheRoot, lockHeld } from '../../runtime/trt-cache';
 import { formatTable } from '../table';
 
 /** Bytes under a folder (0 when it does not exist). */

@@ -1,10 +1,10 @@
 /** `die-inspect detect --model M <images...>`: run any YOLO ONNX detector over images. */
 import { promises as fs } from 'fs';
 import { Command } from 'commander';
-import { Detector } from '../../detector';
-import { DieInspectError } from '../../errors';
-import { ImageInput } from '../../images';
-import { writeDetectionsAnnotated } from '../../report';
+import { Detector } from '../../stages/detector';
+import { DieInspectError } from '../../core/errors';
+import { ImageInput } from '../../runtime/images';
+import { writeDetectionsAnnotated } from '../../pipeline/report';
 import { expandImageArgs, outsideOf } from '../files';
 import { noteEngineBuild } from '../progress';
 import { pairWithReferences } from '../references';

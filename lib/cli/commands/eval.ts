@@ -1,6 +1,6 @@
 /** `die-inspect eval --model M --data D`: accuracy of a detector (mAP, P/R/F1) or classifier (AUC, ...) on a labelled dataset. */
 import { Command, Option } from 'commander';
-import { DieInspectError } from '../../errors';
+import { DieInspectError } from '../../core/errors';
 import { DatasetFormat, detectFormat } from '../../eval/datasets';
 import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';

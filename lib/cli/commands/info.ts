@@ -1,7 +1,7 @@
 /** `die-inspect info <model>`: what a model takes and gives, and where it runs. */
 import { Command } from 'commander';
-import { shapeText } from '../../metadata';
-import { ModelSession, TensorInfo } from '../../session';
+import { shapeText } from '../../runtime/metadata';
+import { ModelSession, TensorInfo } from '../../runtime/session';
 import { PROVIDERS_HELP, parseProviders } from '../options';
 
 export function registerInfo(program: Command): void {

@@ -2,11 +2,11 @@
 import { createWriteStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { InspectionResult, Inspector, InspectorConfig } from '../../inspector';
-import { resultRecord, SummaryBuilder, writeAnnotated } from '../../report';
-import { DieInspectError } from '../../errors';
-import { resolveModel } from '../../models';
-import type { RoiOptions } from '../../roi';
+import { InspectionResult, Inspector, InspectorConfig } from '../../pipeline/inspector';
+import { resultRecord, SummaryBuilder, writeAnnotated } from '../../pipeline/report';
+import { DieInspectError } from '../../core/errors';
+import { resolveModel } from '../../runtime/models';
+import type { RoiOptions } from '../../stages/roi/base';
 import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
 import { InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';

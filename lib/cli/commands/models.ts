@@ -1,7 +1,7 @@
 /** `die-inspect models`: the shipped models and their cards. */
 import { existsSync, statSync } from 'fs';
 import { Command } from 'commander';
-import { listModels, modelCatalog } from '../../models';
+import { listModels, modelCatalog } from '../../runtime/models';
 import { formatTable } from '../table';
 
 export function registerModels(program: Command): void {

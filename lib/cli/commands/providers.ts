@@ -1,10 +1,10 @@
 /** `die-inspect providers`: which execution providers load on this machine, and why not. */
 import { Command } from 'commander';
 import path from 'path';
-import { runtimeInfo } from '../../ops';
-import { cacheRoot } from '../../trt-cache';
-import { ModelSession, ProviderName } from '../../session';
-import { tinyProbeModel } from '../../onnx/probe-model';
+import { runtimeInfo } from '../../runtime/ops';
+import { cacheRoot } from '../../runtime/trt-cache';
+import { ModelSession, ProviderName } from '../../runtime/session';
+import { tinyProbeModel } from '../../runtime/onnx/probe-model';
 
 export function registerProviders(program: Command): void {
   program

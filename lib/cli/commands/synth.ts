@@ -1,7 +1,8 @@
 /** `die-inspect synth --out DIR --count N --seed S`: write a synthetic die dataset. */
 import { Command } from 'commander';
-import { DieInspectError } from '../../errors';
-import { ACQUISITION_MODES, AcquisitionMode, synthesize } from '../../synth';
+import { DieInspectError } from '../../core/errors';
+import { ACQUISITION_MODES, AcquisitionMode } from '../../stages/roi/base';
+import { synthesize } from '../../tools/synth';
 import { nonNegativeInt, parseNumber } from '../options';
 import { progressBar } from '../progress';
 

@@ -1,9 +1,9 @@
 /** Image classification: images in, class probabilities out. */
-import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput, InputLimits, inputLimits } from './images';
-import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from './metadata';
-import type { NativeSession, Registration } from './native';
-import { ModelSession, SessionOptions } from './session';
+import { DieInspectError, ErrorCode, native } from '../core/errors';
+import { ImageInput, InputLimits, inputLimits } from '../runtime/images';
+import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from '../runtime/metadata';
+import type { NativeSession, Registration } from '../runtime/binding';
+import { ModelSession, SessionOptions } from '../runtime/session';
 
 export interface ClassifierOptions extends SessionOptions, InputLimits {
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */

@@ -1,20 +1,23 @@
 /**
  * ROI capture: acquisition mode -> package outline -> upright crop -> die angle.
  * Strategies differ only in how the package is first located:
- *   contour  the classical chain (native/roi/contour.cc), no model
- *   seg      a YOLO-seg package segmenter (lib/roi-seg.ts)
- *   sam      a box-prompt detector + SAM encoder/decoder (lib/roi-sam.ts)
+ *   contour  the classical chain (native/roi/contour.cc), no model (./contour.ts)
+ *   seg      a YOLO-seg package segmenter (./seg.ts)
+ *   sam      a box-prompt detector + SAM encoder/decoder (./sam.ts)
  * Sub-pixel sides, orientation, warp and die measurement are shared (native/pipeline/roi_capture.cc).
+ * This base knows no strategy: ./factory.ts does, and is what `Roi.create` calls.
  */
-import { DieInspectError, ErrorCode, native } from './errors';
-import type { Homography, Point, Quad } from './geometry';
-import { ImageInput, InputLimits, inputLimits, RawImage, toNativeImages } from './images';
-import { loadNative } from './native';
-import type { SamRoiOptions } from './roi-sam';
-import type { SegRoiOptions } from './roi-seg';
-import type { AcquisitionMode } from './synth';
+import { DieInspectError, ErrorCode, native } from '../../core/errors';
+import type { Homography, Point, Quad } from '../../core/geometry';
+import { ImageInput, InputLimits, inputLimits, RawImage, toNativeImages } from '../../runtime/images';
+import { loadNative } from '../../runtime/binding';
+import type { SessionOptions } from '../../runtime/session';
+import type { DetectorOptions } from '../detector';
 
 export type RoiStrategy = 'contour' | 'seg' | 'sam';
+
+export type AcquisitionMode = 'brightfield' | 'darkfield-white' | 'darkfield-blue';
+export const ACQUISITION_MODES: AcquisitionMode[] = ['brightfield', 'darkfield-white', 'darkfield-blue'];
 
 export interface ContourOptions {
   /** Adaptive mean threshold block at 1280 px width, scaled with the image (study: 151). */
@@ -178,23 +181,64 @@ export interface ContourRoiOptions extends RoiCommonOptions {
   strategy?: 'contour';
 }
 
+export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
+  strategy: 'seg';
+  /** The YOLO-seg ONNX model: a path or its bytes. Default: the shipped package segmenter. */
+  model?: string | Uint8Array;
+  /** Detection confidence threshold. Default 0.25. */
+  conf?: number;
+  /** NMS IoU threshold. Default 0.45. */
+  iou?: number;
+  /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 640. */
+  imgsz?: number | [number, number];
+  /** The package class; default: the best detection of any class. */
+  classId?: number;
+  /** Output layout; 'auto' reads it from the shapes. */
+  layout?: 'auto' | 'yolov5' | 'yolov8';
+  /** Mask threshold on the sigmoid. Default 0.5. */
+  maskThreshold?: number;
+  /** Images per model call for dynamic-batch models. Default 16, 2 on the CPU (`defaultMaxBatch`). */
+  maxBatch?: number;
+}
+
+export interface SamRoiOptions extends RoiCommonOptions, SessionOptions {
+  strategy: 'sam';
+  /** Any YOLO ONNX detector whose boxes prompt SAM. Default: the shipped package detector. */
+  detector?: string | Uint8Array;
+  /** SAM image encoder: [1, 3, S, S] -> image_embeddings. */
+  encoder: string | Uint8Array;
+  /** SAM prompt decoder (official export inputs and outputs). */
+  decoder: string | Uint8Array;
+  /** Detector confidence threshold. Default 0.25. */
+  conf?: number;
+  /** The package class; default: the best detection of any class. */
+  classId?: number;
+  /** Further detector options (imgsz, layout, iou, ...). */
+  detectorOptions?: Omit<DetectorOptions, keyof SessionOptions>;
+  /** Append the (0, 0) padding point labelled -1 after the box (decoders exported to expect it). Default false. */
+  padPoint?: boolean;
+  /** Mask threshold on the decoder's logits. Default 0. */
+  maskThreshold?: number;
+}
+
+export type RoiOptions = ContourRoiOptions | SegRoiOptions | SamRoiOptions;
+
+type RoiFactory = (options: RoiOptions) => Promise<Roi>;
+let factory: RoiFactory | undefined;
+
+/** Set once by ./factory.ts, which knows the strategies; this base knows none of them. */
+export function setRoiFactory(create: RoiFactory): void {
+  factory = create;
+}
+
 /** The ROI stage. `Roi.create({strategy: 'contour' | 'seg' | 'sam', ...})`. */
 export abstract class Roi {
   abstract readonly strategy: RoiStrategy;
   protected constructor(protected readonly options: RoiCommonOptions) {}
 
   static async create(options: RoiOptions = {}): Promise<Roi> {
-    const strategy = options.strategy ?? 'contour';
-    // Judged in JavaScript (not by the addon): a NaN would flag no die as rotated.
-    const t = options.dieTolerance;
-    if (t !== undefined && !(typeof t === 'number' && t >= 0 && Number.isFinite(t))) {
-      throw new DieInspectError('ERR_INVALID_ARG', `dieTolerance must be a non-negative number of degrees, got ${String(t)}`);
-    }
-    if (strategy === 'contour') return new ContourRoi(options as ContourRoiOptions);
-    // Loaded on demand: the model strategies extend this class.
-    if (strategy === 'seg') return (await import('./roi-seg')).SegRoi.create(options as SegRoiOptions);
-    if (strategy === 'sam') return (await import('./roi-sam')).SamRoi.create(options as SamRoiOptions);
-    throw new DieInspectError('ERR_INVALID_ARG', `unknown ROI strategy '${String(strategy)}' (contour, seg, sam)`);
+    if (!factory) throw new DieInspectError('ERR_INTERNAL', 'the ROI strategies are not loaded (import Roi from die-inspect)');
+    return factory(options);
   }
 
   /** Locates, uprights and measures every image; one image's failure stays in its result. */
@@ -205,15 +249,4 @@ export abstract class Roi {
   }
 }
 
-class ContourRoi extends Roi {
-  readonly strategy = 'contour' as const;
-  constructor(options: ContourRoiOptions) {
-    super(options);
-  }
-  capture(images: ImageInput | ImageInput[]): Promise<RoiResult[]> {
-    return captureNative(Array.isArray(images) ? images : [images], this.options);
-  }
-}
-
-export type RoiOptions = ContourRoiOptions | SegRoiOptions | SamRoiOptions;
 export type { Point, Quad, Homography };

@@ -1,8 +1,8 @@
 /** Annotated images: outlines and labels drawn natively, returned encoded. */
-import { DieInspectError, native, toDieInspectError } from './errors';
-import type { Point } from './geometry';
-import { ImageInput, InputLimits, toNativeImages } from './images';
-import { loadNative } from './native';
+import { DieInspectError, native, toDieInspectError } from '../core/errors';
+import type { Point } from '../core/geometry';
+import { ImageInput, InputLimits, toNativeImages } from '../runtime/images';
+import { loadNative } from '../runtime/binding';
 
 export type Shape =
   | {

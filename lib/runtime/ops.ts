@@ -1,7 +1,7 @@
 /** Native building blocks usable on their own: NMS, letterbox preprocessing, runtime facts. */
-import { native } from './errors';
+import { native } from '../core/errors';
 import { ImageInput, InputLimits, RawImage, toNativeImages } from './images';
-import { loadNative, NativeLetterbox } from './native';
+import { loadNative, NativeLetterbox } from './binding';
 
 export interface NmsOptions {
   iou?: number;

@@ -1,7 +1,7 @@
 /** A loaded ONNX model on a chosen execution provider: the base of Detector and Classifier. */
-import { DieInspectError, native } from './errors';
+import { DieInspectError, native } from '../core/errors';
 import { ImageInput, REFERENCE_PAIR_PLANES, toNativeImages } from './images';
-import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './native';
+import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './binding';
 import { defaultTrtCacheDir, withCacheLock } from './trt-cache';
 import { resolveModel } from './models';
 

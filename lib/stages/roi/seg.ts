@@ -4,34 +4,15 @@
  * `[B, 32, mh, mw]`). The best detection's mask, taken straight to image
  * pixels in native code, gives the package outline that the shared chain refines.
  */
-import { DieInspectError, ErrorCode, native } from './errors';
-import type { Quad } from './geometry';
-import { ImageInput, inputLimits } from './images';
-import { heightWidth, metadataImgsz } from './metadata';
-import { shippedModel } from './models';
-import type { NativeSegmentImage } from './native';
-import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
-import { ModelSession, SessionOptions } from './session';
+import { DieInspectError, ErrorCode, native } from '../../core/errors';
+import type { Quad } from '../../core/geometry';
+import { ImageInput, inputLimits } from '../../runtime/images';
+import { heightWidth, metadataImgsz } from '../../runtime/metadata';
+import { shippedModel } from '../../runtime/models';
+import type { NativeSegmentImage } from '../../runtime/binding';
+import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiResult, SegRoiOptions } from './base';
+import { ModelSession, SessionOptions } from '../../runtime/session';
 
-export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
-  strategy: 'seg';
-  /** The YOLO-seg ONNX model: a path or its bytes. Default: the shipped package segmenter. */
-  model?: string | Uint8Array;
-  /** Detection confidence threshold. Default 0.25. */
-  conf?: number;
-  /** NMS IoU threshold. Default 0.45. */
-  iou?: number;
-  /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 640. */
-  imgsz?: number | [number, number];
-  /** The package class; default: the best detection of any class. */
-  classId?: number;
-  /** Output layout; 'auto' reads it from the shapes. */
-  layout?: 'auto' | 'yolov5' | 'yolov8';
-  /** Mask threshold on the sigmoid. Default 0.5. */
-  maskThreshold?: number;
-  /** Images per model call for dynamic-batch models. Default 16, 2 on the CPU (`defaultMaxBatch`). */
-  maxBatch?: number;
-}
 
 /** The segmenter's session; only this module calls its native `segment`. */
 class SegModel extends ModelSession {

@@ -4,7 +4,7 @@
  * requests that arrive together share a model batch. The stream must yield one
  * result per item, in order; results go back to their callers first in, first out.
  */
-import { DieInspectError } from './errors';
+import { DieInspectError } from '../core/errors';
 
 interface Waiting<R> {
   resolve(result: R): void;

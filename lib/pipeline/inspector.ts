@@ -5,18 +5,19 @@
  * Batches overlap: while batch k is in the models, batch k+1 is decoded and
  * warped (both are native jobs on the libuv pool).
  */
-import type { ClassifierOptions } from './classifier';
-import { ClassifierEnsemble } from './ensemble';
-import { Detector, DetectorOptions } from './detector';
-import { DieInspectError } from './errors';
-import { boxToQuad, Quad } from './geometry';
-import { ImageInput, RawImage, toNativeImages } from './images';
-import { defaultModels, resolveModel } from './models';
+import type { ClassifierOptions } from '../stages/classifier';
+import { ClassifierEnsemble } from '../stages/ensemble';
+import { Detector, DetectorOptions } from '../stages/detector';
+import { DieInspectError } from '../core/errors';
+import { boxToQuad, Quad } from '../core/geometry';
+import { ImageInput, RawImage, toNativeImages } from '../runtime/images';
+import { defaultModels, resolveModel } from '../runtime/models';
 import { batchesOf } from './batching';
 import { RequestQueue } from './request-queue';
-import { Roi, RoiOptions, RoiResult } from './roi';
-import type { ProviderName, SessionOptions } from './session';
-import type { AcquisitionMode } from './synth';
+import type { RoiOptions, RoiResult } from '../stages/roi/base';
+import { Roi } from '../stages/roi/factory';
+import type { ProviderName, SessionOptions } from '../runtime/session';
+import type { AcquisitionMode } from '../stages/roi/base';
 
 export interface InspectorConfig {
   /** ROI stage options (default: the contour strategy). */

@@ -4,34 +4,15 @@
  * and MobileSAM exports alike). Preprocessing and both model runs happen in
  * native code; the chosen mask's outline goes through the shared chain.
  */
-import { Detector, DetectorOptions } from './detector';
-import { DieInspectError, ErrorCode, native } from './errors';
-import type { Quad } from './geometry';
-import { ImageInput, inputLimits, toNativeImages } from './images';
-import { shippedModel } from './models';
-import { loadNative, NativeSamImage } from './native';
-import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiCommonOptions, RoiResult } from './roi';
-import { ModelSession, SessionOptions } from './session';
+import { Detector, DetectorOptions } from '../detector';
+import { DieInspectError, ErrorCode, native } from '../../core/errors';
+import type { Quad } from '../../core/geometry';
+import { ImageInput, inputLimits, toNativeImages } from '../../runtime/images';
+import { shippedModel } from '../../runtime/models';
+import { loadNative, NativeSamImage } from '../../runtime/binding';
+import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiResult, SamRoiOptions } from './base';
+import { ModelSession, SessionOptions } from '../../runtime/session';
 
-export interface SamRoiOptions extends RoiCommonOptions, SessionOptions {
-  strategy: 'sam';
-  /** Any YOLO ONNX detector whose boxes prompt SAM. Default: the shipped package detector. */
-  detector?: string | Uint8Array;
-  /** SAM image encoder: [1, 3, S, S] -> image_embeddings. */
-  encoder: string | Uint8Array;
-  /** SAM prompt decoder (official export inputs and outputs). */
-  decoder: string | Uint8Array;
-  /** Detector confidence threshold. Default 0.25. */
-  conf?: number;
-  /** The package class; default: the best detection of any class. */
-  classId?: number;
-  /** Further detector options (imgsz, layout, iou, ...). */
-  detectorOptions?: Omit<DetectorOptions, keyof SessionOptions>;
-  /** Append the (0, 0) padding point labelled -1 after the box (decoders exported to expect it). Default false. */
-  padPoint?: boolean;
-  /** Mask threshold on the decoder's logits. Default 0. */
-  maskThreshold?: number;
-}
 
 /** A SAM half; the native job takes its handle. */
 class SamModel extends ModelSession {

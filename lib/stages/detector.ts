@@ -1,9 +1,9 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
-import { DieInspectError, ErrorCode, native } from './errors';
-import { ImageInput, InputLimits, inputLimits } from './images';
-import { heightWidth, metadataImgsz, parseClassNames } from './metadata';
-import type { NativeDetectResult, NativeSession, Registration } from './native';
-import { ModelSession, SessionOptions } from './session';
+import { DieInspectError, ErrorCode, native } from '../core/errors';
+import { ImageInput, InputLimits, inputLimits } from '../runtime/images';
+import { heightWidth, metadataImgsz, parseClassNames } from '../runtime/metadata';
+import type { NativeDetectResult, NativeSession, Registration } from '../runtime/binding';
+import { ModelSession, SessionOptions } from '../runtime/session';
 
 export type YoloLayout = 'auto' | 'yolov5' | 'yolov7' | 'yolov8' | 'yolo11';
 

@@ -5,9 +5,9 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { annotateImage, Shape } from './annotate';
-import type { DetectionResult } from './detector';
-import type { Point } from './geometry';
-import type { ImageInput, InputLimits } from './images';
+import type { DetectionResult } from '../stages/detector';
+import type { Point } from '../core/geometry';
+import type { ImageInput, InputLimits } from '../runtime/images';
 import type { InspectionResult } from './inspector';
 
 const COLORS: Record<string, [number, number, number]> = {

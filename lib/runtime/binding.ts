@@ -4,7 +4,7 @@
  * addon's raw surface; the classes in the other modules wrap it.
  */
 import * as path from 'path';
-import { DieInspectError } from './errors';
+import { DieInspectError } from '../core/errors';
 
 export interface NativeTensorInfo {
   name: string;
@@ -140,7 +140,7 @@ export function loadNative(): NativeAddon {
   if (!addon) {
     // One search shared with the install script: local build, then the platform package.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { loadAddon } = require(path.join(__dirname, '..', 'scripts', 'load-addon.js')) as { loadAddon(): { addon: NativeAddon } };
+    const { loadAddon } = require(path.join(__dirname, '..', '..', 'scripts', 'load-addon.js')) as { loadAddon(): { addon: NativeAddon } };
     try {
       addon = loadAddon().addon;
     } catch (err) {

@@ -2,9 +2,9 @@
  * Averages the class probabilities of several classifiers. Source study 004:
  * the average of five CNNs beat every single one (AUC 0.99873 vs 0.99750).
  */
-import { DieInspectError } from './errors';
+import { DieInspectError } from '../core/errors';
 import { Classification, Classifier, ClassifierOptions } from './classifier';
-import { ImageInput } from './images';
+import { ImageInput } from '../runtime/images';
 
 export interface EnsembleMember {
   model: string | Uint8Array;

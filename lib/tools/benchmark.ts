@@ -4,14 +4,14 @@
  * the end-to-end rate of the real pipeline (decode -> preprocess -> run -> NMS).
  */
 import * as os from 'os';
-import { Classifier } from './classifier';
-import { Detector } from './detector';
-import { ImageInput, SingleImage } from './images';
-import { graphStats } from './onnx/graph-stats';
-import { resolveModel } from './models';
-import { heightWidth, metadataImgsz, modelTask } from './metadata';
-import { encodeImage } from './ops';
-import { ModelSession, ProviderName } from './session';
+import { Classifier } from '../stages/classifier';
+import { Detector } from '../stages/detector';
+import { ImageInput, SingleImage } from '../runtime/images';
+import { graphStats } from '../runtime/onnx/graph-stats';
+import { resolveModel } from '../runtime/models';
+import { heightWidth, metadataImgsz, modelTask } from '../runtime/metadata';
+import { encodeImage } from '../runtime/ops';
+import { ModelSession, ProviderName } from '../runtime/session';
 
 export interface BenchRun {
   batch: number;

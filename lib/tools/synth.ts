@@ -11,15 +11,14 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { DieInspectError, native } from './errors';
-import { loadNative } from './native';
+import { ACQUISITION_MODES, AcquisitionMode } from '../stages/roi/base';
+import { DieInspectError, native } from '../core/errors';
+import { loadNative } from '../runtime/binding';
 
-export type AcquisitionMode = 'brightfield' | 'darkfield-white' | 'darkfield-blue';
-export const ACQUISITION_MODES: AcquisitionMode[] = ['brightfield', 'darkfield-white', 'darkfield-blue'];
 /** Classes of the defect detector, in model order. */
 export const DEFECT_CLASSES = ['die_crack', 'die_rotation'] as const;
 
-import type { Point, Quad } from './geometry';
+import type { Point, Quad } from '../core/geometry';
 export type { Point, Quad };
 
 export interface SynthLabel {

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'fs';
 import { AttributeProto, DataType, Int64, ModelProto, NodeProto, TensorProto } from './onnx-schema';
-import { DieInspectError } from '../errors';
+import { DieInspectError } from '../../core/errors';
 
 type Shape = number[];
 

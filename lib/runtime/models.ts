@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { DieInspectError } from './errors';
+import { DieInspectError } from '../core/errors';
 
 export type ModelRole = 'defect-detector' | 'good-defect-classifier' | 'package-detector' | 'package-segmenter' | 'pcb-defect-detector';
 
@@ -39,7 +39,7 @@ export interface ModelCard {
   package: string;
 }
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 /** The main package's own models: the default Inspector's. */
 export const MODELS_DIR = path.join(PACKAGE_ROOT, 'models');
 

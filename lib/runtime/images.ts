@@ -1,6 +1,6 @@
 /** What callers may pass as an image, and its normalisation for the addon. */
-import { DieInspectError } from './errors';
-import type { NativeImage, NativeSingleImage } from './native';
+import { DieInspectError } from '../core/errors';
+import type { NativeImage, NativeSingleImage } from './binding';
 
 /** File extensions of the image formats the decoder reads. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff']);
