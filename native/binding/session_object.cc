@@ -14,24 +14,38 @@ struct ConstructorData {
 
 class LoadJob : public PromiseWorker {
  public:
-  LoadJob(Napi::Env env, std::string path, Napi::Object owner, const uint8_t* bytes, size_t length,
-          SessionConfig config)
-      : PromiseWorker(env), path_(std::move(path)), bytes_(bytes), length_(length), config_(std::move(config)) {
+  // `owner` is the Buffer an in-memory source points into (empty for a path).
+  LoadJob(Napi::Env env, ModelSource source, Napi::Object owner, SessionConfig config)
+      : PromiseWorker(env), source_(std::move(source)), config_(std::move(config)) {
     if (!owner.IsEmpty()) owner_ = Napi::Persistent(owner);
   }
 
  protected:
-  void Run() override { session_ = InferenceSession::Create(path_, bytes_, length_, config_); }
+  void Run() override { session_ = InferenceSession::Create(source_, config_); }
   Napi::Value Result(Napi::Env env) override { return SessionObject::Wrap(env, session_); }
 
  private:
-  std::string path_;
+  ModelSource source_;
   Napi::ObjectReference owner_;  // keeps a Buffer model alive while ORT parses it
-  const uint8_t* bytes_;
-  size_t length_;
   SessionConfig config_;
   SessionPtr session_;
 };
+
+// createSession's model argument: a file path or a Uint8Array of the model's bytes.
+ModelSource ModelSourceFromJs(const Napi::Value& v) {
+  Napi::Env env = v.Env();
+  if (v.IsString()) {
+    std::string path = v.As<Napi::String>().Utf8Value();
+    if (path.empty()) throw MakeError(env, code::kInvalidArg, "model path is empty");
+    return ModelSource::File(std::move(path));
+  }
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    const Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    const auto* bytes = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    return ModelSource::Buffer(bytes, ta.ByteLength());
+  }
+  throw MakeError(env, code::kInvalidArg, "model must be a file path or a Buffer");
+}
 
 }  // namespace
 
@@ -116,22 +130,9 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1) throw MakeError(env, code::kInvalidArg, "createSession(model, options): model missing");
   const SessionConfig config = ParseSessionConfig(OptionsArg(info, 1));
-  LoadJob* job;
-  if (info[0].IsString()) {
-    const std::string path = info[0].As<Napi::String>().Utf8Value();
-    if (path.empty()) throw MakeError(env, code::kInvalidArg, "model path is empty");
-    job = new LoadJob(env, path, Napi::Object(), nullptr, 0, config);
-  } else if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
-    const Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
-    const auto* bytes = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-    // A zero-length buffer must still be told apart from "path mode" (bytes == nullptr).
-    static const uint8_t kEmpty = 0;
-    job = new LoadJob(env, "", info[0].As<Napi::Object>(), ta.ByteLength() ? bytes : &kEmpty, ta.ByteLength(),
-                      config);
-  } else {
-    throw MakeError(env, code::kInvalidArg, "model must be a file path or a Buffer");
-  }
-  return job->Start();
+  ModelSource source = ModelSourceFromJs(info[0]);
+  const Napi::Object owner = source.inMemory ? info[0].As<Napi::Object>() : Napi::Object();
+  return (new LoadJob(env, std::move(source), owner, config))->Start();
 }
 
 }  // namespace di::binding

@@ -179,116 +179,180 @@ Ort::SessionOptions BaseOptions(const SessionConfig& cfg) {
   return so;
 }
 
-std::unique_ptr<Ort::Session> Open(const std::string& path, const uint8_t* bytes, size_t length,
-                                   const Ort::SessionOptions& so) {
-  if (bytes) return std::make_unique<Ort::Session>(OrtEnv(), bytes, length, so);
-  return std::make_unique<Ort::Session>(OrtEnv(), path.c_str(), so);
+std::unique_ptr<Ort::Session> Open(const ModelSource& src, const Ort::SessionOptions& so) {
+  if (src.inMemory) return std::make_unique<Ort::Session>(OrtEnv(), src.bytes, src.length, so);
+  return std::make_unique<Ort::Session>(OrtEnv(), src.path.c_str(), so);
+}
+
+Error LoadError(const ModelSource& src, const std::string& reason) {
+  return Error(code::kModelLoad, "cannot load " + src.label() + ": " + reason);
+}
+
+// Before ORT opens anything: a FIFO or a device as the model would block or never end.
+void CheckSource(const ModelSource& src) {
+  if (src.inMemory) {
+    if (src.length == 0) throw Error(code::kModelLoad, "model buffer is empty");
+    return;
+  }
+  uintmax_t size = 0;
+  const PathKind kind = ProbePath(src.path, &size);
+  if (kind == PathKind::kMissing) throw Error(code::kFileNotFound, "model file not found: " + src.path);
+  if (kind == PathKind::kOther) throw Error(code::kModelLoad, "model path " + src.path + " is not a regular file");
+}
+
+// TensorRT needs input shapes for its batch profile before the real session
+// exists; null when TensorRT is not requested.
+std::unique_ptr<ModelInfo> ProbeForTensorRT(const ModelSource& src, const std::vector<std::string>& order) {
+  if (std::find(order.begin(), order.end(), "tensorrt") == order.end()) return nullptr;
+  try {
+    Ort::SessionOptions plain;
+    plain.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
+    auto s = Open(src, plain);
+    return std::make_unique<ModelInfo>(Introspect(*s));
+  } catch (const Ort::Exception& e) {
+    throw LoadError(src, e.what());
+  }
+}
+
+void AppendProvider(Ort::SessionOptions& so, const std::string& name, const ProviderConfig& pc,
+                    const ModelInfo* probe) {
+  if (name == "tensorrt") AppendTensorRT(so, pc, probe);
+  else if (name == "cuda") AppendCuda(so, pc);
+  else throw Error(code::kInvalidArg, "unknown execution provider '" + name + "'");
+}
+
+// Session options for the chain order[start..]: every provider up to 'cpu'
+// appended in turn, with what each append did.
+struct ChainOptions {
+  Ort::SessionOptions options;
+  std::string head;  // the provider the session would use first; "" if none appended and no 'cpu' follows
+  std::vector<ProviderAttempt> appended;
+};
+
+ChainOptions BuildChainOptions(const SessionConfig& cfg, size_t start, const ModelInfo* probe,
+                               OrtLogCapture& capture) {
+  ChainOptions chain{BaseOptions(cfg), "", {}};
+  const auto& order = cfg.providers.order;
+  for (size_t i = start; i < order.size(); ++i) {
+    const std::string& name = order[i];
+    if (name == "cpu") {
+      if (chain.head.empty()) chain.head = "cpu";
+      break;  // CPU is always last: later entries are never reached
+    }
+    ProviderAttempt attempt{name, false, ""};
+    try {
+      AppendProvider(chain.options, name, cfg.providers, probe);
+      attempt.ok = true;
+      if (chain.head.empty()) chain.head = name;
+    } catch (const std::exception& e) {
+      attempt.reason = JoinLog(e.what(), capture.Take());
+    }
+    chain.appended.push_back(attempt);
+  }
+  return chain;
+}
+
+// The fallback walk so far: the session once a chain opens, and why each
+// provider is or is not in use.
+struct Selection {
+  std::unique_ptr<Ort::Session> session;
+  std::string provider;
+  std::vector<ProviderAttempt> attempts;
+};
+
+void RecordOpened(ChainOptions& chain, Selection& out) {
+  out.provider = chain.head;
+  for (auto& a : chain.appended) {
+    if (a.ok && a.name != out.provider) a.reason = "available, used for nodes " + out.provider + " cannot run";
+    out.attempts.push_back(a);
+  }
+}
+
+void RecordFailed(const ChainOptions& chain, const std::string& reason, Selection& out) {
+  out.attempts.push_back({chain.head, false, "session creation failed: " + reason});
+  // Providers tried but not the head still get their append outcome recorded.
+  for (const auto& a : chain.appended)
+    if (a.name != chain.head && !a.ok) out.attempts.push_back(a);
+}
+
+// Opens the model with the chain order[start..]. False when the chain has
+// nothing to open with (then neither has any shorter one).
+bool TryChain(const ModelSource& src, const SessionConfig& cfg, size_t start, const ModelInfo* probe,
+              Selection& out) {
+  OrtLogCapture capture;  // the appends and the session creation explain failures only in the log
+  ChainOptions chain = BuildChainOptions(cfg, start, probe, capture);
+  if (chain.head.empty()) {
+    out.attempts.insert(out.attempts.end(), chain.appended.begin(), chain.appended.end());
+    return false;
+  }
+  try {
+    out.session = Open(src, chain.options);
+  } catch (const Ort::Exception& e) {
+    const std::string reason = JoinLog(e.what(), capture.Take());
+    if (chain.head == "cpu") throw LoadError(src, reason);
+    RecordFailed(chain, reason, out);
+    return true;
+  }
+  RecordOpened(chain, out);
+  return true;
+}
+
+// Tries the requested chain from its head; on failure drops the head and retries,
+// so a provider that appends but cannot create a session still falls back.
+Selection SelectProvider(const ModelSource& src, const SessionConfig& cfg, const ModelInfo* probe) {
+  Selection out;
+  for (size_t start = 0; start < cfg.providers.order.size() && !out.session; ++start)
+    if (!TryChain(src, cfg, start, probe, out)) break;
+  return out;
+}
+
+std::string FailureReasons(const std::vector<ProviderAttempt>& attempts) {
+  std::string why;
+  for (const auto& a : attempts) {
+    if (a.ok) continue;
+    const std::string reason = a.reason.substr(0, a.reason.find('\n'));
+    why += (why.empty() ? "" : "; ") + a.name + ": " + reason;
+  }
+  return why;
+}
+
+// A list without 'cpu' asks for those accelerators only: running a batch-16 GPU job on
+// the CPU instead would be a silent 50x slowdown, so say why each one failed. A model
+// the CPU cannot load either is the model's fault, not the providers'.
+[[noreturn]] void ThrowNoProvider(const ModelSource& src, const SessionConfig& cfg,
+                                  const std::vector<ProviderAttempt>& attempts) {
+  try {
+    Open(src, BaseOptions(cfg));
+  } catch (const Ort::Exception& e) {
+    throw LoadError(src, e.what());
+  }
+  throw Error(code::kProviderUnavailable, "none of the requested execution providers could run " + src.label() +
+                                              " (" + FailureReasons(attempts) +
+                                              "); add 'cpu' to the list to fall back to the CPU");
 }
 
 }  // namespace
 
-std::shared_ptr<InferenceSession> InferenceSession::Create(const std::string& path, const uint8_t* bytes,
-                                                           size_t length, const SessionConfig& cfg) {
+std::shared_ptr<InferenceSession> InferenceSession::Create(const ModelSource& source, const SessionConfig& cfg) {
   try {
-    return CreateOnce(path, bytes, length, cfg);
+    return CreateOnce(source, cfg);
   } catch (const Error& e) {
     if (!gSharedPool.load() || !IsNoSharedPool(e.what())) throw;
     gSharedPool.store(false);  // every later session, too, gets a pool of its own
-    return CreateOnce(path, bytes, length, cfg);
+    return CreateOnce(source, cfg);
   }
 }
 
-std::shared_ptr<InferenceSession> InferenceSession::CreateOnce(const std::string& path, const uint8_t* bytes,
-                                                               size_t length, const SessionConfig& cfg) {
-  if (!bytes) {
-    uintmax_t size = 0;
-    const PathKind kind = ProbePath(path, &size);
-    if (kind == PathKind::kMissing) throw Error(code::kFileNotFound, "model file not found: " + path);
-    if (kind == PathKind::kOther) throw Error(code::kModelLoad, "model path " + path + " is not a regular file");
-  } else if (length == 0) {
-    throw Error(code::kModelLoad, "model buffer is empty");
-  }
-  std::shared_ptr<InferenceSession> self(new InferenceSession());
+std::shared_ptr<InferenceSession> InferenceSession::CreateOnce(const ModelSource& source, const SessionConfig& cfg) {
+  CheckSource(source);
   OrtEnv();
-  const std::string what = bytes ? std::string("model buffer") : path;
-
-  // TensorRT needs input shapes for its batch profile before the real session exists.
-  std::unique_ptr<ModelInfo> probeInfo;
-  const auto& order = cfg.providers.order;
-  if (std::find(order.begin(), order.end(), "tensorrt") != order.end()) {
-    try {
-      Ort::SessionOptions plain;
-      plain.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
-      auto s = Open(path, bytes, length, plain);
-      probeInfo = std::make_unique<ModelInfo>(Introspect(*s));
-    } catch (const Ort::Exception& e) {
-      throw Error(code::kModelLoad, "cannot load " + what + ": " + e.what());
-    }
-  }
-
-  // Try the requested chain from its head; on failure drop the head and retry,
-  // so a provider that appends but cannot create a session still falls back.
-  for (size_t start = 0; start < order.size() && !self->session_; ++start) {
-    Ort::SessionOptions so = BaseOptions(cfg);
-    std::string head;
-    OrtLogCapture capture;
-    std::vector<ProviderAttempt> appended;
-    for (size_t i = start; i < order.size(); ++i) {
-      const std::string& name = order[i];
-      if (name == "cpu") {
-        if (head.empty()) head = "cpu";
-        break;  // CPU is always last: later entries are never reached
-      }
-      ProviderAttempt attempt{name, false, ""};
-      try {
-        if (name == "tensorrt") AppendTensorRT(so, cfg.providers, probeInfo.get());
-        else if (name == "cuda") AppendCuda(so, cfg.providers);
-        else throw Error(code::kInvalidArg, "unknown execution provider '" + name + "'");
-        attempt.ok = true;
-        if (head.empty()) head = name;
-      } catch (const std::exception& e) {
-        attempt.reason = JoinLog(e.what(), capture.Take());
-      }
-      appended.push_back(attempt);
-    }
-    if (head.empty()) {  // nothing appended and no 'cpu' in the rest of the list: no session to try
-      self->attempts_.insert(self->attempts_.end(), appended.begin(), appended.end());
-      break;
-    }
-    try {
-      self->session_ = Open(path, bytes, length, so);
-      self->provider_ = head;
-      for (auto& a : appended) {
-        if (a.ok && a.name != self->provider_) a.reason = "available, used for nodes " + self->provider_ + " cannot run";
-        self->attempts_.push_back(a);
-      }
-    } catch (const Ort::Exception& e) {
-      const std::string reason = JoinLog(e.what(), capture.Take());
-      if (head == "cpu") throw Error(code::kModelLoad, "cannot load " + what + ": " + reason);
-      self->attempts_.push_back({head, false, "session creation failed: " + reason});
-      // Providers tried but not the head still get their append outcome recorded.
-      for (auto& a : appended)
-        if (a.name != head && !a.ok) self->attempts_.push_back(a);
-    }
-  }
-  if (!self->session_) {
-    // A list without 'cpu' asks for those accelerators only: running a batch-16 GPU job on
-    // the CPU instead would be a silent 50x slowdown, so say why each one failed. A model
-    // the CPU cannot load either is the model's fault, not the providers'.
-    try {
-      Open(path, bytes, length, BaseOptions(cfg));
-    } catch (const Ort::Exception& e) {
-      throw Error(code::kModelLoad, "cannot load " + what + ": " + e.what());
-    }
-    std::string why;
-    for (const auto& a : self->attempts_) {
-      if (a.ok) continue;
-      const std::string reason = a.reason.substr(0, a.reason.find('\n'));
-      why += (why.empty() ? "" : "; ") + a.name + ": " + reason;
-    }
-    throw Error(code::kProviderUnavailable, "none of the requested execution providers could run " + what + " (" + why +
-                                                "); add 'cpu' to the list to fall back to the CPU");
-  }
+  const std::unique_ptr<ModelInfo> probe = ProbeForTensorRT(source, cfg.providers.order);
+  Selection chosen = SelectProvider(source, cfg, probe.get());
+  if (!chosen.session) ThrowNoProvider(source, cfg, chosen.attempts);
+  std::shared_ptr<InferenceSession> self(new InferenceSession());
+  self->session_ = std::move(chosen.session);
+  self->provider_ = std::move(chosen.provider);
+  self->attempts_ = std::move(chosen.attempts);
   self->info_ = Introspect(*self->session_);
   for (const auto& o : self->info_.outputs) self->outputNames_.push_back(o.name);
   return self;

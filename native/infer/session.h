@@ -2,10 +2,12 @@
 // introspection, and thread-safe Run (ORT sessions may run concurrently).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <onnxruntime_cxx_api.h>
@@ -43,6 +45,30 @@ struct ModelInfo {
   int64_t version = 0;
 };
 
+// A model to load: a file, or bytes in memory that the caller keeps alive until
+// Create returns. An empty buffer is still a buffer (its own error), not a path.
+struct ModelSource {
+  std::string path;
+  const uint8_t* bytes = nullptr;
+  size_t length = 0;
+  bool inMemory = false;
+
+  static ModelSource File(std::string path) {
+    ModelSource s;
+    s.path = std::move(path);
+    return s;
+  }
+  static ModelSource Buffer(const uint8_t* bytes, size_t length) {
+    ModelSource s;
+    s.bytes = bytes;
+    s.length = length;
+    s.inMemory = true;
+    return s;
+  }
+  // The source as error messages name it.
+  std::string label() const { return inMemory ? "model buffer" : path; }
+};
+
 struct ProviderAttempt {
   std::string name;
   bool ok = false;
@@ -51,9 +77,8 @@ struct ProviderAttempt {
 
 class InferenceSession {
  public:
-  // Exactly one of path / bytes is used. Throws ERR_MODEL_LOAD or ERR_FILE_NOT_FOUND.
-  static std::shared_ptr<InferenceSession> Create(const std::string& path, const uint8_t* bytes, size_t length,
-                                                  const SessionConfig& config);
+  // Throws ERR_MODEL_LOAD, ERR_FILE_NOT_FOUND or ERR_PROVIDER_UNAVAILABLE.
+  static std::shared_ptr<InferenceSession> Create(const ModelSource& source, const SessionConfig& config);
 
   const ModelInfo& info() const { return info_; }
   const std::string& provider() const { return provider_; }
@@ -68,8 +93,7 @@ class InferenceSession {
  private:
   InferenceSession() = default;
   // One try; Create retries once with per-session pools when the Env has no shared one.
-  static std::shared_ptr<InferenceSession> CreateOnce(const std::string& path, const uint8_t* bytes, size_t length,
-                                                      const SessionConfig& config);
+  static std::shared_ptr<InferenceSession> CreateOnce(const ModelSource& source, const SessionConfig& config);
   std::unique_ptr<Ort::Session> session_;
   ModelInfo info_;
   std::string provider_;
