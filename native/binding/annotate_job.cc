@@ -20,7 +20,12 @@ namespace {
 class AnnotateJob : public PromiseWorker {
  public:
   AnnotateJob(Napi::Env env, PinnedImages image, std::vector<Shape> shapes, std::string ext, int quality, int maxSide)
-      : PromiseWorker(env), image_(std::move(image)), shapes_(std::move(shapes)), ext_(std::move(ext)), quality_(quality), maxSide_(maxSide) {}
+      : PromiseWorker(env),
+        image_(std::move(image)),
+        shapes_(std::move(shapes)),
+        ext_(std::move(ext)),
+        quality_(quality),
+        maxSide_(maxSide) {}
 
  protected:
   void Run() override {
@@ -69,7 +74,8 @@ std::vector<Shape> ToShapes(Napi::Env env, const Napi::Value& v) {
       const Napi::Array pts = o.Get("points").As<Napi::Array>();
       for (uint32_t k = 0; k < pts.Length(); ++k) s.points.push_back(ToPoint(env, pts.Get(k)));
       s.closed = GetBool(o, "closed", true);
-      if (!o.Get("label").IsUndefined() && !o.Get("label").IsString()) throw MakeError(env, code::kInvalidArg, "annotate: a polygon's label is a string");
+      if (!o.Get("label").IsUndefined() && !o.Get("label").IsString())
+        throw MakeError(env, code::kInvalidArg, "annotate: a polygon's label is a string");
       s.text = GetString(o, "label", "");
     } else {
       throw MakeError(env, code::kInvalidArg, "annotate: shape type is 'polygon' or 'text'");
@@ -111,7 +117,8 @@ Napi::Value LayoutTextsBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const auto side = [&](size_t i) {
     const double v = info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
-    if (!(v >= 1 && v <= 1e6 && v == std::floor(v))) throw MakeError(env, code::kInvalidArg, "layoutTexts: width and height are whole pixels from 1");
+    if (!(v >= 1 && v <= 1e6 && v == std::floor(v)))
+      throw MakeError(env, code::kInvalidArg, "layoutTexts: width and height are whole pixels from 1");
     return int(v);
   };
   const cv::Size original(side(0), side(1));

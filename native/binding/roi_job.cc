@@ -86,7 +86,8 @@ RoiConfig ParseRoiConfig(Napi::Env env, const Napi::Object& o) {
   c.contour.epsilonFrac = GetNumber(o, "epsilonFrac", c.contour.epsilonFrac);
   if (c.contour.blockSize < 3 || !(c.contour.minContourFrac >= 0 && c.contour.minRectFrac >= 0 &&
                                    c.contour.maxRectFrac <= 1 && c.contour.epsilonFrac >= 0 && c.contour.epsilonFrac < 0.5))
-    throw MakeError(env, code::kInvalidArg, "roi: blockSize >= 3; minContourFrac, minRectFrac, maxRectFrac in [0, 1]; epsilonFrac in [0, 0.5)");
+    throw MakeError(env, code::kInvalidArg,
+                    "roi: blockSize >= 3; minContourFrac, minRectFrac, maxRectFrac in [0, 1]; epsilonFrac in [0, 0.5)");
   c.modeRule.brightfieldMin = GetNumber(o, "brightfieldMin", c.modeRule.brightfieldMin);
   const std::string orient = GetString(o, "orientation", "die-left");
   if (orient == "die-left") c.orientation = roi::OrientationRule::kDieLeft;

@@ -172,14 +172,17 @@ std::vector<TextPlacement> LayoutTexts(cv::Size size, const std::vector<Shape>& 
   }
   for (int i = 0; i < int(shapes.size()); ++i) {
     const Shape& s = shapes[i];
-    if (s.kind == Shape::Kind::kPolygon && !s.points.empty() && !s.text.empty()) out.push_back(PlaceLabel(i, s, size, scale, outlines, out));
+    if (s.kind == Shape::Kind::kPolygon && !s.points.empty() && !s.text.empty())
+      out.push_back(PlaceLabel(i, s, size, scale, outlines, out));
   }
   return out;
 }
 
 void DrawShapes(cv::Mat& img, const std::vector<Shape>& shapes, double scale) {
   constexpr int kShift = 4;
-  const auto fixed = [](const cv::Point2d& p) { return cv::Point(int(std::lround(p.x * (1 << kShift))), int(std::lround(p.y * (1 << kShift)))); };
+  const auto fixed = [](const cv::Point2d& p) {
+    return cv::Point(int(std::lround(p.x * (1 << kShift))), int(std::lround(p.y * (1 << kShift))));
+  };
   for (const Shape& s : shapes) {
     if (s.kind != Shape::Kind::kPolygon || s.points.empty()) continue;
     std::vector<cv::Point> pts;
