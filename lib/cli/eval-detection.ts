@@ -1,111 +1,51 @@
-/** `eval` of one detector (COCO mAP, P/R/F1, confusion), or two compared by the paired bootstrap. */
-import { Detector } from '../stages/detector';
-import { DieInspectError } from '../core/errors';
-import { bootstrapDifference } from '../eval/bootstrap';
-import type { DatasetFormat, DetectionDataset } from '../eval/datasets';
+/** `eval` of one detector (COCO mAP, P/R/F1, confusion), or two compared by the paired bootstrap: options in, tables or JSON out. */
+import type { DatasetFormat } from '../eval/datasets';
 import { readDetectionDataset } from '../eval/datasets';
-import { DetectionMetrics, evaluateDetections } from '../eval/detection';
+import type { DetectionMetrics } from '../eval/detection';
+import { compareDetectors } from '../eval/compare-detectors';
 import { prChartSvg, writePlot } from '../eval/plots';
-import type { EvalImage } from '../eval/types';
-import { EvalCliOptions, fmt, inSteps, RunOptions, signed, taskMismatch } from './eval-shared';
+import { DetectorEvaluation, evaluateDetector } from '../eval/run-detector';
+import { EvalCliOptions, fmt, RunOptions, signed, withProgress } from './eval-shared';
 import { formatTable } from './table';
-
-interface DetectionRun {
-  model: string;
-  images: EvalImage[];
-  names: string[];
-  failed: string[];
-  provider: string;
-}
-
-/**
- * One detector over the dataset (read from `source`, in `format`): each image's ground
- * truth and detections (a failed image keeps its ground truth: all missed).
- */
-async function detectDataset(model: string, data: DetectionDataset, source: string, format: DatasetFormat,
-  r: RunOptions & { iou: number; align?: boolean }): Promise<DetectionRun> {
-  // Low confidence so the PR curve reaches high recall; --conf applies afterwards.
-  const det = await Detector.create(model, { conf: 0.001, iou: r.iou, imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, maxDet: 300, ...r.limits });
-  const wrongTask = taskMismatch(model, det.info, 'detect', source, format);
-  if (wrongTask) {
-    det.close();
-    throw wrongTask;
-  }
-  const unpaired = det.needsReference ? data.images.find((s) => !s.reference) : undefined;
-  if (unpaired) {
-    det.close();
-    throw new DieInspectError('ERR_INVALID_ARG', `${model} compares each image with its reference, and ${format} data give none `
-      + `(${unpaired.path}); DeepPCB folders give their templates`);
-  }
-  if (r.align && !det.needsReference) {
-    det.close();
-    throw new DieInspectError('ERR_INVALID_ARG', `--align: ${model} takes single images, not reference pairs`);
-  }
-  const { names, toData } = mapClasses(data.classNames, det.classNames);
-  const images: EvalImage[] = [];
-  const failed: string[] = [];
-  try {
-    await inSteps(data.images, r.batch, async (batch) => {
-      const results = await det.detect(batch.map((s) => (det.needsReference ? { image: s.path, reference: s.reference!, align: r.align } : s.path)));
-      results.forEach((res, k) => {
-        const s = batch[k];
-        if (res.error) failed.push(`${s.path}: ${res.error.code}`);
-        images.push({
-          id: s.id,
-          groundTruth: s.groundTruth,
-          detections: res.detections.map((d) => ({ box: d.box, score: d.score, classId: toData(d.classId) })),
-        });
-      });
-      return `${images.length} images`;
-    });
-  } finally {
-    det.close();
-  }
-  for (const f of failed.slice(0, 10)) process.stderr.write(`warning: ${f}\n`);
-  if (failed.length > 10) process.stderr.write(`warning: ${failed.length - 10} more images failed\n`);
-  return { model, images, names, failed, provider: det.provider };
-}
 
 export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, protocol: 'coco' | 'deeppcb',
   r: RunOptions & { iou: number; maxDet: number; align?: boolean }): Promise<void> {
   const data = await readDetectionDataset(o.data, { format, list: o.list });
-  const runs: DetectionRun[] = [];
-  for (const model of o.model) runs.push(await detectDataset(model, data, o.data, format, r));
-  if (runs.length === 2 && runs[0].names.join('\n') !== runs[1].names.join('\n')) {
-    throw new DieInspectError('ERR_INVALID_ARG', `eval: compared detectors must have the same classes (${runs[0].names.join(', ')} vs ${runs[1].names.join(', ')})`);
-  }
-  const evaluated: Array<{ m: DetectionMetrics; report: Record<string, unknown> }> = [];
-  for (const [i, run] of runs.entries()) {
-    const m = evaluateDetections(run.images, { classNames: run.names, conf: r.conf ?? 0.25, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb', bootstrap: r.bootstrap });
-    const plotName = runs.length > 1 ? `pr_curve-${i + 1}.svg` : 'pr_curve.svg';
-    const plots = o.plots ? [await writePlot(o.plots, plotName, prChartSvg(run.names, m.prCurves, m.perClass.map((c) => c.ap50)))] : [];
-    evaluated.push({ m, report: detectionReport(m, protocol, { model: run.model, data: o.data, format, provider: run.provider, failedImages: run.failed.length, plots }) });
-  }
-  if (runs.length === 1) {
-    if (o.json) process.stdout.write(JSON.stringify(evaluated[0].report) + '\n');
-    else printDetection(evaluated[0].m, evaluated[0].report);
-    return;
+  const runs: DetectorEvaluation[] = [];
+  for (const model of o.model) {
+    const run = await withProgress((done) => `${done} images`, (onProgress) => evaluateDetector(model, data, {
+      detector: { imgsz: r.imgsz, providers: r.providers, maxBatch: r.batch, ...r.limits },
+      iou: r.iou, conf: r.conf, maxDets: r.maxDet, deeppcb: protocol === 'deeppcb', bootstrap: r.bootstrap, align: r.align, onProgress,
+    }));
+    for (const f of run.failed.slice(0, 10)) process.stderr.write(`warning: ${f.path}: ${f.error?.code}\n`);
+    if (run.failed.length > 10) process.stderr.write(`warning: ${run.failed.length - 10} more images failed\n`);
+    runs.push(run);
   }
   // Two detectors: the paired bootstrap says whether the first is better on this data.
-  const difference = bootstrapDifference(runs[0].images, runs[1].images, runs[0].names.length, { maxDets: r.maxDet, seed: r.seed, samples: r.bootstrap?.samples });
-  const [a, b] = evaluated.map((e) => e.m);
-  const diff = {
-    first: runs[0].model,
-    second: runs[1].model,
-    map50: a.map50 - b.map50,
-    map50_95: a.map50_95 - b.map50_95,
-    perClass: a.perClass.map((c, k) => ({ name: c.name, ap50: c.ap50 - b.perClass[k].ap50, ap50_95: c.ap50_95 - b.perClass[k].ap50_95 })),
-    intervals: difference,
-  };
-  if (o.json) {
-    process.stdout.write(JSON.stringify({ task: 'detect', models: evaluated.map((e) => e.report), difference: diff }) + '\n');
+  const comparison = runs.length === 2
+    ? compareDetectors(runs[0], runs[1], { maxDets: r.maxDet, seed: r.seed, samples: r.bootstrap?.samples }) : undefined;
+  const reports: Array<Record<string, unknown>> = [];
+  for (const [i, run] of runs.entries()) {
+    const plotName = runs.length > 1 ? `pr_curve-${i + 1}.svg` : 'pr_curve.svg';
+    const plots = o.plots ? [await writePlot(o.plots, plotName, prChartSvg(run.classNames, run.metrics.prCurves, run.metrics.perClass.map((c) => c.ap50)))] : [];
+    reports.push(detectionReport(run.metrics, protocol, { model: o.model[i], data: o.data, format, provider: run.provider, failedImages: run.failed.length, plots }));
+  }
+  if (!comparison) {
+    if (o.json) process.stdout.write(JSON.stringify(reports[0]) + '\n');
+    else printDetection(runs[0].metrics, reports[0]);
     return;
   }
-  for (const e of evaluated) {
-    process.stdout.write(`== ${e.report.model}\n`);
-    printDetection(e.m, e.report);
-    process.stdout.write('\n');
+  const diff = { first: o.model[0], second: o.model[1], ...comparison };
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ task: 'detect', models: reports, difference: diff }) + '\n');
+    return;
   }
+  runs.forEach((run, i) => {
+    process.stdout.write(`== ${o.model[i]}\n`);
+    printDetection(run.metrics, reports[i]);
+    process.stdout.write('\n');
+  });
+  const difference = comparison.intervals;
   const span = (v: [number, number]) => `${signed(v[0])} to ${signed(v[1])}`;
   process.stdout.write(`first - second, paired over the same images (${difference.samples} resamples, seed ${difference.seed}; `
     + `${Math.round(difference.level * 100)}% intervals)\n`);
@@ -115,23 +55,6 @@ export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, pr
   ]));
   process.stdout.write(`the first is ahead in ${(100 * difference.firstBetter.map50).toFixed(1)}% of resamples on mAP50, `
     + `${(100 * difference.firstBetter.map50_95).toFixed(1)}% on mAP50-95\n`);
-}
-
-/** Model class ids -> dataset class ids: by name when every dataset name is among the model's, else by index. */
-function mapClasses(dataNames: string[] | undefined, modelNames: string[] | undefined): { names: string[]; toData: (id: number) => number } {
-  if (dataNames && modelNames && dataNames.every((n) => modelNames.includes(n))) {
-    const names = [...dataNames];
-    const table = modelNames.map((n) => {
-      const k = names.indexOf(n);
-      if (k >= 0) return k;
-      names.push(n); // a class the dataset never labels: its detections are false alarms
-      return names.length - 1;
-    });
-    return { names, toData: (id) => table[id] ?? id };
-  }
-  const names = [...(dataNames ?? modelNames ?? [])];
-  for (let i = names.length; i < (modelNames?.length ?? 0); i++) names.push(modelNames![i]);
-  return { names, toData: (id) => id };
 }
 
 function detectionReport(m: DetectionMetrics, protocol: string, extra: Record<string, unknown>): Record<string, unknown> {

@@ -25,6 +25,8 @@ export interface DetectionSample {
 
 export interface DetectionDataset {
   format: DatasetFormat;
+  /** The path it was read from (named in messages). */
+  source?: string;
   /** Class names in class-id order; undefined when the dataset does not name its classes. */
   classNames?: string[];
   images: DetectionSample[];
@@ -32,6 +34,8 @@ export interface DetectionDataset {
 
 export interface ClassificationDataset {
   format: DatasetFormat;
+  /** The path it was read from (named in messages). */
+  source?: string;
   classNames?: string[];
   samples: Array<{ path: string; label: number }>;
 }
@@ -268,12 +272,14 @@ async function readDeepPcb(root: string, list?: string): Promise<DetectionDatase
 
 export async function readDetectionDataset(data: string, o: DatasetOptions = {}): Promise<DetectionDataset> {
   const format = o.format ?? (await detectFormat(data));
+  let d: DetectionDataset;
   switch (format) {
-    case 'yolo': return readYolo(data);
-    case 'coco': return readCoco(data);
-    case 'deeppcb': return readDeepPcb(data, o.list);
+    case 'yolo': d = await readYolo(data); break;
+    case 'coco': d = await readCoco(data); break;
+    case 'deeppcb': d = await readDeepPcb(data, o.list); break;
     default: throw configError(`'${format}' is a classification format; detection takes yolo, coco or deeppcb`);
   }
+  return { ...d, source: data };
 }
 
 /** A CSV of `path,label` (optional header); labels are class names or class ids. */
@@ -309,10 +315,12 @@ async function readDeepPcbClassification(root: string, list?: string): Promise<C
 
 export async function readClassificationDataset(data: string, o: DatasetOptions = {}): Promise<ClassificationDataset> {
   const format = o.format ?? (await detectFormat(data));
+  let d: ClassificationDataset;
   switch (format) {
-    case 'folders': return readFolders(data);
-    case 'csv': return readCsv(data);
-    case 'deeppcb': return readDeepPcbClassification(data, o.list);
+    case 'folders': d = await readFolders(data); break;
+    case 'csv': d = await readCsv(data); break;
+    case 'deeppcb': d = await readDeepPcbClassification(data, o.list); break;
     default: throw configError(`'${format}' is a detection format; classification takes folders, csv or deeppcb`);
   }
+  return { ...d, source: data };
 }

@@ -1,5 +1,15 @@
-/** Evaluation: detection mAP (COCO definition), DeepPCB protocol, classification metrics, dataset readers, plots. */
-export type { Box, EvalImage, GroundTruthBox, PredictedBox } from './types';
+/**
+ * die-inspect/eval: models run over labelled datasets and scored (what `die-inspect eval` does), the metrics on
+ * their own (detection mAP by the COCO definition, the DeepPCB protocol, classification), bootstrap intervals,
+ * dataset readers.
+ */
+export type { Box, EvalImage, FailedImage, GroundTruthBox, PredictedBox, ProgressCallback } from './types';
+export { evaluateDetector } from './run-detector';
+export type { DetectorEvalOptions, DetectorEvaluation } from './run-detector';
+export { compareDetectors } from './compare-detectors';
+export type { DetectorComparison } from './compare-detectors';
+export { evaluateClassifier } from './run-classifier';
+export type { ClassifierEvalOptions, ClassifierEvaluation, ClassifierIntervals, ClassifierModel, ClassifierRun } from './run-classifier';
 export { evaluateDetections } from './detection';
 export type { ClassDetectionMetrics, DetectionEvalOptions, DetectionMetrics } from './detection';
 export { cocoSummary, IOU_THRESHOLDS, RECALL_POINTS } from './coco-map';

@@ -1,4 +1,6 @@
 /** Shared shapes for evaluation: boxes are [x1, y1, x2, y2] in pixels. */
+import type { DieInspectError } from '../core/errors';
+
 export type Box = [number, number, number, number];
 
 export interface GroundTruthBox {
@@ -22,3 +24,13 @@ export interface EvalImage {
   groundTruth: GroundTruthBox[];
   detections: PredictedBox[];
 }
+
+/** An image a model could not be run on, in evaluateDetector() and evaluateClassifier(). */
+export interface FailedImage {
+  path: string;
+  /** Why; undefined when the image was read but a member of a classifier ensemble failed on it. */
+  error?: DieInspectError;
+}
+
+/** Called after each step of images: how many are done, of how many. */
+export type ProgressCallback = (done: number, total: number) => void;
