@@ -2,7 +2,8 @@
 // Finds and loads the native addon, in this order: a local build (build/Release,
 // made from source) or this package's own prebuilds/ (node-gyp-build's order), then
 // the prebuild in the platform package (die-inspect-linux-x64, an optional
-// dependency). Shared by the loader (lib/native.ts) and the install script.
+// dependency). Shared by the loader (lib/runtime/binding.ts), build-addon.js and
+// install-gpu-providers.js.
 const path = require('path');
 const nodeGypBuild = require('node-gyp-build');
 

@@ -60,7 +60,7 @@ const readCard = (name) => JSON.parse(fs.readFileSync(path.join(cardDir(name), `
 const modelFile = (card) => path.join(cardDir(card.name), card.file);
 const writeCard = (dir, card) => fs.writeFileSync(path.join(dir, `${card.name}.json`), JSON.stringify(card, null, 2) + '\n');
 
-/** models/packages.json: each model package's models and their roles, for lib/models.ts. */
+/** models/packages.json: each model package's models and their roles, for lib/runtime/models.ts. */
 function writeCatalog() {
   const catalog = {};
   for (const { pkg, dir } of modelPackages()) {

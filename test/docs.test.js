@@ -26,6 +26,8 @@
 //   - in the expected text, a line that is just `...` matches any number of lines
 //     (none included), and `...` within a line matches any text.
 // Examples name shipped models by name: a code block that spells models/<file>.onnx fails.
+// Relative links and their headings must exist, and so must every lib/ and native/ path
+// the documents name.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -218,6 +220,25 @@ describe('docs: README.md and docs/*.md', function () {
       }
     }
     assert.deepStrictEqual(broken, []);
+  });
+
+  it('every lib/ and native/ path they name exists (a folder with files in it)', () => {
+    const hasFiles = (p) => {
+      const st = fs.statSync(p, { throwIfNoEntry: false });
+      return !!st && (st.isFile() || (st.isDirectory() && fs.readdirSync(p).some((e) => hasFiles(path.join(p, e)))));
+    };
+    // lib/stages/roi/{base,seg}.ts names two files
+    const expand = (p) => {
+      const m = /\{([^}]*)\}/.exec(p);
+      return m ? m[1].split(',').flatMap((alt) => expand(p.slice(0, m.index) + alt + p.slice(m.index + m[0].length))) : [p];
+    };
+    const missing = [];
+    for (const f of FILES) {
+      for (const m of f.text.matchAll(/(?<![\w./-])(?:lib|native)\/[\w./{},-]*[\w}/]/g)) {
+        for (const p of expand(m[0])) if (!hasFiles(path.join(ROOT, p))) missing.push(`${f.rel}: ${p}`);
+      }
+    }
+    assert.deepStrictEqual(missing, []);
   });
 
   for (const f of FILES) {

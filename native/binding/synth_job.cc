@@ -1,6 +1,6 @@
 // synthRender(options) -> Promise<Part[]>: renders parts [start, start+count)
 // of a seeded synthetic dataset in parallel and returns encoded images plus
-// ground truth. Files are written by lib/synth.ts.
+// ground truth. Files are written by lib/tools/synth.ts.
 #include <opencv2/core/utility.hpp>
 
 #include "binding/exports.h"
