@@ -1,33 +1,71 @@
 /**
- * Loads the C++ addon: a local build (made from source) when there is one, else
- * the prebuild of the platform package (scripts/load-addon.js). The types below are the
- * addon's raw surface; the classes in the other modules wrap it.
+ * The C++ addon, declared whole: every export native/binding/addon.cc registers, the
+ * Session methods, the options each Parse* function reads (field, type, whether it may
+ * be left out) and what each job returns. Types with a public name are the API's own,
+ * passed to or from the addon as they are; Native* types stay between lib/ and the addon.
+ * lib/runtime/native-options.ts maps the other public options onto these.
+ * The loader takes a local build when there is one, else the platform package's
+ * prebuild (scripts/load-addon.js).
  */
 import * as path from 'path';
 import { DieInspectError } from '../core/errors';
+import type { ItemError } from '../core/errors';
+import type { Homography, Point, Quad } from '../core/geometry';
+import type { ImageInput, InputLimits, RawImage } from './images';
 
-export interface NativeTensorInfo {
+// ---- Sessions: createSession() and Session.info() (session_object.cc, ParseSessionConfig in convert.cc)
+
+export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
+
+export interface NativeSessionOptions {
+  /** Tried in order; default ['cpu']. */
+  providers?: ProviderName[];
+  deviceId?: number;
+  fp16?: boolean;
+  trtEngineCacheDir?: string;
+  trtTimingCacheDir?: string;
+  /** TensorRT dynamic-batch profile; defaults 1, 16, 32. */
+  trtMinBatch?: number;
+  trtOptBatch?: number;
+  trtMaxBatch?: number;
+  /** TensorRT profile size of a dynamic height or width; 0 (default): 640. */
+  trtProfileHeight?: number;
+  trtProfileWidth?: number;
+  /** 0 (default): the process-wide pool. */
+  intraOpThreads?: number;
+  interOpThreads?: number;
+}
+
+export interface TensorInfo {
   name: string;
   type: string;
+  /** Fixed sizes as numbers; symbolic dims by name (or null when unnamed). */
   shape: Array<number | string | null>;
 }
 
-export interface NativeModelInfo {
-  inputs: NativeTensorInfo[];
-  outputs: NativeTensorInfo[];
+export interface ModelInfo {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
   metadata: Record<string, string>;
   producer: string;
   graphName: string;
   description: string;
   domain: string;
   version: number;
-  provider: string;
-  providerAttempts: Array<{ provider: string; ok: boolean; reason: string }>;
+  /** The execution provider the session runs on. */
+  provider: ProviderName;
+  /** Every provider tried, and why one that is not in use is not. */
+  providerAttempts: Array<{ provider: ProviderName; ok: boolean; reason: string }>;
 }
 
-export interface NativeItemError {
-  code: string;
-  message: string;
+// ---- Batch results (ItemsToJs in convert.h)
+
+/** One image of a batch: `{ error }` when it failed, else what the call returns for it. */
+export type NativeItem<T> = { error: ItemError } | (T & { error?: undefined });
+
+export interface NativeSized {
+  width: number;
+  height: number;
 }
 
 /** What aligning a reference found (see ReferencePair.align). */
@@ -40,97 +78,384 @@ export interface Registration {
   correlation: number;
 }
 
-export interface NativeDetectImage {
-  error?: NativeItemError;
+/** Raw BGR pixels handed over without a copy (MatToBuffer). */
+export interface BgrImage extends RawImage {
+  data: Buffer;
+  channels: 3;
+}
+
+// ---- Building blocks: nms(), preprocess(), decodeImage(), encodeImage() (utilities.cc)
+
+export interface NmsOptions {
+  iou?: number;
+  agnostic?: boolean;
+  /** Candidates with score <= conf are dropped first. */
+  conf?: number;
+  /** 0 = unlimited. */
+  maxDet?: number;
+  topK?: number;
+}
+
+/** How every model call prepares pixels (ParsePreprocess in convert.cc). */
+export interface NativePreprocessSpec {
+  /** Default 'letterbox' ('stretch' for classify). */
+  resize?: 'letterbox' | 'stretch';
+  padValue?: number;
+  swapRB?: boolean;
+  scale?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Only this part of each image: [x1, y1, x2, y2] as fractions. */
+  region?: [number, number, number, number];
+}
+
+export interface PreprocessOptions extends NativePreprocessSpec, InputLimits {
   width?: number;
   height?: number;
-  boxes?: Float32Array;
-  scores?: Float32Array;
-  classIds?: Int32Array;
-  registration?: Registration;
-  warning?: string;
 }
 
-export interface NativeDetectResult {
-  images: NativeDetectImage[];
-  layout: string;
-  numClasses: number;
-  inputHeight: number;
-  inputWidth: number;
-}
-
-export interface NativeClassifyImage {
-  error?: NativeItemError;
-  width?: number;
-  height?: number;
-  probabilities?: Float32Array;
-  registration?: Registration;
-  warning?: string;
-}
-
-/** One image of session.segment(): the best YOLO-seg detection and its mask's quad. */
-export interface NativeSegmentImage {
-  error?: NativeItemError;
-  width?: number;
-  height?: number;
-  box?: [number, number, number, number];
-  score?: number;
-  classId?: number;
-  maskArea?: number;
-  quad?: Array<[number, number]>;
-}
-
-/** One image of samSegment(): the chosen mask's quad. */
-export interface NativeSamImage {
-  error?: NativeItemError;
-  width?: number;
-  height?: number;
-  maskIndex?: number;
-  iouPrediction?: number;
-  maskArea?: number;
-  quad?: Array<[number, number]>;
-}
-
-export interface NativeTensor {
-  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
-  dims: number[];
-  type?: string;
-}
-
-export type NativeSingleImage = string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: number; rgb?: boolean };
-export type NativeImage = NativeSingleImage | { image: NativeSingleImage; reference: NativeSingleImage; align?: boolean };
-
-export interface NativeSession {
-  info(): NativeModelInfo;
-  detect(images: NativeImage[], options: Record<string, unknown>): Promise<NativeDetectResult>;
-  segment(images: NativeImage[], options: Record<string, unknown>): Promise<NativeSegmentImage[]>;
-  classify(images: NativeImage[], options: Record<string, unknown>): Promise<NativeClassifyImage[]>;
-  run(feeds: Record<string, NativeTensor>): Promise<Record<string, Required<NativeTensor>>>;
-  benchmark(options: Record<string, unknown>): Promise<{ ms: Float64Array; batch: number; height: number; width: number }>;
-  close(): void;
-}
-
-export interface NativeLetterbox {
+/** An image's place in the tensor; an image that failed has only `error`. */
+export interface LetterboxInfo {
   scaleX: number;
   scaleY: number;
   padX: number;
   padY: number;
   width: number;
   height: number;
-  error?: NativeItemError;
+  error?: ItemError;
 }
 
+export interface NativePreprocessResult {
+  tensor: Float32Array;
+  /** [images, 3, height, width] */
+  dims: number[];
+  images: LetterboxInfo[];
+}
+
+export interface DecodedImage extends BgrImage {
+  /** With failOn 'error': what the decoder let pass. */
+  warning?: string;
+}
+
+export interface EncodeOptions extends InputLimits {
+  /** Default 'png'. */
+  format?: 'png' | 'jpg' | 'jpeg' | 'bmp' | 'tiff';
+  /** JPEG quality, default 90. */
+  quality?: number;
+}
+
+// ---- Session.detect() and segment() (detect_job.cc, segment_job.cc)
+
+export type YoloLayout = 'auto' | 'yolov5' | 'yolov7' | 'yolov8' | 'yolo11';
+
+export interface DetectParams {
+  /** Confidence threshold (obj x class score for YOLOv5/v7). Default 0.25. */
+  conf?: number;
+  /** NMS IoU threshold. Default 0.45. */
+  iou?: number;
+  /** Suppress across classes instead of per class. Default false. */
+  agnostic?: boolean;
+  /** One candidate per class above `conf` rather than the best class only. */
+  multiLabel?: boolean;
+  /** Detections kept per image. Default 300. */
+  maxDet?: number;
+  /** Candidates kept before NMS, by score. Default 30000. */
+  topK?: number;
+}
+
+/** ParseDetectConfig. */
+export interface NativeDetectOptions extends DetectParams, NativePreprocessSpec, InputLimits {
+  /** Input size for dynamic models; default 640, width: the height. */
+  height?: number;
+  width?: number;
+  /** Default 32. */
+  stride?: number;
+  /** Default 16. */
+  maxBatch?: number;
+  outputIndex?: number;
+  layout?: YoloLayout;
+  /** 0 (default): as the output shape says; else it must match. */
+  numClasses?: number;
+}
+
+export interface NativeDetectImage extends NativeSized {
+  /** 4 per detection: x1, y1, x2, y2 in image pixels. */
+  boxes: Float32Array;
+  scores: Float32Array;
+  classIds: Int32Array;
+  registration?: Registration;
+  warning?: string;
+}
+
+export interface NativeDetectResult {
+  images: Array<NativeItem<NativeDetectImage>>;
+  /** The layout found ('yolov5' covers v5/v7, 'yolov8' covers v8/11). */
+  layout: 'auto' | 'yolov5' | 'yolov8';
+  numClasses: number;
+  inputHeight: number;
+  inputWidth: number;
+}
+
+export interface NativeSegmentOptions extends NativeDetectOptions {
+  /** Default -1: any class. */
+  classId?: number;
+  /** On the sigmoid, in (0, 1); default 0.5. */
+  maskThreshold?: number;
+}
+
+/** The best detection and its mask's outline; no `box` when nothing was found. */
+export type NativeSegmentImage = NativeSized & { warning?: string } & (
+  | { box?: undefined }
+  | { box: [number, number, number, number]; score: number; classId: number; maskArea: number; quad?: Quad }
+);
+
+// ---- Session.classify() (classify_job.cc)
+
+export interface NativeClassifyOptions extends NativePreprocessSpec, InputLimits {
+  /** Default 224, width: the height. */
+  height?: number;
+  width?: number;
+  /** Default 16. */
+  maxBatch?: number;
+  outputIndex?: number;
+  scores?: 'auto' | 'logits' | 'probabilities';
+}
+
+export interface NativeClassifyImage extends NativeSized {
+  probabilities: Float32Array;
+  registration?: Registration;
+  warning?: string;
+}
+
+// ---- Session.run() and benchmark() (run_job.cc, bench_job.cc)
+
+export interface NativeTensor {
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
+  dims: number[];
+  /** The element type (outputs); an input has the model's. */
+  type?: string;
+}
+
+export interface NativeBenchmarkOptions {
+  /** Defaults 1, 10, 50, 640 (width: the height). */
+  batch?: number;
+  warmup?: number;
+  iters?: number;
+  height?: number;
+  width?: number;
+}
+
+export interface NativeBenchmarkResult {
+  /** Per timed iteration. */
+  ms: Float64Array;
+  batch: number;
+  height: number;
+  width: number;
+}
+
+export interface NativeSession {
+  info(): ModelInfo;
+  detect(images: ImageInput[], options?: NativeDetectOptions): Promise<NativeDetectResult>;
+  segment(images: ImageInput[], options?: NativeSegmentOptions): Promise<Array<NativeItem<NativeSegmentImage>>>;
+  classify(images: ImageInput[], options?: NativeClassifyOptions): Promise<Array<NativeItem<NativeClassifyImage>>>;
+  run(feeds: Record<string, NativeTensor>): Promise<Record<string, Required<NativeTensor>>>;
+  benchmark(options?: NativeBenchmarkOptions): Promise<NativeBenchmarkResult>;
+  close(): void;
+}
+
+// ---- roiCapture() (roi_job.cc) and samSegment() (sam_job.cc)
+
+export type AcquisitionMode = 'brightfield' | 'darkfield-white' | 'darkfield-blue';
+
+export interface ContourOptions {
+  /** Adaptive mean threshold block at 1280 px width, scaled with the image (study: 151). */
+  blockSize?: number;
+  /** Adaptive threshold constant (study: 3). */
+  c?: number;
+  /** Minimum contour area as a fraction of the image (study: 35,000 px). */
+  minContourFrac?: number;
+  /** Minimum rectangle area as a fraction of the image (study: 100,000 px). */
+  minRectFrac?: number;
+  maxRectFrac?: number;
+  /** approxPolyDP epsilon as a fraction of the perimeter (study: 1%). */
+  epsilonFrac?: number;
+}
+
+/** The chain every ROI strategy shares, after the package is located (ParseRoiConfig). */
+export interface RoiChainOptions extends ContourOptions, InputLimits {
+  /** Fit the package sides to sub-pixel edges (default true). */
+  refine?: boolean;
+  /**
+   * Upright rule: 'die-left' (default): long side horizontal and the die left of
+   * centre, a full-circle pose; 'long-side': long side horizontal only (180 degree ambiguity).
+   */
+  orientation?: 'die-left' | 'long-side';
+  /** Mode rule: all channel means above this -> brightfield (study: 15). */
+  brightfieldMin?: number;
+  /** Skip locating the package on darkfield images (the study's filter). */
+  brightfieldOnly?: boolean;
+  /** Return the upright crop pixels (default true). */
+  crops?: boolean;
+  /** Measure the die angle (default true). */
+  measureDie?: boolean;
+  /** Crop scale relative to the package's size in the image (default 1). */
+  cropScale?: number;
+}
+
+export interface NativeRoiOptions extends RoiChainOptions {
+  /** One outline (or null: none) per image, in place of the contour search. */
+  proposals?: Array<Quad | null>;
+  /** Per proposal, how far (px, 0..256) it may be from the package edges. */
+  proposalRadii?: Array<number | undefined>;
+}
+
+export interface NativeDieAngle {
+  /** Rotation of the die relative to the package, degrees, clockwise on screen. */
+  angle: number;
+  /** The die outline on the crop (TL, TR, BR, BL). */
+  quad: Quad;
+  /** Sides fitted to sub-pixel edges (false: blob rectangle only, coarser). */
+  refined: boolean;
+}
+
+export interface NativeRoiImage extends NativeSized {
+  mode: AcquisitionMode;
+  meansBgr: number[];
+  /** The outline and crop fields come with 'ok' only. */
+  status: 'ok' | 'not_found' | 'skipped';
+  /** TL, TR, BR, BL of the upright package in the image. */
+  quad?: Quad;
+  /** Direction of the package's top edge, degrees in [0, 360), clockwise on screen. */
+  angle?: number;
+  score?: number;
+  refined?: boolean;
+  /** The die-position cue decided the 180 degree ambiguity. */
+  cueUsed?: boolean;
+  cropWidth?: number;
+  cropHeight?: number;
+  cropToImage?: Homography;
+  imageToCrop?: Homography;
+  /** Upright crop, raw BGR: pass it straight to Detector/Classifier. */
+  crop?: BgrImage;
+  die?: NativeDieAngle;
+  timings: { decodeMs: number; locateMs: number; warpMs: number };
+  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
+  warning?: string;
+}
+
+export interface NativeSamOptions extends InputLimits {
+  /** Default false. */
+  padPoint?: boolean;
+  /** On the mask logits; default 0. */
+  maskThreshold?: number;
+}
+
+/** The chosen mask and its outline; no `maskIndex` for an image without a box. */
+export type NativeSamImage = NativeSized & (
+  | { maskIndex?: undefined }
+  | { maskIndex: number; iouPrediction: number; maskArea: number; quad?: Quad }
+);
+
+// ---- annotateImage() and layoutTexts() (annotate_job.cc)
+
+export type Shape =
+  | {
+    type: 'polygon'; points: Point[]; closed?: boolean; color?: [number, number, number]; thickness?: number;
+    /** Drawn beside the outline where no other text is (see layoutTexts); earlier shapes' labels get the nearer spots. */
+    label?: string; fontScale?: number;
+  }
+  /** Drawn at `at` (its top-left), moved only to stay inside the image; labels make room for it. */
+  | { type: 'text'; at: Point; text: string; color?: [number, number, number]; fontScale?: number };
+
+export interface AnnotateOptions extends InputLimits {
+  format?: 'jpg' | 'png';
+  quality?: number;
+  /** Downscale so the longer side is at most this (shape coordinates stay in the original pixels). */
+  maxSide?: number;
+}
+
+/** Where a text shape or a polygon's label is drawn, in the drawn image's pixels (after `maxSide`). */
+export interface TextPlacement {
+  /** Index of its shape. */
+  shape: number;
+  /** Its filled background, [x1, y1, x2, y2) with x2, y2 exclusive: no two overlap while the image has room. */
+  box: [number, number, number, number];
+  /** A label placed away from its outline: the line drawn from the label to the outline's nearest corner. */
+  leader?: [Point, Point];
+}
+
+// ---- synthRender() (synth_job.cc)
+
+export interface NativeSynthOptions {
+  /** Default 0. */
+  seed?: number;
+  /** The first part rendered, and how many (0..4096; default 1). */
+  start?: number;
+  count?: number;
+  /** Image size; defaults 1280 x 960. */
+  width?: number;
+  height?: number;
+  /** Default: brightfield only. */
+  modes?: AcquisitionMode[];
+  /** Also the upright crop (JPEG) and the package mask (PNG). */
+  crops?: boolean;
+  masks?: boolean;
+  /** Fraction of defect-free parts (default 1/3). */
+  goodFraction?: number;
+  /** Fraction of parts with die cracks (default 1/3); the rest have a rotated die. */
+  crackFraction?: number;
+  /** Share of parts with a crack on the LED region, which a detector must ignore (default 0.2). */
+  distractorRate?: number;
+}
+
+export interface SynthLabel {
+  label: string;
+  /** [x1, y1, x2, y2] in the full image. */
+  box: number[];
+  /** [x1, y1, x2, y2] in the upright crop. */
+  cropBox: number[];
+  /** Outline in the full image. */
+  quad: Point[];
+}
+
+export interface NativeSynthPart {
+  index: number;
+  packageQuad: Quad;
+  packageAngle: number;
+  dieQuad: Point[];
+  dieQuadCrop: Quad;
+  dieAngle: number;
+  cropWidth: number;
+  cropHeight: number;
+  cropToImage: Homography;
+  labels: SynthLabel[];
+  /** One per mode, JPEG. */
+  images: Array<{ mode: AcquisitionMode; data: Buffer; meansBgr: number[] }>;
+  crop?: Buffer;
+  mask?: Buffer;
+}
+
+// ---- The module (addon.cc)
+
 export interface NativeAddon {
-  createSession(model: string | Uint8Array, options: Record<string, unknown>): Promise<NativeSession>;
-  ortVersion: string;
-  ortProviders: string[];
-  nms(boxes: Float32Array, scores: Float32Array, classIds: Int32Array | null, options?: Record<string, unknown>): Int32Array;
-  preprocess(images: NativeImage[], options: Record<string, unknown>): Promise<{ tensor: Float32Array; dims: number[]; images: NativeLetterbox[] }>;
-  decodeImage(image: NativeImage, options: Record<string, unknown>): Promise<{ data: Buffer; width: number; height: number; channels: 3; warning?: string }>;
-  encodeImage(image: NativeImage, options: Record<string, unknown>): Promise<Buffer>;
-  samSegment(encoder: NativeSession, decoder: NativeSession, images: NativeImage[],
-    boxes: Array<[number, number, number, number] | null>, options: Record<string, unknown>): Promise<NativeSamImage[]>;
-  [key: string]: unknown;
+  /** The class of createSession()'s sessions; not constructible from JavaScript. */
+  readonly Session: abstract new () => NativeSession;
+  createSession(model: string | Uint8Array, options?: NativeSessionOptions): Promise<NativeSession>;
+  readonly ortVersion: string;
+  /** Providers compiled into the loaded ONNX Runtime. */
+  readonly ortProviders: string[];
+  /** Kept indices, best first; synchronous. */
+  nms(boxes: Float32Array, scores: Float32Array, classIds?: Int32Array | null, options?: NmsOptions): Int32Array;
+  preprocess(images: ImageInput[], options?: PreprocessOptions): Promise<NativePreprocessResult>;
+  decodeImage(image: ImageInput, options?: InputLimits): Promise<DecodedImage>;
+  encodeImage(image: ImageInput, options?: EncodeOptions): Promise<Buffer>;
+  synthRender(options?: NativeSynthOptions): Promise<NativeSynthPart[]>;
+  roiCapture(images: ImageInput[], options?: NativeRoiOptions): Promise<Array<NativeItem<NativeRoiImage>>>;
+  annotateImage(image: ImageInput, shapes: Shape[], options?: AnnotateOptions): Promise<Buffer>;
+  /** Synchronous: where annotateImage would put each text. */
+  layoutTexts(width: number, height: number, shapes: Shape[], options?: Pick<AnnotateOptions, 'maxSide'>): TextPlacement[];
+  samSegment(encoder: NativeSession, decoder: NativeSession, images: ImageInput[],
+    boxes: Array<[number, number, number, number] | null>, options?: NativeSamOptions): Promise<Array<NativeItem<NativeSamImage>>>;
 }
 
 let addon: NativeAddon | undefined;

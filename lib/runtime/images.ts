@@ -1,6 +1,5 @@
 /** What callers may pass as an image, and its normalisation for the addon. */
 import { DieInspectError } from '../core/errors';
-import type { NativeImage, NativeSingleImage } from './binding';
 
 /** File extensions of the image formats the decoder reads. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff']);
@@ -24,11 +23,6 @@ export interface InputLimits {
    * 'error': only what the decoder cannot read at all fails; the rest is inspected as decoded.
    */
   failOn?: 'warning' | 'error';
-}
-
-/** The `InputLimits` fields of a wider options object, as the addon reads them. */
-export function inputLimits(o: InputLimits): InputLimits {
-  return { limitInputPixels: o.limitInputPixels, failOn: o.failOn };
 }
 
 /** Raw interleaved 8-bit pixels (BGR order unless `rgb`). */
@@ -74,7 +68,7 @@ function isReferencePair(v: unknown): v is ReferencePair {
 
 // Everything the addon would refuse for the whole call is refused here, per image,
 // so that one malformed input can be reported as its own (submit() relies on it).
-function single(img: unknown, where: string): NativeSingleImage {
+function single(img: unknown, where: string): SingleImage {
   if (typeof img === 'string') {
     if (img.length === 0) throw new DieInspectError('ERR_INVALID_ARG', `${where}: empty path`);
     return img;
@@ -98,13 +92,14 @@ export const REFERENCE_PAIR_PLANES = 'image,reference,difference';
  * input must be a reference pair (a pair model); false: none may be (any other
  * model: either mismatch would return confident nonsense rather than fail).
  */
-export function toNativeImages(images: ImageInput | ImageInput[], pairs?: boolean): NativeImage[] {
+export function toNativeImages(images: ImageInput | ImageInput[], pairs?: boolean): ImageInput[] {
   const list = Array.isArray(images) ? images : [images];
   return list.map((img, i) => {
     const isPair = isReferencePair(img);
     if (pairs !== undefined && isPair !== pairs) {
       throw new DieInspectError('ERR_INVALID_ARG', pairs
-        ? `image ${i}: this model compares each image with an aligned reference (metadata planes ${REFERENCE_PAIR_PLANES}): pass { image, reference }`
+        ? `image ${i}: this model compares each image with an aligned reference `
+          + `(metadata planes ${REFERENCE_PAIR_PLANES}): pass { image, reference }`
         : `image ${i}: this model takes single images, not { image, reference } pairs`);
     }
     if (isPair) {

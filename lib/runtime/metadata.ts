@@ -1,6 +1,9 @@
 /** Reads what a model's metadata and outputs say: class names (Ultralytics-style `names`), input size, task. */
 import type { ModelCard } from './models';
-import type { ModelInfo } from './session';
+import type { ModelInfo, TensorInfo } from './session';
+
+/** A model input size: one side of a square, or [height, width]. */
+export type Imgsz = number | [number, number];
 
 /**
  * Parses `{0: 'die_crack', 1: 'die_rotation'}` (a Python dict literal, as
@@ -52,20 +55,20 @@ export function metadataNumbers(meta: Record<string, string>, key: string): numb
 }
 
 /** An input size given as one side or [height, width], as [height, width]; `fallback` when unset. */
-export function heightWidth(size: number | [number, number] | undefined, fallback: number): [number, number] {
+export function heightWidth(size: Imgsz | undefined, fallback: number): [number, number] {
   if (Array.isArray(size)) return size;
   return [size ?? fallback, size ?? fallback];
 }
 
 /** The input size the recipe trained at (`imgsz`: one side, or [height, width]), when it recorded one. */
-export function metadataImgsz(meta: Record<string, string>): number | [number, number] | undefined {
+export function metadataImgsz(meta: Record<string, string>): Imgsz | undefined {
   const v = metadataNumbers(meta, 'imgsz');
   if (!v?.length) return undefined;
   return v.length === 1 ? v[0] : [v[0], v[1]];
 }
 
 /** A tensor shape as `info` prints it: `batch, 2` (unnamed dynamic sizes as `?`). */
-export function shapeText(shape: Array<number | string | null>): string {
+export function shapeText(shape: TensorInfo['shape']): string {
   return shape.map((d) => d ?? '?').join(', ');
 }
 

@@ -1,35 +1,14 @@
 /** Native building blocks usable on their own: NMS, letterbox preprocessing, runtime facts. */
 import { native } from '../core/errors';
-import { ImageInput, InputLimits, RawImage, toNativeImages } from './images';
-import { loadNative, NativeLetterbox } from './binding';
+import { ImageInput, InputLimits, toNativeImages } from './images';
+import { DecodedImage, EncodeOptions, loadNative, NmsOptions, PreprocessOptions } from './binding';
 
-export interface NmsOptions {
-  iou?: number;
-  agnostic?: boolean;
-  /** Candidates with score <= conf are dropped first. */
-  conf?: number;
-  /** 0 = unlimited. */
-  maxDet?: number;
-  topK?: number;
-}
+export type { EncodeOptions, LetterboxInfo, NmsOptions, PreprocessOptions } from './binding';
 
 /** Greedy NMS in C++; returns kept indices, best first. */
 export function nms(boxes: Float32Array, scores: Float32Array, classIds?: Int32Array | null, options: NmsOptions = {}): Int32Array {
   return loadNative().nms(boxes, scores, classIds ?? null, { ...options });
 }
-
-export interface PreprocessOptions extends InputLimits {
-  width?: number;
-  height?: number;
-  resize?: 'letterbox' | 'stretch';
-  padValue?: number;
-  scale?: number;
-  mean?: [number, number, number];
-  std?: [number, number, number];
-  swapRB?: boolean;
-}
-
-export type LetterboxInfo = NativeLetterbox;
 
 /** Decodes and letterboxes images into one NCHW float32 tensor, off the main thread. */
 export async function preprocess(images: ImageInput | ImageInput[], options: PreprocessOptions = {}) {
@@ -47,13 +26,13 @@ export function runtimeInfo(): { ortVersion: string; compiledProviders: string[]
  * Decodes any supported image into raw 8-bit BGR pixels (off the main thread);
  * `warning`: with failOn 'error', what the decoder let pass in a damaged image.
  */
-export async function decodeImage(image: ImageInput, options: InputLimits = {}): Promise<RawImage & { data: Buffer; channels: 3; warning?: string }> {
+export async function decodeImage(image: ImageInput, options: InputLimits = {}): Promise<DecodedImage> {
   const [img] = toNativeImages(image);
   return native(() => loadNative().decodeImage(img, { ...options }));
 }
 
 /** Encodes an image (raw pixels, a path or a Buffer) as PNG, JPEG, BMP or TIFF. */
-export async function encodeImage(image: ImageInput, options: { format?: 'png' | 'jpg' | 'bmp' | 'tiff'; quality?: number } & InputLimits = {}): Promise<Buffer> {
+export async function encodeImage(image: ImageInput, options: EncodeOptions = {}): Promise<Buffer> {
   const [img] = toNativeImages(image);
   return native(() => loadNative().encodeImage(img, { ...options }));
 }

@@ -1,80 +1,14 @@
 /** A loaded ONNX model on a chosen execution provider: the base of Detector and Classifier. */
 import { DieInspectError, native } from '../core/errors';
 import { ImageInput, REFERENCE_PAIR_PLANES, toNativeImages } from './images';
-import { loadNative, NativeImage, NativeModelInfo, NativeSession, NativeTensor } from './binding';
+import { loadNative, ModelInfo, NativeBenchmarkOptions, NativeSession, NativeTensor, ProviderName } from './binding';
+import { sessionOptions } from './native-options';
+import type { SessionOptions } from './session-options';
 import { defaultTrtCacheDir, withCacheLock } from './trt-cache';
 import { resolveModel } from './models';
 
-export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
-
-export interface SessionOptions {
-  /**
-   * Execution providers in order of preference; unavailable ones are skipped with a reason
-   * (`info.providerAttempts`). The CPU is used only when listed: a list without 'cpu' rejects
-   * with ERR_PROVIDER_UNAVAILABLE when none of its providers can run the model. Default ['cpu'].
-   */
-  providers?: ProviderName[];
-  /** Shorthand with CPU fallback: 'tensorrt' means ['tensorrt', 'cuda', 'cpu'], 'cuda' means ['cuda', 'cpu']. */
-  provider?: ProviderName;
-  deviceId?: number;
-  /** TensorRT fp16 kernels. */
-  fp16?: boolean;
-  /**
-   * TensorRT engine cache directory. Default (TensorRT in the chain): a folder for this
-   * model's bytes under `~/.cache/die-inspect/tensorrt/` (`DIE_INSPECT_CACHE_DIR` or
-   * `XDG_CACHE_HOME` move it), so engines are built once, not on every load; false: none.
-   */
-  trtEngineCacheDir?: string | false;
-  /** TensorRT timing cache directory; default: the model's engine cache folder, false: none. */
-  trtTimingCacheDir?: string | false;
-  /** TensorRT dynamic-batch profile; defaults min 1, opt 16, max 32. */
-  trtBatch?: { min: number; opt: number; max: number };
-  /** Default: the process-wide pool shared by every session (one thread per usable CPU); a number: a pool of its own. */
-  intraOpThreads?: number;
-  interOpThreads?: number;
-}
-
-export interface TensorInfo {
-  name: string;
-  type: string;
-  /** Fixed sizes as numbers; symbolic dims by name (or null when unnamed). */
-  shape: Array<number | string | null>;
-}
-
-export interface ModelInfo {
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  metadata: Record<string, string>;
-  producer: string;
-  graphName: string;
-  description: string;
-  /** The execution provider the session runs on. */
-  provider: ProviderName;
-  /** Every provider tried, and why one that is not in use is not. */
-  providerAttempts: Array<{ provider: string; ok: boolean; reason: string }>;
-}
-
-const CHAINS: Record<ProviderName, ProviderName[]> = {
-  tensorrt: ['tensorrt', 'cuda', 'cpu'],
-  cuda: ['cuda', 'cpu'],
-  cpu: ['cpu'],
-};
-
-export function nativeSessionOptions(o: SessionOptions = {}): Record<string, unknown> {
-  const providers = o.providers ?? (o.provider ? CHAINS[o.provider] : ['cpu']);
-  return {
-    providers,
-    deviceId: o.deviceId,
-    fp16: o.fp16,
-    trtEngineCacheDir: o.trtEngineCacheDir || undefined,
-    trtTimingCacheDir: o.trtTimingCacheDir || undefined,
-    trtMinBatch: o.trtBatch?.min,
-    trtOptBatch: o.trtBatch?.opt,
-    trtMaxBatch: o.trtBatch?.max,
-    intraOpThreads: o.intraOpThreads,
-    interOpThreads: o.interOpThreads,
-  };
-}
+export type { ModelInfo, ProviderName, SessionOptions };
+export type { TensorInfo } from './binding';
 
 export class ModelSession {
   /** Model description and provider report, read once at load. */
@@ -83,8 +17,7 @@ export class ModelSession {
 
   protected constructor(handle: NativeSession) {
     this.handle = handle;
-    const raw: NativeModelInfo = handle.info();
-    this.info = { ...raw, provider: raw.provider as ProviderName };
+    this.info = handle.info();
   }
 
   /** Loads a model file or buffer off the main thread. */
@@ -99,9 +32,10 @@ export class ModelSession {
     // A shipped model's name (`die-defect-yolov7tiny`) loads like its file.
     if (typeof model === 'string') model = resolveModel(model);
     const source = model;
-    const opts = nativeSessionOptions(options);
+    const opts = sessionOptions(options);
     const create = () => native(() => loadNative().createSession(source, opts));
     const unset = { engine: options.trtEngineCacheDir === undefined, timing: options.trtTimingCacheDir === undefined };
+    // Checked as an array: a JS caller's malformed list is the addon's to refuse.
     if (Array.isArray(opts.providers) && opts.providers.includes('tensorrt') && (unset.engine || unset.timing)) {
       const dir = await defaultTrtCacheDir(source, loadNative().ortVersion);
       if (dir) {
@@ -147,7 +81,7 @@ export class ModelSession {
   }
 
   /** Random-input timing loop in native code (no pre/post-processing): per-iteration milliseconds. */
-  async benchmark(options: { batch?: number; warmup?: number; iters?: number; height?: number; width?: number } = {}) {
+  async benchmark(options: NativeBenchmarkOptions = {}) {
     const h = this.live();
     return native(() => h.benchmark(options));
   }
@@ -159,7 +93,7 @@ export class ModelSession {
   }
 
   /** Validated images for this model's native calls: pairs for a pair model, single images for any other. */
-  protected nativeImages(images: ImageInput | ImageInput[]): NativeImage[] {
+  protected nativeImages(images: ImageInput | ImageInput[]): ImageInput[] {
     return toNativeImages(images, this.needsReference);
   }
 

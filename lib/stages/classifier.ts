@@ -1,15 +1,16 @@
 /** Image classification: images in, class probabilities out. */
-import { DieInspectError, ErrorCode, native } from '../core/errors';
-import { ImageInput, InputLimits, inputLimits } from '../runtime/images';
-import { heightWidth, metadataImgsz, metadataNumbers, parseClassNames } from '../runtime/metadata';
+import { DieInspectError, native } from '../core/errors';
+import type { ImageInput, InputLimits } from '../runtime/images';
+import { heightWidth, Imgsz, metadataImgsz, metadataNumbers, parseClassNames } from '../runtime/metadata';
 import type { NativeSession, Registration } from '../runtime/binding';
+import { classifyOptions } from '../runtime/native-options';
 import { ModelSession, SessionOptions } from '../runtime/session';
 
 export interface ClassifierOptions extends SessionOptions, InputLimits {
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */
   classNames?: string[];
   /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 224. */
-  imgsz?: number | [number, number];
+  imgsz?: Imgsz;
   /** 'stretch' (default) or 'letterbox'. */
   resize?: 'stretch' | 'letterbox';
   /** Pixel scale applied before mean/std. Default 1/255. */
@@ -71,18 +72,15 @@ export class Classifier extends ModelSession {
     const list = this.nativeImages(images);
     const o = this.options;
     const [height, width] = heightWidth(o.imgsz, 224);
-    const raw = await native(() => h.classify(list, {
-      height, width, resize: o.resize, region: o.region, scale: o.scale, mean: o.mean, std: o.std, scores: o.scores,
-      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, ...inputLimits(o),
-    }));
+    const raw = await native(() => h.classify(list, classifyOptions(o, { height, width, defaultMaxBatch: this.defaultMaxBatch })));
     return raw.map((img) => {
       if (img.error) {
         return {
           width: 0, height: 0, probabilities: [], classId: -1, label: '', score: 0,
-          error: new DieInspectError(img.error.code as ErrorCode, img.error.message),
+          error: new DieInspectError(img.error.code, img.error.message),
         };
       }
-      const r = this.labelled(Array.from(img.probabilities!), img.width!, img.height!);
+      const r = this.labelled(Array.from(img.probabilities), img.width, img.height);
       return { ...r, ...(img.registration ? { registration: img.registration } : {}), ...(img.warning ? { warning: img.warning } : {}) };
     });
   }

@@ -1,26 +1,12 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
-import { DieInspectError, ErrorCode, native } from '../core/errors';
-import { ImageInput, InputLimits, inputLimits } from '../runtime/images';
-import { heightWidth, metadataImgsz, parseClassNames } from '../runtime/metadata';
-import type { NativeDetectResult, NativeSession, Registration } from '../runtime/binding';
+import { DieInspectError, native } from '../core/errors';
+import type { ImageInput, InputLimits } from '../runtime/images';
+import { heightWidth, Imgsz, metadataImgsz, parseClassNames } from '../runtime/metadata';
+import type { DetectParams, NativeSession, Registration, YoloLayout } from '../runtime/binding';
+import { detectOptions } from '../runtime/native-options';
 import { ModelSession, SessionOptions } from '../runtime/session';
 
-export type YoloLayout = 'auto' | 'yolov5' | 'yolov7' | 'yolov8' | 'yolo11';
-
-export interface DetectParams {
-  /** Confidence threshold (obj x class score for YOLOv5/v7). Default 0.25. */
-  conf?: number;
-  /** NMS IoU threshold. Default 0.45. */
-  iou?: number;
-  /** Suppress across classes instead of per class. Default false. */
-  agnostic?: boolean;
-  /** One candidate per class above `conf` rather than the best class only. */
-  multiLabel?: boolean;
-  /** Detections kept per image. Default 300. */
-  maxDet?: number;
-  /** Candidates kept before NMS, by score. Default 30000. */
-  topK?: number;
-}
+export type { DetectParams, YoloLayout };
 
 export interface DetectorOptions extends SessionOptions, DetectParams, InputLimits {
   /** Output layout; 'auto' reads it from the output shape and class count. */
@@ -28,7 +14,7 @@ export interface DetectorOptions extends SessionOptions, DetectParams, InputLimi
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */
   classNames?: string[];
   /** Input size for models with dynamic height/width (rounded up to `stride`). Default: metadata `imgsz`, else 640. */
-  imgsz?: number | [number, number];
+  imgsz?: Imgsz;
   stride?: number;
   /** Images per model call for dynamic-batch models. Default 16, 2 on the CPU (`defaultMaxBatch`). */
   maxBatch?: number;
@@ -85,17 +71,14 @@ export class Detector extends ModelSession {
     const list = this.nativeImages(images);
     const o = { ...this.options, ...params };
     const [height, width] = heightWidth(o.imgsz, 640);
-    const raw: NativeDetectResult = await native(() => h.detect(list, {
-      conf: o.conf, iou: o.iou, agnostic: o.agnostic, multiLabel: o.multiLabel, maxDet: o.maxDet, topK: o.topK,
-      layout: o.layout, numClasses: this.classNames?.length, height, width, stride: o.stride,
-      maxBatch: o.maxBatch ?? this.defaultMaxBatch, outputIndex: o.outputIndex, ...inputLimits(o),
-    }));
+    const call = { height, width, numClasses: this.classNames?.length, defaultMaxBatch: this.defaultMaxBatch };
+    const raw = await native(() => h.detect(list, detectOptions(o, call)));
     this.resolvedLayout = raw.layout;
     return raw.images.map((img) => {
       if (img.error) {
-        return { width: 0, height: 0, detections: [], error: new DieInspectError(img.error.code as ErrorCode, img.error.message) };
+        return { width: 0, height: 0, detections: [], error: new DieInspectError(img.error.code, img.error.message) };
       }
-      const boxes = img.boxes!, scores = img.scores!, classIds = img.classIds!;
+      const { boxes, scores, classIds } = img;
       const detections: Detection[] = [];
       for (let k = 0; k < scores.length; k++) {
         const c = classIds[k];
@@ -107,7 +90,7 @@ export class Detector extends ModelSession {
         });
       }
       return {
-        width: img.width!, height: img.height!, detections,
+        width: img.width, height: img.height, detections,
         ...(img.registration ? { registration: img.registration } : {}), ...(img.warning ? { warning: img.warning } : {}),
       };
     });

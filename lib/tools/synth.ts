@@ -11,25 +11,16 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { ACQUISITION_MODES, AcquisitionMode } from '../stages/roi/base';
 import { DieInspectError, native } from '../core/errors';
+import type { Point, Quad } from '../core/geometry';
 import { loadNative } from '../runtime/binding';
+import type { AcquisitionMode, NativeSynthOptions, SynthLabel } from '../runtime/binding';
+import { synthOptions } from '../runtime/native-options';
+
+export type { Point, Quad, SynthLabel };
 
 /** Classes of the defect detector, in model order. */
 export const DEFECT_CLASSES = ['die_crack', 'die_rotation'] as const;
-
-import type { Point, Quad } from '../core/geometry';
-export type { Point, Quad };
-
-export interface SynthLabel {
-  label: string;
-  /** [x1, y1, x2, y2] in the full image. */
-  box: number[];
-  /** [x1, y1, x2, y2] in the upright crop. */
-  cropBox: number[];
-  /** Outline in the full image. */
-  quad: Point[];
-}
 
 export interface SynthMeta {
   file: string;
@@ -52,19 +43,10 @@ export interface SynthMeta {
   mask: string | null;
 }
 
-export interface SynthOptions {
+export interface SynthOptions extends Omit<NativeSynthOptions, 'start' | 'count' | 'distractorRate'> {
   out: string;
+  /** Parts to render: ids 0 to count - 1. */
   count: number;
-  seed?: number;
-  width?: number;
-  height?: number;
-  modes?: AcquisitionMode[];
-  crops?: boolean;
-  masks?: boolean;
-  /** Fraction of defect-free parts (default 1/3). */
-  goodFraction?: number;
-  /** Fraction of parts with die cracks (default 1/3); the rest have a rotated die. */
-  crackFraction?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -74,22 +56,6 @@ export interface SynthSummary {
   seconds: number;
   imagesPerSec: number;
   defects: Record<string, number>;
-}
-
-interface NativePart {
-  index: number;
-  packageQuad: Quad;
-  packageAngle: number;
-  dieQuad: Point[];
-  dieQuadCrop: Point[];
-  dieAngle: number;
-  cropWidth: number;
-  cropHeight: number;
-  cropToImage: number[];
-  labels: SynthLabel[];
-  images: Array<{ mode: AcquisitionMode; data: Buffer; meansBgr: number[] }>;
-  crop?: Buffer;
-  mask?: Buffer;
 }
 
 const CHUNK = 16;
@@ -120,7 +86,7 @@ function yoloLine(l: SynthLabel, w: number, h: number): string {
 
 /** Renders and writes a synthetic dataset; the same seed gives identical labels. */
 export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
-  const addon = loadNative() as unknown as { synthRender(opts: Record<string, unknown>): Promise<NativePart[]> };
+  const addon = loadNative();
   const modes = o.modes ?? ['brightfield'];
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.count) || o.count < 0) throw new DieInspectError('ERR_INVALID_ARG', 'count must be a non-negative integer');
@@ -137,10 +103,8 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
   const defects: Record<string, number> = {};
   const width = o.width ?? 1280;
   const height = o.height ?? 960;
-  const request = (start: number) => native(() => addon.synthRender({
-    seed, start, count: Math.min(CHUNK, o.count - start), width, height, modes,
-    crops: o.crops, masks: o.masks, goodFraction: o.goodFraction, crackFraction: o.crackFraction,
-  }));
+  const request = (start: number) =>
+    native(() => addon.synthRender(synthOptions({ ...o, seed, width, height, modes }, { start, count: Math.min(CHUNK, o.count - start) })));
 
   const t0 = process.hrtime.bigint();
   let pending = o.count > 0 ? request(0) : undefined;
@@ -192,8 +156,8 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
   await fs.writeFile(path.join(o.out, 'meta.json'), `[\n${meta.map((m) => JSON.stringify(m)).join(',\n')}\n]\n`);
   await fs.writeFile(path.join(o.out, 'coco.json'), JSON.stringify(coco) + '\n');
   if (o.crops) {
-    await fs.writeFile(path.join(o.out, 'crops/data.yaml'),
-      `# die-inspect synth --seed ${seed}: upright package crops\npath: .\ntrain: images\nval: images\nnc: ${DEFECT_CLASSES.length}\nnames: [${DEFECT_CLASSES.join(', ')}]\n`);
+    await fs.writeFile(path.join(o.out, 'crops/data.yaml'), `# die-inspect synth --seed ${seed}: upright package crops\n`
+      + `path: .\ntrain: images\nval: images\nnc: ${DEFECT_CLASSES.length}\nnames: [${DEFECT_CLASSES.join(', ')}]\n`);
   }
   return { images: meta.length, parts: o.count, seconds, imagesPerSec: meta.length / Math.max(seconds, 1e-9), defects };
 }

@@ -7,92 +7,39 @@
  * Sub-pixel sides, orientation, warp and die measurement are shared (native/pipeline/roi_capture.cc).
  * This base knows no strategy: ./factory.ts does, and is what `Roi.create` calls.
  */
-import { DieInspectError, ErrorCode, native } from '../../core/errors';
+import { DieInspectError, native } from '../../core/errors';
 import type { Homography, Point, Quad } from '../../core/geometry';
-import { ImageInput, InputLimits, inputLimits, RawImage, toNativeImages } from '../../runtime/images';
+import { ImageInput, toNativeImages } from '../../runtime/images';
 import { loadNative } from '../../runtime/binding';
+import type { AcquisitionMode, ContourOptions, NativeDieAngle, NativeRoiImage, RoiChainOptions } from '../../runtime/binding';
+import { roiOptions } from '../../runtime/native-options';
+import type { Imgsz } from '../../runtime/metadata';
 import type { SessionOptions } from '../../runtime/session';
 import type { DetectorOptions } from '../detector';
 
+export type { AcquisitionMode, ContourOptions };
+
 export type RoiStrategy = 'contour' | 'seg' | 'sam';
 
-export type AcquisitionMode = 'brightfield' | 'darkfield-white' | 'darkfield-blue';
 export const ACQUISITION_MODES: AcquisitionMode[] = ['brightfield', 'darkfield-white', 'darkfield-blue'];
 
-export interface ContourOptions {
-  /** Adaptive mean threshold block at 1280 px width, scaled with the image (study: 151). */
-  blockSize?: number;
-  /** Adaptive threshold constant (study: 3). */
-  c?: number;
-  /** Minimum contour area as a fraction of the image (study: 35,000 px). */
-  minContourFrac?: number;
-  /** Minimum rectangle area as a fraction of the image (study: 100,000 px). */
-  minRectFrac?: number;
-  maxRectFrac?: number;
-  /** approxPolyDP epsilon as a fraction of the perimeter (study: 1%). */
-  epsilonFrac?: number;
-}
-
-export interface RoiCommonOptions extends ContourOptions, InputLimits {
-  /** Fit the package sides to sub-pixel edges (default true). */
-  refine?: boolean;
-  /**
-   * Upright rule: 'die-left' (default): long side horizontal and the die left of
-   * centre, a full-circle pose; 'long-side': long side horizontal only (180 degree ambiguity).
-   */
-  orientation?: 'die-left' | 'long-side';
-  /** Mode rule: all channel means above this -> brightfield (study: 15). */
-  brightfieldMin?: number;
-  /** Skip locating the package on darkfield images (the study's filter). */
-  brightfieldOnly?: boolean;
-  /** Return the upright crop pixels (default true). */
-  crops?: boolean;
-  /** Measure the die angle (default true). */
-  measureDie?: boolean;
+/** The options every strategy takes: the shared chain's, and what is judged in JavaScript. */
+export interface RoiCommonOptions extends RoiChainOptions {
   /** |die angle| above this many degrees flags die_rotation (default 1). */
   dieTolerance?: number;
-  /** Crop scale relative to the package's size in the image (default 1). */
-  cropScale?: number;
 }
 
-export interface DieAngle {
-  /** Rotation of the die relative to the package, degrees, clockwise on screen. */
-  angle: number;
-  /** The die outline on the crop (TL, TR, BR, BL). */
-  quad: Quad;
-  /** Sides fitted to sub-pixel edges (false: blob rectangle only, coarser). */
-  refined: boolean;
+export interface DieAngle extends NativeDieAngle {
   /** |angle| exceeds the tolerance. */
   rotated: boolean;
 }
 
-export interface RoiResult {
-  width: number;
-  height: number;
-  mode: AcquisitionMode;
-  meansBgr: number[];
+export interface RoiResult extends Omit<NativeRoiImage, 'status' | 'die'> {
   /** ok; not_found (no package: `error` says ERR_ROI_NOT_FOUND); skipped (darkfield with brightfieldOnly); error. */
-  status: 'ok' | 'not_found' | 'skipped' | 'error';
-  /** TL, TR, BR, BL of the upright package in the image. */
-  quad?: Quad;
-  /** Direction of the package's top edge, degrees in [0, 360), clockwise on screen. */
-  angle?: number;
-  score?: number;
-  refined?: boolean;
-  /** The die-position cue decided the 180 degree ambiguity. */
-  cueUsed?: boolean;
-  cropWidth?: number;
-  cropHeight?: number;
-  cropToImage?: Homography;
-  imageToCrop?: Homography;
-  /** Upright crop, raw BGR: pass it straight to Detector/Classifier. */
-  crop?: RawImage;
+  status: NativeRoiImage['status'] | 'error';
   die?: DieAngle;
   /** What a model strategy (seg, sam) proposed before refinement. */
   proposal?: ModelProposal;
-  timings: { decodeMs: number; locateMs: number; warpMs: number };
-  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
-  warning?: string;
   error?: DieInspectError;
 }
 
@@ -124,36 +71,21 @@ export function maskSearchRadius(cellPx: number): number {
 /** A strategy's outcome for one image: a proposal, nothing found, or a failure. */
 export type ProposalOutcome = { proposal: ModelProposal } | { error: DieInspectError } | null;
 
-interface NativeRoi {
-  roiCapture(images: unknown[], options: Record<string, unknown>): Promise<Array<Record<string, unknown>>>;
-}
-
-/** Native options from the shared part of a strategy's options. */
-export function roiNativeOptions(o: RoiCommonOptions): Record<string, unknown> {
-  return {
-    blockSize: o.blockSize, c: o.c, minContourFrac: o.minContourFrac, minRectFrac: o.minRectFrac,
-    maxRectFrac: o.maxRectFrac, epsilonFrac: o.epsilonFrac, refine: o.refine, orientation: o.orientation,
-    brightfieldMin: o.brightfieldMin, brightfieldOnly: o.brightfieldOnly, crops: o.crops, measureDie: o.measureDie,
-    cropScale: o.cropScale, ...inputLimits(o),
-  };
-}
-
 /** Runs the shared chain; `proposals` (one quad or null per image) replace the contour search. */
 export async function captureNative(images: ImageInput[], o: RoiCommonOptions, proposals?: Array<Quad | null>,
   proposalRadii?: Array<number | undefined>): Promise<RoiResult[]> {
-  const addon = loadNative() as unknown as NativeRoi;
-  const raw = await native(() => addon.roiCapture(toNativeImages(images, false), { ...roiNativeOptions(o), proposals, proposalRadii }));
+  const raw = await native(() => loadNative().roiCapture(toNativeImages(images, false), roiOptions(o, proposals, proposalRadii)));
   const tolerance = o.dieTolerance ?? 1;
-  return raw.map((r) => {
-    const err = r.error as { code: string; message: string } | undefined;
-    if (err) {
+  return raw.map((r): RoiResult => {
+    if (r.error) {
       return {
         width: 0, height: 0, mode: 'brightfield', meansBgr: [], status: 'error',
-        timings: { decodeMs: 0, locateMs: 0, warpMs: 0 }, error: new DieInspectError(err.code as ErrorCode, err.message),
-      } as RoiResult;
+        timings: { decodeMs: 0, locateMs: 0, warpMs: 0 }, error: new DieInspectError(r.error.code, r.error.message),
+      };
     }
-    const out = r as unknown as RoiResult & { die?: Omit<DieAngle, 'rotated'> };
-    if (out.die) out.die = { ...out.die, rotated: Math.abs(out.die.angle) > tolerance };
+    const { die, ...rest } = r;
+    // The addon sets die last: added back, it keeps its place.
+    const out: RoiResult = die ? { ...rest, die: { ...die, rotated: Math.abs(die.angle) > tolerance } } : rest;
     if (out.status === 'not_found') out.error = new DieInspectError('ERR_ROI_NOT_FOUND', 'no IC package found in the image');
     return out;
   });
@@ -163,7 +95,8 @@ export async function captureNative(images: ImageInput[], o: RoiCommonOptions, p
  * Runs the shared chain on model proposals. Images with no proposal come back
  * not_found (ERR_ROI_NOT_FOUND); a failure while proposing becomes the image's error.
  */
-export async function captureProposals(images: ImageInput[], o: RoiCommonOptions, outcomes: ProposalOutcome[]): Promise<RoiResult[]> {
+export async function captureProposals(images: ImageInput[], o: RoiCommonOptions,
+  outcomes: ProposalOutcome[]): Promise<RoiResult[]> {
   const quads = outcomes.map((x) => (x && 'proposal' in x ? x.proposal.maskQuad : null));
   const radii = outcomes.map((x) => (x && 'proposal' in x ? x.proposal.searchRadius : undefined));
   const results = await captureNative(images, o, quads, radii);
@@ -190,7 +123,7 @@ export interface SegRoiOptions extends RoiCommonOptions, SessionOptions {
   /** NMS IoU threshold. Default 0.45. */
   iou?: number;
   /** Input size for models with dynamic height/width. Default: metadata `imgsz`, else 640. */
-  imgsz?: number | [number, number];
+  imgsz?: Imgsz;
   /** The package class; default: the best detection of any class. */
   classId?: number;
   /** Output layout; 'auto' reads it from the shapes. */

@@ -5,11 +5,11 @@
  * native code; the chosen mask's outline goes through the shared chain.
  */
 import { Detector, DetectorOptions } from '../detector';
-import { DieInspectError, ErrorCode, native } from '../../core/errors';
-import type { Quad } from '../../core/geometry';
-import { ImageInput, inputLimits, toNativeImages } from '../../runtime/images';
+import { DieInspectError, native } from '../../core/errors';
+import { ImageInput, toNativeImages } from '../../runtime/images';
 import { shippedModel } from '../../runtime/models';
-import { loadNative, NativeSamImage } from '../../runtime/binding';
+import { loadNative } from '../../runtime/binding';
+import { samOptions } from '../../runtime/native-options';
 import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiResult, SamRoiOptions } from './base';
 import { ModelSession, SessionOptions } from '../../runtime/session';
 
@@ -44,8 +44,12 @@ export class SamRoi extends Roi {
     const enc = modelArg(options.encoder, 'encoder');
     const dec = modelArg(options.decoder, 'decoder');
     // Only the session fields reach the detector, so ROI options cannot shadow detector ones.
-    const { providers, provider, deviceId, fp16, trtEngineCacheDir, trtTimingCacheDir, trtBatch, intraOpThreads, interOpThreads } = options;
-    const session: SessionOptions = { providers, provider, deviceId, fp16, trtEngineCacheDir, trtTimingCacheDir, trtBatch, intraOpThreads, interOpThreads };
+    const {
+      providers, provider, deviceId, fp16, trtEngineCacheDir, trtTimingCacheDir, trtBatch, intraOpThreads, interOpThreads,
+    } = options;
+    const session: SessionOptions = {
+      providers, provider, deviceId, fp16, trtEngineCacheDir, trtTimingCacheDir, trtBatch, intraOpThreads, interOpThreads,
+    };
     const loaded = await Promise.allSettled([
       Detector.create(det, {
         ...options.detectorOptions, ...session, conf: options.conf ?? options.detectorOptions?.conf,
@@ -75,19 +79,19 @@ export class SamRoi extends Roi {
       return pool.reduce<typeof pool[number] | null>((a, d) => (a && a.score >= d.score ? a : d), null);
     });
     const enc = this.encoder.nativeHandle, dec = this.decoder.nativeHandle;
-    const sams: NativeSamImage[] = await native(() => loadNative().samSegment(enc, dec, toNativeImages(list, false),
-      best.map((d) => (d ? d.box : null)), { padPoint: o.padPoint, maskThreshold: o.maskThreshold, ...inputLimits(o) }));
+    const sams = await native(() => loadNative().samSegment(enc, dec, toNativeImages(list, false),
+      best.map((d) => (d ? d.box : null)), samOptions(o)));
     const outcomes: ProposalOutcome[] = list.map((_, i) => {
-      const err = dets[i].error ?? (sams[i].error && new DieInspectError(sams[i].error!.code as ErrorCode, sams[i].error!.message));
-      if (err) return { error: err };
-      const d = best[i], s = sams[i];
-      if (!d || !s.quad) return null;  // no package box, or SAM's mask came out empty
+      const det = dets[i], d = best[i], s = sams[i];
+      if (det.error) return { error: det.error };
+      if (s.error) return { error: new DieInspectError(s.error.code, s.error.message) };
+      if (!d || s.maskIndex === undefined || !s.quad) return null;  // no package box, or SAM's mask came out empty
       return {
         proposal: {
-          box: d.box, score: d.score, classId: d.classId, maskArea: s.maskArea!, maskQuad: s.quad as Quad,
+          box: d.box, score: d.score, classId: d.classId, maskArea: s.maskArea, maskQuad: s.quad,
           iouPrediction: s.iouPrediction,
           // SAM's masks come from 256x256 logits over the 1024-long-side input.
-          searchRadius: maskSearchRadius(4 * Math.max(s.width!, s.height!) / 1024),
+          searchRadius: maskSearchRadius(4 * Math.max(s.width, s.height) / 1024),
         },
       };
     });

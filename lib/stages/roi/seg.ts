@@ -4,12 +4,12 @@
  * `[B, 32, mh, mw]`). The best detection's mask, taken straight to image
  * pixels in native code, gives the package outline that the shared chain refines.
  */
-import { DieInspectError, ErrorCode, native } from '../../core/errors';
-import type { Quad } from '../../core/geometry';
-import { ImageInput, inputLimits } from '../../runtime/images';
+import { DieInspectError, native } from '../../core/errors';
+import type { ImageInput } from '../../runtime/images';
 import { heightWidth, metadataImgsz } from '../../runtime/metadata';
 import { shippedModel } from '../../runtime/models';
-import type { NativeSegmentImage } from '../../runtime/binding';
+import type { NativeItem, NativeSegmentImage } from '../../runtime/binding';
+import { segmentOptions } from '../../runtime/native-options';
 import { captureProposals, maskSearchRadius, ProposalOutcome, Roi, RoiResult, SegRoiOptions } from './base';
 import { ModelSession, SessionOptions } from '../../runtime/session';
 
@@ -20,13 +20,12 @@ class SegModel extends ModelSession {
     return new SegModel(await ModelSession.open(model, options));
   }
 
-  async segment(images: ImageInput[], o: SegRoiOptions): Promise<{ segs: NativeSegmentImage[]; inputSize: [number, number] }> {
+  async segment(images: ImageInput[], o: SegRoiOptions):
+    Promise<{ segs: Array<NativeItem<NativeSegmentImage>>; inputSize: [number, number] }> {
     const h = this.live();
     const [height, width] = heightWidth(o.imgsz ?? metadataImgsz(this.info.metadata), 640);
-    const segs = await native(() => h.segment(this.nativeImages(images), {
-      conf: o.conf, iou: o.iou, height, width, layout: o.layout, classId: o.classId,
-      maskThreshold: o.maskThreshold, maxBatch: o.maxBatch ?? this.defaultMaxBatch, ...inputLimits(o),
-    }));
+    const call = { height, width, defaultMaxBatch: this.defaultMaxBatch };
+    const segs = await native(() => h.segment(this.nativeImages(images), segmentOptions(o, call)));
     return { segs, inputSize: [height, width] };
   }
 }
@@ -56,13 +55,13 @@ export class SegRoi extends Roi {
     const list = Array.isArray(images) ? images : [images];
     const { segs, inputSize } = await this.model.segment(list, this.options as SegRoiOptions);
     const outcomes: ProposalOutcome[] = segs.map((s) => {
-      if (s.error) return { error: new DieInspectError(s.error.code as ErrorCode, s.error.message) };
-      if (!s.quad || !s.box) return null;  // no detection, or its mask came out empty
+      if (s.error) return { error: new DieInspectError(s.error.code, s.error.message) };
+      if (!s.box || !s.quad) return null;  // no detection, or its mask came out empty
       // Prototypes sit at a quarter of the input.
-      const cell = 4 * Math.max(s.width! / inputSize[1], s.height! / inputSize[0]);
+      const cell = 4 * Math.max(s.width / inputSize[1], s.height / inputSize[0]);
       return {
         proposal: {
-          box: s.box, score: s.score!, classId: s.classId!, maskArea: s.maskArea!, maskQuad: s.quad as Quad, searchRadius: maskSearchRadius(cell),
+          box: s.box, score: s.score, classId: s.classId, maskArea: s.maskArea, maskQuad: s.quad, searchRadius: maskSearchRadius(cell),
         },
       };
     });

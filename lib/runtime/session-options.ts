@@ -1,0 +1,32 @@
+/**
+ * What a session may be asked for: the public type, apart from session.ts because
+ * native-options.ts maps it and session.ts calls that mapping.
+ */
+import type { ProviderName } from './binding';
+
+export interface SessionOptions {
+  /**
+   * Execution providers in order of preference; unavailable ones are skipped with a reason
+   * (`info.providerAttempts`). The CPU is used only when listed: a list without 'cpu' rejects
+   * with ERR_PROVIDER_UNAVAILABLE when none of its providers can run the model. Default ['cpu'].
+   */
+  providers?: ProviderName[];
+  /** Shorthand with CPU fallback: 'tensorrt' means ['tensorrt', 'cuda', 'cpu'], 'cuda' means ['cuda', 'cpu']. */
+  provider?: ProviderName;
+  deviceId?: number;
+  /** TensorRT fp16 kernels. */
+  fp16?: boolean;
+  /**
+   * TensorRT engine cache directory. Default (TensorRT in the chain): a folder for this
+   * model's bytes under `~/.cache/die-inspect/tensorrt/` (`DIE_INSPECT_CACHE_DIR` or
+   * `XDG_CACHE_HOME` move it), so engines are built once, not on every load; false: none.
+   */
+  trtEngineCacheDir?: string | false;
+  /** TensorRT timing cache directory; default: the model's engine cache folder, false: none. */
+  trtTimingCacheDir?: string | false;
+  /** TensorRT dynamic-batch profile; defaults min 1, opt 16, max 32. */
+  trtBatch?: { min: number; opt: number; max: number };
+  /** Default: the process-wide pool shared by every session (one thread per usable CPU); a number: a pool of its own. */
+  intraOpThreads?: number;
+  interOpThreads?: number;
+}
