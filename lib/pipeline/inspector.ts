@@ -7,7 +7,7 @@
  */
 import type { ClassifierOptions } from '../stages/classifier';
 import { ClassifierEnsemble } from '../stages/ensemble';
-import { Detector, DetectorOptions } from '../stages/detector';
+import { DetectionResult, Detector, DetectorOptions } from '../stages/detector';
 import { DieInspectError } from '../core/errors';
 import { boxToQuad, Quad } from '../core/geometry';
 import { ImageInput, RawImage, toNativeImages } from '../runtime/images';
@@ -52,7 +52,10 @@ export interface InspectorConfig {
   maxPending?: number;
   /** Refuse input images of more pixels than this with ERR_IMAGE_TOO_LARGE (see `InputLimits`); overrides `roi.limitInputPixels`. */
   limitInputPixels?: number | boolean;
-  /** 'warning' (default): a damaged JPEG gets verdict 'error', not a verdict on patched-up pixels; 'error': inspect it as decoded (see `InputLimits`); overrides `roi.failOn`. */
+  /**
+   * 'warning' (default): a damaged JPEG gets verdict 'error', not a verdict on patched-up pixels;
+   * 'error': inspect it as decoded (see `InputLimits`); overrides `roi.failOn`.
+   */
   failOn?: 'warning' | 'error';
 }
 
@@ -68,6 +71,15 @@ export interface InspectionDetection {
 
 export type Verdict = 'pass' | 'fail' | 'skipped' | 'error';
 
+/** The package found; 'skipped' (an image the mode filter skips) carries nothing else, as it was not searched. */
+export type InspectionRoi = Pick<RoiResult, 'status' | 'quad' | 'angle' | 'score' | 'refined' | 'cropWidth' | 'cropHeight'>;
+
+/** The classifier ensemble's defect probability, and each member's. */
+export interface InspectionClassification {
+  defectProbability: number;
+  members: Array<{ name: string; defectProbability: number }>;
+}
+
 export interface InspectionResult {
   /** Position in the input list. */
   index: number;
@@ -76,12 +88,11 @@ export interface InspectionResult {
   width: number;
   height: number;
   mode?: AcquisitionMode;
-  /** The package found; 'skipped' (an image the mode filter skips) carries nothing else, as it was not searched. */
-  roi: { status: RoiResult['status']; quad?: Quad; angle?: number; score?: number; refined?: boolean; cropWidth?: number; cropHeight?: number };
+  roi: InspectionRoi;
   /** Die rotation relative to the package, degrees (null when not measured). */
   dieAngle: number | null;
   detections: InspectionDetection[];
-  classification: { defectProbability: number; members: Array<{ name: string; defectProbability: number }> } | null;
+  classification: InspectionClassification | null;
   verdict: Verdict;
   reasons: string[];
   timings: { roiMs: number; detectMs: number; classifyMs: number; totalMs: number };
@@ -167,13 +178,18 @@ export class Inspector {
       let detModel = config.detector;
       if (detModel === undefined) {
         const d = defaultModels('defect-detector')[0];
-        if (!d) throw new DieInspectError('ERR_CONFIG', 'no shipped defect detector found in models/: pass `detector` (a path) or `detector: false`');
+        if (!d) {
+          throw new DieInspectError('ERR_CONFIG',
+            'no shipped defect detector found in models/: pass `detector` (a path) or `detector: false`');
+        }
         detModel = d.file;
       }
       if (detModel !== false) {
         const model = typeof detModel === 'string' ? resolveModel(detModel) : detModel;
         // The models see the ROI stage's own crops: the input limit was applied to the image.
-        detector = await Detector.create(model, { ...session, conf: config.conf ?? 0.25, limitInputPixels: false, ...config.detectorOptions });
+        detector = await Detector.create(model, {
+          ...session, conf: config.conf ?? 0.25, limitInputPixels: false, ...config.detectorOptions,
+        });
       }
       let clsModels = config.classifiers;
       if (clsModels === undefined) clsModels = defaultModels('good-defect-classifier').map((c) => c.file);
@@ -181,7 +197,9 @@ export class Inspector {
         ensemble = await ClassifierEnsemble.create(clsModels.map((m) => ({
           model: typeof m === 'string' ? resolveModel(m) : m, options: { ...session, limitInputPixels: false, ...config.classifierOptions },
         })));
-        clsModels.forEach((m, i) => names.push(typeof m === 'string' ? m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '') : `classifier-${i}`));
+        clsModels.forEach((m, i) => {
+          names.push(typeof m === 'string' ? m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '') : `classifier-${i}`);
+        });
       }
     } catch (err) {
       detector?.close();
@@ -206,7 +224,8 @@ export class Inspector {
    * as it leaves the models, while the next batch is still forming, and from a
    * live source a partial batch goes after `maxWaitMs`. Abort with `signal`.
    */
-  async *inspectStream(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options: InspectStreamOptions = {}): AsyncGenerator<InspectionResult> {
+  async *inspectStream(images: Iterable<ImageInput> | AsyncIterable<ImageInput>,
+    options: InspectStreamOptions = {}): AsyncGenerator<InspectionResult> {
     const size = this.config.batchSize ?? 16;
     const maxWaitMs = options.maxWaitMs ?? 50;
     if (!(maxWaitMs >= 0)) throw new DieInspectError('ERR_INVALID_ARG', `maxWaitMs must be >= 0, got ${maxWaitMs}`);
@@ -252,7 +271,10 @@ export class Inspector {
       width: r.width,
       height: r.height,
       mode: r.status === 'error' ? undefined : r.mode,
-      roi: { status: r.status, quad: r.quad, angle: r.angle, score: r.score, refined: r.refined, cropWidth: r.cropWidth, cropHeight: r.cropHeight },
+      roi: {
+        status: r.status, quad: r.quad, angle: r.angle, score: r.score, refined: r.refined,
+        cropWidth: r.cropWidth, cropHeight: r.cropHeight,
+      },
       dieAngle: r.die ? r.die.angle : null,
       detections: [],
       classification: null,
@@ -320,21 +342,22 @@ export class Inspector {
   }
 
   private async detectCrops(crops: RawImage[]) {
-    if (!this.detector || !crops.length) return { results: [] as Array<Awaited<ReturnType<Detector['detect']>>[number]>, ms: 0 };
+    if (!this.detector || !crops.length) return { results: [] as DetectionResult[], ms: 0 };
     const t0 = performance.now();
     const results = await this.detector.detect(crops);
     return { results, ms: (performance.now() - t0) / crops.length };
   }
 
   private async classifyCrops(crops: RawImage[]) {
-    type Out = { defectProbability: number; members: Array<{ name: string; defectProbability: number }> } | null;
-    if (!this.ensemble || !crops.length) return { results: [] as Out[], ms: 0 };
+    if (!this.ensemble || !crops.length) return { results: [] as Array<InspectionClassification | null>, ms: 0 };
     const t0 = performance.now();
     const names = this.ensemble.members[0]?.classNames;
     const rows = await this.ensemble.classify(crops);
-    const results: Out[] = rows.map((r) => (r.error ? null : {
+    const results = rows.map((r): InspectionClassification | null => (r.error ? null : {
       defectProbability: probabilityOfDefect(r.probabilities, names),
-      members: r.members.map((p, m) => ({ name: this.memberNames[m] ?? `classifier-${m}`, defectProbability: p.length ? probabilityOfDefect(p, names) : NaN })),
+      members: r.members.map((p, m) => ({
+        name: this.memberNames[m] ?? `classifier-${m}`, defectProbability: p.length ? probabilityOfDefect(p, names) : NaN,
+      })),
     }));
     return { results, ms: (performance.now() - t0) / crops.length };
   }

@@ -51,7 +51,8 @@ function strokes(width: number, height: number): { lw: number; font: number } {
  */
 function detectionShapes(dets: Array<{ label: string; score: number; quad: Point[] }>, lw: number, font: number): Shape[] {
   return [...dets].sort((a, b) => b.score - a.score).map((d): Shape => ({
-    type: 'polygon', points: d.quad, color: COLORS[d.label] ?? COLORS.other, thickness: lw, label: `${d.label} ${d.score.toFixed(2)}`, fontScale: font,
+    type: 'polygon', points: d.quad, color: COLORS[d.label] ?? COLORS.other, thickness: lw,
+    label: `${d.label} ${d.score.toFixed(2)}`, fontScale: font,
   }));
 }
 
@@ -67,7 +68,8 @@ export function annotationShapes(r: InspectionResult): Shape[] {
   shapes.push(...detectionShapes(r.detections, lw, font));
   const head = [`${r.verdict.toUpperCase()}`, r.mode ?? '', r.dieAngle === null ? '' : `die ${r.dieAngle.toFixed(2)} deg`]
     .filter(Boolean).join('  ');
-  shapes.push({ type: 'text', at: [8, 8], text: head, color: r.verdict === 'fail' || r.verdict === 'error' ? COLORS.fail : COLORS.pass, fontScale: font * 1.2 });
+  const failed = r.verdict === 'fail' || r.verdict === 'error';
+  shapes.push({ type: 'text', at: [8, 8], text: head, color: failed ? COLORS.fail : COLORS.pass, fontScale: font * 1.2 });
   r.reasons.slice(0, 4).forEach((reason, i) => {
     shapes.push({ type: 'text', at: [8, 8 + (i + 1) * 34 * font * 1.2], text: reason, color: [40, 40, 40], fontScale: font });
   });
@@ -75,7 +77,8 @@ export function annotationShapes(r: InspectionResult): Shape[] {
 }
 
 /** `limits`: the caller's input limit again, as the file is read anew (a hot folder's file may have changed). */
-export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, limits: InputLimits = {}, maxSide = 1600): Promise<string | null> {
+export async function writeAnnotated(dir: string, image: ImageInput, r: InspectionResult, limits: InputLimits = {},
+  maxSide = 1600): Promise<string | null> {
   if (r.verdict === 'error' && r.error && r.error.code !== 'ERR_ROI_NOT_FOUND') return null;  // nothing decodable to draw on
   const file = annotatedFile(dir, r.index, r.path);
   await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide, ...limits }));
@@ -89,10 +92,13 @@ function annotatedFile(dir: string, index: number, image: string | null | undefi
 }
 
 /** `detect --annotate`: a detector's boxes on the image, drawn at full size (no downscale). */
-export async function writeDetectionsAnnotated(dir: string, index: number, image: string, r: DetectionResult, limits: InputLimits = {}): Promise<string | null> {
+export async function writeDetectionsAnnotated(dir: string, index: number, image: string, r: DetectionResult,
+  limits: InputLimits = {}): Promise<string | null> {
   if (r.error) return null;
   const { lw, font } = strokes(r.width, r.height);
-  const dets = r.detections.map(({ label, score, box: [x1, y1, x2, y2] }) => ({ label, score, quad: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]] as Point[] }));
+  const dets = r.detections.map(({ label, score, box: [x1, y1, x2, y2] }) => ({
+    label, score, quad: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]] as Point[],
+  }));
   const file = annotatedFile(dir, index, image);
   await fs.writeFile(file, await annotateImage(image, detectionShapes(dets, lw, font), { format: 'jpg', quality: 90, ...limits }));
   return file;
@@ -122,7 +128,8 @@ export class SummaryBuilder {
     for (const d of r.detections) s.detections[d.label] = (s.detections[d.label] ?? 0) + 1;
     if (r.verdict === 'fail') {
       for (const reason of r.reasons) {
-        const key = reason.startsWith('die rotated') ? 'die angle' : reason.startsWith('classifier') ? 'classifier ensemble' : reason.split(' ')[0];
+        const key = reason.startsWith('die rotated') ? 'die angle'
+          : reason.startsWith('classifier') ? 'classifier ensemble' : reason.split(' ')[0];
         s.failReasons[key] = (s.failReasons[key] ?? 0) + 1;
       }
     }

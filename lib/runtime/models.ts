@@ -108,7 +108,8 @@ export function resolveModel(nameOrPath: string): string {
   }
   const pkg = packageOf(nameOrPath);
   if (pkg) {
-    throw new DieInspectError('ERR_CONFIG', `model '${nameOrPath}' comes in the package ${pkg}, which is not installed: ${installHint(pkg)}`);
+    throw new DieInspectError('ERR_CONFIG',
+      `model '${nameOrPath}' comes in the package ${pkg}, which is not installed: ${installHint(pkg)}`);
   }
   throw new DieInspectError('ERR_CONFIG', `model '${nameOrPath}' is neither a file nor an installed model (see \`die-inspect models\`)`);
 }

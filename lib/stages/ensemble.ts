@@ -62,7 +62,8 @@ export class ClassifierEnsemble {
       }
       const k = ok[0].r.probabilities.length;
       if (ok.some(({ r }) => r.probabilities.length !== k)) {
-        throw new DieInspectError('ERR_CONFIG', `ensemble members disagree on the class count: ${ok.map(({ r }) => r.probabilities.length).join(', ')}`);
+        const counts = ok.map(({ r }) => r.probabilities.length).join(', ');
+        throw new DieInspectError('ERR_CONFIG', `ensemble members disagree on the class count: ${counts}`);
       }
       const total = ok.reduce((s, { w }) => s + w, 0);
       const avg = new Array<number>(k).fill(0);

@@ -63,7 +63,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 
 export function machineDescription(): string {
   const cpus = os.cpus();
-  return `${cpus[0]?.model.trim() ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()}-${os.arch()}, node ${process.version}`;
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, `
+    + `${os.platform()}-${os.arch()}, node ${process.version}`;
 }
 
 /** Synthetic test images: textured JPEGs, so decoding costs what real ones do. */
@@ -151,7 +152,9 @@ async function endToEnd(model: string, sessionOptions: object, detector: boolean
     : await Classifier.create(model, { ...sessionOptions, imgsz: [height, width], maxBatch: batch });
   try {
     // A pair model decodes two images per input: each image with the next as its reference.
-    const inputs: ImageInput[] = runner.needsReference ? images.map((image, i) => ({ image, reference: images[(i + 1) % images.length] })) : images;
+    const inputs: ImageInput[] = runner.needsReference
+      ? images.map((image, i) => ({ image, reference: images[(i + 1) % images.length] }))
+      : images;
     const call = () => (runner instanceof Detector ? runner.detect(inputs) : runner.classify(inputs));
     await call(); // warm-up
     const t0 = process.hrtime.bigint();

@@ -82,7 +82,8 @@ function convOut(size: number, k: number, s: number, d: number, p0: number, p1: 
 }
 
 /** Reads the counts from an ONNX file or buffer; dynamic input dims take `batch`, `height`, `width`. */
-export async function graphStats(model: string | Uint8Array, dims: { batch?: number; height?: number; width?: number } = {}): Promise<GraphStats> {
+export async function graphStats(model: string | Uint8Array,
+  dims: { batch?: number; height?: number; width?: number } = {}): Promise<GraphStats> {
   const bytes = typeof model === 'string' ? await fs.readFile(model) : model;
   let proto: ModelProto;
   try {

@@ -17,7 +17,8 @@ export async function createRoi(options: RoiOptions = {}): Promise<Roi> {
   if (options.strategy === undefined || options.strategy === 'contour') return new ContourRoi(options);
   if (options.strategy === 'seg') return SegRoi.create(options);
   if (options.strategy === 'sam') return SamRoi.create(options);
-  throw new DieInspectError('ERR_INVALID_ARG', `unknown ROI strategy '${String((options as { strategy?: unknown }).strategy)}' (contour, seg, sam)`);
+  const strategy = String((options as { strategy?: unknown }).strategy);
+  throw new DieInspectError('ERR_INVALID_ARG', `unknown ROI strategy '${strategy}' (contour, seg, sam)`);
 }
 
 setRoiFactory(createRoi);
