@@ -6,36 +6,19 @@
 
 #include <jpeglib.h>
 
-#ifndef JCS_EXTENSIONS
-#error "libjpeg-turbo is needed (JCS_EXT_BGR output): install libjpeg62-turbo-dev"
-#endif
-
 #include "core/image_header.h"
+#include "core/jpeg_error.h"
 #include "util/error.h"
 
 namespace di {
 
 namespace {
 
-struct ErrorManager {
-  jpeg_error_mgr base;  // first: libjpeg hands callbacks a pointer to it
-  std::jmp_buf jump;
-  bool failOnWarning = true;
-  bool warned = false;  // the jump came from a warning, not an error
-  char message[JMSG_LENGTH_MAX] = {0};
-};
-
-void OnError(j_common_ptr cinfo) {
-  auto* m = reinterpret_cast<ErrorManager*>(cinfo->err);
-  cinfo->err->format_message(cinfo, m->message);
-  std::longjmp(m->jump, 1);
-}
-
 // level < 0 is a warning about the data; levels >= 0 are trace output, never printed.
 // The first warning fails the image, or (failOn 'error') is kept for the caller.
 void OnMessage(j_common_ptr cinfo, int level) {
   if (level >= 0) return;
-  auto* m = reinterpret_cast<ErrorManager*>(cinfo->err);
+  auto* m = reinterpret_cast<JpegErrorManager*>(cinfo->err);
   if (cinfo->err->num_warnings++ > 0) return;
   cinfo->err->format_message(cinfo, m->message);
   if (!m->failOnWarning) return;
@@ -55,7 +38,7 @@ void CmykRowToBgr(const uint8_t* cmyk, uint8_t* bgr, int width) {
 
 // Only plain C data lives in this frame: a longjmp out of libjpeg skips no destructor.
 // `out` and `row` belong to the caller. Returns false after a jump (m->message says why).
-bool Decode(jpeg_decompress_struct* cinfo, ErrorManager* m, const uint8_t* data, size_t length, int scale,
+bool Decode(jpeg_decompress_struct* cinfo, JpegErrorManager* m, const uint8_t* data, size_t length, int scale,
             uint64_t maxPixels, const std::string& what, cv::Mat* out, cv::Mat* row) {
   if (setjmp(m->jump)) return false;
   jpeg_create_decompress(cinfo);
@@ -87,9 +70,9 @@ cv::Mat DecodeJpeg(const uint8_t* data, size_t length, int scale, uint64_t maxPi
                    const std::string& what, std::string* warning) {
   if (scale != 1 && scale != 2 && scale != 4 && scale != 8) throw Error(code::kInternal, "JPEG scale must be 1, 2, 4 or 8");
   jpeg_decompress_struct cinfo{};  // mem stays null until created, which destroy checks
-  ErrorManager m;
+  JpegErrorManager m;
   cinfo.err = jpeg_std_error(&m.base);
-  m.base.error_exit = OnError;
+  m.base.error_exit = JpegOnError;
   m.base.emit_message = OnMessage;
   m.failOnWarning = failOnWarning;
   cv::Mat out, row;

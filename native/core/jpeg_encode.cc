@@ -8,27 +8,12 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-#ifndef JCS_EXTENSIONS
-#error "libjpeg-turbo is needed (JCS_EXT_BGR input): install libjpeg62-turbo-dev"
-#endif
-
+#include "core/jpeg_error.h"
 #include "util/error.h"
 
 namespace di {
 
 namespace {
-
-struct ErrorManager {
-  jpeg_error_mgr base;  // first: libjpeg hands callbacks a pointer to it
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX] = {0};
-};
-
-void OnError(j_common_ptr cinfo) {
-  auto* m = reinterpret_cast<ErrorManager*>(cinfo->err);
-  cinfo->err->format_message(cinfo, m->message);
-  std::longjmp(m->jump, 1);
-}
 
 void OnMessage(j_common_ptr, int) {}  // the compressor's warnings and traces go nowhere
 
@@ -67,7 +52,7 @@ void TermDestination(j_compress_ptr cinfo) {
 
 // Only plain C data lives in this frame: a longjmp out of libjpeg skips no destructor.
 // `dest` belongs to the caller. Returns false after a jump (m->message says why).
-bool Encode(jpeg_compress_struct* cinfo, ErrorManager* m, Destination* dest, const cv::Mat& img, int quality) {
+bool Encode(jpeg_compress_struct* cinfo, JpegErrorManager* m, Destination* dest, const cv::Mat& img, int quality) {
   if (setjmp(m->jump)) return false;
   jpeg_create_compress(cinfo);
   cinfo->dest = &dest->base;
@@ -95,9 +80,9 @@ std::vector<uint8_t> EncodeJpeg(const cv::Mat& img, int quality) {
     throw Error(code::kInvalidArg, "a JPEG holds at most " + std::to_string(JPEG_MAX_DIMENSION) + " pixels a side; the image is " +
                                        std::to_string(img.cols) + "x" + std::to_string(img.rows));
   jpeg_compress_struct cinfo{};
-  ErrorManager m;
+  JpegErrorManager m;
   cinfo.err = jpeg_std_error(&m.base);
-  m.base.error_exit = OnError;
+  m.base.error_exit = JpegOnError;
   m.base.emit_message = OnMessage;
   std::vector<uint8_t> bytes;
   Destination dest{};
