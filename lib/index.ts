@@ -4,6 +4,7 @@
  */
 export { DieInspectError } from './core/errors';
 export type { ErrorCode, ItemError } from './core/errors';
+export { applyHomography, boxToQuad } from './core/geometry';
 export type { Homography, Point, Quad } from './core/geometry';
 export { DEFAULT_LIMIT_INPUT_PIXELS } from './runtime/images';
 export type { ImageInput, InputLimits, RawImage, ReferencePair, SingleImage } from './runtime/images';

@@ -5,7 +5,7 @@
 
 namespace di::binding {
 
-// nms(), letterbox(): building blocks exposed for tests, baselines and tools.
+// nms(), preprocess(): building blocks exposed for tests, baselines and tools.
 void InitUtilities(Napi::Env env, Napi::Object exports);
 
 // synthRender(): the synthetic dataset renderer.
