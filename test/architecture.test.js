@@ -89,6 +89,17 @@ describe('lib/ architecture', () => {
       roi.close();
     });
   });
+
+  it('has no line over 140 characters', () => {
+    const long = [];
+    for (const file of sources(LIB)) {
+      fs.readFileSync(file, 'utf8').split(/\r?\n/).forEach((line, i) => {
+        const length = [...line].length;
+        if (length > 140) long.push(`${path.relative(LIB, file)}:${i + 1} (${length})`);
+      });
+    }
+    assert.deepStrictEqual(long, []);
+  });
 });
 
 // The JS <-> C++ boundary is one typed contract: lib/runtime/binding.ts declares every

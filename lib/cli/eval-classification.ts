@@ -23,8 +23,10 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
     ? [{ name: m.perClass[positiveClass].name, roc: m.roc[0], auc: m.auc }]
     : m.roc.map((roc, c) => ({ name: m.perClass[c].name, roc, auc: m.perClass[c].auc })).filter((c) => Number.isFinite(c.auc))))] : [];
   const report = {
-    task: 'classify', model: o.model.length === 1 ? o.model[0] : o.model, members, data: o.data, format, provider: e.provider, failedImages: e.failed.length, plots,
-    samples: m.samples, positive: m.threshold === null ? null : m.perClass[positiveClass].name, auc: m.auc, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, threshold: m.threshold,
+    task: 'classify', model: o.model.length === 1 ? o.model[0] : o.model, members, data: o.data, format, provider: e.provider,
+    failedImages: e.failed.length, plots,
+    samples: m.samples, positive: m.threshold === null ? null : m.perClass[positiveClass].name, auc: m.auc, accuracy: m.accuracy,
+    precision: m.precision, recall: m.recall, f1: m.f1, threshold: m.threshold,
     perClass: m.perClass, confusion: m.confusion, ...(intervals ? { intervals } : {}),
   };
   if (o.json) {
@@ -33,15 +35,17 @@ export async function evalClassification(o: EvalCliOptions, format: DatasetForma
   }
   process.stdout.write(formatTable(['class', 'support', 'P', 'R', 'F1', 'AUC'],
     m.perClass.map((c) => [c.name, c.support, fmt(c.precision), fmt(c.recall), fmt(c.f1), fmt(c.auc)])));
-  process.stdout.write(`\n${m.samples} images: AUC ${fmt(m.auc)}, accuracy ${fmt(m.accuracy)}, P ${fmt(m.precision)}, R ${fmt(m.recall)}, F1 ${fmt(m.f1)}`
-    + `${m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[positiveClass].name})`}\n`);
+  const decision = m.threshold === null ? ' (argmax, macro)' : ` (threshold ${m.threshold} on ${m.perClass[positiveClass].name})`;
+  process.stdout.write(`\n${m.samples} images: AUC ${fmt(m.auc)}, accuracy ${fmt(m.accuracy)}, `
+    + `P ${fmt(m.precision)}, R ${fmt(m.recall)}, F1 ${fmt(m.f1)}${decision}\n`);
   for (const mb of members ?? []) process.stdout.write(`  member ${mb.model}: AUC ${fmt(mb.auc)}\n`);
   if (intervals) {
     const span = (v: Interval) => `${fmt(v[0], 5)}-${fmt(v[1], 5)}`;
-    process.stdout.write(`${Math.round(intervals.level * 100)}% bootstrap intervals (${intervals.samples} resamples, seed ${intervals.seed}): `
-      + `AUC ${span(intervals.auc)}\n`);
+    process.stdout.write(`${Math.round(intervals.level * 100)}% bootstrap intervals `
+      + `(${intervals.samples} resamples, seed ${intervals.seed}): AUC ${span(intervals.auc)}\n`);
     for (const mb of intervals.members ?? []) {
-      process.stdout.write(`  member ${mb.model}: AUC ${span(mb.auc)}; average - member ${signed(mb.ensembleMinus[0], 5)} to ${signed(mb.ensembleMinus[1], 5)}, `
+      process.stdout.write(`  member ${mb.model}: AUC ${span(mb.auc)}; `
+        + `average - member ${signed(mb.ensembleMinus[0], 5)} to ${signed(mb.ensembleMinus[1], 5)}, `
         + `average ahead in ${(100 * mb.ensembleBetter).toFixed(1)}% of resamples, tied in ${(100 * mb.ensembleTied).toFixed(1)}%\n`);
     }
   }

@@ -27,8 +27,11 @@ export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, pr
   const reports: Array<Record<string, unknown>> = [];
   for (const [i, run] of runs.entries()) {
     const plotName = runs.length > 1 ? `pr_curve-${i + 1}.svg` : 'pr_curve.svg';
-    const plots = o.plots ? [await writePlot(o.plots, plotName, prChartSvg(run.classNames, run.metrics.prCurves, run.metrics.perClass.map((c) => c.ap50)))] : [];
-    reports.push(detectionReport(run.metrics, protocol, { model: o.model[i], data: o.data, format, provider: run.provider, failedImages: run.failed.length, plots }));
+    const plots = o.plots ? [await writePlot(o.plots, plotName,
+      prChartSvg(run.classNames, run.metrics.prCurves, run.metrics.perClass.map((c) => c.ap50)))] : [];
+    reports.push(detectionReport(run.metrics, protocol, {
+      model: o.model[i], data: o.data, format, provider: run.provider, failedImages: run.failed.length, plots,
+    }));
   }
   if (!comparison) {
     if (o.json) process.stdout.write(JSON.stringify(reports[0]) + '\n');
@@ -51,7 +54,9 @@ export async function evalDetection(o: EvalCliOptions, format: DatasetFormat, pr
     + `${Math.round(difference.level * 100)}% intervals)\n`);
   process.stdout.write(formatTable(['class', 'AP50', 'interval', 'AP50-95', 'interval'], [
     ['all', signed(diff.map50), span(difference.map50), signed(diff.map50_95), span(difference.map50_95)],
-    ...diff.perClass.map((c, k) => [c.name, signed(c.ap50), span(difference.perClass[k].ap50), signed(c.ap50_95), span(difference.perClass[k].ap50_95)]),
+    ...diff.perClass.map((c, k) => [
+      c.name, signed(c.ap50), span(difference.perClass[k].ap50), signed(c.ap50_95), span(difference.perClass[k].ap50_95),
+    ]),
   ]));
   process.stdout.write(`the first is ahead in ${(100 * difference.firstBetter.map50).toFixed(1)}% of resamples on mAP50, `
     + `${(100 * difference.firstBetter.map50_95).toFixed(1)}% on mAP50-95\n`);
@@ -90,13 +95,21 @@ function detectionReport(m: DetectionMetrics, protocol: string, extra: Record<st
 }
 
 function printDetection(m: DetectionMetrics, report: Record<string, unknown>): void {
-  const perClass = report.perClass as Array<{ name: string; instances: number; ap50: number; ap50_95: number; precision: number; recall: number; f1: number }>;
-  const rows: Array<Array<string | number>> = [['all', m.instances, fmt(report.precision as number), fmt(report.recall as number), fmt(report.f1 as number), fmt(m.map50), fmt(m.map50_95)]];
+  const perClass = report.perClass as Array<{
+    name: string; instances: number; ap50: number; ap50_95: number; precision: number; recall: number; f1: number;
+  }>;
+  const rows: Array<Array<string | number>> = [[
+    'all', m.instances, fmt(report.precision as number), fmt(report.recall as number), fmt(report.f1 as number),
+    fmt(m.map50), fmt(m.map50_95),
+  ]];
   for (const c of perClass) rows.push([c.name, c.instances, fmt(c.precision), fmt(c.recall), fmt(c.f1), fmt(c.ap50), fmt(c.ap50_95)]);
   process.stdout.write(formatTable(['class', 'instances', 'P', 'R', 'F1', 'AP50', 'AP50-95'], rows));
-  process.stdout.write(`\n${m.images} images; P/R/F1 at conf ${m.conf}, IoU ${report.matchIou === 0.5 ? '>= 0.5' : `> ${report.matchIou}`}; `
-    + `mAP75 ${fmt(m.map75)}; by size (AP50-95): small ${fmt(m.sizes.small)}, medium ${fmt(m.sizes.medium)}, large ${fmt(m.sizes.large)}\n`);
-  if (m.deeppcb) process.stdout.write(`DeepPCB protocol (IoU > ${m.deeppcb.iou}): mAP ${fmt(m.deeppcb.map)}, F-score ${fmt(m.deeppcb.fscore)}\n`);
+  const iou = report.matchIou === 0.5 ? '>= 0.5' : `> ${report.matchIou}`;
+  process.stdout.write(`\n${m.images} images; P/R/F1 at conf ${m.conf}, IoU ${iou}; mAP75 ${fmt(m.map75)}; `
+    + `by size (AP50-95): small ${fmt(m.sizes.small)}, medium ${fmt(m.sizes.medium)}, large ${fmt(m.sizes.large)}\n`);
+  if (m.deeppcb) {
+    process.stdout.write(`DeepPCB protocol (IoU > ${m.deeppcb.iou}): mAP ${fmt(m.deeppcb.map)}, F-score ${fmt(m.deeppcb.fscore)}\n`);
+  }
   if (m.intervals) {
     const ci = m.intervals;
     const span = (v: [number, number]) => (v[0] < 0 ? '-' : `${fmt(v[0])}-${fmt(v[1])}`);

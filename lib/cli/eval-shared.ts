@@ -52,7 +52,8 @@ export async function withProgress<T>(label: (done: number) => string, work: (on
 }
 
 /** A figure to print, '-' where there is none (NaN, negative: no ground truth). */
-export const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) || v < 0 ? '-' : v.toFixed(d));
+export const fmt = (v: number | null | undefined, d = 3) =>
+  (v === null || v === undefined || !Number.isFinite(v) || v < 0 ? '-' : v.toFixed(d));
 
 /** A difference to print, with its sign. */
 export const signed = (v: number, d = 3) => (v < 0 ? '' : '+') + v.toFixed(d);

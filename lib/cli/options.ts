@@ -7,9 +7,13 @@ import type { ProviderName } from '../runtime/session';
 const PROVIDERS: ProviderName[] = ['tensorrt', 'cuda', 'cpu'];
 
 /** --ep's help, the same on every command. */
-export const PROVIDERS_HELP = 'execution providers: one name for its fallback chain (tensorrt: tensorrt,cuda,cpu), or a list tried in order (cpu only if listed)';
+export const PROVIDERS_HELP = 'execution providers: one name for its fallback chain (tensorrt: tensorrt,cuda,cpu), '
+  + 'or a list tried in order (cpu only if listed)';
 
-/** "tensorrt" -> ['tensorrt', 'cuda', 'cpu'] (the usual fallback chain); "cuda,cpu" as given, and "tensorrt,cuda" (no cpu) fails rather than fall back. */
+/**
+ * "tensorrt" -> ['tensorrt', 'cuda', 'cpu'] (the usual fallback chain); "cuda,cpu" as given,
+ * and "tensorrt,cuda" (no cpu) fails rather than fall back.
+ */
 export function parseProviders(text: string): ProviderName[] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const n of names) {
@@ -41,7 +45,8 @@ export function nonNegativeInt(text: string, name: string): number {
 
 // The two guards of every command that reads images (parsed by parseInputLimits).
 export function limitInputPixelsOption(): Option {
-  return new Option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)').default(String(DEFAULT_LIMIT_INPUT_PIXELS));
+  return new Option('--limit-input-pixels <n>', 'refuse images of more pixels than this (0: no limit)')
+    .default(String(DEFAULT_LIMIT_INPUT_PIXELS));
 }
 
 export function failOnOption(): Option {

@@ -42,5 +42,6 @@ export function progressBar(title: string, unit = 'items'): Progress {
  */
 export function noteEngineBuild(providers: string[], stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr): void {
   if (!stream.isTTY || !providers.includes('tensorrt')) return;
-  stream.write(`TensorRT: the first load of a model builds its engines (minutes); later runs reuse them from ${path.join(cacheRoot(), 'tensorrt')}\n`);
+  stream.write('TensorRT: the first load of a model builds its engines (minutes); '
+    + `later runs reuse them from ${path.join(cacheRoot(), 'tensorrt')}\n`);
 }

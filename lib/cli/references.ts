@@ -17,8 +17,13 @@ export interface ReferencedImages {
  */
 export async function pairWithReferences(images: string[], spec: string): Promise<ReferencedImages> {
   const st = await fs.stat(spec).catch(() => null);
-  if (st?.isFile()) return { pairs: images.filter((f) => path.resolve(f) !== path.resolve(spec)).map((image) => ({ image, reference: spec })), skipped: [] };
-  if (st?.isDirectory()) return { pairs: images.map((image) => ({ image, reference: path.join(spec, path.basename(image)) })), skipped: [] };
+  if (st?.isFile()) {
+    const pairs = images.filter((f) => path.resolve(f) !== path.resolve(spec)).map((image) => ({ image, reference: spec }));
+    return { pairs, skipped: [] };
+  }
+  if (st?.isDirectory()) {
+    return { pairs: images.map((image) => ({ image, reference: path.join(spec, path.basename(image)) })), skipped: [] };
+  }
   const rule = /^([^=]+)=([^=]*)$/.exec(spec);
   if (!rule) {
     throw new DieInspectError('ERR_INVALID_ARG', `--reference '${spec}' is neither a file, a folder nor a FROM=TO rule`);

@@ -90,7 +90,8 @@ export async function* watchImages(dirs: string[], { signal, settleMs = 250, ski
   // Listed files already taken are passed over; a change event on one is looked at again.
   const consider = (file: string, changed: boolean) => {
     const abs = path.resolve(file);
-    if ((!changed && taken.has(abs)) || ignored.some((d) => abs.startsWith(d)) || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
+    if ((!changed && taken.has(abs)) || ignored.some((d) => abs.startsWith(d))
+      || !IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) return;
     schedule(file, null);
   };
 

@@ -199,7 +199,9 @@ export function bootstrapMap(images: EvalImage[], numClasses: number, options: B
   const nan = (v: number) => (v === -1 ? NaN : v);
   const draws = resample(base.numImages, samples, seed, (w) => {
     const m = weightedMap(base, w);
-    return { map50: nan(m.map50), map50_95: nan(m.map50_95), perClass: m.perClass.map((c) => ({ ap50: nan(c.ap50), ap50_95: nan(c.ap50_95) })) };
+    return {
+      map50: nan(m.map50), map50_95: nan(m.map50_95), perClass: m.perClass.map((c) => ({ ap50: nan(c.ap50), ap50_95: nan(c.ap50_95) })),
+    };
   });
   return { samples, seed, level, ...intervals(draws, numClasses, level) };
 }
@@ -215,7 +217,8 @@ export interface MapDifference extends MapIntervals {
  * and often much narrower than the two models' own intervals suggest. Resamples without
  * ground truth of a class leave that class's difference out.
  */
-export function bootstrapDifference(first: EvalImage[], second: EvalImage[], numClasses: number, options: BootstrapOptions = {}): MapDifference {
+export function bootstrapDifference(first: EvalImage[], second: EvalImage[], numClasses: number,
+  options: BootstrapOptions = {}): MapDifference {
   const { samples, seed, level } = settings(options);
   const key = (images: EvalImage[]) => sortImages(images).map((img) => String(img.id)).join('\n');
   if (first.length !== second.length || key(first) !== key(second)) {
@@ -256,7 +259,8 @@ export interface AucIntervals {
  * label 1 positive), by the percentile bootstrap over samples; with several sets, the
  * paired difference of the first (e.g. an ensemble) against each of the others.
  */
-export function bootstrapAuc(scoreSets: Array<ArrayLike<number>>, labels: ArrayLike<number>, options: Omit<BootstrapOptions, 'maxDets'> = {}): AucIntervals {
+export function bootstrapAuc(scoreSets: Array<ArrayLike<number>>, labels: ArrayLike<number>,
+  options: Omit<BootstrapOptions, 'maxDets'> = {}): AucIntervals {
   const { samples, seed, level } = settings(options);
   if (!scoreSets.length) throw new RangeError('bootstrapAuc: no score set');
   for (const s of scoreSets) {

@@ -105,7 +105,9 @@ export function evaluateClassification(input: ClassificationEvalInput, options: 
   }
   let k = input.classNames?.length ?? 0;
   for (const p of probabilities) k = Math.max(k, p.length);
-  for (const l of labels) if (!Number.isInteger(l) || l < 0 || l >= k) throw new DieInspectError('ERR_INVALID_ARG', `label ${l} outside 0..${k - 1}`);
+  for (const l of labels) {
+    if (!Number.isInteger(l) || l < 0 || l >= k) throw new DieInspectError('ERR_INVALID_ARG', `label ${l} outside 0..${k - 1}`);
+  }
   const names = input.classNames ?? Array.from({ length: k }, (_, i) => String(i));
   const binary = k === 2;
   const pc = options.positiveClass ?? 1;

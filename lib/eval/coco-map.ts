@@ -30,7 +30,9 @@ export function checkEvalImages(images: EvalImage[]): void {
     throw new DieInspectError('ERR_INVALID_ARG', `evaluation image ${String(img?.id)}: ${what}`);
   };
   const box = (img: EvalImage, b: unknown, kind: string) => {
-    if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) bad(img, `${kind} box must be 4 finite numbers, got ${JSON.stringify(b)}`);
+    if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      bad(img, `${kind} box must be 4 finite numbers, got ${JSON.stringify(b)}`);
+    }
   };
   for (const img of images) {
     if (!img || !Array.isArray(img.groundTruth) || !Array.isArray(img.detections)) bad(img, 'needs groundTruth and detections arrays');
@@ -141,7 +143,8 @@ export function meanValid(values: number[]): number {
 }
 
 /** COCO curves for every class in one area range. */
-export function cocoCurves(images: EvalImage[], numClasses: number, o: { range?: AreaRange; maxDets?: number; thresholds?: number[]; strict?: boolean } = {}): ClassCurve[] {
+export function cocoCurves(images: EvalImage[], numClasses: number,
+  o: { range?: AreaRange; maxDets?: number; thresholds?: number[]; strict?: boolean } = {}): ClassCurve[] {
   const thresholds = o.thresholds ?? IOU_THRESHOLDS;
   const grouped = byImageAndClass(sortImages(images), numClasses);
   const curves: ClassCurve[] = [];
@@ -176,7 +179,8 @@ const meanOf = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 export function cocoSummary(images: EvalImage[], numClasses: number, maxDets = 100): CocoSummary {
   const all = cocoCurves(images, numClasses, { maxDets });
   const classAp = (c: { ap: number[] }) => (c.ap[0] === -1 ? -1 : meanOf(c.ap));
-  const sizeMap = (name: string) => meanValid(cocoCurves(images, numClasses, { maxDets, range: AREA_RANGES.find((r) => r.name === name) }).map(classAp));
+  const sizeMap = (name: string) =>
+    meanValid(cocoCurves(images, numClasses, { maxDets, range: AREA_RANGES.find((r) => r.name === name) }).map(classAp));
   const t75 = IOU_THRESHOLDS.findIndex((t) => Math.abs(t - 0.75) < 1e-9);
   return {
     map50_95: meanValid(all.map(classAp)),

@@ -17,9 +17,11 @@ export interface DetectorComparison {
  * dataset, and their paired-bootstrap intervals (1000 resamples unless `options`
  * say otherwise). The two must have the same classes.
  */
-export function compareDetectors(first: DetectorEvaluation, second: DetectorEvaluation, options: BootstrapOptions = {}): DetectorComparison {
+export function compareDetectors(first: DetectorEvaluation, second: DetectorEvaluation,
+  options: BootstrapOptions = {}): DetectorComparison {
   if (first.classNames.join('\n') !== second.classNames.join('\n')) {
-    throw new DieInspectError('ERR_INVALID_ARG', `compared detectors must have the same classes (${first.classNames.join(', ')} vs ${second.classNames.join(', ')})`);
+    throw new DieInspectError('ERR_INVALID_ARG', 'compared detectors must have the same classes '
+      + `(${first.classNames.join(', ')} vs ${second.classNames.join(', ')})`);
   }
   const a = first.metrics, b = second.metrics;
   return {

@@ -87,7 +87,8 @@ export async function detectFormat(data: string): Promise<DatasetFormat> {
   }
   if ((await exists(path.join(data, 'images'))) || (await findYaml(data))) return 'yolo';
   const entries = await fs.readdir(data, { withFileTypes: true });
-  if (entries.some((e) => e.isFile() && /^(test|trainval)\.txt$/.test(e.name)) && entries.some((e) => e.isDirectory() && e.name.startsWith('group'))) {
+  if (entries.some((e) => e.isFile() && /^(test|trainval)\.txt$/.test(e.name))
+    && entries.some((e) => e.isDirectory() && e.name.startsWith('group'))) {
     return 'deeppcb';
   }
   if (entries.some((e) => e.isDirectory())) return 'folders';
@@ -147,7 +148,9 @@ async function yoloImagesFromYaml(yamlFile: string): Promise<{ images: string[];
     if (st.isDirectory()) images.push(...(await listImages(p)));
     else if (p.endsWith('.txt')) {
       // An image list; relative entries are relative to the list's folder.
-      for (const l of (await readText(p)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)) images.push(path.resolve(path.dirname(p), l));
+      for (const l of (await readText(p)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)) {
+        images.push(path.resolve(path.dirname(p), l));
+      }
     } else images.push(p);
   }
   return { images, names: yamlNames(y.names) };
@@ -302,7 +305,9 @@ async function readFolders(dir: string): Promise<ClassificationDataset> {
   const classes = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   if (!classes.length) throw configError(`${dir}: expected one folder per class`);
   const samples: Array<{ path: string; label: number }> = [];
-  for (let c = 0; c < classes.length; c++) for (const f of await listImages(path.join(dir, classes[c]))) samples.push({ path: f, label: c });
+  for (let c = 0; c < classes.length; c++) {
+    for (const f of await listImages(path.join(dir, classes[c]))) samples.push({ path: f, label: c });
+  }
   if (!samples.length) throw configError(`${dir}: no images in the class folders`);
   return { format: 'folders', classNames: classes, samples };
 }

@@ -24,7 +24,8 @@ export interface DeepPcbMetrics {
   perClass: Array<CountMetrics & { ap: number }>;
 }
 
-export function deeppcbProtocol(images: EvalImage[], numClasses: number, o: { conf?: number; iou?: number; maxDets?: number } = {}): DeepPcbMetrics {
+export function deeppcbProtocol(images: EvalImage[], numClasses: number,
+  o: { conf?: number; iou?: number; maxDets?: number } = {}): DeepPcbMetrics {
   const thr = o.iou ?? DEEPPCB_IOU;
   const conf = o.conf ?? 0.25;
   const counts = thresholdMetrics(images, numClasses, { conf, iou: thr, strict: true });

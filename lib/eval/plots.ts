@@ -29,7 +29,8 @@ export function lineChartSvg(spec: ChartSpec, width = 640, height = 480): string
   const X = (v: number) => (m.left + Math.min(1, Math.max(0, v)) * pw).toFixed(2);
   const Y = (v: number) => (m.top + (1 - Math.min(1, Math.max(0, v))) * ph).toFixed(2);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" `
+      + 'font-family="sans-serif" font-size="12">',
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${m.left + pw / 2}" y="22" text-anchor="middle" font-size="15">${esc(spec.title)}</text>`,
   ];
@@ -48,9 +49,10 @@ export function lineChartSvg(spec: ChartSpec, width = 640, height = 480): string
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = s.x.map((x, k) => `${X(x)},${Y(s.y[k])}`).join(' ');
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.dashed ? 1 : 2}"${s.dashed ? ' stroke-dasharray="4 3"' : ''} points="${pts}"/>`);
+    const dash = s.dashed ? ' stroke-dasharray="4 3"' : '';
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="${s.dashed ? 1 : 2}"${dash} points="${pts}"/>`);
     const ly = m.top + 10 + i * 18;
-    out.push(`<line x1="${m.left + pw + 12}" y1="${ly}" x2="${m.left + pw + 32}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
+    out.push(`<line x1="${m.left + pw + 12}" y1="${ly}" x2="${m.left + pw + 32}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
       `<text x="${m.left + pw + 38}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   out.push('</svg>');
@@ -66,7 +68,8 @@ export function prChartSvg(classNames: string[], prCurves: number[][], ap50: num
   if (series.length > 1) {
     const mean = RECALL_POINTS.map((_, r) => series.reduce((a, s) => a + s.y[r], 0) / series.length);
     const map = ap50.filter((a) => a > -1);
-    series.push({ name: `all ${(map.reduce((a, b) => a + b, 0) / map.length).toFixed(3)} mAP@0.5`, x: RECALL_POINTS, y: mean, dashed: true });
+    const mapMean = map.reduce((a, b) => a + b, 0) / map.length;
+    series.push({ name: `all ${mapMean.toFixed(3)} mAP@0.5`, x: RECALL_POINTS, y: mean, dashed: true });
   }
   return lineChartSvg({ title: 'Precision-recall (IoU 0.5)', xLabel: 'recall', yLabel: 'precision', series });
 }

@@ -105,7 +105,9 @@ async function scoreImages(ensemble: ClassifierEnsemble, data: ClassificationDat
     relabel = (l) => mn.indexOf(dn[l]);
     names = mn;
   }
-  const run: ClassifierRun = { labels: [], probabilities: [], memberProbabilities: ensemble.members.map(() => []), failed: [], provider: clf.provider };
+  const run: ClassifierRun = {
+    labels: [], probabilities: [], memberProbabilities: ensemble.members.map(() => []), failed: [], provider: clf.provider,
+  };
   await inSteps(data.samples, o.classifier?.maxBatch, async (batch) => {
     (await ensemble.classify(batch.map((s) => s.path))).forEach((res, k) => {
       // an image counts only when every member classified it, so all AUCs see the same images
@@ -120,7 +122,9 @@ async function scoreImages(ensemble: ClassifierEnsemble, data: ClassificationDat
   }, o.onProgress);
   const k = run.probabilities[0]?.length;
   if (names && k !== undefined && names.length !== k) {
-    names = names.length > k ? names.slice(0, k) : [...names, ...Array.from({ length: k - names.length }, (_, i) => String(names!.length + i))];
+    names = names.length > k
+      ? names.slice(0, k)
+      : [...names, ...Array.from({ length: k - names.length }, (_, i) => String(names!.length + i))];
   }
   return { classNames: names, ...run };
 }
@@ -137,13 +141,15 @@ export function positiveClassOf(run: ClassifierRun, positive: string | number, o
   const names = run.classNames;
   const id = typeof positive === 'string' && names?.includes(positive) ? names.indexOf(positive) : Number(positive);
   if (!Number.isInteger(id) || id < 0 || id >= k) {
-    throw new DieInspectError('ERR_INVALID_ARG', `${option} must name a class (${(names ?? []).join(', ')}) or be an id below ${k}, got '${positive}'`);
+    throw new DieInspectError('ERR_INVALID_ARG',
+      `${option} must name a class (${(names ?? []).join(', ')}) or be an id below ${k}, got '${positive}'`);
   }
   return id;
 }
 
 /** The metrics of a run (the second half of evaluateClassifier()). */
-export function scoreClassifierRun(run: ClassifierRun, o: { threshold?: number; positiveClass: number; bootstrap?: ClassifierEvalOptions['bootstrap'] }): ClassifierEvaluation {
+export function scoreClassifierRun(run: ClassifierRun,
+  o: { threshold?: number; positiveClass: number; bootstrap?: ClassifierEvalOptions['bootstrap'] }): ClassifierEvaluation {
   columns(run);
   const { labels, classNames } = run;
   const settings = { threshold: o.threshold ?? 0.5, positiveClass: o.positiveClass };
@@ -154,7 +160,9 @@ export function scoreClassifierRun(run: ClassifierRun, o: { threshold?: number; 
     : undefined;
   let intervals: ClassifierIntervals | undefined;
   if (o.bootstrap) {
-    if (metrics.threshold === null) throw new DieInspectError('ERR_INVALID_ARG', `bootstrap: AUC intervals need two classes, not ${metrics.perClass.length}`);
+    if (metrics.threshold === null) {
+      throw new DieInspectError('ERR_INVALID_ARG', `bootstrap: AUC intervals need two classes, not ${metrics.perClass.length}`);
+    }
     // The average (or the one model) first, then each member: intervals, and the paired average - member.
     const positive = labels.map((l) => (l === o.positiveClass ? 1 : 0));
     const sets = [run.probabilities, ...(several ? run.memberProbabilities : [])].map((ps) => ps.map((p) => p[o.positiveClass]));

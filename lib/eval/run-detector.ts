@@ -66,7 +66,9 @@ async function detectDataset(det: Detector, label: string, data: DetectionDatase
     throw new DieInspectError('ERR_INVALID_ARG', `${label} compares each image with its reference, and ${data.format} data give none `
       + `(${unpaired.path}); DeepPCB folders give their templates`);
   }
-  if (o.align && !det.needsReference) throw new DieInspectError('ERR_INVALID_ARG', `align: ${label} takes single images, not reference pairs`);
+  if (o.align && !det.needsReference) {
+    throw new DieInspectError('ERR_INVALID_ARG', `align: ${label} takes single images, not reference pairs`);
+  }
   const { names, toData } = mapClasses(data.classNames, det.classNames);
   const images: EvalImage[] = [];
   const failed: FailedImage[] = [];
@@ -87,7 +89,8 @@ async function detectDataset(det: Detector, label: string, data: DetectionDatase
 }
 
 /** Model class ids -> dataset class ids: by name when every dataset name is among the model's, else by index. */
-function mapClasses(dataNames: string[] | undefined, modelNames: string[] | undefined): { names: string[]; toData: (id: number) => number } {
+function mapClasses(dataNames: string[] | undefined,
+  modelNames: string[] | undefined): { names: string[]; toData: (id: number) => number } {
   if (dataNames && modelNames && dataNames.every((n) => modelNames.includes(n))) {
     const names = [...dataNames];
     const table = modelNames.map((n) => {

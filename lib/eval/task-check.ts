@@ -9,7 +9,8 @@ export type EvalTask = 'detect' | 'classify';
 // What each task reads (./datasets.ts), and what each format is, for the words of a mismatch.
 const TASK_DATA: Record<EvalTask, string> = {
   detect: 'a detection dataset (a YOLO folder with images/ and labels/ or its data.yaml, a COCO JSON, or a DeepPCB folder)',
-  classify: 'a classification set (one folder per class, such as good/ and defective/; a CSV of path,label; or a DeepPCB folder with --task classify)',
+  classify: 'a classification set (one folder per class, such as good/ and defective/; a CSV of path,label; '
+    + 'or a DeepPCB folder with --task classify)',
 };
 const FORMAT_TEXT: Record<DatasetFormat, string> = {
   yolo: 'a YOLO detection dataset (images/ + labels/)',

@@ -37,7 +37,9 @@ function splitKey(text: string): [string, string] | undefined {
     const c = text[i];
     if (quote) { if (c === quote) quote = ''; continue; }
     if (c === '"' || c === "'") quote = c;
-    else if (c === ':' && (i + 1 === text.length || /\s/.test(text[i + 1]))) return [scalar(text.slice(0, i).trim()) as string, text.slice(i + 1).trim()];
+    else if (c === ':' && (i + 1 === text.length || /\s/.test(text[i + 1]))) {
+      return [scalar(text.slice(0, i).trim()) as string, text.slice(i + 1).trim()];
+    }
   }
   return undefined;
 }

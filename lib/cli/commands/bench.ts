@@ -60,8 +60,9 @@ export function registerBench(program: Command): void {
             intraOpThreads: o.threads ? parseNumber(o.threads, '--threads') : undefined,
             onProgress: (done, total, label) => bar.update(base + done, jobs.length * total, `${path.basename(job.model)} ${label}`),
             // Without a terminal there is no bar: a line per run as it finishes (stderr, so --json stays parseable).
-            onRun: process.stderr.isTTY ? undefined : (run, provider) => process.stderr.write(`bench ${path.basename(job.model)} ${provider} `
-              + `batch ${run.batch}: ${f(run.imagesPerSec)} images/s (${f(run.batchesPerSec)} batches/s), p50 ${f(run.p50Ms, 2)} ms, `
+            onRun: process.stderr.isTTY ? undefined : (run, provider) => process.stderr.write(
+              `bench ${path.basename(job.model)} ${provider} batch ${run.batch}: `
+              + `${f(run.imagesPerSec)} images/s (${f(run.batchesPerSec)} batches/s), p50 ${f(run.p50Ms, 2)} ms, `
               + `end to end ${f(run.endToEndImagesPerSec)} images/s\n`),
           });
           base += report.runs.length * 2;

@@ -41,7 +41,8 @@ export function registerCache(program: Command): void {
       const removed = o.clear ? rows.filter((r) => !r.inUse) : [];
       for (const r of removed) await fsp.rm(r.folder, { recursive: true, force: true });
       if (o.json) {
-        process.stdout.write(JSON.stringify({ root, cleared: Boolean(o.clear), folders: rows, removed: removed.map((r) => r.folder) }, null, 2) + '\n');
+        const report = { root, cleared: Boolean(o.clear), folders: rows, removed: removed.map((r) => r.folder) };
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         return;
       }
       const mb = (list: typeof rows) => (list.reduce((s, r) => s + r.bytes, 0) / 1e6).toFixed(1);

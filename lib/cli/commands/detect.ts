@@ -8,7 +8,9 @@ import { writeDetectionsAnnotated } from '../../pipeline/report';
 import { expandImageArgs, outsideOf } from '../files';
 import { noteEngineBuild } from '../progress';
 import { pairWithReferences } from '../references';
-import { InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';
+import {
+  InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt,
+} from '../options';
 
 interface DetectCliOptions extends InputLimitFlags {
   model: string;
@@ -48,7 +50,10 @@ export function registerDetect(program: Command): void {
       let inputs: ImageInput[] = files;
       if (o.reference) {
         const { pairs, skipped } = await pairWithReferences(files, o.reference);
-        if (skipped.length) process.stderr.write(`--reference ${o.reference}: ${skipped.length} image${skipped.length === 1 ? '' : 's'} without a reference skipped\n`);
+        if (skipped.length) {
+          const images = `${skipped.length} image${skipped.length === 1 ? '' : 's'}`;
+          process.stderr.write(`--reference ${o.reference}: ${images} without a reference skipped\n`);
+        }
         files = pairs.map((p) => p.image);
         inputs = pairs.map((p) => ({ ...p, align: o.align }));
       } else if (o.align) {
@@ -76,16 +81,20 @@ export function registerDetect(program: Command): void {
         for (let i = 0; i < files.length; i += 16) {
           const batch = files.slice(i, i + 16);
           const results = await det.detect(inputs.slice(i, i + 16));
-          const drawn = o.annotate ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r, limits))) : null;
+          const drawn = o.annotate
+            ? Promise.all(results.map((r, k) => writeDetectionsAnnotated(o.annotate as string, i + k, batch[k], r, limits))) : null;
           results.forEach((r, k) => {
             if (o.json) {
-              process.stdout.write(JSON.stringify({ path: batch[k], width: r.width, height: r.height, detections: r.detections,
-                registration: r.registration, warning: r.warning, error: r.error && { code: r.error.code, message: r.error.message } }) + '\n');
+              process.stdout.write(JSON.stringify({
+                path: batch[k], width: r.width, height: r.height, detections: r.detections,
+                registration: r.registration, warning: r.warning, error: r.error && { code: r.error.code, message: r.error.message },
+              }) + '\n');
             } else if (r.error) {
               process.stdout.write(`${batch[k]}: error ${r.error.code}: ${r.error.message}\n`);
             } else {
               const g = r.registration;
-              const moved = g ? `; reference registered by dx ${g.dx.toFixed(2)}, dy ${g.dy.toFixed(2)}, angle ${g.angle.toFixed(3)} deg` : '';
+              const moved = g
+                ? `; reference registered by dx ${g.dx.toFixed(2)}, dy ${g.dy.toFixed(2)}, angle ${g.angle.toFixed(3)} deg` : '';
               const warned = r.warning ? `; damaged, decoded anyway (${r.warning})` : '';
               process.stdout.write(`${batch[k]} (${r.width}x${r.height}): ${r.detections.length} detections${moved}${warned}\n`);
               for (const d of r.detections) {

@@ -6,12 +6,16 @@ import { evalClassification } from '../eval-classification';
 import { evalDetection } from '../eval-detection';
 import type { EvalCliOptions, RunOptions } from '../eval-shared';
 import { noteEngineBuild } from '../progress';
-import { failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';
+import {
+  failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt,
+} from '../options';
 
 const FORMATS: DatasetFormat[] = ['yolo', 'coco', 'deeppcb', 'folders', 'csv'];
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
-  if (!allowed.includes(value as T)) throw new DieInspectError('ERR_INVALID_ARG', `${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+  if (!allowed.includes(value as T)) {
+    throw new DieInspectError('ERR_INVALID_ARG', `${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+  }
   return value as T;
 }
 
@@ -32,7 +36,8 @@ export function registerEval(program: Command): void {
     .option('--format <f>', `dataset format (${FORMATS.join('|')}); default: guessed from --data`)
     .option('--list <file>', 'DeepPCB list file (default: test.txt, else trainval.txt)')
     .option('--task <t>', 'detect or classify (default: from the dataset format)')
-    .option('--conf <c>', 'confidence for precision/recall/F1 and the confusion matrix (detect, default 0.25); decision threshold (binary classify, default 0.5)')
+    .option('--conf <c>', 'confidence for precision/recall/F1 and the confusion matrix (detect, default 0.25); '
+      + 'decision threshold (binary classify, default 0.5)')
     .option('--iou <t>', 'NMS IoU threshold (detect)', '0.6')
     .option('--imgsz <n>', 'input size for models with dynamic height/width')
     .option('--batch <n>', 'images per model call (default 16 on CUDA/TensorRT, 2 on the CPU)')
@@ -69,7 +74,9 @@ export function registerEval(program: Command): void {
       noteEngineBuild(common.providers);
       if (task === 'detect') {
         if (o.model.length > 2) throw new DieInspectError('ERR_INVALID_ARG', 'eval: one detector, or two to compare');
-        await evalDetection(o, format, protocol, { ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), align: o.align });
+        await evalDetection(o, format, protocol, {
+          ...common, iou: unitInterval(o.iou, '--iou'), maxDet: positiveInt(o.maxDet, '--max-det'), align: o.align,
+        });
       } else {
         await evalClassification(o, format, common);
       }

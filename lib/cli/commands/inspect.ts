@@ -9,7 +9,10 @@ import { resolveModel } from '../../runtime/models';
 import type { RoiOptions } from '../../stages/roi/base';
 import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
-import { InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt } from '../options';
+import {
+  InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders,
+  positiveInt,
+} from '../options';
 import { noteEngineBuild, progressBar } from '../progress';
 import { formatTable } from '../table';
 
@@ -47,7 +50,9 @@ function roiOptions(o: InspectCliOptions): RoiOptions {
   const roiModel = o.roiModel ? resolveModel(o.roiModel) : undefined;
   if (o.roi === 'seg') return { strategy: 'seg', model: roiModel };
   if (o.roi === 'sam') {
-    return { strategy: 'sam', detector: roiModel, encoder: need(o.samEncoder, '--sam-encoder'), decoder: need(o.samDecoder, '--sam-decoder') };
+    return {
+      strategy: 'sam', detector: roiModel, encoder: need(o.samEncoder, '--sam-encoder'), decoder: need(o.samDecoder, '--sam-decoder'),
+    };
   }
   throw new DieInspectError('ERR_INVALID_ARG', `--roi must be contour, seg or sam, got '${o.roi}'`);
 }
@@ -157,8 +162,9 @@ export function registerInspect(program: Command): void {
           if ((r.verdict === 'fail' || r.verdict === 'error') && ++failureCount <= LISTED_FAILURES) failures.push(r);
           // A picture that cannot be written costs a warning, not the run (nor its results).
           if (o.annotate) {
-            annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r, { limitInputPixels: config.limitInputPixels, failOn: config.failOn })
-              .catch((err: Error) => process.stderr.write(`annotate ${r.path}: ${err.message}\n`)));
+            annotations.push(writeAnnotated(path.join(o.out, 'annotated'), r.path!, r, {
+              limitInputPixels: config.limitInputPixels, failOn: config.failOn,
+            }).catch((err: Error) => process.stderr.write(`annotate ${r.path}: ${err.message}\n`)));
           }
           // Bounded: wait for drawings when too many are in flight.
           if (annotations.length >= 32) await Promise.all(annotations.splice(0));
@@ -187,12 +193,16 @@ export function registerInspect(program: Command): void {
       if (failureCount) {
         process.stdout.write(`${failureCount} part${failureCount === 1 ? '' : 's'} failed or could not be inspected:\n`);
         for (const r of failures) process.stdout.write(`  ${partLine(r)}\n`);
-        if (failureCount > failures.length) process.stdout.write(`  ... and ${failureCount - failures.length} more (every part: ${resultsFile})\n`);
+        if (failureCount > failures.length) {
+          process.stdout.write(`  ... and ${failureCount - failures.length} more (every part: ${resultsFile})\n`);
+        }
       }
       // Watching, the wall time is mostly waiting for parts: no rate.
       const rate = source.total === undefined ? 'watched' : `${s.imagesPerSec.toFixed(1)} images/s`;
       process.stdout.write(`${s.images} images in ${s.seconds.toFixed(2)} s: ${rate} ` +
-        `(per image: roi ${s.meanStageMs.roiMs.toFixed(1)} ms, detect ${s.meanStageMs.detectMs.toFixed(1)} ms, classify ${s.meanStageMs.classifyMs.toFixed(1)} ms)\n`);
-      process.stdout.write(`results: ${path.join(o.out, 'results.jsonl')}  annotated: ${path.join(o.out, 'annotated')}/  summary: ${path.join(o.out, 'summary.json')}\n`);
+        `(per image: roi ${s.meanStageMs.roiMs.toFixed(1)} ms, detect ${s.meanStageMs.detectMs.toFixed(1)} ms, ` +
+        `classify ${s.meanStageMs.classifyMs.toFixed(1)} ms)\n`);
+      process.stdout.write(`results: ${path.join(o.out, 'results.jsonl')}  annotated: ${path.join(o.out, 'annotated')}/  ` +
+        `summary: ${path.join(o.out, 'summary.json')}\n`);
     });
 }
