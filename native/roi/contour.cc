@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <vector>
 
@@ -62,11 +63,26 @@ struct Best {
   Quad rectCorners;
 };
 
+// cv::adaptiveThreshold(ADAPTIVE_THRESH_MEAN_C, THRESH_BINARY_INV) against a
+// local mean computed once for all passes: pixels at or below mean - c.
+cv::Mat ThresholdBelowMean(const cv::Mat& gray, const cv::Mat& localMean, double c) {
+  const int idelta = int(std::floor(c));
+  uint8_t table[768];
+  for (int i = 0; i < 768; ++i) table[i] = i - 255 <= -idelta ? 255 : 0;
+  cv::Mat bin(gray.size(), CV_8U);
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* s = gray.ptr<uint8_t>(y);
+    const uint8_t* m = localMean.ptr<uint8_t>(y);
+    uint8_t* d = bin.ptr<uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) d[x] = table[s[x] - m[x] + 255];
+  }
+  return bin;
+}
+
 // One threshold pass: candidates among the blobs darker than the local mean - c.
-void ScanCandidates(const cv::Mat& gray, int block, double c, const ContourParams& p, std::optional<Best>& best) {
+void ScanCandidates(const cv::Mat& gray, const cv::Mat& localMean, double c, const ContourParams& p, std::optional<Best>& best) {
   const double imageArea = double(gray.cols) * gray.rows;
-  cv::Mat bin;
-  cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, c);
+  cv::Mat bin = ThresholdBelowMean(gray, localMean, c);
   std::vector<std::vector<cv::Point>> contours;
   // Fill holes (the bright die and LED), then open: speckle that bridges the
   // package to dark board areas through thin necks falls away.
@@ -132,9 +148,12 @@ std::optional<PackageCandidate> FindPackageByContour(const cv::Mat& full, const 
   // The study's C first; when its best blob is not clearly a rectangle (it ran
   // into dark board areas), stricter Cs keep only what is much darker than the
   // surroundings, and the best candidate over all passes wins.
+  // The local mean is the same for every pass (cv::adaptiveThreshold's own box filter).
+  cv::Mat localMean;
+  cv::boxFilter(gray, localMean, CV_8U, {block, block}, {-1, -1}, true, cv::BORDER_REPLICATE | cv::BORDER_ISOLATED);
   std::optional<Best> best;
   for (const double c : {p.c, p.c * 4, p.c * 8}) {
-    ScanCandidates(gray, block, c, p, best);
+    ScanCandidates(gray, localMean, c, p, best);
     if (best && best->cand.fill >= 0.93) break;
   }
   if (!best) return std::nullopt;
