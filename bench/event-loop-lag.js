@@ -4,7 +4,8 @@
 // main thread fire? Prints the lag percentiles; a native pipeline that stays
 // off the JS thread keeps p99 near the timer's own jitter.
 //   node bench/event-loop-lag.js [--model M.onnx] [--images 64] [--size 1280x960]
-//   node bench/event-loop-lag.js --inspect [--images 64]   (the whole Inspector on samples/, shipped models)
+//   node bench/event-loop-lag.js --inspect [--images 64] [--ep cpu]   (the whole Inspector on samples/, shipped models;
+//   --ep: one provider, strict)
 const { performance } = require('perf_hooks');
 const fs = require('fs');
 const path = require('path');
@@ -31,7 +32,7 @@ async function inspectLag() {
   const dir = path.join(__dirname, '..', 'samples', 'images');
   const samples = fs.readdirSync(dir).map((f) => path.join(dir, f));
   const files = Array.from({ length: count }, (_, i) => samples[i % samples.length]);
-  const inspector = await Inspector.create();
+  const inspector = await Inspector.create({ providers: [arg('ep', 'cpu')] });
   await inspector.inspect(files.slice(0, 4)); // warm-up
   const stop = measureLag();
   const t0 = performance.now();
