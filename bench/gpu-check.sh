@@ -44,6 +44,9 @@ if [ ${#parts[@]} -gt 0 ]; then
   done
   notes+=("kept ${#parts[@]} staged files in $KEEP")
 fi
+for f in "$KEEP"/libonnxruntime_providers_*.so; do # part1's small providers, beside the reassembled CUDA one
+  mkdir -p "$KEEP/providers" && mv "$f" "$KEEP/providers/"
+done
 if [ -f "$KEEP/node.xz" ] && [ ! -x "$KEEP/node/bin/node" ]; then
   mkdir -p "$KEEP/node/bin"
   if unxz_to "$KEEP/node.xz" "$KEEP/node/bin/node.tmp" && sha_ok "$KEEP/node/bin/node.tmp" "$(cat "$KEEP/node.sha256")"; then
