@@ -32,7 +32,7 @@ if (!process.env.ONNXRUNTIME_ROOT) {
   if (!resolvable('com.github.asus4.onnxruntime')) missing.push('com.github.asus4.onnxruntime@0.4.9');
   if (!resolvable('onnxruntime-node')) missing.push('onnxruntime-node@1.29.0');
 }
-const tools = ['cmake', 'pkg-config'].filter((t) => spawnSync(t, ['--version']).status !== 0);
+const tools = ['cmake', 'pkg-config', 'c++'].filter((t) => spawnSync(t, ['--version']).status !== 0);
 if (missing.length || tools.length) {
   process.stderr.write([
     'die-inspect: the source build needs what is not here:',

@@ -152,6 +152,7 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
       ? fs.readFileSync(path.join(W, 'out', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
     out.cjs = inRoot('node check.cjs');
     out.infoMissing = inRoot('npx die-inspect info deeppcb-yolov7tiny');
+    out.buildAddon = inRoot('npx die-inspect build-addon --force');
     out.installExtra = inRoot('npm install --prefer-offline --no-audit --no-fund ../pkgs/die-inspect-models-extra-0.1.0.tgz ../pkgs/die-inspect-models-roi-0.1.0.tgz');
     out.esm = inRoot('node check.mjs');
     out.infoExtra = inRoot('npx die-inspect info deeppcb-yolov7tiny --json');
@@ -224,6 +225,12 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
     assert.strictEqual(r.extra.code, 'ERR_CONFIG');
     assert.match(r.extra.message, /die-inspect-models-extra/);
     assert.match(out.infoMissing.stderr, /npm install die-inspect-models-extra/);
+  });
+
+  it('build-addon there names what a source build lacks instead of failing midway', () => {
+    assert.strictEqual(out.buildAddon.status, 1, out.buildAddon.stdout + out.buildAddon.stderr);
+    assert.match(out.buildAddon.stderr, /system: cmake, pkg-config, c\+\+ \(Debian\/Ubuntu: apt-get install libopencv-dev/);
+    assert.match(out.buildAddon.stderr, /npm: cmake-js@8 com\.github\.asus4\.onnxruntime@0\.4\.9 onnxruntime-node@1\.29\.0/);
   });
 
   it('an ES module script runs the same API; the model packages\' models load by name (and as defaults) once installed', () => {
