@@ -4,7 +4,8 @@
 # recorded without stopping the others; one JSON report and a Markdown table).
 #   bash bench/gpu-check.sh [--dry-run] [--out DIR]     (default bench/results/<date>-<host kind>/)
 #   bash bench/gpu-check.sh --unpack-only               (a chained transfer: keep the parts that came, then stop)
-# Staged parts are read from .gpu-stage/part*/ (or $DIE_INSPECT_STAGE) and kept in
+# The models come in models.tar (bench/gpu-stage.sh's part2), for a tree slimmed by
+# bench/gpu-slim.sh. Staged parts are read from .gpu-stage/part*/ (or $DIE_INSPECT_STAGE) and kept in
 # $DIE_INSPECT_STAGE_KEEP (default /tmp/die-inspect-stage), so parts carried by
 # earlier commands on the same (warm) machine are still there.
 # Node: the staged one, else $NODE, else node on PATH.
@@ -59,6 +60,14 @@ if [ -f "$KEEP/runtime.tar.xz" ] && [ "$UNPACK_ONLY" = 0 ]; then
      python3 -c 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$KEEP/runtime.tar.xz" "$ROOT"; then
     notes+=("runtime unpacked")
   else status=fail; notes+=("runtime.tar.xz did not unpack"); fi
+fi
+if [ -f "$KEEP/models.tar" ] && [ "$UNPACK_ONLY" = 0 ]; then
+  # the default models and their cards back at models/ (a tree slimmed by bench/gpu-slim.sh has no *.onnx)
+  if sha_ok "$KEEP/models.tar" "$(cat "$KEEP/models.sha256")" &&
+     { tar -xf "$KEEP/models.tar" -C "$ROOT" 2>/dev/null ||
+       python3 -c 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$KEEP/models.tar" "$ROOT"; }; then
+    notes+=("models unpacked ($(tar -tf "$KEEP/models.tar" 2>/dev/null | grep -c '\.onnx$' || echo '?') into models/)")
+  else status=fail; notes+=("models.tar did not unpack to the staged checksum"); fi
 fi
 chunks=("$KEEP"/libonnxruntime_providers_cuda.so.xz.part-*)
 if [ ${#chunks[@]} -gt 0 ] && [ ! -f "$KEEP/providers/libonnxruntime_providers_cuda.so" ]; then
