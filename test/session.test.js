@@ -130,6 +130,26 @@ describe('ModelSession', () => {
     await assert.rejects(ModelSession.create(42), { code: 'ERR_INVALID_ARG' });
   });
 
+  it('takes the TensorRT and CUDA tuning options, checked before any provider is tried', async () => {
+    const bad = [{ trtBuilderOptimizationLevel: 6 }, { trtBuilderOptimizationLevel: -2 }, { trtBuilderOptimizationLevel: 2.5 },
+      { trtInt8: 'yes' }, { cudaGraph: 1 }];
+    for (const o of bad) {
+      await assert.rejects(ModelSession.create(meanClassifier(), { providers: ['tensorrt', 'cuda', 'cpu'], ...o }),
+        (e) => e.code === 'ERR_INVALID_ARG' && /trtBuilderOptimizationLevel|trtInt8|cudaGraph/.test(e.message), JSON.stringify(o));
+    }
+    // Valid ones reach the providers; where TensorRT and CUDA cannot load (no GPU) the chain ends on the CPU.
+    const s = await ModelSession.create(meanClassifier(), {
+      providers: ['tensorrt', 'cuda', 'cpu'], fp16: true, trtInt8: true, cudaGraph: true, trtBuilderOptimizationLevel: 5,
+    });
+    const attempts = s.info.providerAttempts;
+    assert.strictEqual(attempts[0].provider, 'tensorrt', JSON.stringify(attempts));
+    for (const a of attempts.filter((x) => !x.ok)) assert.ok(a.reason.length > 0, JSON.stringify(a));
+    assert.ok(['tensorrt', 'cuda', 'cpu'].includes(s.provider));
+    const out = await s.run({ images: { data: new Float32Array(3 * 32 * 32).fill(0.5), dims: [1, 3, 32, 32] } });
+    assert.deepStrictEqual(Array.from(Object.values(out)[0].data), [0.5, 0.5, 0.5]);
+    s.close();
+  });
+
   it('reports the ONNX Runtime version', () => {
     const r = runtimeInfo();
     assert.match(r.ortVersion, /^1\.29\./);

@@ -22,6 +22,10 @@ export interface NativeSessionOptions {
   providers?: ProviderName[];
   deviceId?: number;
   fp16?: boolean;
+  trtInt8?: boolean;
+  cudaGraph?: boolean;
+  /** 0..5; absent: TensorRT's default. */
+  trtBuilderOptimizationLevel?: number;
   trtEngineCacheDir?: string;
   trtTimingCacheDir?: string;
   /** TensorRT dynamic-batch profile; defaults 1, 16, 32. */

@@ -16,6 +16,15 @@ export interface SessionOptions {
   deviceId?: number;
   /** TensorRT fp16 kernels. */
   fp16?: boolean;
+  /** TensorRT INT8 kernels; the model carries its scales as QuantizeLinear/DequantizeLinear pairs (a QDQ model). */
+  trtInt8?: boolean;
+  /**
+   * Capture each run as a CUDA graph and replay it (TensorRT and CUDA): less launch
+   * overhead per call, for inputs whose shapes do not change between calls.
+   */
+  cudaGraph?: boolean;
+  /** TensorRT builder optimization level, 0 (fastest build) to 5 (most tactics tried); default TensorRT's (3). */
+  trtBuilderOptimizationLevel?: number;
   /**
    * TensorRT engine cache directory. Default (TensorRT in the chain): a folder for this
    * model's bytes under `~/.cache/die-inspect/tensorrt/` (`DIE_INSPECT_CACHE_DIR` or

@@ -227,6 +227,11 @@ SessionConfig ParseSessionConfig(const Napi::Object& o) {
   }
   c.providers.deviceId = GetInt(o, "deviceId", 0);
   c.providers.fp16 = GetBool(o, "fp16", false);
+  c.providers.trtInt8 = GetBool(o, "trtInt8", false);
+  c.providers.cudaGraph = GetBool(o, "cudaGraph", false);
+  c.providers.trtBuilderOptimizationLevel = GetInt(o, "trtBuilderOptimizationLevel", -1);
+  const int level = c.providers.trtBuilderOptimizationLevel;
+  if (level != -1 && (level < 0 || level > 5)) Invalid(o.Env(), "option 'trtBuilderOptimizationLevel' must be 0 to 5");
   c.providers.trtEngineCacheDir = GetString(o, "trtEngineCacheDir", "");
   c.providers.trtTimingCacheDir = GetString(o, "trtTimingCacheDir", "");
   c.providers.trtMinBatch = GetInt(o, "trtMinBatch", 1);

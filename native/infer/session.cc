@@ -111,8 +111,13 @@ void AppendTensorRT(Ort::SessionOptions& so, const ProviderConfig& pc, const Mod
   Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&trt));
   std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(
       trt, api.ReleaseTensorRTProviderOptions);
-  std::vector<std::string> keys{"device_id", "trt_fp16_enable"};
-  std::vector<std::string> vals{std::to_string(pc.deviceId), pc.fp16 ? "1" : "0"};
+  std::vector<std::string> keys{"device_id", "trt_fp16_enable", "trt_int8_enable", "trt_cuda_graph_enable"};
+  std::vector<std::string> vals{std::to_string(pc.deviceId), pc.fp16 ? "1" : "0", pc.trtInt8 ? "1" : "0",
+                                pc.cudaGraph ? "1" : "0"};
+  if (pc.trtBuilderOptimizationLevel >= 0) {
+    keys.push_back("trt_builder_optimization_level");
+    vals.push_back(std::to_string(pc.trtBuilderOptimizationLevel));
+  }
   if (!pc.trtEngineCacheDir.empty()) {
     keys.insert(keys.end(), {"trt_engine_cache_enable", "trt_engine_cache_path"});
     vals.insert(vals.end(), {"1", pc.trtEngineCacheDir});
@@ -150,9 +155,9 @@ void AppendCuda(Ort::SessionOptions& so, const ProviderConfig& pc) {
   std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(api.ReleaseCUDAProviderOptions)> guard(
       cuda, api.ReleaseCUDAProviderOptions);
   const std::string dev = std::to_string(pc.deviceId);
-  const char* keys[] = {"device_id"};
-  const char* vals[] = {dev.c_str()};
-  Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, vals, 1));
+  const char* keys[] = {"device_id", "enable_cuda_graph"};
+  const char* vals[] = {dev.c_str(), pc.cudaGraph ? "1" : "0"};
+  Ort::ThrowOnError(api.UpdateCUDAProviderOptions(cuda, keys, vals, 2));
   so.AppendExecutionProvider_CUDA_V2(*cuda);
 }
 

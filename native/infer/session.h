@@ -18,6 +18,9 @@ struct ProviderConfig {
   std::vector<std::string> order{"cpu"};  // tried in turn: "tensorrt", "cuda", "cpu"
   int deviceId = 0;
   bool fp16 = false;                 // TensorRT fp16 kernels
+  bool trtInt8 = false;              // TensorRT INT8 kernels (a QDQ model gives the scales)
+  bool cudaGraph = false;            // capture the run as a CUDA graph (TensorRT and CUDA)
+  int trtBuilderOptimizationLevel = -1;  // 0..5; -1: TensorRT's own default (3)
   std::string trtEngineCacheDir;     // empty: no engine cache
   std::string trtTimingCacheDir;     // empty: no timing cache
   int trtMinBatch = 1, trtOptBatch = 16, trtMaxBatch = 32;
