@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -12,6 +11,7 @@
 #include <tiffio.h>
 
 #include "core/image_header.h"
+#include "core/tiff_messages.h"
 #include "util/error.h"
 
 namespace di {
@@ -60,18 +60,6 @@ int Map(thandle_t h, void** base, toff_t* size) {
 }
 
 void Unmap(thandle_t, void*, toff_t) {}
-
-int OnError(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
-  auto* m = static_cast<Memory*>(user);
-  if (m->error.empty()) {
-    char text[512];
-    std::vsnprintf(text, sizeof(text), fmt, ap);
-    m->error = module && *module ? std::string(module) + ": " + text : text;
-  }
-  return 1;  // handled: nothing reaches libtiff's default (stderr) handler
-}
-
-int OnWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
 
 // Scales a 16-bit sample to 8 bits as round(v / 257).
 uint8_t To8(uint32_t v) { return uint8_t((v + 128) / 257); }
@@ -135,8 +123,7 @@ cv::Mat DecodeTiff(const uint8_t* data, size_t length, uint64_t maxPixels, bool 
   Memory m{data, length, 0, {}};
   std::unique_ptr<TIFFOpenOptions, decltype(&TIFFOpenOptionsFree)> opts(TIFFOpenOptionsAlloc(), TIFFOpenOptionsFree);
   if (!opts) throw Error(code::kInternal, "libtiff could not allocate its options");
-  TIFFOpenOptionsSetErrorHandlerExtR(opts.get(), OnError, &m);
-  TIFFOpenOptionsSetWarningHandlerExtR(opts.get(), OnWarning, &m);
+  KeepTiffMessages(opts.get(), &m.error);
   std::unique_ptr<TIFF, decltype(&TIFFClose)> tif(
       TIFFClientOpenExt("TIFF", "r", &m, Read, Write, Seek, Close, Size, Map, Unmap, opts.get()), TIFFClose);
   const std::function<void(const char*)> fail = [&](const char* fallback) {

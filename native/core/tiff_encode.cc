@@ -1,7 +1,6 @@
 #include "core/tiff_encode.h"
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -9,6 +8,7 @@
 
 #include <tiffio.h>
 
+#include "core/tiff_messages.h"
 #include "util/error.h"
 
 namespace di {
@@ -54,18 +54,6 @@ int Close(thandle_t) { return 0; }
 
 toff_t Size(thandle_t h) { return static_cast<Sink*>(h)->bytes.size(); }
 
-int OnError(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
-  auto* s = static_cast<Sink*>(user);
-  if (s->error.empty()) {
-    char text[512];
-    std::vsnprintf(text, sizeof(text), fmt, ap);
-    s->error = module && *module ? std::string(module) + ": " + text : text;
-  }
-  return 1;  // handled: nothing reaches libtiff's default (stderr) handler
-}
-
-int OnWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
-
 }  // namespace
 
 std::vector<uint8_t> EncodeTiff(const cv::Mat& img) {
@@ -74,8 +62,7 @@ std::vector<uint8_t> EncodeTiff(const cv::Mat& img) {
   Sink s;
   std::unique_ptr<TIFFOpenOptions, decltype(&TIFFOpenOptionsFree)> opts(TIFFOpenOptionsAlloc(), TIFFOpenOptionsFree);
   if (!opts) throw Error(code::kInternal, "libtiff could not allocate its options");
-  TIFFOpenOptionsSetErrorHandlerExtR(opts.get(), OnError, &s);
-  TIFFOpenOptionsSetWarningHandlerExtR(opts.get(), OnWarning, &s);
+  KeepTiffMessages(opts.get(), &s.error);
   const auto fail = [&]() { throw Error(code::kInternal, "TIFF encoding failed: " + (s.error.empty() ? "libtiff refused" : s.error)); };
   {
     std::unique_ptr<TIFF, decltype(&TIFFClose)> tif(
