@@ -53,32 +53,26 @@ async function main() {
   const withCache = (model) => (cache ? { ...options, trtEngineCacheDir: path.join(cache, model) } : options);
   const files = sampleFiles();
   const result = { providers, fp16, samples: files.map((f) => path.basename(f)), models: {} };
-  try {
-    const rec = { model: DETECTOR };
-    const det = await load(Detector, DETECTOR, withCache(DETECTOR), rec);
+  // One model at a time: loaded (timed in `load`), run once on the samples (timed), closed.
+  const measure = async (Kind, name, call, describe) => {
+    const rec = { model: name };
+    const model = await load(Kind, name, withCache(name), rec);
     try {
       const t0 = performance.now();
-      const res = await det.detect(files);
+      const res = await call(model);
       rec.runSeconds = (performance.now() - t0) / 1000;
-      rec.images = res.map((r, i) => ({ file: result.samples[i], error: r.error ? r.error.message : undefined,
-        detections: (r.detections || []).map((d) => ({ box: d.box, score: d.score, classId: d.classId })) }));
+      rec.images = res.map((r, i) => ({ file: result.samples[i], error: r.error ? r.error.message : undefined, ...describe(r) }));
     } finally {
-      det.close();
+      model.close();
     }
-    result.models[DETECTOR] = rec;
+    result.models[name] = rec;
+  };
+  try {
+    await measure(Detector, DETECTOR, (det) => det.detect(files),
+      (r) => ({ detections: (r.detections || []).map((d) => ({ box: d.box, score: d.score, classId: d.classId })) }));
     for (const name of CLASSIFIERS) {
-      const crec = { model: name };
-      const cls = await load(Classifier, name, withCache(name), crec);
-      try {
-        const t0 = performance.now();
-        const res = await cls.classify(files);
-        crec.runSeconds = (performance.now() - t0) / 1000;
-        crec.images = res.map((r, i) => ({ file: result.samples[i], probabilities: r.probabilities ? Array.from(r.probabilities) : null,
-          error: r.error ? r.error.message : undefined }));
-      } finally {
-        cls.close();
-      }
-      result.models[name] = crec;
+      await measure(Classifier, name, (cls) => cls.classify(files),
+        (r) => ({ probabilities: r.probabilities ? Array.from(r.probabilities) : null }));
     }
   } catch (err) {
     result.error = { code: err.code || 'ERR_UNKNOWN', message: String(err.message || err) };
