@@ -11,7 +11,7 @@ import { DetectionResult, Detector, DetectorOptions } from '../stages/detector';
 import { DieInspectError } from '../core/errors';
 import { boxToQuad, Quad } from '../core/geometry';
 import { ImageInput, RawImage, toNativeImages } from '../runtime/images';
-import { defaultModels, resolveModel } from '../runtime/models';
+import { defaultModels } from '../runtime/models';
 import { batchesOf } from './batching';
 import { RequestQueue } from './request-queue';
 import type { RoiOptions, RoiResult } from '../stages/roi/base';
@@ -185,9 +185,9 @@ export class Inspector {
         detModel = d.file;
       }
       if (detModel !== false) {
-        const model = typeof detModel === 'string' ? resolveModel(detModel) : detModel;
-        // The models see the ROI stage's own crops: the input limit was applied to the image.
-        detector = await Detector.create(model, {
+        // A name resolves where every model loads (ModelSession). The models see the ROI
+        // stage's own crops: the input limit was applied to the image.
+        detector = await Detector.create(detModel, {
           ...session, conf: config.conf ?? 0.25, limitInputPixels: false, ...config.detectorOptions,
         });
       }
@@ -195,7 +195,7 @@ export class Inspector {
       if (clsModels === undefined) clsModels = defaultModels('good-defect-classifier').map((c) => c.file);
       if (clsModels !== false && clsModels.length) {
         ensemble = await ClassifierEnsemble.create(clsModels.map((m) => ({
-          model: typeof m === 'string' ? resolveModel(m) : m, options: { ...session, limitInputPixels: false, ...config.classifierOptions },
+          model: m, options: { ...session, limitInputPixels: false, ...config.classifierOptions },
         })));
         clsModels.forEach((m, i) => {
           names.push(typeof m === 'string' ? m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '') : `classifier-${i}`);
