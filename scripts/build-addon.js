@@ -28,15 +28,21 @@ const resolvable = (name) => {
 };
 const missing = [];
 if (!resolvable('cmake-js')) missing.push('cmake-js@8');
-if (!process.env.ONNXRUNTIME_ROOT) {
-  if (!resolvable('com.github.asus4.onnxruntime')) missing.push('com.github.asus4.onnxruntime@0.4.9');
-  if (!resolvable('onnxruntime-node')) missing.push('onnxruntime-node@1.29.0');
+// ONNX Runtime as the build itself will look for it (scripts/find-onnxruntime.js).
+let ortProblem = null;
+try {
+  require('./find-onnxruntime.js').locate();
+} catch (err) {
+  if (process.env.ONNXRUNTIME_ROOT) ortProblem = err.message;
+  else missing.push(...['com.github.asus4.onnxruntime@0.4.9', 'onnxruntime-node@1.29.0'].filter((p) => !resolvable(p.replace(/@[^@]*$/, ''))));
+  if (!ortProblem && !missing.some((m) => /onnxruntime/.test(m))) ortProblem = err.message;
 }
 const tools = ['cmake', 'pkg-config', 'c++'].filter((t) => spawnSync(t, ['--version']).status !== 0);
-if (missing.length || tools.length) {
+if (missing.length || tools.length || ortProblem) {
   process.stderr.write([
     'die-inspect: the source build needs what is not here:',
     ...(tools.length ? [`  system: ${tools.join(', ')} (Debian/Ubuntu: apt-get install libopencv-dev libjpeg62-turbo-dev libpng-dev libtiff-dev cmake ninja-build g++ pkg-config)`] : []),
+    ...(ortProblem ? [`  ONNX Runtime: ${ortProblem}`] : []),
     ...(missing.length ? [`  npm: ${missing.join(' ')} (npm install --no-save ${missing.join(' ')}; ONNXRUNTIME_ROOT=<an ONNX Runtime release> replaces the two ONNX Runtime packages)`] : []),
     'then run this again. See docs/building.md.',
     '',
