@@ -8,6 +8,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "roi/line_fit.h"
+
 namespace di::roi {
 
 namespace {
@@ -39,7 +41,7 @@ Quad FitSides(const std::vector<cv::Point>& contour, Quad corners) {
         if (nearest) mine.push_back(p);
       }
       if (mine.size() < 8) return corners;
-      cv::fitLine(mine, lines[s], cv::DIST_HUBER, 0, 0.01, 0.01);
+      lines[s] = FitLineHuber(mine);
     }
     Quad next;
     for (int i = 0; i < 4; ++i) {

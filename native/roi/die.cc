@@ -59,6 +59,7 @@ std::optional<DieMeasurement> MeasureDie(const cv::Mat& gray) {
   EdgeRefineParams p;
   p.searchRadius = 5;
   p.margin = 0.18;  // bond pads and wires crowd the die's corners
+  p.restartedFit = true;
   m.refined = RefineQuad(gray, m.quad, p);
   // Average the directions of both horizontal sides: one chipped side then
   // moves the estimate half as much.

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "roi/line_fit.h"
+
 namespace di::roi {
 
 namespace {
@@ -107,7 +109,8 @@ bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
     }
     if (pts.size() < std::max<size_t>(6, profiles.size() / 3)) return false;
     cv::Vec4f l;
-    cv::fitLine(pts, l, cv::DIST_HUBER, 0, 0.01, 0.01);
+    if (p.restartedFit) cv::fitLine(pts, l, cv::DIST_HUBER, 0, 0.01, 0.01);
+    else l = FitLineHuber(pts);
     lines[side] = {{l[2], l[3]}, {l[0], l[1]}};
   }
   Quad out;

@@ -19,6 +19,10 @@ struct EdgeRefineParams {
   // the strongest: seen from inside the package, its own edge comes first, and a
   // bright board trace just outside a coarse outline cannot outbid it.
   double innermostFraction = 0;
+  // Fit each side with cv::fitLine's restarts instead of one reweighted fit: on a
+  // die's short sides, crowded by bond pads, they give the steadier angle tail
+  // (bench/roi-speed.js --accuracy); a package's long sides do not need them.
+  bool restartedFit = false;
 };
 
 // `gray` is 8-bit or float single channel. Returns false (and leaves `quad`)
