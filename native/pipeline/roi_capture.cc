@@ -55,7 +55,7 @@ Proposer ContourProposer(const roi::ContourParams& p) {
         if (!active[i]) continue;
         try {
           const auto cand = roi::FindPackageByContour(gray[i], p);
-          if (cand) out[i] = Proposal{cand->corners, cand->score};
+          if (cand) out[i] = Proposal{cand->corners, cand->score, cand->searchRadius};
         } catch (const std::exception& e) {
           errors[i] = {code::kInternal, std::string("locating the package failed: ") + e.what()};
         }
@@ -116,13 +116,16 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
         if (cfg.refine) {
           // A coarse outline first moves onto the edges within its own
           // uncertainty; the fine pass then fits them to sub-pixel.
-          roi::EdgeRefineParams coarse;
-          if (proposals[i]->searchRadius > coarse.searchRadius) {
+          roi::EdgeRefineParams coarse, fine;
+          // A package side is hundreds of px long: a profile every few px
+          // averages the pixel grid's phase out of the fitted line.
+          fine.samplesPerSide = 192;
+          if (proposals[i]->searchRadius > fine.searchRadius) {
             coarse.searchRadius = proposals[i]->searchRadius;
             coarse.innermostFraction = 0.35;
             roi::RefineQuad(gray[i], corners, coarse);
           }
-          res.refined = roi::RefineQuad(gray[i], corners);
+          res.refined = roi::RefineQuad(gray[i], corners, fine);
         }
         const roi::Oriented o = roi::OrientPackage(gray[i], corners, cfg.orientation);
         res.quad = o.quad;

@@ -25,6 +25,9 @@ struct PackageCandidate {
   Quad corners;    // the rect's corners, clockwise, unordered otherwise
   double score = 0;  // fill ratio x darkness contrast with the surroundings, in [0, 1]
   double fill = 0;   // blob area / rectangle area (0 when it touches the frame)
+  // How far (px) the corners may sit from the true edges: 1.5 px of the reduced
+  // copy the search ran on (0 at full resolution).
+  double searchRadius = 0;
 };
 
 // Finds the package on a grayscale image; nullopt when no candidate passes.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -12,16 +14,33 @@ namespace di::roi {
 
 namespace {
 
-// Bilinear sample at a continuous coordinate.
-float Sample(const cv::Mat& f, double x, double y) {
-  x -= 0.5;
-  y -= 0.5;
-  const int x0 = int(std::floor(x)), y0 = int(std::floor(y));
-  if (x0 < 0 || y0 < 0 || x0 + 1 >= f.cols || y0 + 1 >= f.rows) return NAN;
-  const float ax = float(x - x0), ay = float(y - y0);
-  const float* r0 = f.ptr<float>(y0);
-  const float* r1 = f.ptr<float>(y0 + 1);
-  return (r0[x0] * (1 - ax) + r0[x0 + 1] * ax) * (1 - ay) + (r1[x0] * (1 - ax) + r1[x0 + 1] * ax) * ay;
+// Bilinear samples at from + i * dir (continuous coordinates), i = 0..count-1.
+// False when one falls outside the image (then `out` is partly written).
+template <class T>
+bool SampleLine(const cv::Mat& img, cv::Point2d from, cv::Point2d dir, int count, float* out) {
+  const double maxX = img.cols - 1, maxY = img.rows - 1;
+  for (int i = 0; i < count; ++i) {
+    const double x = from.x + i * dir.x - 0.5, y = from.y + i * dir.y - 0.5;
+    if (!(x >= 0 && y >= 0 && x < maxX && y < maxY)) return false;  // also false for NaN
+    const int x0 = int(x), y0 = int(y);  // truncation is floor here: both are >= 0
+    const float ax = float(x - x0), ay = float(y - y0);
+    const T* r0 = reinterpret_cast<const T*>(img.data + y0 * img.step[0]) + x0;
+    const T* r1 = reinterpret_cast<const T*>(img.data + (y0 + 1) * img.step[0]) + x0;
+    const float top = float(r0[0]) + (float(r0[1]) - float(r0[0])) * ax;
+    const float bottom = float(r1[0]) + (float(r1[1]) - float(r1[0])) * ax;
+    out[i] = top + (bottom - top) * ay;
+  }
+  return true;
+}
+
+// Normalised Gaussian taps at the profile's sample spacing.
+std::vector<float> GaussianTaps(double sigma, double step) {
+  const int m = int(std::ceil(3 * sigma / step));
+  std::vector<float> g(2 * m + 1);
+  double sum = 0;
+  for (int k = -m; k <= m; ++k) sum += g[k + m] = float(std::exp(-0.5 * std::pow(k * step / sigma, 2)));
+  for (auto& v : g) v = float(v / sum);
+  return g;
 }
 
 struct Line {
@@ -30,24 +49,19 @@ struct Line {
 
 }  // namespace
 
-bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
-  // Work on the quad's neighbourhood only: a package is a fraction of the frame.
-  const cv::Vec4d bb = Bounds({full.begin(), full.end()});
-  const int pad = int(std::ceil(p.searchRadius)) + 4;
-  cv::Rect roi(cv::Point(int(std::floor(bb[0])) - pad, int(std::floor(bb[1])) - pad),
-               cv::Point(int(std::ceil(bb[2])) + pad, int(std::ceil(bb[3])) + pad));
-  roi &= cv::Rect(0, 0, gray.cols, gray.rows);
-  if (roi.width < 8 || roi.height < 8) return false;
-  const cv::Point2d off(roi.x, roi.y);
-  Quad quad;
-  for (int i = 0; i < 4; ++i) quad[i] = full[i] - off;
-  cv::Mat f;
-  gray(roi).convertTo(f, CV_32F);
-  cv::GaussianBlur(f, f, {0, 0}, 0.8);
+bool RefineQuad(const cv::Mat& gray, Quad& quad, const EdgeRefineParams& p) {
+  if (gray.channels() != 1 || (gray.depth() != CV_8U && gray.depth() != CV_32F))
+    throw std::invalid_argument("RefineQuad needs a single-channel 8-bit or float image");
   const cv::Point2d centre = (quad[0] + quad[1] + quad[2] + quad[3]) * 0.25;
   std::array<Line, 4> lines;
   const double step = 0.25;
   const int n = int(std::ceil(p.searchRadius / step));
+  // Each profile is smoothed along itself, not the image in 2-D: the side's
+  // many profiles and the robust line fit already average along the edge, and
+  // blurring across pads and wires beside a die's edge would bend it.
+  const std::vector<float> taps = GaussianTaps(p.profileSigma, step);
+  const int m = int(taps.size()) / 2, width = 2 * n + 1, rawWidth = width + 2 * m;
+  std::vector<float> raw(rawWidth), store(size_t(p.samplesPerSide) * width);
   for (int side = 0; side < 4; ++side) {
     const cv::Point2d a = quad[side], b = quad[(side + 1) % 4];
     const double len = cv::norm(b - a);
@@ -57,28 +71,31 @@ bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
     if ((((a + b) * 0.5) - centre).dot(normal) < 0) normal = -normal;  // outward
     // Profiles across the side; the step direction (inside darker or brighter)
     // is decided by the majority so clutter on either side cannot flip it.
-    std::vector<std::vector<float>> profiles;
+    std::vector<const float*> profiles;
     std::vector<cv::Point2d> bases;
     for (int k = 0; k < p.samplesPerSide; ++k) {
       const double t = p.margin + (1 - 2 * p.margin) * (k + 0.5) / p.samplesPerSide;
       const cv::Point2d base = a + (b - a) * t;
-      std::vector<float> prof(2 * n + 1);
-      bool ok = true;
-      for (int i = -n; i <= n && ok; ++i) {
-        const cv::Point2d q = base + normal * (i * step);
-        prof[i + n] = Sample(f, q.x, q.y);
-        ok = !std::isnan(prof[i + n]);
+      const cv::Point2d from = base - normal * ((n + m) * step), dir = normal * step;
+      const bool inside = gray.depth() == CV_8U ? SampleLine<uint8_t>(gray, from, dir, rawWidth, raw.data())
+                                                : SampleLine<float>(gray, from, dir, rawWidth, raw.data());
+      if (!inside) continue;  // runs off the image
+      float* prof = store.data() + profiles.size() * width;
+      std::fill(prof, prof + width, 0.f);
+      for (int j = 0; j <= 2 * m; ++j) {  // tap-major: the inner loop over the profile vectorises
+        const float w = taps[j];
+        const float* r = raw.data() + j;
+        for (int i = 0; i < width; ++i) prof[i] += w * r[i];
       }
-      if (!ok) continue;
-      profiles.push_back(std::move(prof));
+      profiles.push_back(prof);
       bases.push_back(base);
     }
     int rising = 0;
-    for (const auto& prof : profiles) rising += prof.back() > prof.front() ? 1 : -1;
+    for (const float* prof : profiles) rising += prof[2 * n] > prof[0] ? 1 : -1;
     const float sign = rising >= 0 ? 1.f : -1.f;
     std::vector<cv::Point2f> pts;
     for (size_t k = 0; k < profiles.size(); ++k) {
-      const auto& prof = profiles[k];
+      const float* prof = profiles[k];
       int best = -1;
       float bestG = 0;
       for (int i = 1; i < 2 * n; ++i) {
@@ -118,7 +135,7 @@ bool RefineQuad(const cv::Mat& gray, Quad& full, const EdgeRefineParams& p) {
     if (!IntersectLines(lines[(i + 3) % 4].p, lines[(i + 3) % 4].d, lines[i].p, lines[i].d, out[i])) return false;
     if (cv::norm(out[i] - quad[i]) > 2 * p.searchRadius + 2) return false;  // refinement ran away
   }
-  for (int i = 0; i < 4; ++i) full[i] = out[i] + off;
+  quad = out;
   return true;
 }
 

@@ -14,6 +14,7 @@ namespace di::roi {
 struct EdgeRefineParams {
   double searchRadius = 4.0;  // px either side of the current side
   int samplesPerSide = 48;
+  double profileSigma = 1.2;  // px: Gaussian smoothing along each profile before the step search
   double margin = 0.12;       // skip this fraction of each side near the corners
   // > 0: take the innermost step at least this fraction of the strongest one, not
   // the strongest: seen from inside the package, its own edge comes first, and a
