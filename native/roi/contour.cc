@@ -84,13 +84,16 @@ cv::Mat ThresholdBelowMean(const cv::Mat& gray, const cv::Mat& localMean, double
 // One threshold pass: candidates among the blobs darker than the local mean - c.
 void ScanCandidates(const cv::Mat& gray, const cv::Mat& localMean, double c, const ContourParams& p, std::optional<Best>& best) {
   const double imageArea = double(gray.cols) * gray.rows;
-  cv::Mat bin = ThresholdBelowMean(gray, localMean, c);
-  std::vector<std::vector<cv::Point>> contours;
   // Fill holes (the bright die and LED), then open: speckle that bridges the
-  // package to dark board areas through thin necks falls away.
-  cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-  bin.setTo(0);
-  cv::drawContours(bin, contours, -1, 255, cv::FILLED);
+  // package to dark board areas through thin necks falls away. A hole is
+  // background that no 4-connected path joins to the frame (the dual of the
+  // 8-connected blobs findContours traces): flood the frame's background
+  // from a one-pixel border, and what stays unflooded is blob or hole.
+  cv::Mat framed;
+  cv::copyMakeBorder(ThresholdBelowMean(gray, localMean, c), framed, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+  cv::floodFill(framed, {0, 0}, 128, nullptr, 0, 0, 4);
+  cv::Mat bin = framed(cv::Rect(1, 1, gray.cols, gray.rows)) != 128;
+  std::vector<std::vector<cv::Point>> contours;
   const int k = std::max(3, int(std::lround(gray.cols / 128.0)) | 1);
   cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
   contours.clear();

@@ -52,7 +52,18 @@ std::optional<cv::RotatedRect> FindDieBlob(const cv::Mat& gray) {
 }
 
 std::optional<DieMeasurement> MeasureDie(const cv::Mat& gray) {
-  const std::optional<cv::RotatedRect> blob = FindDieBlob(gray);
+  // The blob only seeds the edge fit, which reaches 5 px: on a crop a few
+  // hundred px wide it is found on a half-size copy for a quarter of the work.
+  std::optional<cv::RotatedRect> blob;
+  if (std::min(gray.cols, gray.rows) >= 240) {
+    cv::Mat half;
+    cv::resize(gray, half, {gray.cols / 2, gray.rows / 2}, 0, 0, cv::INTER_AREA);
+    blob = FindDieBlob(half);
+    // pixel j of the copy covers pixels 2j and 2j + 1
+    if (blob) blob = cv::RotatedRect(blob->center * 2.f + cv::Point2f(0.5f, 0.5f), blob->size * 2.f, blob->angle);
+  } else {
+    blob = FindDieBlob(gray);
+  }
   if (!blob) return std::nullopt;
   DieMeasurement m;
   m.quad = NearestUprightCorners(*blob);
