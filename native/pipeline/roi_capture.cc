@@ -19,20 +19,26 @@ double MsSince(std::chrono::steady_clock::time_point t0) {
 
 // The B, G, R means, the same doubles cv::mean gives (exact integer sums times
 // 1 / pixels), in a loop the compiler vectorises: OpenCV's three-channel sum is
-// scalar and cost more than the grayscale conversion.
+// scalar and cost more than the grayscale conversion. 16-bit lanes (one
+// widening step from bytes) take at most 256 blocks before they are emptied
+// into the 64-bit totals: 256 x 255 < 65536.
 cv::Scalar ChannelMeans(const cv::Mat& bgr) {
   if (bgr.type() != CV_8UC3 || bgr.empty()) return cv::mean(bgr);
   constexpr int kLanes = 48;  // a multiple of 3 (channels) and of 16 (bytes per SSE register)
+  constexpr int kBlocksPerFlush = 256;
   uint64_t total[3] = {0, 0, 0};
-  uint32_t acc[kLanes];
+  uint16_t acc[kLanes];
   const int rowBytes = bgr.cols * 3;
   for (int y = 0; y < bgr.rows; ++y) {
     const uint8_t* p = bgr.ptr<uint8_t>(y);
-    std::fill(acc, acc + kLanes, 0u);  // per row: a lane adds cols / 16 bytes, far from overflow
     int x = 0;
-    for (; x + kLanes <= rowBytes; x += kLanes)
-      for (int k = 0; k < kLanes; ++k) acc[k] += p[x + k];
-    for (int k = 0; k < kLanes; ++k) total[k % 3] += acc[k];
+    while (x + kLanes <= rowBytes) {
+      std::fill(acc, acc + kLanes, uint16_t(0));
+      const int end = std::min(rowBytes - kLanes, x + (kBlocksPerFlush - 1) * kLanes);
+      for (; x <= end; x += kLanes)
+        for (int k = 0; k < kLanes; ++k) acc[k] = uint16_t(acc[k] + p[x + k]);
+      for (int k = 0; k < kLanes; ++k) total[k % 3] += acc[k];
+    }
     for (; x < rowBytes; ++x) total[x % 3] += p[x];
   }
   const double scale = 1.0 / (double(bgr.cols) * bgr.rows);
@@ -119,7 +125,7 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
           roi::EdgeRefineParams coarse, fine;
           // A package side is hundreds of px long: a profile every few px
           // averages the pixel grid's phase out of the fitted line.
-          fine.samplesPerSide = 192;
+          fine.samplesPerSide = 96;
           if (proposals[i]->searchRadius > fine.searchRadius) {
             coarse.searchRadius = proposals[i]->searchRadius;
             coarse.innermostFraction = 0.35;
