@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Cost of the contour ROI stage per 1280x960 image, by stage, on synthetic parts:
+// Cost of the ROI stage per 1280x960 image, by stage, on synthetic parts (--strategy contour, the
+// default, or seg: then the model runs too, and warpMs is its post-processing after the mask):
 //   single: one image per capture() from decoded pixels (decode not counted), one at a time;
 //   inspector: batches of 16 JPEG files, as the Inspector hands them over (decode included,
 //     the batch spread over the cores by OpenCV's parallel_for_).
@@ -12,7 +13,7 @@
 // version to compare against) into the same process and alternates the two call by call,
 // so both see the same machine; it prints the ratios (and runs the accuracy for both).
 // --root DIR measures that build alone.
-// Usage: node bench/roi-speed.js [--count 80] [--seed 99] [--rounds 5] [--accuracy] [--accuracy-count 200]
+// Usage: node bench/roi-speed.js [--strategy contour|seg] [--count 80] [--seed 99] [--rounds 5] [--accuracy] [--accuracy-count 200]
 //                                [--compare DIR] [--json]
 const fs = require('fs');
 const os = require('os');
@@ -27,6 +28,7 @@ const { synthesize } = require(path.join(root, 'dist'));
 const count = Number(arg('count', 80));
 const seed = Number(arg('seed', 99));
 const rounds = Number(arg('rounds', 5));
+const strategy = arg('strategy', 'contour');
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 
 // One pass over the inputs for every build, alternating between the builds call by
@@ -65,7 +67,7 @@ const better = (m, best) => (!best || m.cpuMs < best.cpuMs ? m : best);
 function accuracyOf(dir) {
   const n = arg('accuracy-count', '200');
   process.stderr.write(`accuracy on ${n} parts (bench/roi-accuracy.js in ${dir})\n`);
-  const out = execFileSync(process.execPath, [path.join(dir, 'bench', 'roi-accuracy.js'), '--count', n, '--seed', String(seed), '--json'],
+  const out = execFileSync(process.execPath, [path.join(dir, 'bench', 'roi-accuracy.js'), '--count', n, '--seed', String(seed), '--strategy', strategy, '--json'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -81,7 +83,7 @@ function accuracyOf(dir) {
     const lib = require(path.join(r, 'dist'));
     const raw = [];
     for (const f of files) raw.push(await lib.decodeImage(f));
-    const roi = await lib.Roi.create({ strategy: 'contour' });
+    const roi = await lib.Roi.create({ strategy });
     await roi.capture(raw.slice(0, 2)); // warm-up
     builds.push({ name, root: r, roi, raw, single: null, inspector: null });
   }
@@ -97,7 +99,7 @@ function accuracyOf(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   if (process.argv.includes('--accuracy')) for (const b of builds) b.accuracy = accuracyOf(b.root);
 
-  const summary = (b) => ({ root: b.root, parts: count, seed, rounds, cpu: os.cpus()[0].model, cores: os.cpus().length,
+  const summary = (b) => ({ root: b.root, strategy, parts: count, seed, rounds, cpu: os.cpus()[0].model, cores: os.cpus().length,
     single: b.single, inspector: b.inspector, accuracy: b.accuracy || null });
   const [mine, other] = builds;
   if (process.argv.includes('--json')) {
@@ -105,7 +107,7 @@ function accuracyOf(dir) {
     return;
   }
   const f = (v) => v.toFixed(2).padStart(7);
-  process.stdout.write(`contour ROI on ${count} synthetic 1280x960 parts (seed ${seed}), ${os.cpus()[0].model}, ${os.cpus().length} cores\n`);
+  process.stdout.write(`${strategy} ROI on ${count} synthetic 1280x960 parts (seed ${seed}), ${os.cpus()[0].model}, ${os.cpus().length} cores\n`);
   process.stdout.write('  build      run          CPU ms/img  wall ms/img  decodeMs  locateMs   warpMs\n');
   for (const r of builds) {
     for (const [k, m] of [['single', r.single], ['inspector', r.inspector]]) {
@@ -114,7 +116,8 @@ function accuracyOf(dir) {
   }
   if (other) {
     for (const k of ['single', 'inspector']) {
-      process.stdout.write(`  CPU time ${k}: this / compare = ${(mine[k].cpuMs / other[k].cpuMs).toFixed(3)}\n`);
+      process.stdout.write(`  CPU time ${k}: this / compare = ${(mine[k].cpuMs / other[k].cpuMs).toFixed(3)}` +
+        `, warpMs (everything after the outline) ${(mine[k].warpMs / other[k].warpMs).toFixed(3)}\n`);
     }
   }
   for (const r of builds) {

@@ -66,7 +66,9 @@ bool RefineQuad(const cv::Mat& gray, Quad& quad, const EdgeRefineParams& p) {
     throw std::invalid_argument("RefineQuad needs a single-channel 8-bit or float image");
   const cv::Point2d centre = (quad[0] + quad[1] + quad[2] + quad[3]) * 0.25;
   std::array<Line, 4> lines;
-  const double step = 0.25;
+  // A wide search (a coarse outline's) needs no finer steps than 1/32 of its
+  // reach: the fine pass that follows places the edge to sub-pixel.
+  const double step = std::max(0.25, p.searchRadius / 32);
   const int n = int(std::ceil(p.searchRadius / step));
   // Each profile is smoothed along itself, not the image in 2-D: the side's
   // many profiles and the robust line fit already average along the edge, and
