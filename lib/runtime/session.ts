@@ -10,6 +10,21 @@ import { resolveModel } from './models';
 export type { ModelInfo, ProviderName, SessionOptions };
 export type { TensorInfo } from './binding';
 
+/**
+ * Images per model call when the caller does not say (`maxBatch`), by provider and input
+ * size: 16 (the study's batch) on CUDA and TensorRT; 2 on the CPU at every size. Measured
+ * end to end (`bench/model-batch.js --imgsz 320,640`: decode, letterbox, run and NMS, 2
+ * cores), calls of 2 were the fastest or within 1 % of it at both sizes (320: 81 img/s
+ * against 71 for calls of 16; 640: 19.1 against 18.9 and 19.4 for calls of 4), although
+ * the bare model alone runs 16 faster per image: the next call's preparation and the
+ * other sessions share the cores with the running call. The size is a parameter so that
+ * a rule measured on other hosts can take it into account without an API change.
+ */
+export function defaultMaxBatchFor(provider: ProviderName, height: number, width: number): number {
+  if (!(height > 0 && width > 0)) throw new DieInspectError('ERR_INVALID_ARG', 'defaultMaxBatchFor: height and width must be positive');
+  return provider === 'cpu' ? 2 : 16;
+}
+
 export class ModelSession {
   /** Model description and provider report, read once at load. */
   readonly info: ModelInfo;
@@ -59,15 +74,11 @@ export class ModelSession {
     return this.info.provider;
   }
 
-  /**
-   * Images per model call when the caller does not say: 16 (the study's batch) on
-   * CUDA and TensorRT; 2 on the CPU. Measured end to end on 2 cores, calls of 2 gave
-   * 1.4-1.7x the images/s of calls of 16 (`bench/model-batch.js`; the Inspector 1.5x),
-   * although the bare model alone runs 16 faster per image: preparing the next call
-   * and the other sessions share the cores with the running one.
-   */
+  /** Images per model call when the caller does not say, at the model's own input size: see `defaultMaxBatchFor`. */
   get defaultMaxBatch(): number {
-    return this.provider === 'cpu' ? 2 : 16;
+    const shape = this.info.inputs[0]?.shape ?? [];
+    const side = (d: unknown) => (typeof d === 'number' && d > 0 ? d : 640);  // symbolic: the usual 640
+    return defaultMaxBatchFor(this.provider, side(shape[2]), side(shape[3]));
   }
 
   get closed(): boolean {
