@@ -17,8 +17,9 @@ export type { TensorInfo } from './binding';
  * cores), calls of 2 were the fastest or within 1 % of it at both sizes (320: 81 img/s
  * against 71 for calls of 16; 640: 19.1 against 18.9 and 19.4 for calls of 4), although
  * the bare model alone runs 16 faster per image: the next call's preparation and the
- * other sessions share the cores with the running call. The size is a parameter so that
- * a rule measured on other hosts can take it into account without an API change.
+ * other sessions share the cores with the running call. On small crops at 320 calls of
+ * 16 were 1.01-1.12x faster (`bench/cpu-targets.js`): no rule on the input size alone
+ * fits both, so the size is taken but not yet used.
  */
 export function defaultMaxBatchFor(provider: ProviderName, height: number, width: number): number {
   if (!(height > 0 && width > 0)) throw new DieInspectError('ERR_INVALID_ARG', 'defaultMaxBatchFor: height and width must be positive');
