@@ -214,8 +214,9 @@ async function main() {
     const r = check(await cli(['info', DETECTOR, '--ep', ep, '--json']));
     const result = parseJson(r.stdout);
     const attempts = result.providerAttempts || result.info?.providerAttempts || [];
-    return { result: { provider: result.provider, providerAttempts: attempts }, provider: result.provider,
-      summary: `runs on ${result.provider}${attempts.filter((a) => !a.ok).map((a) => `; ${a.provider} not used: ${String(a.reason).split('\n')[0].slice(0, 120)}`).join('')}` };
+    const io = { ioBinding: result.ioBinding ?? result.info?.ioBinding, pinnedInput: result.pinnedInput ?? result.info?.pinnedInput };
+    return { result: { provider: result.provider, providerAttempts: attempts, ...io }, provider: result.provider,
+      summary: `runs on ${result.provider} (I/O binding ${io.ioBinding ? 'on' : 'off'}, pinned input ${io.pinnedInput ? 'yes' : 'no'})${attempts.filter((a) => !a.ok).map((a) => `; ${a.provider} not used: ${String(a.reason).split('\n')[0].slice(0, 120)}`).join('')}` };
   };
   await step('info:cpu', `info ${DETECTOR} --ep cpu`, () => infoOf('cpu'));
   await step('info:cuda', `info ${DETECTOR} --ep cuda,cuda (strict)`, () => infoOf('cuda,cuda'));

@@ -150,6 +150,35 @@ describe('ModelSession', () => {
     s.close();
   });
 
+  it('runs through an I/O binding when asked, with the same outputs; on the CPU only when asked', async () => {
+    const plain = await ModelSession.create(meanClassifier());
+    const bound = await ModelSession.create(meanClassifier(), { ioBinding: true });
+    assert.strictEqual(plain.info.ioBinding, false);
+    assert.strictEqual(bound.info.ioBinding, true);
+    assert.strictEqual(bound.info.pinnedInput, false);  // pinned host memory is the CUDA provider's
+    const feeds = { images: { data: new Float32Array(2 * 3 * 32 * 32).fill(0.25), dims: [2, 3, 32, 32] } };
+    const out = await bound.run(feeds);
+    assert.deepStrictEqual(Array.from(Object.values(out)[0].data), [0.25, 0.25, 0.25, 0.25, 0.25, 0.25]);
+    await assert.rejects(ModelSession.create(meanClassifier(), { ioBinding: 'yes' }), { code: 'ERR_INVALID_ARG' });
+    plain.close();
+    bound.close();
+  });
+
+  it('a batch with an unreadable image in it gives every other image the result it gets alone, bound or not', async () => {
+    const dir = path.join(__dirname, '..', 'samples', 'images');
+    const good = ['000000.jpg', '000003.jpg', '000005.jpg'].map((f) => path.join(dir, f));
+    const batch = [good[0], path.join(dir, 'missing.jpg'), good[1], good[2]];
+    for (const ioBinding of [false, true]) {
+      const c = await Classifier.create('die-good-defect-vggs', { maxBatch: 4, ioBinding });
+      const alone = [];
+      for (const f of good) alone.push((await c.classify([f]))[0].probabilities);
+      const rs = await c.classify(batch);
+      assert.strictEqual(rs[1].error.code, 'ERR_FILE_NOT_FOUND');
+      assert.deepStrictEqual([rs[0], rs[2], rs[3]].map((r) => r.probabilities), alone, `ioBinding ${ioBinding}`);
+      c.close();
+    }
+  });
+
   it('reports the ONNX Runtime version', () => {
     const r = runtimeInfo();
     assert.match(r.ortVersion, /^1\.29\./);

@@ -37,6 +37,7 @@ export interface NativeSessionOptions {
   trtProfileWidth?: number;
   /** 0 (default): the process-wide pool. */
   intraOpThreads?: number;
+  ioBinding?: boolean;
   interOpThreads?: number;
 }
 
@@ -60,6 +61,10 @@ export interface ModelInfo {
   provider: ProviderName;
   /** Every provider tried, and why one that is not in use is not. */
   providerAttempts: Array<{ provider: ProviderName; ok: boolean; reason: string }>;
+  /** Runs go through an ONNX Runtime I/O binding (option `ioBinding`). */
+  ioBinding: boolean;
+  /** Image batches are prepared in page-locked host memory (CUDA and TensorRT, where the provider has it). */
+  pinnedInput: boolean;
 }
 
 // ---- Batch results (ItemsToJs in convert.h)

@@ -33,6 +33,7 @@ export function sessionOptions(o: SessionOptions = {}): NativeSessionOptions {
     trtMaxBatch: o.trtBatch?.max,
     intraOpThreads: o.intraOpThreads,
     interOpThreads: o.interOpThreads,
+    ioBinding: o.ioBinding,
   };
 }
 

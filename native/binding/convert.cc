@@ -239,6 +239,8 @@ SessionConfig ParseSessionConfig(const Napi::Object& o) {
   c.providers.trtMaxBatch = GetInt(o, "trtMaxBatch", 32);
   c.providers.trtProfileHeight = GetInt(o, "trtProfileHeight", 0);
   c.providers.trtProfileWidth = GetInt(o, "trtProfileWidth", 0);
+  const Napi::Value binding = o.Get("ioBinding");
+  if (!binding.IsUndefined() && !binding.IsNull()) c.ioBinding = GetBool(o, "ioBinding", false) ? 1 : 0;
   c.intraOpThreads = GetInt(o, "intraOpThreads", 0);
   c.interOpThreads = GetInt(o, "interOpThreads", 0);
   if (c.intraOpThreads < 0 || c.interOpThreads < 0) Invalid(o.Env(), "thread counts must be >= 0");

@@ -100,6 +100,8 @@ Napi::Value SessionObject::Info(const Napi::CallbackInfo& info) {
     attempts.Set(i, ao);
   }
   o.Set("providerAttempts", attempts);
+  o.Set("ioBinding", s->ioBinding());
+  o.Set("pinnedInput", s->pinnedInput());
   return o;
 }
 

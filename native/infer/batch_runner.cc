@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <future>
 
 #include <opencv2/core/utility.hpp>
@@ -40,17 +41,20 @@ namespace {
 
 struct Chunk {
   std::vector<size_t> slots;  // image index per filled slot
-  std::vector<float> tensor;
+  InferenceSession::HostBuffer tensor;  // batch x 3 x H x W floats, the images in slot order
   int batch = 0;  // tensor batch dimension (>= slots.size() when padded)
 };
 
-// Decodes and preprocesses images [first, last) into a fresh tensor.
-Chunk Prepare(const ImageInputSpec& input, const PreprocessSpec& spec, const std::vector<ImageSource>& images,
-              size_t first, size_t last, std::vector<PreparedImage>& prepared) {
+// Decodes and preprocesses images [first, last) straight into the batch's input
+// memory (pinned where the session has it): no copy between preparing and running
+// unless an image fails, and then only a move down within the buffer.
+Chunk Prepare(InferenceSession& session, const ImageInputSpec& input, const PreprocessSpec& spec,
+              const std::vector<ImageSource>& images, size_t first, size_t last, std::vector<PreparedImage>& prepared) {
   const size_t n = last - first;
   const size_t per = static_cast<size_t>(3) * input.height * input.width;
   Chunk c;
-  std::vector<float> scratch(n * per);
+  c.tensor = session.AllocateInput(std::max(n, static_cast<size_t>(std::max(0, input.fixedBatch))) * per);
+  float* data = c.tensor.data.get();
   cv::parallel_for_(cv::Range(0, static_cast<int>(n)), [&](const cv::Range& r) {
     for (int k = r.start; k < r.end; ++k) {
       PreparedImage& p = prepared[first + k];
@@ -58,7 +62,7 @@ Chunk Prepare(const ImageInputSpec& input, const PreprocessSpec& spec, const std
         cv::Size original;
         const cv::Mat bgr =
             LoadBgrForTarget(images[first + k], spec.width, spec.height, &original, &p.registration, &p.warning);
-        p.map = PreprocessInto(bgr, spec, scratch.data() + k * per, original);
+        p.map = PreprocessInto(bgr, spec, data + k * per, original);
       } catch (const Error& e) {
         p.error = {e.code(), e.what()};
       } catch (const cv::Exception& e) {
@@ -70,15 +74,13 @@ Chunk Prepare(const ImageInputSpec& input, const PreprocessSpec& spec, const std
   });
   for (size_t k = 0; k < n; ++k)
     if (prepared[first + k].error.ok()) c.slots.push_back(first + k);
-  c.batch = input.fixedBatch > 0 ? input.fixedBatch : static_cast<int>(c.slots.size());
-  if (c.slots.size() == n) {
-    c.tensor.swap(scratch);  // common case: every image decoded, no compaction
-    c.tensor.resize(static_cast<size_t>(c.batch) * per, 0.f);
-  } else {
-    c.tensor.assign(static_cast<size_t>(c.batch) * per, 0.f);
-    for (size_t s = 0; s < c.slots.size(); ++s)
-      std::copy_n(scratch.data() + (c.slots[s] - first) * per, per, c.tensor.data() + s * per);
+  // Slots are ascending, so each image moves down (or stays): a forward pass is safe.
+  for (size_t s = 0; s < c.slots.size(); ++s) {
+    const size_t from = c.slots[s] - first;
+    if (from != s) std::memmove(data + s * per, data + from * per, per * sizeof(float));
   }
+  c.batch = input.fixedBatch > 0 ? input.fixedBatch : static_cast<int>(c.slots.size());
+  std::fill(data + c.slots.size() * per, data + static_cast<size_t>(c.batch) * per, 0.f);  // padding of a fixed batch
   return c;
 }
 
@@ -102,12 +104,10 @@ void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, con
                   bytes / (1ull << 30), kMaxInputTensorBytes / (1ull << 30));
     throw Error(code::kInvalidArg, text);
   }
-  const Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-
   auto launch = [&](size_t first) {
     const size_t last = std::min(images.size(), first + step);
-    return std::async(std::launch::async, Prepare, std::cref(input), std::cref(spec), std::cref(images), first, last,
-                      std::ref(prepared));
+    return std::async(std::launch::async, Prepare, std::ref(session), std::cref(input), std::cref(spec), std::cref(images),
+                      first, last, std::ref(prepared));
   };
   if (images.empty()) return;
   std::future<Chunk> next = launch(0);
@@ -117,7 +117,8 @@ void RunImageBatches(InferenceSession& session, const ImageInputSpec& input, con
     if (chunk.slots.empty()) continue;
     const std::vector<int64_t> shape{chunk.batch, 3, input.height, input.width};
     std::vector<Ort::Value> feeds;
-    feeds.push_back(Ort::Value::CreateTensor<float>(mem, chunk.tensor.data(), chunk.tensor.size(), shape.data(),
+    const size_t count = static_cast<size_t>(chunk.batch) * 3 * input.height * input.width;
+    feeds.push_back(Ort::Value::CreateTensor<float>(chunk.tensor.info, chunk.tensor.data.get(), count, shape.data(),
                                                     shape.size()));
     try {
       std::vector<Ort::Value> outputs = session.Run({input.name}, feeds);

@@ -360,7 +360,31 @@ std::shared_ptr<InferenceSession> InferenceSession::CreateOnce(const ModelSource
   self->attempts_ = std::move(chosen.attempts);
   self->info_ = Introspect(*self->session_);
   for (const auto& o : self->info_.outputs) self->outputNames_.push_back(o.name);
+  const bool gpu = self->provider_ == "cuda" || self->provider_ == "tensorrt";
+  self->ioBinding_ = cfg.ioBinding < 0 ? gpu : cfg.ioBinding == 1;
+  if (gpu) {
+    try {
+      const Ort::MemoryInfo pinned("CudaPinned", OrtDeviceAllocator, cfg.providers.deviceId, OrtMemTypeCPUOutput);
+      self->pinned_ = std::make_shared<Ort::Allocator>(*self->session_, pinned);
+    } catch (const Ort::Exception&) {
+      self->pinned_.reset();  // the provider registered no pinned allocator: heap memory, still correct
+    }
+  }
   return self;
+}
+
+InferenceSession::HostBuffer InferenceSession::AllocateInput(size_t floats) {
+  HostBuffer b;
+  const size_t bytes = std::max<size_t>(1, floats) * sizeof(float);
+  if (pinned_) {
+    std::shared_ptr<Ort::Allocator> owner = pinned_;  // outlives the buffer even if the session goes first
+    b.data = std::shared_ptr<float>(static_cast<float*>(owner->Alloc(bytes)), [owner](float* p) { owner->Free(p); });
+    b.info = owner->GetInfo();
+    return b;
+  }
+  b.data = std::shared_ptr<float>(new float[std::max<size_t>(1, floats)], std::default_delete<float[]>());
+  b.info = cpuInfo_;
+  return b;
 }
 
 std::vector<Ort::Value> InferenceSession::Run(const std::vector<std::string>& inputNames,
@@ -369,7 +393,14 @@ std::vector<Ort::Value> InferenceSession::Run(const std::vector<std::string>& in
   for (const auto& n : inputNames) in.push_back(n.c_str());
   for (const auto& n : outputNames_) out.push_back(n.c_str());
   try {
-    return session_->Run(runOptions_, in.data(), inputs.data(), inputs.size(), out.data(), out.size());
+    if (!ioBinding_) return session_->Run(runOptions_, in.data(), inputs.data(), inputs.size(), out.data(), out.size());
+    // Outputs bound to host memory: ORT copies each one back once, into tensors it owns.
+    Ort::IoBinding binding(*session_);
+    for (size_t i = 0; i < inputs.size(); ++i) binding.BindInput(in[i], inputs[i]);
+    for (const char* name : out) binding.BindOutput(name, cpuInfo_);
+    session_->Run(runOptions_, binding);
+    binding.SynchronizeOutputs();
+    return binding.GetOutputValues();
   } catch (const Ort::Exception& e) {
     throw Error(code::kInference, std::string("inference failed: ") + e.what());
   }

@@ -32,6 +32,8 @@ struct SessionConfig {
   int intraOpThreads = 0;  // 0: one per CPU this process may use
   int interOpThreads = 0;
   bool enableProfiling = false;
+  // Runs through an ORT I/O binding: -1 for CUDA and TensorRT only, 0 never, 1 always.
+  int ioBinding = -1;
 };
 
 struct TensorInfo {
@@ -90,6 +92,18 @@ class InferenceSession {
   // Runs with the given inputs (names parallel to values) and returns all outputs.
   std::vector<Ort::Value> Run(const std::vector<std::string>& inputNames, std::vector<Ort::Value>& inputs);
 
+  // Host memory for an input batch: page-locked (the CUDA provider's pinned
+  // allocator) where the session has it, so the batch goes to the device in one
+  // copy; ordinary heap memory otherwise. `info` describes it for CreateTensor.
+  struct HostBuffer {
+    std::shared_ptr<float> data;
+    const OrtMemoryInfo* info = nullptr;
+  };
+  HostBuffer AllocateInput(size_t floats);
+
+  bool ioBinding() const { return ioBinding_; }
+  bool pinnedInput() const { return pinned_ != nullptr; }
+
   // Signals in-flight Run calls to stop early (used by close()).
   void Terminate();
 
@@ -103,6 +117,9 @@ class InferenceSession {
   std::vector<ProviderAttempt> attempts_;
   std::vector<std::string> outputNames_;
   Ort::RunOptions runOptions_;
+  bool ioBinding_ = false;
+  std::shared_ptr<Ort::Allocator> pinned_;  // null: no pinned memory for this provider
+  Ort::MemoryInfo cpuInfo_ = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
 };
 
 std::string ElementTypeName(ONNXTensorElementDataType t);
