@@ -179,6 +179,14 @@ describe('ModelSession', () => {
     }
   });
 
+  it('takes a spinning pool of its own when asked, with the same outputs', async () => {
+    const s = await ModelSession.create(meanClassifier(), { intraOpSpinning: true, intraOpThreads: 1 });
+    const out = await s.run({ images: { data: new Float32Array(3 * 32 * 32).fill(0.75), dims: [1, 3, 32, 32] } });
+    assert.deepStrictEqual(Array.from(Object.values(out)[0].data), [0.75, 0.75, 0.75]);
+    s.close();
+    await assert.rejects(ModelSession.create(meanClassifier(), { intraOpSpinning: 1 }), { code: 'ERR_INVALID_ARG' });
+  });
+
   it('reports the ONNX Runtime version', () => {
     const r = runtimeInfo();
     assert.match(r.ortVersion, /^1\.29\./);

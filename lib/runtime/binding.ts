@@ -37,6 +37,7 @@ export interface NativeSessionOptions {
   trtProfileWidth?: number;
   /** 0 (default): the process-wide pool. */
   intraOpThreads?: number;
+  intraOpSpinning?: boolean;
   ioBinding?: boolean;
   interOpThreads?: number;
 }

@@ -32,6 +32,7 @@ export function sessionOptions(o: SessionOptions = {}): NativeSessionOptions {
     trtOptBatch: o.trtBatch?.opt,
     trtMaxBatch: o.trtBatch?.max,
     intraOpThreads: o.intraOpThreads,
+    intraOpSpinning: o.intraOpSpinning,
     interOpThreads: o.interOpThreads,
     ioBinding: o.ioBinding,
   };

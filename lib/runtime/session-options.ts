@@ -37,6 +37,8 @@ export interface SessionOptions {
   trtBatch?: { min: number; opt: number; max: number };
   /** Default: the process-wide pool shared by every session (one thread per usable CPU); a number: a pool of its own. */
   intraOpThreads?: number;
+  /** A pool of its own (intraOpThreads, default one per CPU) whose idle threads spin-wait between calls. Default false. */
+  intraOpSpinning?: boolean;
   interOpThreads?: number;
   /**
    * Run through an ONNX Runtime I/O binding, outputs bound to host memory. Default: on for

@@ -242,6 +242,7 @@ SessionConfig ParseSessionConfig(const Napi::Object& o) {
   const Napi::Value binding = o.Get("ioBinding");
   if (!binding.IsUndefined() && !binding.IsNull()) c.ioBinding = GetBool(o, "ioBinding", false) ? 1 : 0;
   c.intraOpThreads = GetInt(o, "intraOpThreads", 0);
+  c.intraOpSpinning = GetBool(o, "intraOpSpinning", false);
   c.interOpThreads = GetInt(o, "interOpThreads", 0);
   if (c.intraOpThreads < 0 || c.interOpThreads < 0) Invalid(o.Env(), "thread counts must be >= 0");
   return c;

@@ -173,13 +173,14 @@ bool IsNoSharedPool(const std::string& message) {
 Ort::SessionOptions BaseOptions(const SessionConfig& cfg) {
   Ort::SessionOptions so;
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  if (cfg.intraOpThreads == 0 && cfg.interOpThreads == 0 && gSharedPool.load()) {
+  if (cfg.intraOpThreads == 0 && cfg.interOpThreads == 0 && !cfg.intraOpSpinning && gSharedPool.load()) {
     so.DisablePerSessionThreads();  // the process-wide pool (ort_env.cc)
     return so;
   }
-  // An explicit thread count gets the session its own pool of that size.
+  // An explicit thread count, or spinning (the shared pool never spins), gets the
+  // session its own pool.
   so.SetIntraOpNumThreads(cfg.intraOpThreads > 0 ? cfg.intraOpThreads : UsableCpus());
-  so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+  so.AddConfigEntry("session.intra_op.allow_spinning", cfg.intraOpSpinning ? "1" : "0");
   if (cfg.interOpThreads > 0) so.SetInterOpNumThreads(cfg.interOpThreads);
   return so;
 }

@@ -31,6 +31,7 @@ struct SessionConfig {
   ProviderConfig providers;
   int intraOpThreads = 0;  // 0: one per CPU this process may use
   int interOpThreads = 0;
+  bool intraOpSpinning = false;  // true: a pool of its own whose idle threads spin-wait
   bool enableProfiling = false;
   // Runs through an ORT I/O binding: -1 for CUDA and TensorRT only, 0 never, 1 always.
   int ioBinding = -1;
