@@ -376,14 +376,14 @@ std::shared_ptr<InferenceSession> InferenceSession::CreateOnce(const ModelSource
 
 InferenceSession::HostBuffer InferenceSession::AllocateInput(size_t floats) {
   HostBuffer b;
-  const size_t bytes = std::max<size_t>(1, floats) * sizeof(float);
+  const size_t count = std::max<size_t>(1, floats);
   if (pinned_) {
     std::shared_ptr<Ort::Allocator> owner = pinned_;  // outlives the buffer even if the session goes first
-    b.data = std::shared_ptr<float>(static_cast<float*>(owner->Alloc(bytes)), [owner](float* p) { owner->Free(p); });
+    b.data = std::shared_ptr<float>(static_cast<float*>(owner->Alloc(count * sizeof(float))), [owner](float* p) { owner->Free(p); });
     b.info = owner->GetInfo();
     return b;
   }
-  b.data = std::shared_ptr<float>(new float[std::max<size_t>(1, floats)], std::default_delete<float[]>());
+  b.data = std::shared_ptr<float>(new float[count], std::default_delete<float[]>());
   b.info = cpuInfo_;
   return b;
 }

@@ -94,10 +94,9 @@ void ScanCandidates(const cv::Mat& gray, const cv::Mat& localMean, double c, con
   cv::copyMakeBorder(ThresholdBelowMean(gray, localMean, c), framed, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
   cv::floodFill(framed, {0, 0}, 128, nullptr, 0, 0, 4);
   cv::Mat bin = framed(cv::Rect(1, 1, gray.cols, gray.rows)) != 128;
-  std::vector<std::vector<cv::Point>> contours;
   const int k = std::max(3, int(std::lround(gray.cols / 128.0)) | 1);
   cv::morphologyEx(bin, bin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
-  contours.clear();
+  std::vector<std::vector<cv::Point>> contours;
   cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
   for (const auto& ct : contours) {
     const double area = cv::contourArea(ct);
@@ -147,10 +146,13 @@ std::optional<PackageCandidate> FindPackageByContour(const cv::Mat& full, const 
   cv::Mat gray;
   if (scale < 1.0) {
     // Halving first: OpenCV's area resize by other factors than 2 runs scalar
-    // (0.92x CPU for the whole stage at 1280x960; same corners).
+    // (0.92x CPU for the whole stage at 1280x960; same corners). Only even sizes
+    // are halved, so that the copy still spans the whole frame and `scale` maps
+    // its corners back exactly.
     const cv::Size target = ScaledSize(full.size(), scale);
     cv::Mat src = full;
-    while (src.cols >= 2 * target.width && src.rows >= 2 * target.height) src = HalveArea(src);
+    while (src.cols % 2 == 0 && src.rows % 2 == 0 && src.cols >= 2 * target.width && src.rows >= 2 * target.height)
+      src = HalveArea(src);
     if (src.size() == target) gray = src;
     else cv::resize(src, gray, target, 0, 0, cv::INTER_AREA);
   } else {
