@@ -4,13 +4,13 @@
 // end to end (decode -> letterbox -> run -> NMS), the same 32 JPEG images each time:
 // how big a batch this machine wants. The sizes and batches alternate round by round
 // and the best round counts (these machines are noisy); the table also shows the
-// library's default for each size (`defaultMaxBatchFor`).
+// library's default (`defaultMaxBatch`).
 //   node bench/model-batch.js [--model models/die-defect-yolov7tiny.onnx] [--ep cpu] [--batches 1,2,4,8,16]
 //                             [--imgsz 320,640] [--rounds 3] [--json]
 const { performance } = require('perf_hooks');
 const fs = require('fs');
 const path = require('path');
-const { Detector, defaultMaxBatchFor } = require('..');
+const { Detector } = require('..');
 const { arg } = require('./helpers/args');
 
 (async () => {
@@ -48,10 +48,9 @@ const { arg } = require('./helpers/args');
     for (const imgsz of sizes) {
       const mine = rows.filter((x) => x.imgsz === imgsz);
       const top = Math.max(...mine.map((x) => x.imagesPerSecond));
-      const def = defaultMaxBatchFor(provider, imgsz, imgsz);
       for (const x of mine) {
         process.stdout.write(`imgsz ${String(imgsz).padStart(4)}  maxBatch ${String(x.maxBatch).padStart(2)}  ${x.imagesPerSecond.toFixed(1).padStart(6)} img/s` +
-          `  (${(x.imagesPerSecond / top).toFixed(2)} of the best)${x.maxBatch === def ? '  <- default' : ''}\n`);
+          `  (${(x.imagesPerSecond / top).toFixed(2)} of the best)${x.maxBatch === runs[0].d.defaultMaxBatch ? '  <- default' : ''}\n`);
       }
     }
   } finally {

@@ -9,7 +9,7 @@ export type { Homography, Point, Quad } from './core/geometry';
 export { DEFAULT_LIMIT_INPUT_PIXELS } from './runtime/images';
 export type { ImageInput, InputLimits, RawImage, ReferencePair, SingleImage } from './runtime/images';
 export type { Registration } from './runtime/binding';
-export { ModelSession, defaultMaxBatchFor } from './runtime/session';
+export { ModelSession } from './runtime/session';
 export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './runtime/session';
 export { defaultModels, listModels, resolveModel } from './runtime/models';
 export type { ModelCard, ModelRole } from './runtime/models';

@@ -10,22 +10,6 @@ import { resolveModel } from './models';
 export type { ModelInfo, ProviderName, SessionOptions };
 export type { TensorInfo } from './binding';
 
-/**
- * Images per model call when the caller does not say (`maxBatch`), by provider and input
- * size: 16 (the study's batch) on CUDA and TensorRT; 2 on the CPU at every size. Measured
- * end to end (`bench/model-batch.js --imgsz 320,640`: decode, letterbox, run and NMS, 2
- * cores), calls of 2 were the fastest or within 1 % of it at both sizes (320: 81 img/s
- * against 71 for calls of 16; 640: 19.1 against 18.9 and 19.4 for calls of 4), although
- * the bare model alone runs 16 faster per image: the next call's preparation and the
- * other sessions share the cores with the running call. On small crops at 320 calls of
- * 16 were 1.01-1.12x faster (`bench/cpu-targets.js`): no rule on the input size alone
- * fits both, so the size is taken but not yet used.
- */
-export function defaultMaxBatchFor(provider: ProviderName, height: number, width: number): number {
-  if (!(height > 0 && width > 0)) throw new DieInspectError('ERR_INVALID_ARG', 'defaultMaxBatchFor: height and width must be positive');
-  return provider === 'cpu' ? 2 : 16;
-}
-
 export class ModelSession {
   /** Model description and provider report, read once at load. */
   readonly info: ModelInfo;
@@ -75,11 +59,18 @@ export class ModelSession {
     return this.info.provider;
   }
 
-  /** Images per model call when the caller does not say, at the model's own input size: see `defaultMaxBatchFor`. */
+  /**
+   * Images per model call when the caller does not say (`maxBatch`): 16 (the study's
+   * batch) on CUDA and TensorRT; 2 on the CPU at every input size. Measured end to end
+   * (`bench/model-batch.js --imgsz 320,640`: decode, letterbox, run and NMS, 2 cores),
+   * calls of 2 were the fastest or within 1 % of it at both sizes (320: 81 img/s against
+   * 71 for calls of 16; 640: 19.1 against 18.9, and 19.4 for calls of 4), although the
+   * bare model alone runs 16 faster per image: the next call's preparation and the other
+   * sessions share the cores with the running call. On small crops at 320 calls of 16
+   * were 1.01-1.12x faster (`bench/cpu-targets.js`), so no rule on the input size fits both.
+   */
   get defaultMaxBatch(): number {
-    const shape = this.info.inputs[0]?.shape ?? [];
-    const side = (d: unknown) => (typeof d === 'number' && d > 0 ? d : 640);  // symbolic: the usual 640
-    return defaultMaxBatchFor(this.provider, side(shape[2]), side(shape[3]));
+    return this.provider === 'cpu' ? 2 : 16;
   }
 
   get closed(): boolean {
