@@ -1,6 +1,7 @@
 /** Image classification: images in, class probabilities out. */
 import { DieInspectError, native } from '../core/errors';
 import type { ImageInput, InputLimits } from '../runtime/images';
+import type { PreprocessOptions } from '../runtime/binding';
 import { heightWidth, Imgsz, metadataImgsz, metadataNumbers, parseClassNames } from '../runtime/metadata';
 import type { NativeSession, Registration } from '../runtime/binding';
 import { classifyOptions } from '../runtime/native-options';
@@ -83,6 +84,13 @@ export class Classifier extends ModelSession {
       const r = this.labelled(Array.from(img.probabilities), img.width, img.height);
       return { ...r, ...(img.registration ? { registration: img.registration } : {}), ...(img.warning ? { warning: img.warning } : {}) };
     });
+  }
+
+  /** The input size and pixel preparation classify() gives the model (region, resize, scale, mean/std), for preprocess(). */
+  preprocessOptions(): PreprocessOptions {
+    const o = this.options;
+    const [height, width] = heightWidth(o.imgsz, 224);
+    return { width, height, resize: o.resize ?? 'stretch', region: o.region, scale: o.scale, mean: o.mean, std: o.std };
   }
 
   /** Builds a result from a probability vector (shared with the ensemble). */

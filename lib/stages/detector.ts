@@ -1,6 +1,7 @@
 /** YOLO object detection: images in, boxes in original-image pixels out. */
 import { DieInspectError, native } from '../core/errors';
 import type { ImageInput, InputLimits } from '../runtime/images';
+import type { PreprocessOptions } from '../runtime/binding';
 import { heightWidth, Imgsz, metadataImgsz, parseClassNames } from '../runtime/metadata';
 import type { DetectParams, NativeSession, Registration, YoloLayout } from '../runtime/binding';
 import { detectOptions } from '../runtime/native-options';
@@ -94,6 +95,12 @@ export class Detector extends ModelSession {
         ...(img.registration ? { registration: img.registration } : {}), ...(img.warning ? { warning: img.warning } : {}),
       };
     });
+  }
+
+  /** The input size and pixel preparation detect() gives the model (letterbox, pad 114, RGB / 255), for preprocess(). */
+  preprocessOptions(): PreprocessOptions {
+    const [height, width] = heightWidth(this.options.imgsz, 640);
+    return { width, height, resize: 'letterbox' };
   }
 
   /** One image; rejects with its error instead of reporting it. */

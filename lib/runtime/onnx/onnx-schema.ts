@@ -1,6 +1,7 @@
 /**
  * The part of the ONNX model format (onnx/onnx.proto, package `onnx`, proto2) that die-inspect reads
- * and writes: enough to walk a graph for params and GFLOPs and to build small test and probe models.
+ * and writes: enough to walk a graph for params and GFLOPs, to build small test and probe models, and to
+ * read the nodes and tensors that quantization rewrites (lib/runtime/onnx/wire.ts keeps everything else).
  * Field names are the spec's in camelCase; numbers, types, presence and packing follow onnx.proto
  * (only TensorProto's *_data fields are packed). Fields not listed here are skipped when decoding.
  */
@@ -49,6 +50,8 @@ export interface TensorProto {
   int64Data?: Int64[];
   name?: string;
   rawData?: Uint8Array;
+  /** 1: the values are in an external file (not read by die-inspect). */
+  dataLocation?: number;
 }
 
 export interface TensorShapeProtoDimension {
@@ -87,6 +90,7 @@ export interface AttributeProto {
   name?: string;
   /** An AttributeType value. */
   type?: number;
+  f?: number;
   i?: Int64;
   s?: Uint8Array;
   t?: TensorProto | null;
@@ -96,7 +100,10 @@ export interface AttributeProto {
 export interface NodeProto {
   input?: string[];
   output?: string[];
+  name?: string;
   opType?: string;
+  /** '' (or absent): the default ai.onnx domain. */
+  domain?: string;
   attribute?: AttributeProto[];
 }
 
@@ -106,6 +113,8 @@ export interface GraphProto {
   initializer?: TensorProto[];
   input?: ValueInfoProto[];
   output?: ValueInfoProto[];
+  /** Types and shapes of intermediate tensors, where the exporter or a shape inference wrote them. */
+  valueInfo?: ValueInfoProto[];
 }
 
 export interface ModelProto {
@@ -126,6 +135,7 @@ const messages: Record<string, protobuf.IType> = {
   AttributeProto: {
     fields: {
       name: field(1, 'string'),
+      f: field(2, 'float'),
       i: field(3, 'int64'),
       s: field(4, 'bytes'),
       t: field(5, 'TensorProto'),
@@ -141,8 +151,10 @@ const messages: Record<string, protobuf.IType> = {
     fields: {
       input: repeated(1, 'string'),
       output: repeated(2, 'string'),
+      name: field(3, 'string'),
       opType: field(4, 'string'),
       attribute: repeated(5, 'AttributeProto'),
+      domain: field(7, 'string'),
     },
   },
   ModelProto: {
@@ -164,6 +176,7 @@ const messages: Record<string, protobuf.IType> = {
       initializer: repeated(5, 'TensorProto'),
       input: repeated(11, 'ValueInfoProto'),
       output: repeated(12, 'ValueInfoProto'),
+      valueInfo: repeated(13, 'ValueInfoProto'),
     },
   },
   TensorProto: {
@@ -175,6 +188,7 @@ const messages: Record<string, protobuf.IType> = {
       int64Data: packed(7, 'int64'),
       name: field(8, 'string'),
       rawData: field(9, 'bytes'),
+      dataLocation: field(14, 'int32'),
     },
     nested: { DataType: { values: DataType } },
   },
@@ -234,3 +248,9 @@ function codec<T>(name: string): MessageCodec<T> {
 }
 
 export const ModelProto: MessageCodec<ModelProto> = codec<ModelProto>('onnx.ModelProto');
+export const NodeProto: MessageCodec<NodeProto> = codec<NodeProto>('onnx.NodeProto');
+export const TensorProto: MessageCodec<TensorProto> = codec<TensorProto>('onnx.TensorProto');
+export const ValueInfoProto: MessageCodec<ValueInfoProto> = codec<ValueInfoProto>('onnx.ValueInfoProto');
+export const OperatorSetIdProto: MessageCodec<OperatorSetIdProto> = codec<OperatorSetIdProto>('onnx.OperatorSetIdProto');
+export const StringStringEntryProto: MessageCodec<StringStringEntryProto> =
+  codec<StringStringEntryProto>('onnx.StringStringEntryProto');
