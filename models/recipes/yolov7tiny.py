@@ -17,9 +17,15 @@ concat [d, c, b, a] and a 1x1 conv to the output width.
 the three head convs) CoordConvs: two channels holding the normalised x and y position
 (-1..1) are appended to their input.
 
+`gsconv=True` is the slim neck (backbone and heads unchanged): the neck's ELAN-tiny blocks
+(td4, td3, bu4, bu5) become VoV-GSCSP blocks, its 1x1 lateral convs (lat5, lat4_in, lat4,
+lat3_in) and its two stride-2 convs (down3, down4) become GSConvs (GSConv with a 1x1 conv
+in place of the channel shuffle, so the channel pruner can follow it). The GS bottlenecks
+inside VoV-GSCSP keep the real shuffle.
+
 Run it to print parameters and GFLOPs (MACs counted by forward hooks on Conv2d,
 GFLOPs = 2 * MACs / 1e9):
-    /usr/bin/python3 models/recipes/yolov7tiny.py --nc 2 --imgsz 640 [--coordconv]
+    /usr/bin/python3 models/recipes/yolov7tiny.py --nc 2 --imgsz 640 [--coordconv | --gsconv]
 """
 import argparse
 import math
@@ -67,13 +73,14 @@ def init_weights(model):
 
 
 class Conv(nn.Module):
-    """Conv2d + BatchNorm + LeakyReLU(0.1). After fuse() the BN is folded into the conv."""
+    """Conv2d + BatchNorm + LeakyReLU(0.1) (`act=False`: no activation; `g`: groups, g = c1 =
+    c2 is a depthwise conv). After fuse() the BN is folded into the conv."""
 
-    def __init__(self, c1, c2, k=1, s=1):
+    def __init__(self, c1, c2, k=1, s=1, g=1, act=True):
         super().__init__()
-        self.conv = nn.Conv2d(c1, c2, k, s, k // 2, bias=False)
+        self.conv = nn.Conv2d(c1, c2, k, s, k // 2, groups=g, bias=False)
         self.bn = nn.BatchNorm2d(c2, eps=1e-3, momentum=0.03)
-        self.act = nn.LeakyReLU(0.1, inplace=True)
+        self.act = nn.LeakyReLU(0.1, inplace=True) if act else nn.Identity()
 
     def forward(self, x):
         x = self.conv(x)
@@ -83,14 +90,17 @@ class Conv(nn.Module):
 
     @torch.no_grad()
     def fuse(self):
+        """Fold the BN into the conv. The conv may already have a bias: a fused model that got
+        a per-channel scale back for network slimming (prune.attach_scales)."""
         if self.bn is None:
             return
         bn, conv = self.bn, self.conv
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
-                          conv.padding, bias=True).to(conv.weight.device)
+                          conv.padding, groups=conv.groups, bias=True).to(conv.weight.device)
         fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
-        fused.bias.copy_(bn.bias - bn.running_mean * scale)
+        b = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+        fused.bias.copy_((b - bn.running_mean) * scale + bn.bias)
         self.conv, self.bn = fused, None
 
 
@@ -147,18 +157,91 @@ class SPPCSPCTiny(nn.Module):
         return self.out(torch.cat([y, self.short(x)], 1))
 
 
-class YOLOv7Tiny(nn.Module):
-    def __init__(self, nc=2, anchors=None, coordconv=False):
+class GSConv(nn.Module):
+    """GSConv: a dense conv to half the output width, a 5x5 depthwise conv on that half,
+    both halves concatenated, then a channel shuffle: the fixed permutation that puts the
+    even channels first and the odd ones after, so every output half mixes dense and
+    depthwise features."""
+
+    def __init__(self, c1, c2, k=1, s=1, act=True):
         super().__init__()
+        h = c2 // 2
+        self.a = Conv(c1, h, k, s, act=act)
+        self.dw = Conv(h, h, 5, 1, g=h, act=act)
+
+    def forward(self, x):
+        y = self.a(x)
+        y = torch.cat([y, self.dw(y)], 1)
+        return torch.cat([y[:, 0::2], y[:, 1::2]], 1)
+
+
+class GSConvs(nn.Module):
+    """The pruning-friendly GSConv: the shuffle (a permutation no channel pruner can follow)
+    is replaced by a learned 1x1 Conv + BN + LeakyReLU over the concatenated halves."""
+
+    def __init__(self, c1, c2, k=1, s=1):
+        super().__init__()
+        h = c2 // 2
+        self.a = Conv(c1, h, k, s)
+        self.dw = Conv(h, h, 5, 1, g=h)
+        self.mix = Conv(2 * h, c2, 1)
+
+    def forward(self, x):
+        y = self.a(x)
+        return self.mix(torch.cat([y, self.dw(y)], 1))
+
+
+class GSBottleneck(nn.Module):
+    """Two GSConvs (1x1, then 3x3 without activation) plus a 1x1 shortcut conv (no activation)."""
+
+    def __init__(self, c1, c2):
+        super().__init__()
+        self.g1 = GSConv(c1, c2, 1)
+        self.g2 = GSConv(c2, c2, 3, act=False)
+        self.short = Conv(c1, c2, 1, act=False)
+
+    def forward(self, x):
+        return self.g2(self.g1(x)) + self.short(x)
+
+
+class VoVGSCSP(nn.Module):
+    """VoV-GSCSP: two 1x1 branches to half the output width, one through a GS bottleneck;
+    concat [plain branch, bottleneck branch] and a 1x1 conv to the output width."""
+
+    def __init__(self, c1, c2, n=1):
+        super().__init__()
+        h = c2 // 2
+        self.a = Conv(c1, h, 1)
+        self.b = Conv(c1, h, 1)
+        self.m = nn.Sequential(*(GSBottleneck(h, h) for _ in range(n)))
+        self.out = Conv(2 * h, c2, 1)
+
+    def forward(self, x):
+        return self.out(torch.cat([self.b(x), self.m(self.a(x))], 1))
+
+
+def neck_elan(c1, c2):
+    """The plain neck's block: ELAN-tiny with half the output width inside."""
+    return ELANTiny(c1, c2, c2 // 2)
+
+
+class YOLOv7Tiny(nn.Module):
+    def __init__(self, nc=2, anchors=None, coordconv=False, gsconv=False):
+        super().__init__()
+        if coordconv and gsconv:
+            raise ValueError('coordconv and gsconv are separate neck variants')
         self.nc = nc
         self.no = nc + 5
         self.na = 3
         self.nl = 3
         self.coordconv = coordconv
+        self.gsconv = gsconv
         anchors = torch.tensor(anchors if anchors is not None else DEFAULT_ANCHORS_640, dtype=torch.float32)
         self.register_buffer('anchors', anchors.view(self.nl, self.na, 2))  # input pixels
         self.register_buffer('strides', torch.tensor(STRIDES, dtype=torch.float32))
         N = CoordConv if coordconv else Conv
+        # slim neck: GSConvs for the neck's 1x1 laterals and stride-2 convs, VoV-GSCSP for its blocks
+        L, D, B = (GSConvs, GSConvs, VoVGSCSP) if gsconv else (Conv, N, neck_elan)
         # backbone
         self.stem = nn.Sequential(Conv(3, 32, 3, 2), Conv(32, 64, 3, 2))
         self.stage2 = ELANTiny(64, 64, 32)
@@ -168,17 +251,17 @@ class YOLOv7Tiny(nn.Module):
         self.spp = SPPCSPCTiny(512, 256)
         # neck, top-down
         self.up = nn.Upsample(scale_factor=2, mode='nearest')
-        self.lat5 = Conv(256, 128, 1)
-        self.lat4_in = Conv(256, 128, 1)
-        self.td4 = ELANTiny(256, 128, 64)
-        self.lat4 = Conv(128, 64, 1)
-        self.lat3_in = Conv(128, 64, 1)
-        self.td3 = ELANTiny(128, 64, 32)
+        self.lat5 = L(256, 128, 1)
+        self.lat4_in = L(256, 128, 1)
+        self.td4 = B(256, 128)
+        self.lat4 = L(128, 64, 1)
+        self.lat3_in = L(128, 64, 1)
+        self.td3 = B(128, 64)
         # neck, bottom-up
-        self.down3 = N(64, 128, 3, 2)
-        self.bu4 = ELANTiny(256, 128, 64)
-        self.down4 = N(128, 256, 3, 2)
-        self.bu5 = ELANTiny(512, 256, 128)
+        self.down3 = D(64, 128, 3, 2)
+        self.bu4 = B(256, 128)
+        self.down4 = D(128, 256, 3, 2)
+        self.bu5 = B(512, 256)
         # heads
         self.head3 = N(64, 128, 3)
         self.head4 = N(128, 256, 3)
@@ -255,13 +338,14 @@ def main():
     ap.add_argument('--nc', type=int, default=2)
     ap.add_argument('--imgsz', type=int, default=640)
     ap.add_argument('--coordconv', action='store_true')
+    ap.add_argument('--gsconv', action='store_true', help='slim neck (VoV-GSCSP + GSConvs)')
     a = ap.parse_args()
     torch.set_num_threads(1)
-    m = YOLOv7Tiny(a.nc, coordconv=a.coordconv)
+    m = YOLOv7Tiny(a.nc, coordconv=a.coordconv, gsconv=a.gsconv)
     n = count_params(m)
     g = count_gflops(m, a.imgsz, a.imgsz)
-    nf = count_params(YOLOv7Tiny(a.nc, coordconv=a.coordconv).fuse())
-    print(f'YOLOv7-tiny nc={a.nc} coordconv={a.coordconv}: {n:,} params ({n / 1e6:.2f} M; '
+    nf = count_params(YOLOv7Tiny(a.nc, coordconv=a.coordconv, gsconv=a.gsconv).fuse())
+    print(f'YOLOv7-tiny nc={a.nc} coordconv={a.coordconv} gsconv={a.gsconv}: {n:,} params ({n / 1e6:.2f} M; '
           f'{nf:,} after BN fusion), {g:.2f} GFLOPs at {a.imgsz}x{a.imgsz}')
 
 
