@@ -1,20 +1,61 @@
 """Detector models for training and export: the architecture an option set names, its
-anchors (k-means on the training boxes, or the default set), and --init weights."""
+anchors (k-means on the training boxes, or the default set), --init weights, and the
+model a checkpoint describes (pruned widths, BatchNorm folded or not, slimming scales)."""
 import numpy as np
 import torch
 
 from checkpoints import load_checkpoint
 from loss import kmeans_anchors
 from onnx_utils import read_detector_onnx
+from prune import attach_scales, set_widths, widths, widths_from_state_dict
 from yolov5n import YOLOv5n
 from yolov7tiny import DEFAULT_ANCHORS_640, YOLOv7Tiny
 
+VARIANTS = ('coordconv', 'gsconv')
 
-def build_model(arch, nc, anchors, coordconv=False, masks=0):
+
+def arch_name(arch, coordconv=False, gsconv=False, masks=0):
+    """The ONNX metadata `arch`: e.g. yolov7-tiny, yolov7-tiny-coordconv, yolov5n-seg."""
+    return arch + ('-coordconv' if coordconv else '') + ('-gsconv' if gsconv else '') + ('-seg' if masks else '')
+
+
+def parse_arch(name):
+    """arch_name's inverse: (arch, coordconv, gsconv, seg)."""
+    parts = name.split('-')
+    flags = {p: p in parts for p in VARIANTS + ('seg',)}
+    base = '-'.join(p for p in parts if p not in flags)
+    return base, flags['coordconv'], flags['gsconv'], flags['seg']
+
+
+def build_model(arch, nc, anchors, coordconv=False, masks=0, gsconv=False, widths=None):
+    """The architecture (random weights); `widths` ({layer: channels}, from a pruned
+    checkpoint) shrinks it to a pruned model's layer widths."""
     a = np.asarray(anchors).reshape(3, 3, 2).tolist()
     if arch == 'yolov5n':
+        if widths:
+            raise ValueError('pruned widths are only supported for yolov7-tiny')
         return YOLOv5n(nc, a, masks=masks)
-    return YOLOv7Tiny(nc, a, coordconv=coordconv)
+    model = YOLOv7Tiny(nc, a, coordconv=coordconv, gsconv=gsconv)
+    if widths:
+        set_widths(model, widths)
+    return model
+
+
+def model_from_checkpoint(ck):
+    """The model a checkpoint (or read_onnx_checkpoint's dict) holds, its weights (the EMA's
+    where there is one) loaded: built at its widths, fused when it was, with slimming scales
+    when it has them."""
+    model = build_model(ck.get('arch', 'yolov7-tiny'), ck['nc'], ck['anchors'], ck.get('coordconv', False),
+                        ck.get('masks', 0), ck.get('gsconv', False), ck.get('widths'))
+    if ck.get('fused'):  # fine-tuned from an ONNX export: no BatchNorm left to fold
+        model.fuse()
+    if ck.get('scales'):
+        attach_scales(model)
+    sd = ck['ema'] if 'ema' in ck else ck['model']
+    # an ONNX export keeps anchors and strides as graph constants: take the model's own
+    own = {k: v for k, v in model.state_dict().items() if k in ('anchors', 'strides')}
+    model.load_state_dict({**own, **sd})
+    return model
 
 
 def compute_anchors(data, mode, gen, seed):
@@ -29,14 +70,29 @@ def compute_anchors(data, mode, gen, seed):
         return default
 
 
+def read_onnx_checkpoint(path):
+    """One of our exported ONNX detectors as a checkpoint-like dict (fused weights as
+    tensors, the architecture options its `arch` names, layer widths from its
+    initializers, so a pruned export is rebuilt at its own widths)."""
+    ck = read_detector_onnx(path)
+    ck['model'] = {k: torch.from_numpy(v) for k, v in ck['model'].items()}
+    ck['arch'], ck['coordconv'], ck['gsconv'], seg = parse_arch(ck['arch'])
+    if seg:
+        raise SystemExit(f'{path}: a segmenter export; only detectors can be read back')
+    if ck['arch'] == 'yolov7-tiny' and not ck.get('widths'):
+        full = widths(YOLOv7Tiny(ck['nc'], coordconv=ck['coordconv'], gsconv=ck['gsconv']))
+        w = {k: n for k, n in widths_from_state_dict(ck['model']).items() if k in full}
+        ck['widths'] = w if w != full else None  # None: not pruned
+    return ck
+
+
 def load_init(args):
-    """--init: another run's last.pt/best.pt, or one of our exported ONNX detectors (the
-    only form a shipped model keeps its weights in)."""
-    if not args.init.endswith('.onnx'):
-        return load_checkpoint(args.init)
-    init = read_detector_onnx(args.init)
-    want = args.arch + ('-coordconv' if args.coordconv else '')
-    if init['arch'] != want or args.masks:
-        raise SystemExit(f'--init {args.init} is {init["arch"]!r}; these options build {want!r}')
-    init['model'] = {k: torch.from_numpy(v) for k, v in init['model'].items()}
+    """--init: another run's last.pt/best.pt, a pruned.pt from prune_detector.py, or one of
+    our exported ONNX detectors (the only form a shipped model keeps its weights in)."""
+    init = read_onnx_checkpoint(args.init) if args.init.endswith('.onnx') else load_checkpoint(args.init)
+    have = arch_name(init.get('arch', 'yolov7-tiny'), init.get('coordconv', False), init.get('gsconv', False),
+                     init.get('masks', 0))
+    want = arch_name(args.arch, args.coordconv, args.gsconv, args.masks)
+    if have != want:
+        raise SystemExit(f'--init {args.init} is {have!r}; these options build {want!r}')
     return init

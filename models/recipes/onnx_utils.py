@@ -94,7 +94,8 @@ def read_detector_onnx(path):
     """Weights and anchors of one of our exported detectors, as a checkpoint-like dict for
     train_detector.py --init. The exporter folds BatchNorm into the convolutions, so the
     weights fit the fused model ('fused': True); the initializers keep the module names.
-    Anchors come from the metadata (rounded to 0.01 px at export)."""
+    Anchors come from the metadata (rounded to 0.01 px at export), so do the class names,
+    the size and, for a pruned model, its layer widths (`widths`, JSON)."""
     import ast
     from onnx import numpy_helper
     m = onnx.load(path)
@@ -104,5 +105,8 @@ def read_detector_onnx(path):
     sd = {t.name[len('model.'):]: numpy_helper.to_array(t).copy()
           for t in m.graph.initializer if t.name.startswith('model.')}
     names = ast.literal_eval(meta['names'])
+    imgsz = ast.literal_eval(meta['imgsz'])[0] if 'imgsz' in meta else None
     return {'model': sd, 'anchors': ast.literal_eval(meta['anchors']), 'epoch': os.path.basename(path),
-            'fused': True, 'arch': meta.get('arch', ''), 'nc': len(names)}
+            'fused': True, 'arch': meta.get('arch', ''), 'nc': len(names), 'names': [names[k] for k in sorted(names)],
+            'imgsz': imgsz, 'recipe': meta.get('recipe', ''),
+            'widths': json.loads(meta['widths']) if 'widths' in meta else None}

@@ -4,8 +4,9 @@
 detector / segmenter on `package_dataset.py` output.
 
     python3 models/recipes/train_detector.py --data DIR/crops --val VALDIR/crops \\
-        --imgsz 320 --epochs 100 --batch 16 --out runs/NAME [--nwd 0.5] [--coordconv] \\
-        [--arch yolov7-tiny|yolov5n] [--masks 32] [--seed 0] [--device auto] [--max-minutes M]
+        --imgsz 320 --epochs 100 --batch 16 --out runs/NAME [--nwd 0.5] [--coordconv | --gsconv] \\
+        [--arch yolov7-tiny|yolov5n] [--masks 32] [--seed 0] [--device auto] [--max-minutes M] \\
+        [--init PT|ONNX] [--sparsity 5e-4]
 
 Every epoch writes OUT/last.pt (model, EMA, optimizer, scaler, epoch, anchors, RNG state)
 and appends a row to OUT/log.csv; OUT/best.pt keeps the EMA weights with the best val
@@ -15,7 +16,10 @@ interrupted epoch is redone); when all epochs are done it only reports. With
 run it again to continue. --restart discards OUT/last.pt. --init PT starts a new run from
 another run's weights and anchors (fine-tuning: the DeepPCB pair detector starts from the
 single-image one); --init MODEL.onnx starts from a shipped detector's exported weights,
-BatchNorm folded, and trains the fused model.
+BatchNorm folded, and trains the fused model. A pruned model (prune_detector.py's
+checkpoint, or its export) is rebuilt at its pruned layer widths. --sparsity REG is the
+sparsity training of network slimming: an L1 penalty on the prunable BatchNorm gammas (a
+fused model gets a per-channel scale to carry them).
 
 Images are letterboxed once to imgsz (long side = imgsz, pad 114) and cached in RAM.
 Augmentation: HSV jitter, horizontal/vertical flips (labels mirrored), small scale and
@@ -39,6 +43,7 @@ from loop import Hooks, Run, epoch_batches  # noqa: E402
 from loss import DetectionLoss, SegmentLoss  # noqa: E402
 from metrics import detection_metrics, match_image, nms, top_mask_ious  # noqa: E402
 from optim import cosine_factor, param_groups, yolo_optimizer, yolo_warmup_lr  # noqa: E402
+from prune import add_sparsity_grad, attach_scales, slim_gammas  # noqa: E402
 from progress import progress  # noqa: E402
 from runtime import grad_scaler, select_device, set_seed, set_threads  # noqa: E402
 from yolov7tiny import count_gflops, count_params  # noqa: E402
@@ -91,6 +96,9 @@ def parse_args(argv=None):
     ap.add_argument('--nwd', type=float, default=0.0, help='NWD share of the box loss (0.5 = 50/50 with CIoU)')
     ap.add_argument('--nwd-c', type=float, default=12.8, help='NWD normalising constant C in pixels')
     ap.add_argument('--coordconv', action='store_true', help='CoordConv in the neck (yolov7-tiny)')
+    ap.add_argument('--gsconv', action='store_true', help='slim neck: VoV-GSCSP blocks and GSConvs (yolov7-tiny)')
+    ap.add_argument('--sparsity', type=float, default=0.0,
+                    help='network slimming sparsity training: L1 penalty REG on the prunable BatchNorm gammas (e.g. 5e-4)')
     ap.add_argument('--arch', choices=['yolov7-tiny', 'yolov5n'], default='yolov7-tiny')
     ap.add_argument('--masks', type=int, default=0, help='mask coefficients: 32 makes a YOLOv5-seg style segmenter (yolov5n)')
     ap.add_argument('--seed', type=int, default=0)
@@ -136,27 +144,38 @@ def load_data(args):
 
 def make_model(args, ckpt, train, nc, device):
     """The model with its anchors: a resumed run's (weights follow from last.pt), --init's
-    (weights loaded here), or k-means on the training boxes. Returns (model, anchors, fused)."""
+    (weights loaded here), or k-means on the training boxes. Returns (model, anchors, form):
+    form = the checkpoint keys that say how to build it again (widths, fused, scales)."""
     init = load_init(args) if args.init and ckpt is None else None
-    if ckpt is not None or init is not None:
-        anchors = np.array((ckpt or init)['anchors'], np.float64).reshape(9, 2)
+    src = ckpt or init or {}
+    if src:
+        anchors = np.array(src['anchors'], np.float64).reshape(9, 2)
     else:
         anchors = compute_anchors(train, args.anchors, args.anchor_gen, args.seed)
     print('anchors (w,h px at %d): %s' % (args.imgsz, ', '.join(f'{w:.0f}x{h:.0f}' for w, h in anchors)))
-    model = build_model(args.arch, nc, anchors, args.coordconv, args.masks).to(device)
-    # weights from an ONNX export have BatchNorm folded in: train the fused model (no BatchNorm) from then on
-    fused = bool((ckpt or init or {}).get('fused'))
-    if fused:
+    # a pruned source brings its layer widths; weights from an ONNX export have BatchNorm
+    # folded in: train the fused model (no BatchNorm) from then on
+    form = {'widths': src.get('widths'), 'fused': bool(src.get('fused')), 'scales': bool(src.get('scales'))}
+    model = build_model(args.arch, nc, anchors, args.coordconv, args.masks, args.gsconv, form['widths'])
+    if form['fused']:
         model.fuse()
+    if form['scales']:
+        attach_scales(model)
     if init is not None:
         sd = init.get('ema') or init['model']
-        if fused:  # an ONNX export keeps anchors and strides as graph constants: take the model's own
+        if form['fused']:  # an ONNX export keeps anchors and strides as graph constants: take the model's own
             sd = {**{k: v for k, v in model.state_dict().items() if k in ('anchors', 'strides')}, **sd}
         model.load_state_dict(sd)
         print(f'weights from {args.init} (epoch {init["epoch"]})')
-    print(f'model: {args.arch} nc={nc} coordconv={args.coordconv} masks={args.masks}: {count_params(model) / 1e6:.2f} M params, '
+    if args.sparsity and form['fused'] and not form['scales']:
+        attach_scales(model)  # network slimming needs a gamma per channel
+        form['scales'] = True
+    model = model.to(device)
+    pruned = ' (pruned widths)' if form['widths'] else ''
+    print(f'model: {args.arch} nc={nc} coordconv={args.coordconv} gsconv={args.gsconv} masks={args.masks}{pruned}: '
+          f'{count_params(model) / 1e6:.2f} M params, '
           f'{count_gflops(model, 640, 640):.2f} GFLOPs at 640, {count_gflops(model, args.imgsz, args.imgsz):.2f} at {args.imgsz}')
-    return model, anchors, fused
+    return model, anchors, form
 
 
 def log_epoch(tally, m, seg):
@@ -182,6 +201,7 @@ def detector_hooks(args, run, data, nc, lr0, accumulate, device):
     val_loader = make_loader(val, args.batch * 2, False, min(args.workers, 1))
     nb = epoch_batches(len(train), args.batch, args.max_batches)
     n_warm = min(max(round(args.warmup_epochs * nb), 100), nb * args.epochs // 2) if args.warmup_epochs > 0 else 0
+    gammas = slim_gammas(model) if args.sparsity else []
 
     def step(batch, i, epoch, tally):
         imgs, targets = batch[0], batch[1]
@@ -195,6 +215,7 @@ def detector_hooks(args, run, data, nc, lr0, accumulate, device):
         scaler.scale(loss).backward()
         if (ni - tally['last_step'] >= accumulate) or i == nb - 1:
             scaler.unscale_(opt)
+            add_sparsity_grad(gammas, args.sparsity)
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             scaler.step(opt)
             scaler.update()
@@ -220,21 +241,25 @@ def main():
     set_threads(args.threads)
     run = Run(args, 'mAP@0.5:0.95', 'best_mAP50_95')
     device = select_device(args.device)
-    run.check_args(('imgsz', 'nwd', 'coordconv', 'batch', 'optimizer', 'arch', 'masks'), strict=False)
+    run.check_args(('imgsz', 'nwd', 'coordconv', 'gsconv', 'sparsity', 'batch', 'optimizer', 'arch', 'masks'), strict=False)
     set_seed(args.seed)
     names = read_names(args.data)
     if args.masks and args.arch != 'yolov5n':
         raise SystemExit('--masks needs --arch yolov5n')
+    if args.arch != 'yolov7-tiny' and (args.coordconv or args.gsconv or args.sparsity):
+        raise SystemExit('--coordconv, --gsconv and --sparsity are for --arch yolov7-tiny')
+    if args.coordconv and args.gsconv:
+        raise SystemExit('--coordconv and --gsconv are separate neck variants')
     train, val = load_data(args)
-    model, anchors, fused = make_model(args, run.ckpt, train, len(names), device)
+    model, anchors, form = make_model(args, run.ckpt, train, len(names), device)
     accumulate = max(round(args.nbs / args.batch), 1)
     wd = args.weight_decay * args.batch * accumulate / args.nbs
     lr0 = args.lr0 if args.lr0 is not None else (0.01 if args.optimizer == 'sgd' else 0.001)
     opt = yolo_optimizer(args.optimizer, param_groups(model, wd), lr0, args.momentum)
     run.resume(model, ModelEMA(model), opt, grad_scaler(device.type == 'cuda'))
     hooks = detector_hooks(args, run, (train, val), len(names), lr0, accumulate, device)
-    meta = {'nc': len(names), 'names': names, 'coordconv': args.coordconv, 'imgsz': args.imgsz,
-            'anchors': anchors.tolist(), 'arch': args.arch, 'masks': args.masks, 'fused': fused}
+    meta = {'nc': len(names), 'names': names, 'coordconv': args.coordconv, 'gsconv': args.gsconv, 'imgsz': args.imgsz,
+            'anchors': anchors.tolist(), 'arch': args.arch, 'masks': args.masks, **form}
     print(f'training {len(train)} images, batch {args.batch} (accumulate {accumulate}), {hooks.batches} batches/epoch, '
           f'{args.optimizer} lr0 {lr0}, device {device}, epochs {run.start_epoch + 1}..{args.epochs}')
     run.train(meta, hooks)
