@@ -10,6 +10,7 @@ import { registerInfo } from './commands/info';
 import { registerInspect } from './commands/inspect';
 import { registerModels } from './commands/models';
 import { registerProviders } from './commands/providers';
+import { registerQuantize } from './commands/quantize';
 import { registerSynth } from './commands/synth';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDetect(program);
   registerBench(program);
   registerEval(program);
+  registerQuantize(program);
   registerProviders(program);
   registerSynth(program);
   registerModels(program);

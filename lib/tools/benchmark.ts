@@ -3,6 +3,7 @@
  * NMS), reported both as batches/s and images/s with latency percentiles, plus
  * the end-to-end rate of the real pipeline (decode -> preprocess -> run -> NMS).
  */
+import { readFileSync } from 'fs';
 import * as os from 'os';
 import { Classifier } from '../stages/classifier';
 import { Detector } from '../stages/detector';
@@ -65,6 +66,30 @@ export function machineDescription(): string {
   const cpus = os.cpus();
   return `${cpus[0]?.model.trim() ?? 'unknown CPU'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, `
     + `${os.platform()}-${os.arch()}, node ${process.version}`;
+}
+
+/**
+ * The widest INT8 dot-product instructions this CPU offers: ONNX Runtime's kernels pick the
+ * widest one, and INT8 models gain most with VNNI or AMX (one instruction per 4-byte dot
+ * product, no int16 intermediate). Read from /proc/cpuinfo (Linux); 'unknown' elsewhere.
+ */
+export function int8Instructions(): string {
+  let flags: Set<string>;
+  try {
+    const text = readFileSync('/proc/cpuinfo', 'utf8');
+    const line = /^(?:flags|Features)\s*:(.*)$/m.exec(text)?.[1] ?? '';
+    flags = new Set(line.trim().split(/\s+/));
+  } catch {
+    return 'unknown';
+  }
+  if (flags.has('amx_int8')) return 'AMX-INT8';
+  if (flags.has('avx512_vnni')) return 'AVX-512 VNNI';
+  if (flags.has('avx_vnni')) return 'AVX-VNNI';
+  if (flags.has('avx512bw')) return 'AVX-512 (no VNNI)';
+  if (flags.has('avx2')) return 'AVX2 (no VNNI)';
+  if (flags.has('i8mm')) return 'NEON I8MM';
+  if (flags.has('asimddp')) return 'NEON dot product';
+  return flags.size > 1 ? 'no INT8 dot-product instructions' : 'unknown';
 }
 
 /** Synthetic test images: textured JPEGs, so decoding costs what real ones do. */

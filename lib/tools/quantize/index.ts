@@ -39,6 +39,8 @@ export interface QuantizeOptions {
   activations?: ActivationType;
   /** One weight scale per output channel (default; needs opset 13) or one per tensor. */
   perChannel?: boolean;
+  /** 7-bit weights: for CPUs without VNNI, where full-range INT8 can saturate (see docs/quantize.md). Default false. */
+  reduceRange?: boolean;
   /** Input size for models with dynamic height/width. Default: the model's fixed size, else its `imgsz` metadata. */
   imgsz?: Imgsz;
   /** Images per calibration call (a dynamic-batch model). Default 1. */
@@ -65,6 +67,7 @@ export interface QuantizeReport {
   percentile?: number;
   activationType: ActivationType;
   perChannel: boolean;
+  reduceRange: boolean;
   inputSize: [number, number];
   bytesBefore: number;
   bytesAfter: number;
@@ -235,6 +238,7 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   }
   const spec = inputSpec(m, label, options.imgsz);
   const perChannel = (options.perChannel ?? true) && m.opset >= 13;
+  const reduceRange = options.reduceRange ?? false;
   const plan = planQuantization(m, perChannel);
   if (plan.weights.length === 0) {
     const why = plan.skipped.length ? `: ${plan.skipped[0].node} ${plan.skipped[0].reason}` : '';
@@ -254,11 +258,11 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   const params = resolveParams(plan, measured.collectors, activationType);
   const description = {
     format: 'qdq', activations: activationType === 'uint8' ? 'uint8 asymmetric' : 'int8 symmetric',
-    weights: perChannel ? 'int8 symmetric per channel' : 'int8 symmetric per tensor',
+    weights: `${reduceRange ? 'int7' : 'int8'} symmetric per ${perChannel ? 'channel' : 'tensor'}`,
     calibration: { method, ...(method === 'percentile' ? { percentile } : {}), images: measured.used, size: [spec.height, spec.width] },
     source: createHash('sha256').update(bytes).digest('hex'),
   };
-  const q = qdqModel(m, plan, params, { activationType, description });
+  const q = qdqModel(m, plan, params, { activationType, reduceRange, description });
   // Record the calibration size where the model had none, so a Detector feeds it the same size.
   const out = Buffer.from(metadataImgsz(m.metadata) === undefined
     ? OnnxModelFile.parse(q, label).encode({ metadata: { imgsz: JSON.stringify([spec.height, spec.width]) } }) : q);
@@ -279,7 +283,7 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   const report: QuantizeReport = {
     nodes: plan.nodes, weights: plan.weights.length, activations: plan.activations.length,
     calibrated: calibratedTensors(plan).length, skipped: plan.skipped, images: measured.used, failedImages: measured.failed,
-    method, ...(method === 'percentile' ? { percentile } : {}), activationType, perChannel,
+    method, ...(method === 'percentile' ? { percentile } : {}), activationType, perChannel, reduceRange,
     inputSize: [spec.height, spec.width], bytesBefore: bytes.length, bytesAfter: out.length, seconds: (Date.now() - t0) / 1000,
   };
   return { model: out, report };

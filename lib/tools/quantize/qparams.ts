@@ -40,10 +40,13 @@ export interface QuantizedWeights {
 }
 
 /**
- * Symmetric INT8 weights (-127..127, zero point 0): one scale per slice along `axis` (null:
- * one for the whole tensor). `minScales` (per slice) raise a scale where the bias needs it.
+ * Symmetric INT8 weights (-qmax..qmax, zero point 0): one scale per slice along `axis`
+ * (null: one for the whole tensor). qmax 127, or 63 ("reduced range": 7 bits, so that CPUs
+ * without VNNI, which add u8 x s8 products in pairs into int16, cannot saturate).
+ * `minScales` (per slice) raise a scale where the bias needs it.
  */
-export function quantizeWeights(w: Float32Array, dims: number[], axis: number | null, minScales?: Float32Array): QuantizedWeights {
+export function quantizeWeights(w: Float32Array, dims: number[], axis: number | null, minScales?: Float32Array,
+  qmax = 127): QuantizedWeights {
   const channels = axis === null ? 1 : dims[axis];
   const inner = axis === null ? w.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channelOf = (i: number) => (axis === null ? 0 : Math.floor(i / inner) % channels);
@@ -56,11 +59,11 @@ export function quantizeWeights(w: Float32Array, dims: number[], axis: number | 
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
     // An all-zero channel still needs a positive scale; its values quantize to 0 whatever it is.
-    scales[c] = Math.max(maxAbs[c] / 127, minScales?.[c] ?? 0, 1e-12);
+    scales[c] = Math.max(maxAbs[c] / qmax, minScales?.[c] ?? 0, 1e-12);
   }
   const values = new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) {
-    values[i] = Math.max(-127, Math.min(127, Math.round(w[i] / scales[channelOf(i)])));
+    values[i] = Math.max(-qmax, Math.min(qmax, Math.round(w[i] / scales[channelOf(i)])));
   }
   return { values, scales };
 }

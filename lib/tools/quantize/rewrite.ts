@@ -45,6 +45,8 @@ class Names {
 
 export interface QdqOptions {
   activationType: ActivationType;
+  /** 7-bit weights (see quantizeWeights). */
+  reduceRange: boolean;
   /** Provenance and settings, stored as the model's `quantization` metadata. */
   description: Record<string, unknown>;
 }
@@ -73,7 +75,7 @@ export function qdqModel(m: OnnxModelFile, plan: QuantPlan, params: Map<string, 
     const channels = w.axis === null ? 1 : dims[w.axis];
     const biasValues = bias ? floatValues(m.initializers.get(bias.name)!) : undefined;
     const minScales = biasValues && inScale ? minWeightScalesForBias(biasValues, inScale, channels) : undefined;
-    const q = quantizeWeights(values, dims, w.axis, minScales);
+    const q = quantizeWeights(values, dims, w.axis, minScales, o.reduceRange ? 63 : 127);
     const qn = names.make(`${w.name}_quantized`);
     const sn = names.make(`${w.name}_scale`);
     const zn = names.make(`${w.name}_zero_point`);
