@@ -36,3 +36,5 @@ export type { AnnotateOptions, Shape, TextPlacement } from './pipeline/annotate'
 
 export { synthesize, DEFECT_CLASSES } from './tools/synth';
 export type { SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './tools/synth';
+export { quantize } from './tools/quantize';
+export type { ActivationType, CalibrationMethod, QuantizeOptions, QuantizeReport, QuantizeResult } from './tools/quantize';
