@@ -124,7 +124,7 @@ describe('quantize: a two-conv model', function () {
   this.timeout(60000);
   let result;
   before(async () => {
-    result = await quantize(twoConvModel(), { calibration: calibrationColours.map((c) => solid(c)), method: 'minmax' });
+    result = await quantize(twoConvModel(), { calibration: calibrationColours.map((c) => solid(c)), method: 'minmax', reduceRange: false });
   });
 
   it('plans both convs and the activation (the pool after the last conv stays float); keeps the rest of the file', () => {
@@ -157,6 +157,17 @@ describe('quantize: a two-conv model', function () {
       return row.map((x) => Math.round(Math.fround(x) / s));
     });
     assert.deepStrictEqual(got, want);
+  });
+
+  it('reduces the weights to 7 bits by default only on an x86 CPU without VNNI', async () => {
+    const { int8MaySaturate } = require('../dist/tools/benchmark');
+    const auto = await quantize(twoConvModel(), { calibration: calibrationColours.map((c) => solid(c)) });
+    assert.strictEqual(auto.report.reduceRange, int8MaySaturate());
+    const forced = await quantize(twoConvModel(), { calibration: calibrationColours.map((c) => solid(c)), reduceRange: true });
+    const got = Array.from(new Int8Array(Buffer.from(initializer(forced.model, 'w1_quantized').rawData)));
+    assert.ok(got.every((v) => Math.abs(v) <= 63) && got.some((v) => Math.abs(v) === 63), String(got));
+    const trt = await quantize(twoConvModel(), { calibration: calibrationColours.map((c) => solid(c)), activations: 'int8' });
+    assert.strictEqual(trt.report.reduceRange, false);
   });
 
   it('gives the image input scale 1/255 (black and white were seen)', () => {

@@ -92,6 +92,11 @@ export function int8Instructions(): string {
   return flags.size > 1 ? 'no INT8 dot-product instructions' : 'unknown';
 }
 
+/** x86 without VNNI or AMX: INT8 kernels there add pairs of u8 x s8 products into int16, which can saturate. */
+export function int8MaySaturate(): boolean {
+  return / \(no VNNI\)$/.test(int8Instructions());
+}
+
 /** Synthetic test images: textured JPEGs, so decoding costs what real ones do. */
 export async function syntheticImages(count: number, width: number, height: number): Promise<Buffer[]> {
   const out: Buffer[] = [];

@@ -19,6 +19,7 @@ interface QuantizeCliOptions {
   activations: string;
   perTensor?: boolean;
   reduceRange?: boolean;
+  // undefined unless --reduce-range or --no-reduce-range is given (then: auto)
   imgsz?: string;
   batch: string;
   json?: boolean;
@@ -43,7 +44,8 @@ export function registerQuantize(program: Command): void {
     .option('--percentile <p>', 'percentile of each activation\'s values kept (--method percentile)', '99.999')
     .option('--activations <t>', 'uint8 (asymmetric: fastest on x86 CPUs) or int8 (symmetric: for TensorRT)', 'uint8')
     .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
-    .option('--reduce-range', '7-bit weights, for CPUs without VNNI where full-range INT8 can saturate')
+    .option('--reduce-range', '7-bit weights (default on an x86 CPU without VNNI, where full-range INT8 can saturate)')
+    .option('--no-reduce-range', 'full-range INT8 weights even there')
     .option('--imgsz <n>', 'calibration size for models with dynamic height/width and no imgsz metadata')
     .option('--batch <n>', 'images per calibration call', '1')
     .option('--json', 'print the report as JSON')
@@ -63,7 +65,7 @@ export function registerQuantize(program: Command): void {
       let result;
       try {
         result = await quantize(source, {
-          calibration: images, count, method, percentile, activations, perChannel: !o.perTensor, reduceRange: o.reduceRange,
+          calibration: images, count, method, percentile, activations, perChannel: !o.perTensor, reduceRange: o.reduceRange ?? 'auto',
           imgsz, batch, out: o.out, onProgress: (done, total) => bar.update(done, total),
         });
       } finally {

@@ -18,6 +18,7 @@ import { Classifier } from '../../stages/classifier';
 import { Detector } from '../../stages/detector';
 import { REFERENCE_PAIR_PLANES } from '../../runtime/images';
 import { DataType, Int64 } from '../../runtime/onnx/onnx-schema';
+import { int8MaySaturate } from '../benchmark';
 import { OnnxModelFile } from './model-file';
 import { calibratedTensors, planQuantization, QuantPlan } from './plan';
 import { ActivationParams, activationParams, ActivationType } from './qparams';
@@ -39,8 +40,11 @@ export interface QuantizeOptions {
   activations?: ActivationType;
   /** One weight scale per output channel (default; needs opset 13) or one per tensor. */
   perChannel?: boolean;
-  /** 7-bit weights: for CPUs without VNNI, where full-range INT8 can saturate (see docs/quantize.md). Default false. */
-  reduceRange?: boolean;
+  /**
+   * 7-bit weights, for x86 CPUs without VNNI, where full-range INT8 can saturate. Default
+   * 'auto': on when this CPU is such a one and activations are uint8 (TensorRT's int8 never needs it).
+   */
+  reduceRange?: boolean | 'auto';
   /** Input size for models with dynamic height/width. Default: the model's fixed size, else its `imgsz` metadata. */
   imgsz?: Imgsz;
   /** Images per calibration call (a dynamic-batch model). Default 1. */
@@ -238,7 +242,8 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   }
   const spec = inputSpec(m, label, options.imgsz);
   const perChannel = (options.perChannel ?? true) && m.opset >= 13;
-  const reduceRange = options.reduceRange ?? false;
+  const reduceRange = (options.reduceRange ?? 'auto') === 'auto' ? activationType === 'uint8' && int8MaySaturate()
+    : options.reduceRange === true;
   const plan = planQuantization(m, perChannel);
   if (plan.weights.length === 0) {
     const why = plan.skipped.length ? `: ${plan.skipped[0].node} ${plan.skipped[0].reason}` : '';
