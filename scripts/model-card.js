@@ -9,9 +9,10 @@
 // A package segmenter is measured by bench/roi-accuracy.js (seg strategy, fresh parts) instead.
 //       [--package die-inspect-models-extra]   (where a new card goes: a model package's models/; default: models/)
 //   node scripts/model-card.js --index        (README and models/packages.json only)
-//   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320]
-//       detectors side by side in the study's Table 4.6 form (P, R, mAP, params, GFLOPs,
-//       batches of 16 per second measured in one run), saved to models/comparisons/ for the README
+//   node scripts/model-card.js --compare A,B --data DIR [--imgsz 320] [--bootstrap 1000] [--int8 B --calib DIR]
+//       detectors side by side in the study's Table 4.6 form (P, R, mAP with its bootstrap interval,
+//       params, GFLOPs, batches of 16 per second measured in one run), saved to models/comparisons/
+//       for the README; --int8 adds that model quantized by `die-inspect quantize` on --calib images
 //   node scripts/model-card.js --ensemble A,B[,C] --data DIR
 //       classifiers alone and averaged (the Inspector's ensemble) on one held-out split
 //   node scripts/model-card.js --speed [A,B,...]   (default: every card)
@@ -130,12 +131,25 @@ function compare() {
   const imgsz = arg('imgsz', '320');
   const cards = names.map(readCard);
   const files = cards.map(modelFile);
+  const labels = [...names];
+  const int8 = arg('int8');
+  if (int8) {
+    const i = names.indexOf(int8);
+    if (i < 0 || !arg('calib')) throw new Error('--int8 names one of the --compare models, and needs --calib DIR');
+    const q = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'card-int8-')), `${int8}-int8.onnx`);
+    run(['quantize', '-m', files[i], '--calib', arg('calib'), '--out', q, '--json']);
+    cards.push(cards[i]);
+    files.push(q);
+    labels.push(`${int8} (INT8)`);
+  }
   const evalDir = fs.existsSync(path.join(data, 'crops')) ? path.join(data, 'crops') : data;
-  const evals = files.map((f) => run(['eval', '--model', f, '--data', evalDir, '--imgsz', imgsz, '--json']));
+  const boot = arg('bootstrap') ? ['--bootstrap', arg('bootstrap')] : [];
+  const evals = files.map((f) => run(['eval', '--model', f, '--data', evalDir, '--imgsz', imgsz, ...boot, '--json']));
   const benches = [].concat(run(['bench', ...files.flatMap((f) => ['--model', f]), '--batch', '16', '--warmup', '2',
     '--iters', arg('iters', '5'), '--imgsz', imgsz, '--json']));
-  const rows = names.map((name, i) => ({
+  const rows = labels.map((name, i) => ({
     name, precision: evals[i].precision, recall: evals[i].recall, map50: evals[i].map50, map50_95: evals[i].map50_95,
+    ...(evals[i].intervals ? { map50Interval: evals[i].intervals.map50, map50_95Interval: evals[i].intervals.map50_95 } : {}),
     params: benches[i].params,
     gflops640: benches[i].gflops !== null ? benches[i].gflops * (640 / Number(imgsz)) ** 2 : cards[i].gflops,
     batchesPerSec16: benches[i].runs[0].batchesPerSec,
@@ -195,12 +209,13 @@ function comparisonTable(c) {
     ];
   }
   const pct = (v) => (100 * v).toFixed(1);
+  const ci = (v, iv) => (iv ? `${pct(v)} (${pct(iv[0])}-${pct(iv[1])})` : pct(v));
   return [
     `Held out: ${c.data}. FPS(b16) = batches of 16 per second at ${c.imgsz}x${c.imgsz}, ${c.provider}, ${c.machine}, measured in one run.`,
     '',
     '| setting | P | R | mAP@.5 | mAP@.5:.95 | params | GFLOPs (640) | FPS(b16) |',
     '|---|---|---|---|---|---|---|---|',
-    ...c.rows.map((r) => `| ${r.name} | ${pct(r.precision)} | ${pct(r.recall)} | ${pct(r.map50)} | ${pct(r.map50_95)} | ${(r.params / 1e6).toFixed(2)} M | ${r.gflops640.toFixed(1)} | ${r.batchesPerSec16.toFixed(2)} |`),
+    ...c.rows.map((r) => `| ${r.name} | ${pct(r.precision)} | ${pct(r.recall)} | ${ci(r.map50, r.map50Interval)} | ${ci(r.map50_95, r.map50_95Interval)} | ${(r.params / 1e6).toFixed(2)} M | ${r.gflops640.toFixed(1)} | ${r.batchesPerSec16.toFixed(2)} |`),
   ];
 }
 
