@@ -5,7 +5,7 @@
  * Conv / ConvTranspose / Gemm / MatMul; element-wise work is not counted.
  */
 import { promises as fs } from 'fs';
-import { AttributeProto, DataType, Int64, ModelProto, NodeProto, TensorProto } from './onnx-schema';
+import { AttributeProto, DataType, int64, ModelProto, NodeProto, TensorProto } from './onnx-schema';
 import { DieInspectError } from '../../core/errors';
 
 type Shape = number[];
@@ -26,10 +26,6 @@ const ELEMENTWISE = new Set([
 ]);
 const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Where', 'Equal', 'Greater', 'Less', 'And', 'Or']);
 
-function num(v: Int64 | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
 
 function attrs(node: NodeProto): Map<string, AttributeProto> {
   return new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
@@ -37,16 +33,16 @@ function attrs(node: NodeProto): Map<string, AttributeProto> {
 
 function ints(a: Map<string, AttributeProto>, key: string, fallback: number[]): number[] {
   const v = a.get(key);
-  return v?.ints?.length ? v.ints.map(num) : fallback;
+  return v?.ints?.length ? v.ints.map(int64) : fallback;
 }
 
 function int(a: Map<string, AttributeProto>, key: string, fallback: number): number {
   const v = a.get(key);
-  return v && v.i !== undefined && v.i !== null ? num(v.i) : fallback;
+  return v && v.i !== undefined && v.i !== null ? int64(v.i) : fallback;
 }
 
 function tensorValues(t: TensorProto): number[] {
-  if (t.int64Data?.length) return t.int64Data.map(num);
+  if (t.int64Data?.length) return t.int64Data.map(int64);
   if (t.floatData?.length) return t.floatData;
   if (t.int32Data?.length) return t.int32Data;
   const raw = t.rawData;
@@ -63,7 +59,7 @@ function tensorValues(t: TensorProto): number[] {
 }
 
 function elementCount(t: TensorProto): number {
-  return (t.dims ?? []).map(num).reduce((a, b) => a * b, 1);
+  return (t.dims ?? []).map(int64).reduce((a, b) => a * b, 1);
 }
 
 function broadcast(a: Shape, b: Shape): Shape {
@@ -107,7 +103,7 @@ export async function graphStats(model: string | Uint8Array,
   const shapes = new Map<string, Shape>();
   const consts = new Map<string, number[]>();
   for (const [name, t] of inits) {
-    shapes.set(name, (t.dims ?? []).map(num));
+    shapes.set(name, (t.dims ?? []).map(int64));
     if (t.dataType === DataType.INT64 || elementCount(t) <= 16) consts.set(name, tensorValues(t));
   }
   let inputShape: Shape = [];
@@ -115,7 +111,7 @@ export async function graphStats(model: string | Uint8Array,
     if (inits.has(vi.name ?? '')) continue;
     const d = vi.type?.tensorType?.shape?.dim ?? [];
     const shape = d.map((x, i) => {
-      const v = num(x.dimValue);
+      const v = int64(x.dimValue);
       if (v > 0) return v;
       if (i === 0) return dims.batch ?? 1;
       if (i === d.length - 2) return dims.height ?? 640;
@@ -249,7 +245,7 @@ export async function graphStats(model: string | Uint8Array,
         else if (op === 'Constant') {
           const t = a.get('value')?.t;
           if (t) {
-            shapes.set(node.output?.[0] ?? '', (t.dims ?? []).map(num));
+            shapes.set(node.output?.[0] ?? '', (t.dims ?? []).map(int64));
             consts.set(node.output?.[0] ?? '', tensorValues(t));
           }
           continue;

@@ -28,6 +28,12 @@ export interface Long {
 }
 export type Int64 = number | Long;
 
+/** An int64 field as a number (0 when absent). */
+export function int64(v: Int64 | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
 // Message shapes, for building (plain objects) and as decoded. A decoded message has every field:
 // absent scalars read as 0 / '' / empty bytes, absent repeated fields as [], absent messages as null.
 

@@ -17,7 +17,7 @@ import { ModelSession } from '../../runtime/session';
 import { Classifier } from '../../stages/classifier';
 import { Detector } from '../../stages/detector';
 import { REFERENCE_PAIR_PLANES } from '../../runtime/images';
-import { DataType, Int64 } from '../../runtime/onnx/onnx-schema';
+import { DataType, int64 } from '../../runtime/onnx/onnx-schema';
 import { int8MaySaturate } from '../benchmark';
 import { OnnxModelFile } from './model-file';
 import { calibratedTensors, planQuantization, QuantPlan } from './plan';
@@ -83,10 +83,6 @@ export interface QuantizeResult {
   report: QuantizeReport;
 }
 
-function num(v: Int64 | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
 
 const QUANTIZED_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger']);
 
@@ -106,7 +102,7 @@ interface InputSpec {
 function inputSpec(m: OnnxModelFile, label: string, imgsz: Imgsz | undefined): InputSpec {
   const feeds = m.feeds;
   const t = feeds[0]?.type?.tensorType;
-  const dims = (t?.shape?.dim ?? []).map((d) => (d.dimParam || !num(d.dimValue) ? null : num(d.dimValue)));
+  const dims = (t?.shape?.dim ?? []).map((d) => (d.dimParam || !int64(d.dimValue) ? null : int64(d.dimValue)));
   if (feeds.length !== 1 || t?.elemType !== DataType.FLOAT || dims.length !== 4 || (dims[1] !== null && dims[1] !== 3)) {
     throw new DieInspectError('ERR_MODEL_INPUT',
       `${label}: quantize calibrates image models with one float32 input [batch, 3, height, width]`);

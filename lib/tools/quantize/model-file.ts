@@ -6,7 +6,7 @@
  */
 import { DieInspectError } from '../../core/errors';
 import {
-  Int64, ModelProto as ModelType, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto,
+  int64, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto,
 } from '../../runtime/onnx/onnx-schema';
 import { fieldString, joinFields, lengthDelimited, RawField, splitFields, stringField } from '../../runtime/onnx/wire';
 
@@ -31,10 +31,6 @@ export interface GraphEdit {
   metadata?: Record<string, string>;
 }
 
-function num(v: Int64 | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
 
 export class OnnxModelFile {
   readonly nodes: NodeProto[];
@@ -63,7 +59,7 @@ export class OnnxModelFile {
     this.outputs = of(GRAPH.output).map((f) => ValueInfoProto.decode(f.content));
     this.valueInfo = of(GRAPH.valueInfo).map((f) => ValueInfoProto.decode(f.content));
     const opsets = this.modelFields.filter((f) => f.field === MODEL.opsetImport).map((f) => OperatorSetIdProto.decode(f.content));
-    this.opset = num(opsets.find((o) => !o.domain || o.domain === 'ai.onnx')?.version);
+    this.opset = int64(opsets.find((o) => !o.domain || o.domain === 'ai.onnx')?.version);
     this.metadata = Object.fromEntries(this.modelFields.filter((f) => f.field === MODEL.metadataProps)
       .map((f) => StringStringEntryProto.decode(f.content)).map((e) => [e.key ?? '', e.value ?? '']));
   }

@@ -9,7 +9,7 @@
  * its last convs (sigmoid, grid offsets, anchor scaling) and the shape arithmetic of dynamic
  * graphs stay float, where INT8 would cost accuracy for no speed.
  */
-import { AttributeProto, DataType, Int64, NodeProto, TensorProto } from '../../runtime/onnx/onnx-schema';
+import { AttributeProto, DataType, int64, NodeProto, TensorProto } from '../../runtime/onnx/onnx-schema';
 import type { OnnxModelFile } from './model-file';
 
 /** Ops with an INT8 kernel, and the input positions that carry activations. */
@@ -62,10 +62,6 @@ export interface QuantPlan {
   skipped: Array<{ node: string; reason: string }>;
 }
 
-function num(v: Int64 | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
 
 function attr(n: NodeProto, name: string): AttributeProto | undefined {
   return (n.attribute ?? []).find((a) => a.name === name);
@@ -87,7 +83,7 @@ function tensorTypes(m: OnnxModelFile): Map<string, number> {
     const outs = n.output ?? [];
     let t: number | undefined;
     if (n.opType === 'Constant') t = attr(n, 'value')?.t?.dataType;
-    else if (n.opType === 'Cast') t = num(attr(n, 'to')?.i);
+    else if (n.opType === 'Cast') t = int64(attr(n, 'to')?.i);
     else if (n.opType === 'ConstantOfShape') t = attr(n, 'value')?.t?.dataType ?? DataType.FLOAT;
     else if (n.opType && n.opType in OUTPUT_TYPE) t = OUTPUT_TYPE[n.opType];
     else if (n.opType === 'Where') t = types.get(n.input?.[1] ?? '');
@@ -137,7 +133,7 @@ export function planQuantization(m: OnnxModelFile, perChannel: boolean): QuantPl
       skipped.push({ node: nodeLabel(n, i), reason: 'its weights are stored outside the file' });
       return null;
     }
-    if (n.opType === 'Gemm' && ((attr(n, 'alpha')?.f ?? 1) !== 1 || (attr(n, 'beta')?.f ?? 1) !== 1 || num(attr(n, 'transA')?.i))) {
+    if (n.opType === 'Gemm' && ((attr(n, 'alpha')?.f ?? 1) !== 1 || (attr(n, 'beta')?.f ?? 1) !== 1 || int64(attr(n, 'transA')?.i))) {
       skipped.push({ node: nodeLabel(n, i), reason: 'Gemm with alpha, beta or transA' });
       return null;
     }
@@ -206,7 +202,7 @@ export function planQuantization(m: OnnxModelFile, perChannel: boolean): QuantPl
     const w = n.input![1];
     if (!seenWeights.has(w)) {
       seenWeights.add(w);
-      const transB = num(attr(n, 'transB')?.i);
+      const transB = int64(attr(n, 'transB')?.i);
       const axis = !perChannel || op === 'MatMul' ? null : op === 'Gemm' && !transB ? 1 : 0;
       weights.push({ name: w, axis });
     }
