@@ -147,6 +147,15 @@ describe('quantize: a two-conv model', function () {
     assert.ok(!m.graph.initializer.some((t) => t.name === 'w1'), 'the float weights are gone');
   });
 
+  it('copies the fields it does not read byte for byte', async () => {
+    const { stringField } = require('../dist/runtime/onnx/wire');
+    // producer_version (3) and doc_string (6) of ModelProto: not in the schema die-inspect decodes.
+    const model = Buffer.concat([twoConvModel(), stringField(3, 'exporter 9.9.9'), stringField(6, 'a note on this model')]);
+    const q = await quantize(model, { calibration: calibrationColours.map((c) => solid(c)) });
+    assert.ok(q.model.includes(Buffer.concat([stringField(3, 'exporter 9.9.9')])));
+    assert.ok(q.model.includes(Buffer.concat([stringField(6, 'a note on this model')])));
+  });
+
   it('stores the weights as INT8 at max|w| / 127 per output channel', () => {
     const q = initializer(result.model, 'w1_quantized');
     assert.strictEqual(q.dataType, DataType.INT8);
@@ -277,6 +286,26 @@ describe('quantize: the shipped models', function () {
     }
     fp.close();
     q.close();
+  });
+
+  it('the CoordConv detector: coordinate channels stay float, their concat is INT8', async function () {
+    const { OnnxModelFile } = require('../dist/tools/quantize/model-file');
+    const { planQuantization } = require('../dist/tools/quantize/plan');
+    let file;
+    try {
+      file = require('../dist').resolveModel('die-defect-yolov7tiny-nwd-coordconv');
+    } catch {
+      this.skip();
+    }
+    const m = OnnxModelFile.parse(fs.readFileSync(file), 'coordconv');
+    const plan = planQuantization(m, true);
+    // 58 convs and 55 activations as in the plain model; no Add or Mul (those build the coordinates).
+    assert.strictEqual(plan.nodes.Conv, 58);
+    assert.strictEqual(plan.nodes.LeakyRelu, 55);
+    assert.strictEqual(plan.nodes.Add, undefined);
+    assert.strictEqual(plan.nodes.Mul, undefined);
+    // The 14 feature concats and the 5 CoordConv input concats.
+    assert.strictEqual(plan.nodes.Concat, 19);
   });
 
   it('the detector: the confident boxes of its float self, at IoU > 0.9', async () => {
