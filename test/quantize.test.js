@@ -156,6 +156,16 @@ describe('quantize: a two-conv model', function () {
     assert.ok(q.model.includes(Buffer.concat([stringField(6, 'a note on this model')])));
   });
 
+  it('keeps its parameter count and GFLOPs as bench reports them', async () => {
+    const { graphStats } = require('../dist/runtime/onnx/graph-stats');
+    const [fp, q] = await Promise.all([twoConvModel(), result.model].map((m) => graphStats(m, { batch: 1, height: 16, width: 16 })));
+    // 6 + 2 weights and biases of conv1, 2 + 1 of conv2; 2 x (16 x 16) x (2 x 3 + 1 x 2) MACs.
+    assert.strictEqual(fp.params, 11);
+    assert.strictEqual(q.params, 11);
+    assert.strictEqual(q.gflops, fp.gflops);
+    assert.strictEqual(fp.gflops, (2 * 256 * 8) / 1e9);
+  });
+
   it('stores the weights as INT8 at max|w| / 127 per output channel', () => {
     const q = initializer(result.model, 'w1_quantized');
     assert.strictEqual(q.dataType, DataType.INT8);

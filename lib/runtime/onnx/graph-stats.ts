@@ -22,7 +22,7 @@ export interface GraphStats {
 const ELEMENTWISE = new Set([
   'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Silu', 'Elu', 'Selu', 'Mish', 'Softplus', 'Clip',
   'Identity', 'Dropout', 'BatchNormalization', 'InstanceNormalization', 'Cast', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs',
-  'Softmax', 'LogSoftmax', 'Erf', 'Not', 'Round', 'Floor', 'Ceil', 'Reciprocal', 'PRelu',
+  'Softmax', 'LogSoftmax', 'Erf', 'Not', 'Round', 'Floor', 'Ceil', 'Reciprocal', 'PRelu', 'QuantizeLinear', 'DequantizeLinear',
 ]);
 const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Where', 'Equal', 'Greater', 'Less', 'And', 'Or']);
 
@@ -91,11 +91,20 @@ export async function graphStats(model: string | Uint8Array,
   if (!graph) throw new DieInspectError('ERR_MODEL_LOAD', 'ONNX model has no graph');
   const inits = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) inits.set(t.name ?? '', t);
+  // In a quantized (QDQ) model the weights are the integer tensors DequantizeLinear reads;
+  // the scales and zero points of its pairs are not parameters.
+  const quantized = new Set<string>();
+  const qdqParams = new Set<string>();
+  for (const n of graph.node ?? []) {
+    if (n.opType !== 'DequantizeLinear' && n.opType !== 'QuantizeLinear') continue;
+    if (n.opType === 'DequantizeLinear' && n.input?.[0]) quantized.add(n.input[0]);
+    for (const x of (n.input ?? []).slice(1)) qdqParams.add(x);
+  }
   let params = 0;
-  for (const t of inits.values()) {
+  for (const [name, t] of inits) {
     const dt = t.dataType;
-    // Learned weights are floating point; int64 initializers are shapes and indices.
-    if (dt === DataType.FLOAT || dt === DataType.FLOAT16 || dt === DataType.DOUBLE) {
+    // Learned weights are floating point (or quantized); int64 initializers are shapes and indices.
+    if (((dt === DataType.FLOAT || dt === DataType.FLOAT16 || dt === DataType.DOUBLE) && !qdqParams.has(name)) || quantized.has(name)) {
       params += elementCount(t);
     }
   }
