@@ -37,7 +37,8 @@ export function registerQuantize(program: Command): void {
     .command('quantize')
     .description('quantize a float32 detector or classifier to INT8 (QDQ ONNX) from calibration images')
     .requiredOption('-m, --model <file>', 'float32 ONNX model (a file or an installed model name)')
-    .requiredOption('--calib <dir>', 'calibration images: a folder, files or a glob (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .requiredOption('--calib <dir>', 'calibration images: a folder, files or a glob (repeatable)',
+      (v: string, prev: string[]) => [...prev, v], [] as string[])
     .requiredOption('-o, --out <file>', 'where to write the INT8 model')
     .option('--count <n>', 'calibration images used, evenly spaced over those found', '200')
     .option('--method <m>', 'activation ranges: percentile (clips rare outliers) or minmax', 'percentile')
@@ -82,14 +83,17 @@ export function registerQuantize(program: Command): void {
         ['size', `${MiB(r.bytesBefore)} -> ${MiB(r.bytesAfter)}`],
         ['INT8 ops', ops],
         ['weights', `${r.weights} tensors, ${r.reduceRange ? 'int7' : 'int8'} symmetric per ${r.perChannel ? 'channel' : 'tensor'}`],
-        ['activations', `${r.activations} (${r.calibrated} measured), ${r.activationType === 'uint8' ? 'uint8 asymmetric' : 'int8 symmetric'}`],
+        ['activations',
+          `${r.activations} (${r.calibrated} measured), ${r.activationType === 'uint8' ? 'uint8 asymmetric' : 'int8 symmetric'}`],
         ['calibration', `${r.images} images at ${r.inputSize.join('x')}, ${r.method}${r.percentile !== undefined ? ` ${r.percentile}` : ''}`
           + `${r.failedImages.length ? `, ${r.failedImages.length} unreadable (skipped)` : ''}, ${r.seconds.toFixed(1)} s`],
         ['this CPU', int8Instructions()],
       ];
       for (const [k, v] of lines) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
       for (const s of r.skipped) process.stdout.write(`note: ${s.node} stays float: ${s.reason}\n`);
-      for (const f of r.failedImages.slice(0, 5)) process.stdout.write(`note: calibration image ${f.index} skipped: ${f.message} (${f.code})\n`);
+      for (const f of r.failedImages.slice(0, 5)) {
+        process.stdout.write(`note: calibration image ${f.index} skipped: ${f.message} (${f.code})\n`);
+      }
       process.stdout.write(`compare: die-inspect eval -m ${o.out} -m ${o.model} --data <held-out set>; `
         + `die-inspect bench -m ${o.model} -m ${o.out}\n`);
     });

@@ -115,13 +115,15 @@ function inputSpec(m: OnnxModelFile, label: string, imgsz: Imgsz | undefined): I
       `${label}: the input's height and width are dynamic and the model records no imgsz: give the calibration size (imgsz)`);
   }
   if (fixed && imgsz !== undefined && heightWidth(imgsz, 0).join() !== fixed.join()) {
-    throw new DieInspectError('ERR_INVALID_ARG', `${label}: the model's input is fixed at ${fixed.join('x')}; imgsz ${heightWidth(imgsz, 0).join('x')} does not fit`);
+    throw new DieInspectError('ERR_INVALID_ARG',
+      `${label}: the model's input is fixed at ${fixed.join('x')}; imgsz ${heightWidth(imgsz, 0).join('x')} does not fit`);
   }
   return { name: feeds[0].name ?? '', batch: dims[0], height: size[0], width: size[1] };
 }
 
 /** A loaded float model and the preprocessing its stage gives it. */
-async function openStage(bytes: Uint8Array, m: OnnxModelFile, spec: InputSpec): Promise<{ session: ModelSession; prep: PreprocessOptions }> {
+async function openStage(bytes: Uint8Array, m: OnnxModelFile, spec: InputSpec)
+  : Promise<{ session: ModelSession; prep: PreprocessOptions }> {
   const imgsz: [number, number] = [spec.height, spec.width];
   const out = m.outputs[0]?.type?.tensorType?.shape?.dim ?? [];
   const classifier = m.metadata.task === 'classify' || (m.metadata.task === undefined && m.outputs.length === 1 && out.length === 2);
@@ -172,7 +174,8 @@ async function calibrate(session: ModelSession, spec: InputSpec, prep: Preproces
     o.onProgress?.(Math.min(start + o.batch, images.length), images.length);
   }
   if (used === 0) {
-    throw new DieInspectError('ERR_IMAGE_DECODE', `none of the ${images.length} calibration images could be read (first: ${failed[0]?.message})`);
+    throw new DieInspectError('ERR_IMAGE_DECODE',
+      `none of the ${images.length} calibration images could be read (first: ${failed[0]?.message})`);
   }
   return { collectors, used, failed };
 }
@@ -212,11 +215,14 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   const activationType = options.activations ?? 'uint8';
   const count = options.count ?? 200;
   const batchOpt = options.batch ?? 1;
-  if (method !== 'minmax' && method !== 'percentile') throw new DieInspectError('ERR_INVALID_ARG', `method must be minmax or percentile, got '${method}'`);
-  if (!(percentile > 50 && percentile <= 100)) throw new DieInspectError('ERR_INVALID_ARG', `percentile must lie in (50, 100], got ${percentile}`);
-  if (activationType !== 'uint8' && activationType !== 'int8') throw new DieInspectError('ERR_INVALID_ARG', `activations must be uint8 or int8, got '${activationType}'`);
-  if (!Number.isInteger(count) || count < 1) throw new DieInspectError('ERR_INVALID_ARG', `count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(batchOpt) || batchOpt < 1) throw new DieInspectError('ERR_INVALID_ARG', `batch must be a positive integer, got ${batchOpt}`);
+  const refuse = (bad: boolean, message: string) => {
+    if (bad) throw new DieInspectError('ERR_INVALID_ARG', message);
+  };
+  refuse(method !== 'minmax' && method !== 'percentile', `method must be minmax or percentile, got '${method}'`);
+  refuse(!(percentile > 50 && percentile <= 100), `percentile must lie in (50, 100], got ${percentile}`);
+  refuse(activationType !== 'uint8' && activationType !== 'int8', `activations must be uint8 or int8, got '${activationType}'`);
+  refuse(!Number.isInteger(count) || count < 1, `count must be a positive integer, got ${count}`);
+  refuse(!Number.isInteger(batchOpt) || batchOpt < 1, `batch must be a positive integer, got ${batchOpt}`);
   if (!Array.isArray(options.calibration) || options.calibration.length === 0) {
     throw new DieInspectError('ERR_INVALID_ARG', 'calibration must list at least one image');
   }
@@ -243,7 +249,8 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   const plan = planQuantization(m, perChannel);
   if (plan.weights.length === 0) {
     const why = plan.skipped.length ? `: ${plan.skipped[0].node} ${plan.skipped[0].reason}` : '';
-    throw new DieInspectError('ERR_MODEL_INPUT', `${label}: nothing to quantize (no Conv, Gemm or MatMul with float32 weights on the image path${why})`);
+    throw new DieInspectError('ERR_MODEL_INPUT',
+      `${label}: nothing to quantize (no Conv, Gemm or MatMul with float32 weights on the image path${why})`);
   }
   const batch = spec.batch ?? batchOpt;
   const images = spread(options.calibration, count);

@@ -84,7 +84,8 @@ export function minWeightScalesForBias(bias: Float32Array, inputScale: number, c
 }
 
 /** INT32 bias at scale inputScale x weightScale[c] (zero point 0): what an INT8 conv adds to its accumulator. */
-export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array): { values: Int32Array; scales: Float32Array } {
+export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array)
+  : { values: Int32Array; scales: Float32Array } {
   const scales = new Float32Array(bias.length);
   const values = new Int32Array(bias.length);
   for (let c = 0; c < bias.length; c++) {
