@@ -217,6 +217,9 @@ describe('quantize: a two-conv model', function () {
       assert.strictEqual(t.dataType, DataType.INT8, t.name);
       assert.ok(Buffer.from(t.rawData).every((b) => b === 0), t.name);
     }
+    // TensorRT's Q/DQ take no INT32: the biases stay float.
+    assert.ok(!m.graph.initializer.some((t) => t.dataType === DataType.INT32));
+    assert.ok(m.graph.initializer.some((t) => t.name === 'b1' && t.dataType === DataType.FLOAT));
     assert.ok(Math.abs((await runOnce(r.model, [40, 120, 200])) - expected([40, 120, 200])) < 0.05);
   });
 

@@ -2,7 +2,8 @@
  * The two models quantization writes from a plan: the calibration model (the float model
  * with every activation to measure added as an output) and the QDQ model, where each
  * planned activation passes through QuantizeLinear -> DequantizeLinear right after the
- * node that makes it, and each planned weight is stored as INT8 (biases INT32) behind a
+ * node that makes it, and each planned weight is stored as INT8 (biases INT32, or float in
+ * the TensorRT form) behind a
  * DequantizeLinear. ONNX Runtime's CPU provider fuses DQ -> op -> Q into INT8 kernels;
  * TensorRT reads the same pairs as explicit quantization.
  */
@@ -65,7 +66,8 @@ export function qdqModel(m: OnnxModelFile, plan: QuantPlan, params: Map<string, 
   const axisAttr = (axis: number | null) => (axis === null ? [] : [{ name: 'axis', type: AttributeType.INT, i: axis }]);
 
   // Weights: INT8 values and scales behind a DequantizeLinear whose output keeps the weight's name.
-  const biasFor = new Map(plan.biases.map((b) => [b.weight, b]));
+  // TensorRT's Q/DQ layers take no INT32: its (symmetric int8) form keeps the biases float.
+  const biasFor = new Map(o.activationType === 'int8' ? [] : plan.biases.map((b) => [b.weight, b]));
   for (const w of plan.weights) {
     const t = m.initializers.get(w.name)!;
     const dims = (t.dims ?? []).map(Number);
