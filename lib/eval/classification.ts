@@ -9,7 +9,8 @@ export interface RocCurve {
   thresholds: number[];
 }
 
-function checkBinary(scores: ArrayLike<number>, labels: ArrayLike<number>): { pos: number; neg: number } {
+/** Checks a binary problem (labels 0 or 1, finite scores, one per label); returns its class counts. */
+export function checkBinary(scores: ArrayLike<number>, labels: ArrayLike<number>): { pos: number; neg: number } {
   if (scores.length !== labels.length) throw new DieInspectError('ERR_INVALID_ARG', `${scores.length} scores but ${labels.length} labels`);
   let pos = 0;
   for (let i = 0; i < labels.length; i++) {

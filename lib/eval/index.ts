@@ -22,6 +22,8 @@ export { deeppcbProtocol, DEEPPCB_IOU } from './deeppcb-protocol';
 export type { DeepPcbMetrics } from './deeppcb-protocol';
 export { evaluateClassification, rocAuc, rocCurve } from './classification';
 export type { ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve } from './classification';
+export { applyTemperature, expectedCalibrationError, fitEnsembleWeights, fitTemperature } from './ensemble-fit';
+export type { EnsembleWeights } from './ensemble-fit';
 export { iou } from './matching';
 export { readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES } from './datasets';
 export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './datasets';
