@@ -4,18 +4,10 @@
 const assert = require('assert');
 const { fitEnsembleWeights, fitTemperature, applyTemperature, expectedCalibrationError } = require('../dist/eval');
 const { DieInspectError } = require('../dist');
+const { random } = require('../dist/eval/bootstrap');
 
-/** A seeded uniform generator (mulberry32), so the constructed cases are the same every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The bootstrap's seeded generator (mulberry32): the constructed cases are the same every run.
+const rng = random;
 
 describe('ensemble weights and calibration', () => {
   it('recovers the weights of the mixture the labels were drawn from', () => {

@@ -133,7 +133,7 @@ export function weightedMap(base: BootstrapBase, weights: Uint32Array): Weighted
 }
 
 /** mulberry32: small, seeded, and good enough to draw image indices. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
