@@ -5,6 +5,7 @@ import { DieInspectError } from '../../core/errors';
 import { resolveModel } from '../../runtime/models';
 import { int8Instructions } from '../../tools/benchmark';
 import { ActivationType, CalibrationMethod, quantize } from '../../tools/quantize';
+import { activationForm, weightForm } from '../../tools/quantize/qparams';
 import { expandImageArgs } from '../files';
 import { parseNumber, positiveInt } from '../options';
 import { progressBar } from '../progress';
@@ -82,9 +83,8 @@ export function registerQuantize(program: Command): void {
         ['model', `${path.basename(source)} -> ${o.out}`],
         ['size', `${MiB(r.bytesBefore)} -> ${MiB(r.bytesAfter)}`],
         ['INT8 ops', ops],
-        ['weights', `${r.weights} tensors, ${r.reduceRange ? 'int7' : 'int8'} symmetric per ${r.perChannel ? 'channel' : 'tensor'}`],
-        ['activations',
-          `${r.activations} (${r.calibrated} measured), ${r.activationType === 'uint8' ? 'uint8 asymmetric' : 'int8 symmetric'}`],
+        ['weights', `${r.weights} tensors, ${weightForm(r.reduceRange, r.perChannel)}`],
+        ['activations', `${r.activations} (${r.calibrated} measured), ${activationForm(r.activationType)}`],
         ['calibration', `${r.images} images at ${r.inputSize.join('x')}, ${r.method}${r.percentile !== undefined ? ` ${r.percentile}` : ''}`
           + `${r.failedImages.length ? `, ${r.failedImages.length} unreadable (skipped)` : ''}, ${r.seconds.toFixed(1)} s`],
         ['this CPU', int8Instructions()],

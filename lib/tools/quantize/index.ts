@@ -21,7 +21,7 @@ import { DataType, int64 } from '../../runtime/onnx/onnx-schema';
 import { int8MaySaturate } from '../benchmark';
 import { OnnxModelFile } from './model-file';
 import { calibratedTensors, planQuantization, QuantPlan } from './plan';
-import { ActivationParams, activationParams, ActivationType } from './qparams';
+import { ActivationParams, activationParams, activationForm, ActivationType, weightForm } from './qparams';
 import { CalibrationMethod, rangeCollector, RangeCollector } from './ranges';
 import { calibrationModel, qdqModel } from './rewrite';
 
@@ -108,8 +108,8 @@ function inputSpec(m: OnnxModelFile, label: string, imgsz: Imgsz | undefined): I
       `${label}: quantize calibrates image models with one float32 input [batch, 3, height, width]`);
   }
   const fixed = dims[2] !== null && dims[3] !== null ? [dims[2], dims[3]] as [number, number] : null;
-  const size = fixed ?? (imgsz !== undefined ? heightWidth(imgsz, 0) : metadataImgsz(m.metadata) !== undefined
-    ? heightWidth(metadataImgsz(m.metadata), 0) : null);
+  const recorded = metadataImgsz(m.metadata);
+  const size = fixed ?? (imgsz !== undefined ? heightWidth(imgsz, 0) : recorded !== undefined ? heightWidth(recorded, 0) : null);
   if (!size) {
     throw new DieInspectError('ERR_INVALID_ARG',
       `${label}: the input's height and width are dynamic and the model records no imgsz: give the calibration size (imgsz)`);
@@ -265,15 +265,14 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   }
   const params = resolveParams(plan, measured.collectors, activationType);
   const description = {
-    format: 'qdq', activations: activationType === 'uint8' ? 'uint8 asymmetric' : 'int8 symmetric',
-    weights: `${reduceRange ? 'int7' : 'int8'} symmetric per ${perChannel ? 'channel' : 'tensor'}`,
+    format: 'qdq', activations: activationForm(activationType), weights: weightForm(reduceRange, perChannel),
     calibration: { method, ...(method === 'percentile' ? { percentile } : {}), images: measured.used, size: [spec.height, spec.width] },
     source: createHash('sha256').update(bytes).digest('hex'),
   };
-  const q = qdqModel(m, plan, params, { activationType, reduceRange, description });
+  const metadata: Record<string, string> = { quantization: JSON.stringify(description) };
   // Record the calibration size where the model had none, so a Detector feeds it the same size.
-  const out = Buffer.from(metadataImgsz(m.metadata) === undefined
-    ? OnnxModelFile.parse(q, label).encode({ metadata: { imgsz: JSON.stringify([spec.height, spec.width]) } }) : q);
+  if (metadataImgsz(m.metadata) === undefined) metadata.imgsz = JSON.stringify([spec.height, spec.width]);
+  const out = Buffer.from(qdqModel(m, plan, params, { activationType, reduceRange, metadata }));
 
   // ONNX Runtime must take the result before anyone else sees it.
   try {

@@ -41,8 +41,14 @@ export class OnnxModelFile {
   /** Version of the default (ai.onnx) operator set. */
   readonly opset: number;
   readonly metadata: Record<string, string>;
+  /** Tensor name -> indices of the nodes that read it, in graph order. */
+  readonly consumers = new Map<string, number[]>();
+  /** Tensor name -> index of the node that writes it. */
+  readonly producer = new Map<string, number>();
   private readonly modelFields: RawField[];
   private readonly graphFields: RawField[];
+  /** The name each initializer and graph input field holds (by field), so that encode() can drop some without decoding. */
+  private readonly fieldNames = new Map<RawField, string>();
 
   private constructor(bytes: Uint8Array) {
     this.modelFields = splitFields(bytes);
@@ -54,8 +60,21 @@ export class OnnxModelFile {
     for (const f of of(GRAPH.initializer)) {
       const t = TensorProto.decode(f.content);
       this.initializers.set(t.name ?? '', t);
+      this.fieldNames.set(f, t.name ?? '');
     }
-    this.inputs = of(GRAPH.input).map((f) => ValueInfoProto.decode(f.content));
+    this.inputs = of(GRAPH.input).map((f) => {
+      const v = ValueInfoProto.decode(f.content);
+      this.fieldNames.set(f, v.name ?? '');
+      return v;
+    });
+    this.nodes.forEach((n, i) => {
+      for (const x of n.input ?? []) {
+        const list = this.consumers.get(x);
+        if (list) list.push(i);
+        else this.consumers.set(x, [i]);
+      }
+      for (const o of n.output ?? []) this.producer.set(o, i);
+    });
     this.outputs = of(GRAPH.output).map((f) => ValueInfoProto.decode(f.content));
     this.valueInfo = of(GRAPH.valueInfo).map((f) => ValueInfoProto.decode(f.content));
     const opsets = this.modelFields.filter((f) => f.field === MODEL.opsetImport).map((f) => OperatorSetIdProto.decode(f.content));
@@ -104,10 +123,8 @@ export class OnnxModelFile {
         graph.push(...(edit.after?.get(i) ?? []).map(encodeNode));
         continue;
       }
-      if ((f.field === GRAPH.initializer || f.field === GRAPH.input) && f.wireType === 2 && drop.size) {
-        const name = f.field === GRAPH.initializer ? TensorProto.decode(f.content).name : ValueInfoProto.decode(f.content).name;
-        if (drop.has(name ?? '')) continue;
-      }
+      const name = this.fieldNames.get(f);
+      if (name !== undefined && drop.has(name)) continue;
       graph.push(f.bytes);
     }
     if (!prepended) graph.push(...(edit.prepend ?? []).map(encodeNode));

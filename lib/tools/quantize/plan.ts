@@ -50,8 +50,6 @@ export interface BiasPlan {
 export interface QuantPlan {
   /** Ops that run in INT8, by op type. */
   nodes: Record<string, number>;
-  /** Indices of those nodes. */
-  nodeIndices: number[];
   /** Activations that get a Q/DQ pair, in graph order: each with its own range, or sharing another's. */
   activations: string[];
   /** activation -> the activation whose scale it reuses (outputs of SAME_SCALE ops). */
@@ -152,17 +150,14 @@ export function planQuantization(m: OnnxModelFile, perChannel: boolean): QuantPl
     return true;
   });
 
-  // Keep the candidates from which a weighted candidate can be reached: walk the graph backwards.
-  const consumers = new Map<string, number[]>();
-  m.nodes.forEach((n, i) => (n.input ?? []).forEach((x) => consumers.set(x, [...(consumers.get(x) ?? []), i])));
-  const feedsHeavy = new Array<boolean>(m.nodes.length).fill(false);
+  // Quantized: the candidates from which a weighted candidate can be reached (walking the graph backwards).
+  const uses = (t: string) => m.consumers.get(t) ?? [];
+  const quantized = new Array<boolean>(m.nodes.length).fill(false);
   for (let i = m.nodes.length - 1; i >= 0; i--) {
     const n = m.nodes[i];
     if (!candidate[i]) continue;
-    feedsHeavy[i] = WEIGHTED.has(n.opType ?? '')
-      || (n.output ?? []).some((o) => (consumers.get(o) ?? []).some((c) => feedsHeavy[c]));
+    quantized[i] = WEIGHTED.has(n.opType ?? '') || (n.output ?? []).some((o) => uses(o).some((c) => quantized[c]));
   }
-  const quantized = feedsHeavy;
 
   const graphOutputs = new Set(m.outputs.map((o) => o.name ?? ''));
   const chosen = new Set<string>();
@@ -175,26 +170,16 @@ export function planQuantization(m: OnnxModelFile, perChannel: boolean): QuantPl
     }
   };
   const counts: Record<string, number> = {};
-  const nodeIndices: number[] = [];
   const weights: WeightPlan[] = [];
   const biases: BiasPlan[] = [];
-  const weightUses = new Map<string, number>();
-  const biasUses = new Map<string, number>();
-  m.nodes.forEach((n) => {
-    for (const k of [1, 2]) {
-      const x = n.input?.[k];
-      if (x) (k === 1 ? weightUses : biasUses).set(x, ((k === 1 ? weightUses : biasUses).get(x) ?? 0) + 1);
-    }
-  });
   const seenWeights = new Set<string>();
   m.nodes.forEach((n, i) => {
     if (!quantized[i]) return;
     const op = n.opType ?? '';
     counts[op] = (counts[op] ?? 0) + 1;
-    nodeIndices.push(i);
     for (const k of activationPositions(n)) add(n.input![k]);
     for (const o of n.output ?? []) {
-      if (!isFloat(o) || !(consumers.get(o) ?? []).some((c) => quantized[c])) continue;
+      if (!isFloat(o) || !uses(o).some((c) => quantized[c])) continue;
       add(o);
       if (SAME_SCALE.has(op) && chosen.has(o) && chosen.has(n.input![0])) sharedScale.set(o, n.input![0]);
     }
@@ -208,12 +193,12 @@ export function planQuantization(m: OnnxModelFile, perChannel: boolean): QuantPl
     }
     const b = op === 'MatMul' ? undefined : n.input?.[2];
     const bt = b ? m.initializers.get(b) : undefined;
-    // A bias shared by two layers would need two scales: it stays float (and that layer unfused).
-    if (b && bt && bt.dataType === DataType.FLOAT && (bt.dims ?? []).length === 1 && biasUses.get(b) === 1 && weightUses.get(w) === 1) {
+    // A bias (or weight) shared by two layers would need two bias scales: it stays float (and that layer unfused).
+    if (b && bt && bt.dataType === DataType.FLOAT && (bt.dims ?? []).length === 1 && uses(b).length === 1 && uses(w).length === 1) {
       biases.push({ name: b, input: n.input![0], weight: w });
     }
   });
-  return { nodes: counts, nodeIndices, activations, sharedScale, weights, biases, skipped };
+  return { nodes: counts, activations, sharedScale, weights, biases, skipped };
 }
 
 /** The tensors that need their own measured range (the others share one). */

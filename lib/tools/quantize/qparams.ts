@@ -15,6 +15,16 @@ export interface ActivationParams {
 
 export type ActivationType = 'uint8' | 'int8';
 
+/** How activations are stored, in words (the model's metadata and the CLI's report). */
+export function activationForm(type: ActivationType): string {
+  return type === 'uint8' ? 'uint8 asymmetric' : 'int8 symmetric';
+}
+
+/** How weights are stored, in words. */
+export function weightForm(reduceRange: boolean, perChannel: boolean): string {
+  return `${reduceRange ? 'int7' : 'int8'} symmetric per ${perChannel ? 'channel' : 'tensor'}`;
+}
+
 /**
  * Scale and zero point covering [min, max] (widened to hold 0, which must be exact: padding
  * and ReLU produce it). uint8 is asymmetric (0..255); int8 is symmetric (zero point 0,

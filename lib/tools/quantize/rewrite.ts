@@ -48,8 +48,8 @@ export interface QdqOptions {
   activationType: ActivationType;
   /** 7-bit weights (see quantizeWeights). */
   reduceRange: boolean;
-  /** Provenance and settings, stored as the model's `quantization` metadata. */
-  description: Record<string, unknown>;
+  /** Metadata entries to set (the `quantization` record of provenance and settings, and any the model lacks). */
+  metadata: Record<string, string>;
 }
 
 /** The QDQ model: `params` holds every planned activation's scale and zero point (shared ones resolved). */
@@ -104,23 +104,19 @@ export function qdqModel(m: OnnxModelFile, plan: QuantPlan, params: Map<string, 
 
   // Activations: the producer's output is renamed, and Q -> DQ gives the original name back,
   // so every consumer reads the quantized value (ONNX Runtime fuses only a producer whose one consumer is Q).
-  const producer = new Map<string, number>();
-  m.nodes.forEach((n, i) => (n.output ?? []).forEach((t) => producer.set(t, i)));
-  const consumers = new Map<string, number[]>();
-  m.nodes.forEach((n, i) => (n.input ?? []).forEach((x) => consumers.set(x, [...(consumers.get(x) ?? []), i])));
   for (const t of plan.activations) {
     const p = params.get(t)!;
     const sn = names.make(`${t}_scale`);
     const zn = names.make(`${t}_zero_point`);
     addInitializers.push(tensor(sn, [], DataType.FLOAT, Float32Array.of(p.scale)), tensor(zn, [], zpType, zpArray(p.zeroPoint)));
     const qn = names.make(`${t}_quantized`);
-    const at = producer.get(t);
+    const at = m.producer.get(t);
     if (at === undefined) {
       // A graph input: its consumers are pointed at the dequantized copy instead.
       const dq = names.make(`${t}_dequantized`);
       prepend.push({ opType: 'QuantizeLinear', name: names.make(`${t}_QuantizeLinear`), input: [t, sn, zn], output: [qn] },
         { opType: 'DequantizeLinear', name: names.make(`${t}_DequantizeLinear`), input: [qn, sn, zn], output: [dq] });
-      for (const c of consumers.get(t) ?? []) {
+      for (const c of m.consumers.get(t) ?? []) {
         const map = renameInputs.get(c) ?? new Map<string, string>();
         map.set(t, dq);
         renameInputs.set(c, map);
@@ -138,7 +134,7 @@ export function qdqModel(m: OnnxModelFile, plan: QuantPlan, params: Map<string, 
 
   const edit: GraphEdit = {
     prepend, after, renameInputs, renameOutputs, addInitializers, dropInitializers,
-    metadata: { quantization: JSON.stringify(o.description) },
+    metadata: o.metadata,
   };
   return m.encode(edit);
 }
