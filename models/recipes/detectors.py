@@ -41,21 +41,33 @@ def build_model(arch, nc, anchors, coordconv=False, masks=0, gsconv=False, width
     return model
 
 
-def model_from_checkpoint(ck):
-    """The model a checkpoint (or read_onnx_checkpoint's dict) holds, its weights (the EMA's
-    where there is one) loaded: built at its widths, fused when it was, with slimming scales
-    when it has them."""
-    model = build_model(ck.get('arch', 'yolov7-tiny'), ck['nc'], ck['anchors'], ck.get('coordconv', False),
-                        ck.get('masks', 0), ck.get('gsconv', False), ck.get('widths'))
-    if ck.get('fused'):  # fine-tuned from an ONNX export: no BatchNorm left to fold
+def build_in_form(arch, nc, anchors, coordconv=False, masks=0, gsconv=False, form=None):
+    """build_model in the form a checkpoint records (`form`: its widths, whether BatchNorm is
+    folded, whether slimming scales are attached), ready for that checkpoint's weights."""
+    form = form or {}
+    model = build_model(arch, nc, anchors, coordconv, masks, gsconv, form.get('widths'))
+    if form.get('fused'):  # fine-tuned from an ONNX export: no BatchNorm left to fold
         model.fuse()
-    if ck.get('scales'):
+    if form.get('scales'):
         attach_scales(model)
-    sd = ck['ema'] if 'ema' in ck else ck['model']
-    # an ONNX export keeps anchors and strides as graph constants: take the model's own
+    return model
+
+
+def load_weights(model, ck):
+    """Loads a checkpoint's weights (the EMA's where there is one). An ONNX export keeps
+    anchors and strides as graph constants: where the weights lack them, the model's own stay."""
+    sd = ck['ema'] if ck.get('ema') is not None else ck['model']
     own = {k: v for k, v in model.state_dict().items() if k in ('anchors', 'strides')}
     model.load_state_dict({**own, **sd})
     return model
+
+
+def model_from_checkpoint(ck):
+    """The model a checkpoint (or read_onnx_checkpoint's dict) holds, its weights loaded:
+    built at its widths, fused when it was, with slimming scales when it has them."""
+    model = build_in_form(ck.get('arch', 'yolov7-tiny'), ck['nc'], ck['anchors'], ck.get('coordconv', False),
+                          ck.get('masks', 0), ck.get('gsconv', False), ck)
+    return load_weights(model, ck)
 
 
 def compute_anchors(data, mode, gen, seed):

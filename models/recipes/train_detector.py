@@ -36,7 +36,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from det_data import DetData, make_loader  # noqa: E402
-from detectors import build_model, compute_anchors, load_init  # noqa: E402
+from detectors import build_in_form, compute_anchors, load_init, load_weights  # noqa: E402
 from ema import ModelEMA  # noqa: E402
 from labels import read_names  # noqa: E402
 from loop import Hooks, Run, epoch_batches  # noqa: E402
@@ -156,16 +156,9 @@ def make_model(args, ckpt, train, nc, device):
     # a pruned source brings its layer widths; weights from an ONNX export have BatchNorm
     # folded in: train the fused model (no BatchNorm) from then on
     form = {'widths': src.get('widths'), 'fused': bool(src.get('fused')), 'scales': bool(src.get('scales'))}
-    model = build_model(args.arch, nc, anchors, args.coordconv, args.masks, args.gsconv, form['widths'])
-    if form['fused']:
-        model.fuse()
-    if form['scales']:
-        attach_scales(model)
+    model = build_in_form(args.arch, nc, anchors, args.coordconv, args.masks, args.gsconv, form)
     if init is not None:
-        sd = init.get('ema') or init['model']
-        if form['fused']:  # an ONNX export keeps anchors and strides as graph constants: take the model's own
-            sd = {**{k: v for k, v in model.state_dict().items() if k in ('anchors', 'strides')}, **sd}
-        model.load_state_dict(sd)
+        load_weights(model, init)
         print(f'weights from {args.init} (epoch {init["epoch"]})')
     if args.sparsity and form['fused'] and not form['scales']:
         attach_scales(model)  # network slimming needs a gamma per channel
