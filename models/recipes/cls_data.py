@@ -65,8 +65,18 @@ class ClsData(torch.utils.data.Dataset):
         return torch.from_numpy(chw), int(self.targets[i])
 
 
-def make_loader(data, batch, shuffle, workers, seed=0):
-    return seeded_loader(data, batch, shuffle, workers, seed)
+def make_loader(data, batch, shuffle, workers, seed=0, sampler=None):
+    return seeded_loader(data, batch, shuffle, workers, seed, sampler=sampler)
+
+
+def balanced_sampler(targets, seed):
+    """Draws len(targets) samples with replacement, each class equally likely (oversampling
+    the minority class), in an order that follows `seed` alone."""
+    counts = np.bincount(targets, minlength=2).astype(np.float64)
+    weights = torch.tensor(1.0 / counts[targets], dtype=torch.double)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return torch.utils.data.WeightedRandomSampler(weights, len(targets), replacement=True, generator=g)
 
 
 def normalize(imgs, device):

@@ -34,6 +34,11 @@ def cosine_factor(epoch, epochs, final=0.01):
     return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * min(epoch / max(epochs, 1), 1.0)))
 
 
+def linear_factor(epoch, epochs, final=0.01):
+    """LR multiplier at (fractional) epoch: 1 -> `final` along a straight line."""
+    return 1 - (1 - final) * min(epoch / max(epochs, 1), 1.0)
+
+
 def yolo_warmup_lr(opt, ni, n_warm, base, sgd, momentum):
     """Set every group's LR for iteration `ni`: `base` after `n_warm` iterations; before,
     a linear ramp from 0 (SGD biases from 0.1 down) and, for SGD, momentum from 0.8."""

@@ -58,10 +58,12 @@ def seed_worker(_):
     random.seed(s)
 
 
-def seeded_loader(data, batch, shuffle, workers, seed=0, collate_fn=None, worker_init_fn=seed_worker):
-    """A DataLoader whose shuffling follows `seed` alone (the recipes pass seed * 1000 + epoch)."""
+def seeded_loader(data, batch, shuffle, workers, seed=0, collate_fn=None, worker_init_fn=seed_worker, sampler=None):
+    """A DataLoader whose shuffling follows `seed` alone (the recipes pass seed * 1000 + epoch);
+    a sampler (seeded by its maker) replaces the shuffle."""
     g = torch.Generator()
     g.manual_seed(seed)
-    return torch.utils.data.DataLoader(data, batch_size=batch, shuffle=shuffle, num_workers=workers,
+    return torch.utils.data.DataLoader(data, batch_size=batch, shuffle=shuffle and sampler is None, sampler=sampler,
+                                       num_workers=workers,
                                        collate_fn=collate_fn, generator=g, worker_init_fn=worker_init_fn,
                                        persistent_workers=False, drop_last=False)
