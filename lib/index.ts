@@ -21,7 +21,11 @@ export type { DetectParams, Detection, DetectionResult, DetectorOptions, YoloLay
 export { Classifier } from './stages/classifier';
 export type { Classification, ClassifierOptions } from './stages/classifier';
 export { ClassifierEnsemble } from './stages/ensemble';
-export type { EnsembleMember, EnsembleResult } from './stages/ensemble';
+export type { EnsembleMember, EnsembleResult, EnsembleSpec } from './stages/ensemble';
+export { combine, COMBINE_RULES } from './stages/combine';
+export type { Calibration, Combination, CombineRule } from './stages/combine';
+export { MANIFEST_FORMAT } from './stages/ensemble-manifest';
+export type { EnsembleManifest, ManifestMember } from './stages/ensemble-manifest';
 export { Roi } from './stages/roi/factory';
 export { ACQUISITION_MODES } from './stages/roi/base';
 export type {

@@ -6,6 +6,8 @@ import { progressBar } from './progress';
 
 export interface EvalCliOptions extends InputLimitFlags {
   model: string[];
+  /** classify: an ensemble manifest in place of -m. */
+  ensemble?: string;
   data: string;
   format?: string;
   list?: string;

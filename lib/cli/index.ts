@@ -5,6 +5,7 @@ import { registerBench } from './commands/bench';
 import { registerBuildAddon } from './commands/build-addon';
 import { registerCache } from './commands/cache';
 import { registerDetect } from './commands/detect';
+import { registerEnsemble } from './commands/ensemble';
 import { registerEval } from './commands/eval';
 import { registerInfo } from './commands/info';
 import { registerInspect } from './commands/inspect';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerEval(program);
   registerQuantize(program);
+  registerEnsemble(program);
   registerProviders(program);
   registerSynth(program);
   registerModels(program);

@@ -6,12 +6,14 @@
  * split the figures are reported on.
  */
 import { DieInspectError } from '../core/errors';
+import { calibrate, type Calibration } from '../stages/combine';
 import { checkBinary } from './classification';
 
 const EPS = 1e-7;
 const clamp = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
 
-function logLoss(p: ArrayLike<number>, labels: ArrayLike<number>): number {
+/** Mean log-loss of positive-class probabilities (clamped to [1e-7, 1 - 1e-7]). */
+export function logLoss(p: ArrayLike<number>, labels: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < labels.length; i++) s -= labels[i] ? Math.log(clamp(p[i])) : Math.log(1 - clamp(p[i]));
   return s / labels.length;
@@ -77,10 +79,8 @@ export function fitEnsembleWeights(scores: ArrayLike<number>[], labels: ArrayLik
 
 /** Applies a temperature to probabilities: sigmoid(logit(p) / T). */
 export function applyTemperature(scores: ArrayLike<number>, temperature: number): number[] {
-  return Array.from(scores, (s) => {
-    const q = clamp(s);
-    return 1 / (1 + Math.exp(-Math.log(q / (1 - q)) / temperature));
-  });
+  const c: Calibration = { method: 'temperature', temperature };
+  return Array.from(scores, (s) => calibrate(s, c));
 }
 
 /**
@@ -131,4 +131,46 @@ export function expectedCalibrationError(scores: ArrayLike<number>, labels: Arra
   let e = 0;
   for (let b = 0; b < bins; b++) if (count[b]) e += Math.abs(sum[b] - pos[b]);
   return labels.length ? e / labels.length : NaN;
+}
+
+/**
+ * Isotonic calibration (pool-adjacent-violators): the non-decreasing step map from score to
+ * positive rate that fits the labels best in squared error, each pooled block's rate taken
+ * as (positives + 0.5) / (count + 1) so that no probability is exactly 0 or 1. Returned as
+ * one point per block (its mean score, its rate), which `calibrate()` joins by straight
+ * lines: between blocks the map rises, so it keeps the ranking (and the AUC) of the scores.
+ */
+export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>): Extract<Calibration, { method: 'isotonic' }> {
+  checkBinary(scores, labels);
+  if (labels.length === 0) throw new DieInspectError('ERR_INVALID_ARG', 'fitIsotonic needs at least one sample');
+  const order = Array.from(scores, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  const blocks: Array<{ sum: number; last: number; pos: number; n: number }> = [];
+  for (const i of order) {
+    const s = scores[i];
+    const top = blocks[blocks.length - 1];
+    // tied scores always share a block
+    if (top && top.last === s) {
+      top.sum += s;
+      top.pos += labels[i];
+      top.n++;
+    } else {
+      blocks.push({ sum: s, last: s, pos: labels[i], n: 1 });
+    }
+    // merge while the last block's rate is not above the one before it (equal rates pool too:
+    // bigger blocks, less smoothing)
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1];
+      const a = blocks[blocks.length - 2];
+      if (a.pos / a.n < b.pos / b.n) break;
+      blocks.splice(blocks.length - 2, 2, { sum: a.sum + b.sum, last: b.last, pos: a.pos + b.pos, n: a.n + b.n });
+    }
+  }
+  const x: number[] = [];
+  const y: number[] = [];
+  for (const b of blocks) {
+    // the smoothing may not undo the order
+    x.push(Math.min(1, Math.max(0, b.sum / b.n)));
+    y.push(Math.max((b.pos + 0.5) / (b.n + 1), y.length ? y[y.length - 1] : 0));
+  }
+  return { method: 'isotonic', x, y };
 }

@@ -22,7 +22,13 @@ export { deeppcbProtocol, DEEPPCB_IOU } from './deeppcb-protocol';
 export type { DeepPcbMetrics } from './deeppcb-protocol';
 export { evaluateClassification, rocAuc, rocCurve } from './classification';
 export type { ClassificationEvalInput, ClassificationEvalOptions, ClassificationMetrics, RocCurve } from './classification';
-export { applyTemperature, expectedCalibrationError, fitEnsembleWeights, fitTemperature } from './ensemble-fit';
+export { applyTemperature, expectedCalibrationError, fitEnsembleWeights, fitIsotonic, fitTemperature, logLoss } from './ensemble-fit';
+export { chooseEnsemble, ENSEMBLE_CANDIDATES } from './ensemble-choice';
+export type {
+  CalibrationChoice, CandidateFigures, CandidateResult, EnsembleCandidate, EnsembleChoice, EnsembleChoiceOptions,
+} from './ensemble-choice';
+export { fitEnsemble } from './run-ensemble-fit';
+export type { EnsembleFit, EnsembleFitOptions } from './run-ensemble-fit';
 export type { EnsembleWeights } from './ensemble-fit';
 export { iou } from './matching';
 export { readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES } from './datasets';

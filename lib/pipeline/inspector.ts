@@ -7,6 +7,7 @@
  */
 import type { ClassifierOptions } from '../stages/classifier';
 import { ClassifierEnsemble } from '../stages/ensemble';
+import { type EnsembleManifest, manifestExists } from '../stages/ensemble-manifest';
 import { DetectionResult, Detector, DetectorOptions } from '../stages/detector';
 import { DieInspectError } from '../core/errors';
 import { boxToQuad, Quad } from '../core/geometry';
@@ -25,8 +26,12 @@ export interface InspectorConfig {
   /** Defect detector: a path or shipped model name, or false to skip the stage. Default: the shipped one. */
   detector?: string | Uint8Array | false;
   detectorOptions?: DetectorOptions;
-  /** Good/defect classifiers averaged into one probability, or false. Default: the shipped ones. */
-  classifiers?: Array<string | Uint8Array> | false;
+  /**
+   * Good/defect classifiers: a list (averaged into one probability), an ensemble manifest
+   * (its name, path or object: members, rule, weights, calibration), or false. Default: the
+   * manifest `default` (models/ensembles/default.json), else the shipped classifiers averaged.
+   */
+  classifiers?: Array<string | Uint8Array> | string | EnsembleManifest | false;
   classifierOptions?: ClassifierOptions;
   /** Execution providers for every model, in order; the CPU only if listed (see SessionOptions.providers). */
   providers?: ProviderName[];
@@ -35,7 +40,7 @@ export interface InspectorConfig {
   classThresholds?: Record<string, number>;
   /** Lowest detection score reported (default 0.25); only those above classThresholds fail the part. */
   conf?: number;
-  /** Defect probability at or above which the ensemble fails the part. Default 0.5. */
+  /** Defect probability (calibrated, with a manifest that calibrates) at or above which the ensemble fails the part. Default 0.5. */
   defectThreshold?: number;
   /** |die angle| above this many degrees fails the part as die_rotation. Default 1. */
   dieTolerance?: number;
@@ -192,13 +197,15 @@ export class Inspector {
         });
       }
       let clsModels = config.classifiers;
-      if (clsModels === undefined) clsModels = defaultModels('good-defect-classifier').map((c) => c.file);
-      if (clsModels !== false && clsModels.length) {
-        ensemble = await ClassifierEnsemble.create(clsModels.map((m) => ({
-          model: m, options: { ...session, limitInputPixels: false, ...config.classifierOptions },
-        })));
-        clsModels.forEach((m, i) => {
-          names.push(typeof m === 'string' ? m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, '') : `classifier-${i}`);
+      if (clsModels === undefined) {
+        clsModels = manifestExists('default') ? 'default' : defaultModels('good-defect-classifier').map((c) => c.file);
+      }
+      const clsOptions = { ...session, limitInputPixels: false, ...config.classifierOptions };
+      if (clsModels !== false && !(Array.isArray(clsModels) && !clsModels.length)) {
+        ensemble = await ClassifierEnsemble.create(Array.isArray(clsModels)
+          ? clsModels.map((model) => ({ model, options: clsOptions })) : clsModels, clsOptions);
+        ensemble.memberNames.forEach((m, i) => {
+          names.push(/^member \d+$/.test(m) ? `classifier-${i}` : m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, ''));
         });
       }
     } catch (err) {

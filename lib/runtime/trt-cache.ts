@@ -8,10 +8,11 @@
  * changes: so the default folder is keyed by the SHA-256 of the model's bytes under
  * the ORT version. (A TensorRT upgrade under the same ORT still needs the folder removed.)
  */
-import { createHash, webcrypto } from 'crypto';
-import { createReadStream, promises as fsp } from 'fs';
+import { webcrypto } from 'crypto';
+import { promises as fsp } from 'fs';
 import os from 'os';
 import path from 'path';
+import { fileSha256 } from './hash';
 
 /** `DIE_INSPECT_CACHE_DIR`, else `$XDG_CACHE_HOME/die-inspect`, else `~/.cache/die-inspect`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,10 +30,7 @@ export async function defaultTrtCacheDir(model: string | Uint8Array, ortVersion:
   if (typeof model === 'string') {
     try {
       if (!(await fsp.stat(model)).isFile()) return null;
-      // streamed in chunks: a model with gigabytes of weights is not read into memory at once
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(model)) hash.update(chunk as Buffer);
-      digest = hash.digest('hex');
+      digest = await fileSha256(model);
     } catch {
       return null;
     }

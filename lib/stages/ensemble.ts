@@ -1,9 +1,13 @@
 /**
- * Averages the class probabilities of several classifiers. Source study 004:
- * the average of five CNNs beat every single one (AUC 0.99873 vs 0.99750).
+ * Combines the class probabilities of several classifiers. Source study 004: the average
+ * of five CNNs beat every single one (AUC 0.99873 vs 0.99750). How they are combined
+ * (mean, logit or rank, with weights) and calibrated comes from a manifest
+ * (ensemble-manifest.ts) or, for a list of members, is a weighted mean.
  */
 import { DieInspectError } from '../core/errors';
 import { Classification, Classifier, ClassifierOptions } from './classifier';
+import { checkCombination, Combination, combine } from './combine';
+import { EnsembleManifest, resolveManifest } from './ensemble-manifest';
 import { ImageInput } from '../runtime/images';
 
 export interface EnsembleMember {
@@ -18,35 +22,60 @@ export interface EnsembleResult extends Classification {
   members: number[][];
 }
 
+/** What an ensemble is made from: members, or a manifest (its name, its path, or the object). */
+export type EnsembleSpec = Array<EnsembleMember | Classifier> | string | EnsembleManifest;
+
 export class ClassifierEnsemble {
   readonly members: Classifier[];
-  private readonly weights: number[];
+  /** The rule, weights and calibration in use. */
+  readonly combination: Combination;
+  /** The manifest file the ensemble was made from, if any. */
+  readonly manifestFile?: string;
+  /** Each member's name or path as given (a member given as bytes or a Classifier: `member N`). */
+  readonly memberNames: string[];
 
-  constructor(members: Classifier[], weights?: number[]) {
+  constructor(members: Classifier[], combination?: number[] | Combination,
+    from: { manifestFile?: string; memberNames?: string[] } = {}) {
     if (members.length === 0) throw new DieInspectError('ERR_CONFIG', 'an ensemble needs at least one classifier');
-    if (weights && (weights.length !== members.length || weights.some((w) => !(w >= 0)) || !weights.some((w) => w > 0))) {
-      throw new DieInspectError('ERR_CONFIG', 'ensemble weights: one non-negative weight per member, not all zero');
-    }
+    const c: Combination = Array.isArray(combination) || combination === undefined
+      ? { rule: 'mean', weights: combination ?? members.map(() => 1) } : combination;
+    const k = members[0].classNames?.length;
+    checkCombination(c, members.length, k ?? null, 'ensemble');
     this.members = members;
-    this.weights = weights ?? members.map(() => 1);
-  }
-
-  /** Loads every member (in parallel). */
-  static async create(members: Array<EnsembleMember | Classifier>): Promise<ClassifierEnsemble> {
-    const loaded = await Promise.allSettled(members.map((m) =>
-      m instanceof Classifier ? Promise.resolve(m) : Classifier.create(m.model, m.options)));
-    const failed = loaded.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) {
-      for (const r of loaded) if (r.status === 'fulfilled' && !members.includes(r.value)) r.value.close();
-      throw failed.reason;
-    }
-    const classifiers = loaded.map((r) => (r as PromiseFulfilledResult<Classifier>).value);
-    return new ClassifierEnsemble(classifiers, members.map((m) => (m instanceof Classifier ? 1 : m.weight ?? 1)));
+    this.combination = c;
+    this.manifestFile = from.manifestFile;
+    this.memberNames = from.memberNames ?? members.map((_, i) => `member ${i + 1}`);
   }
 
   /**
-   * Classifies with every member and averages the probabilities (weighted).
-   * An image fails only if every member failed on it; members that failed are left out of its average.
+   * Loads every member (in parallel): from a list (each with its options and weight; a
+   * weighted mean), or from a manifest by name ('default': the Inspector's), path or object,
+   * its members loaded with `options`. A manifest's member that is missing, was changed
+   * since (sha256), or names other classes than the manifest is a typed error.
+   */
+  static async create(spec: EnsembleSpec, options: ClassifierOptions = {}): Promise<ClassifierEnsemble> {
+    if (Array.isArray(spec)) {
+      const classifiers = await loadAll(spec.map((m) => (m instanceof Classifier ? m : () => Classifier.create(m.model, { ...options, ...m.options }))));
+      const names = spec.map((m, i) => (typeof (m as EnsembleMember).model === 'string' ? (m as EnsembleMember).model as string : `member ${i + 1}`));
+      return build(classifiers, spec.map((m) => (m instanceof Classifier ? 1 : m.weight ?? 1)), { memberNames: names },
+        spec.filter((m) => m instanceof Classifier));
+    }
+    const r = await resolveManifest(spec);
+    const classifiers = await loadAll(r.members.map((mb) => () => Classifier.create(mb.file, options)));
+    classifiers.forEach((c, i) => {
+      const names = c.classNames;
+      if (!names || names.length !== r.manifest.classes.length || names.some((n, j) => n !== r.manifest.classes[j])) {
+        for (const x of classifiers) x.close();
+        throw new DieInspectError('ERR_CONFIG', `ensemble manifest${r.file ? ` ${r.file}` : ''}: member ${i + 1} (${r.members[i].model}) `
+          + `has classes ${names ? names.join(', ') : '(none named)'}, the manifest ${r.manifest.classes.join(', ')}`);
+      }
+    });
+    return build(classifiers, r.combination, { manifestFile: r.file, memberNames: r.members.map((m) => m.model) }, []);
+  }
+
+  /**
+   * Classifies with every member and combines the probabilities (weighted, calibrated).
+   * An image fails only if every member failed on it; members that failed are left out of its combination.
    */
   async classify(images: ImageInput | ImageInput[]): Promise<EnsembleResult[]> {
     const perMember = await Promise.all(this.members.map((m) => m.classify(images)));
@@ -54,24 +83,17 @@ export class ClassifierEnsemble {
     const out: EnsembleResult[] = [];
     for (let i = 0; i < n; i++) {
       const rows = perMember.map((r) => r[i]);
-      const ok = rows.map((r, m) => ({ r, w: this.weights[m] })).filter(({ r, w }) => !r.error && w > 0);
       const members = rows.map((r) => (r.error ? [] : r.probabilities));
-      if (ok.length === 0) {
+      const p = combine(rows.map((r) => (r.error ? null : r.probabilities)), this.combination);
+      const first = rows.find((r, m) => !r.error && this.combination.weights[m] > 0);
+      if (!p || !first) {
         out.push({ ...rows[0], members });
         continue;
       }
-      const k = ok[0].r.probabilities.length;
-      if (ok.some(({ r }) => r.probabilities.length !== k)) {
-        const counts = ok.map(({ r }) => r.probabilities.length).join(', ');
-        throw new DieInspectError('ERR_CONFIG', `ensemble members disagree on the class count: ${counts}`);
-      }
-      const total = ok.reduce((s, { w }) => s + w, 0);
-      const avg = new Array<number>(k).fill(0);
-      for (const { r, w } of ok) for (let c = 0; c < k; c++) avg[c] += (w / total) * r.probabilities[c];
       // every member decoded and registered the same image alike
-      const { registration, warning } = ok[0].r;
+      const { registration, warning } = first;
       out.push({
-        ...this.members[0].labelled(avg, ok[0].r.width, ok[0].r.height),
+        ...this.members[0].labelled(p, first.width, first.height),
         ...(registration ? { registration } : {}), ...(warning ? { warning } : {}), members,
       });
     }
@@ -80,5 +102,29 @@ export class ClassifierEnsemble {
 
   close(): void {
     for (const m of this.members) m.close();
+  }
+}
+
+/** Loads members in parallel (a Classifier given is used as it is); on a failure, closes what this call loaded. */
+async function loadAll(items: Array<Classifier | (() => Promise<Classifier>)>): Promise<Classifier[]> {
+  const loaded = await Promise.allSettled(items.map((m) => (m instanceof Classifier ? Promise.resolve(m) : m())));
+  const failed = loaded.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  if (failed) {
+    loaded.forEach((r, i) => {
+      if (r.status === 'fulfilled' && !(items[i] instanceof Classifier)) r.value.close();
+    });
+    throw failed.reason;
+  }
+  return loaded.map((r) => (r as PromiseFulfilledResult<Classifier>).value);
+}
+
+/** The ensemble, or (on a bad combination) the error with the members this call loaded closed. */
+function build(classifiers: Classifier[], combination: number[] | Combination,
+  from: { manifestFile?: string; memberNames?: string[] }, given: unknown[]): ClassifierEnsemble {
+  try {
+    return new ClassifierEnsemble(classifiers, combination, from);
+  } catch (err) {
+    for (const c of classifiers) if (!given.includes(c)) c.close();
+    throw err;
   }
 }

@@ -29,9 +29,10 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a detector (COCO mAP, P/R/F1, confusion) or classifier (AUC, accuracy, P/R/F1) on a labelled dataset')
-    .requiredOption('-m, --model <file>', 'ONNX detector or classifier; a second detector is compared with the first (paired bootstrap); '
+    .option('-m, --model <file>', 'ONNX detector or classifier; a second detector is compared with the first (paired bootstrap); '
       + 'repeat classifiers to evaluate their average (ensemble) next to each member',
       (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--ensemble <manifest>', 'classify: an ensemble manifest (a path, or a name such as default), evaluated next to each member')
     .requiredOption('-d, --data <path>', 'dataset: YOLO folder or data.yaml, COCO JSON, DeepPCB folder, class folders or CSV')
     .option('--format <f>', `dataset format (${FORMATS.join('|')}); default: guessed from --data`)
     .option('--list <file>', 'DeepPCB list file (default: test.txt, else trainval.txt)')
@@ -61,6 +62,10 @@ export function registerEval(program: Command): void {
         : format === 'folders' || format === 'csv' ? 'classify' : 'detect';
       const protocol = oneOf(o.protocol, ['coco', 'deeppcb'] as const, '--protocol');
       if (task === 'classify' && protocol !== 'coco') throw new DieInspectError('ERR_INVALID_ARG', '--protocol applies to detection only');
+      if (!o.model.length && !o.ensemble) throw new DieInspectError('ERR_INVALID_ARG', 'eval: give a model with -m (or --ensemble)');
+      if (o.ensemble && (o.model.length || task === 'detect')) {
+        throw new DieInspectError('ERR_INVALID_ARG', '--ensemble evaluates a classifier ensemble on its own: leave out -m');
+      }
       const seed = nonNegativeInt(o.seed, '--seed');
       const common: RunOptions = {
         providers: parseProviders(o.provider ?? o.ep),

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { DieInspectError } from '../../core/errors';
 import type { SingleImage } from '../../runtime/images';
 import { heightWidth, Imgsz, metadataImgsz } from '../../runtime/metadata';
+import { writeAtomically } from '../../runtime/atomic-write';
 import { resolveModel } from '../../runtime/models';
 import { preprocess } from '../../runtime/ops';
 import type { PreprocessOptions } from '../../runtime/binding';
@@ -192,16 +193,6 @@ function resolveParams(plan: QuantPlan, collectors: Map<string, RangeCollector>,
   return params;
 }
 
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw new DieInspectError('ERR_INVALID_ARG', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
 
 /**
  * Quantizes a float32 ONNX image model (detector or classifier, ours or any standard YOLO

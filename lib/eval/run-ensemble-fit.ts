@@ -1,0 +1,72 @@
+/**
+ * fitEnsemble(): runs classifiers over a validation split, compares the ways of combining
+ * them (chooseEnsemble) and returns the manifest of the best, as `die-inspect ensemble` does.
+ */
+import * as path from 'path';
+import { DieInspectError } from '../core/errors';
+import { fileSha256 } from '../runtime/hash';
+import { resolveModel } from '../runtime/models';
+import type { ClassifierOptions } from '../stages/classifier';
+import type { Combination } from '../stages/combine';
+import { EnsembleManifest, MANIFEST_FORMAT, ManifestMember } from '../stages/ensemble-manifest';
+import type { ClassificationDataset } from './datasets';
+import { chooseEnsemble, EnsembleChoice, EnsembleChoiceOptions } from './ensemble-choice';
+import { classifyDataset, positiveClassOf } from './run-classifier';
+import type { FailedImage, ProgressCallback } from './types';
+
+export interface EnsembleFitOptions extends EnsembleChoiceOptions {
+  classifier?: ClassifierOptions;
+  /** The positive class, by name or id. Default 1. */
+  positive?: string | number;
+  /** Where the manifest will be written: member paths are stored relative to its folder. */
+  manifestFile?: string;
+  name?: string;
+  /** Words on the validation data, kept in the manifest's `fit`. */
+  dataLabel?: string;
+  onProgress?: ProgressCallback;
+}
+
+export interface EnsembleFit {
+  manifest: EnsembleManifest;
+  choice: EnsembleChoice;
+  failed: FailedImage[];
+}
+
+/**
+ * `models`: names or paths of two-class classifiers. The manifest records each member by
+ * its name (or its path relative to `manifestFile`) and its SHA-256.
+ */
+export async function fitEnsemble(models: string[], validation: ClassificationDataset, o: EnsembleFitOptions = {}): Promise<EnsembleFit> {
+  if (!models.length) throw new DieInspectError('ERR_INVALID_ARG', 'fitEnsemble needs at least one classifier');
+  const run = await classifyDataset(models, validation, { classifier: o.classifier, onProgress: o.onProgress });
+  const positive = positiveClassOf(run, o.positive ?? 1);
+  if (run.probabilities[0].length !== 2) {
+    throw new DieInspectError('ERR_INVALID_ARG', `fitEnsemble: two-class classifiers only, these have ${run.probabilities[0].length} classes`);
+  }
+  const labels = run.labels.map((l) => (l === positive ? 1 : 0));
+  const scores = run.memberProbabilities.map((ps) => ps.map((p) => p[positive]));
+  const choice = chooseEnsemble(scores, labels, o);
+  const dir = path.dirname(path.resolve(o.manifestFile ?? 'ensemble.json'));
+  const c: Combination = choice.chosen.combination;
+  const members: ManifestMember[] = await Promise.all(models.map(async (m, i) => {
+    const file = resolveModel(m);
+    const stored = file === m ? path.relative(dir, path.resolve(m)).split(path.sep).join('/') : m;
+    return { model: stored, weight: round(c.weights[i]), sha256: await fileSha256(file), ...(c.ranks ? { ranks: c.ranks[i] } : {}) };
+  }));
+  const classes = run.classNames ?? ['0', '1'];
+  const figures = (f: { logLoss: number; auc: number; ece: number }) => ({ logLoss: round(f.logLoss), auc: round(f.auc), ece: round(f.ece) });
+  const manifest: EnsembleManifest = {
+    format: MANIFEST_FORMAT, version: 1, ...(o.name ? { name: o.name } : {}),
+    classes, positive: classes[positive],
+    rule: c.rule, members, ...(c.calibration ? { calibration: c.calibration } : {}),
+    fit: {
+      data: o.dataLabel ?? 'validation', samples: choice.samples, folds: choice.folds, seed: choice.seed,
+      chosen: choice.chosen.candidate,
+      candidates: choice.candidates.map((x) => ({ candidate: x.candidate, crossValidated: figures(x.crossValidated) })),
+      members: choice.members.map((f, i) => ({ model: members[i].model, crossValidated: figures(f) })),
+    },
+  };
+  return { manifest, choice, failed: run.failed };
+}
+
+const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v);
