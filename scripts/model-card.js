@@ -13,8 +13,10 @@
 //       detectors side by side in the study's Table 4.6 form (P, R, mAP with its bootstrap interval,
 //       params, GFLOPs, batches of 16 per second measured in one run), saved to models/comparisons/
 //       for the README; --int8 adds that model quantized by `die-inspect quantize` on --calib images
-//   node scripts/model-card.js --ensemble A,B[,C] --data DIR
-//       classifiers alone and averaged (the Inspector's ensemble) on one held-out split
+//   node scripts/model-card.js --ensemble A,B[,C...] --val VALDIR --data TESTDIR [--bootstrap 1000] [--manifest FILE]
+//       classifiers alone and combined every way `die-inspect ensemble` compares (each fitted on VALDIR),
+//       all measured in one pass over the held-out TESTDIR (AUC with intervals, the paired interval of
+//       each combination minus the best member, ECE, log-loss); --manifest writes the chosen one there
 //   node scripts/model-card.js --speed [A,B,...]   (default: every card)
 //       each model's own speed at its input size (`bench`, batch 1 and 16) into its card
 const fs = require('fs');
@@ -161,16 +163,50 @@ function compare() {
   process.stdout.write(comparisonTable(out).join('\n') + '\n');
 }
 
-/** Each classifier alone and their average, measured by one `eval` run over the same images. */
-function ensemble() {
+/**
+ * Each classifier alone and every combination fitted on the validation split, all scored from
+ * one pass of the members over the held-out split; the chosen combination's manifest is the
+ * one `die-inspect ensemble` writes from the same validation split.
+ */
+async function ensemble() {
+  const { bootstrapAuc, chooseEnsemble, expectedCalibrationError, fitEnsemble, logLoss, readClassificationDataset, rocAuc }
+    = require('../dist/eval');
+  const { combined } = require('../dist/eval/ensemble-choice');
+  const { classifyDataset } = require('../dist/eval/run-classifier');
   const names = arg('ensemble').split(',');
-  const files = names.map((n) => modelFile(readCard(n)));
-  const data = arg('data');
-  const csv = classificationCsv(data.endsWith('crops') ? data : path.join(data, 'crops'));
-  const ev = run(['eval', ...files.flatMap((f) => ['-m', f]), '--data', csv, '--format', 'csv', '--task', 'classify', '--positive', 'defective', '--json']);
+  const crops = (d) => (d.endsWith('crops') ? d : path.join(d, 'crops'));
+  const read = (d) => readClassificationDataset(classificationCsv(crops(d)), { format: 'csv' });
+  const manifestFile = arg('manifest', path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ens-')), 'ensemble.json'));
+  const fit = await fitEnsemble(names, await read(arg('val')), { positive: 'defective', manifestFile, name: arg('name') });
+  if (arg('manifest')) {
+    fs.mkdirSync(path.dirname(manifestFile), { recursive: true });
+    fs.writeFileSync(manifestFile, JSON.stringify(fit.manifest, null, 2) + '\n');
+  }
+  const test = await classifyDataset(names, await read(arg('data')), {});
+  const pos = test.classNames.indexOf('defective');
+  const y = test.labels.map((l) => (l === pos ? 1 : 0));
+  const members = test.memberProbabilities.map((ps) => ps.map((p) => p[pos]));
+  const combos = fit.choice.candidates.map((c) => combined(members, c.combination));
+  const samples = Number(arg('bootstrap', '1000'));
+  const memberAuc = members.map((s) => rocAuc(s, y));
+  const best = memberAuc.indexOf(Math.max(...memberAuc));
+  const b = bootstrapAuc([...combos, ...members], y, { samples, seed: 0 });
+  // paired: each combination minus the member best on this split, from the same resamples
+  const paired = combos.map((_, k) => bootstrapAuc([combos[k], members[best]], y, { samples, seed: 0 }).firstMinus[0]);
+  const figures = (p) => ({ auc: rocAuc(p, y), ece: expectedCalibrationError(p, y), logLoss: logLoss(p, y) });
   const out = {
-    kind: 'ensemble', data: arg('eval-desc', data),
-    rows: [...names.map((name, i) => ({ name, auc: ev.members[i].auc })), { name: `average of ${names.length}`, auc: ev.auc, accuracy: ev.accuracy }],
+    kind: 'ensemble', data: arg('eval-desc', arg('data')), validation: arg('val-desc', arg('val')),
+    samples: y.length, positives: y.reduce((a, v) => a + v, 0), bootstrap: samples, bestMember: names[best],
+    chosen: fit.choice.chosen.candidate,
+    rows: [
+      ...names.map((name, i) => ({ name, ...figures(members[i]), aucInterval: b.auc[combos.length + i].slice(0, 2) })),
+      ...fit.choice.candidates.map((c, k) => ({
+        name: c.candidate, rule: c.combination.rule, weights: c.combination.weights.map((w) => Number(w.toFixed(4))),
+        calibration: c.combination.calibration ? c.combination.calibration.method : 'none',
+        validationLogLoss: c.crossValidated.logLoss, ...figures(combos[k]), aucInterval: b.auc[k].slice(0, 2),
+        minusBest: paired[k].interval, aheadOfBest: paired[k].firstBetter,
+      })),
+    ],
   };
   fs.mkdirSync(path.join(modelsDir, 'comparisons'), { recursive: true });
   fs.writeFileSync(path.join(modelsDir, 'comparisons', `${arg('out', 'good-defect-ensemble')}.json`), JSON.stringify(out, null, 2) + '\n');
@@ -199,13 +235,20 @@ function speed() {
 
 function comparisonTable(c) {
   if (c.kind === 'ensemble') {
+    const f5 = (v) => v.toFixed(5);
+    const iv = (r) => (r.aucInterval ? ` (${f5(r.aucInterval[0])}-${f5(r.aucInterval[1])})` : '');
+    const signed = (v) => (v < 0 ? '' : '+') + v.toFixed(5);
     return [
-      `Held out: ${c.data}. ROC AUC of each classifier alone and of their probability average, on the same images.`,
+      `Held out: ${c.data} (${c.samples} crops, ${c.positives} defective), scored once. Combinations fitted on ${c.validation} `
+        + `(weights and calibration; chosen by 5-fold cross-validated log-loss there: **${c.chosen}**). AUC with its 95% bootstrap `
+        + `interval (${c.bootstrap} resamples); "- best member": the paired interval of the combination's AUC minus that of `
+        + `${c.bestMember}, the best member on this split. ECE: expected calibration error, 10 bins.`,
       '',
-      '| classifier | AUC |',
-      '|---|---|',
-      // five places: near 1 the members and their average differ only there
-      ...c.rows.map((r) => `| ${r.name} | ${r.auc.toFixed(5)} |`),
+      '| classifier or combination | rule, weights, calibration | AUC | - best member | ECE | log-loss |',
+      '|---|---|---|---|---|---|',
+      ...c.rows.map((r) => `| ${r.name} | ${r.rule ? `${r.rule}, ${r.weights.join(' / ')}, ${r.calibration}` : 'member'} | `
+        + `${f5(r.auc)}${iv(r)} | ${r.minusBest ? `${signed(r.minusBest[0])} to ${signed(r.minusBest[1])}` : ''} | `
+        + `${r.ece.toFixed(4)} | ${r.logLoss.toFixed(4)} |`),
     ];
   }
   const pct = (v) => (100 * v).toFixed(1);
@@ -229,7 +272,7 @@ function main() {
   if (flag('help') || flag('h')) return process.stdout.write(usage());
   if (flag('index')) return writeIndex();
   if (arg('compare')) return compare();
-  if (arg('ensemble')) return ensemble();
+  if (arg('ensemble')) return ensemble().catch((err) => { process.stderr.write(`${err.stack || err}\n`); process.exitCode = 1; });
   if (flag('speed')) return speed();
   const missing = ['name', 'role', 'data'].filter((k) => !arg(k));
   if (missing.length) {
