@@ -21,6 +21,7 @@ interface InspectCliOptions extends InputLimitFlags {
   /** A model, or false with --no-detector. */
   detector?: string | false;
   classifier?: string[];
+  ensemble?: string;
   /** false with --no-classifiers. */
   classifiers?: boolean;
   roi: string;
@@ -104,7 +105,8 @@ export function registerInspect(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output directory (results.jsonl, annotated/, summary.json)')
     .option('--detector <model>', 'defect detector (path or shipped model name; default: the shipped one)')
     .option('--no-detector', 'skip the defect detector')
-    .option('--classifier <model...>', 'good/defect classifiers for the ensemble (default: the shipped ones)')
+    .option('--classifier <model...>', 'good/defect classifiers, averaged (default: the shipped ensemble manifest)')
+    .option('--ensemble <manifest>', 'an ensemble manifest (path or name) for the classifier stage')
     .option('--no-classifiers', 'skip the classifier ensemble')
     .option('--roi <strategy>', 'ROI strategy: contour, seg, sam', 'contour')
     .option('--roi-model <model>', 'seg: the YOLO-seg package model; sam: the box-prompt detector (default: the shipped ones)')
@@ -124,6 +126,7 @@ export function registerInspect(program: Command): void {
     .option('--watch', 'keep watching the given folders: inspect what is there, then each new image as it lands, until Ctrl-C')
     .option('--settle <ms>', 'with --watch: how long a new file must stay unchanged before it is read', '250')
     .action(async (patterns: string[], o: InspectCliOptions) => {
+      if (o.ensemble && o.classifier) throw new DieInspectError('ERR_INVALID_ARG', '--ensemble and --classifier: give one of them');
       const resultsFile = path.join(o.out, 'results.jsonl');
       // Watching carries on from an earlier run into the same --out: its records stay, its images are not redone.
       const earlier = o.watch ? await resumeResults(resultsFile) : [];
@@ -139,7 +142,7 @@ export function registerInspect(program: Command): void {
         // commander sets detector to true for the bare default of --no-detector.
         detector: o.detector === false ? false : typeof o.detector === 'string' ? o.detector : undefined,
         detectorOptions: o.imgsz ? { imgsz: positiveInt(o.imgsz, '--imgsz') } : undefined,
-        classifiers: o.classifiers === false ? false : o.classifier,
+        classifiers: o.classifiers === false ? false : o.ensemble ?? o.classifier,
         ...parseInputLimits(o),
       };
       noteEngineBuild(config.providers ?? []);
