@@ -36,7 +36,10 @@ describe('die-inspect ensemble', function () {
     assert.match(r.stdout, /^(equal|weighted|logit|rank) \(chosen\)/m);
     const m = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.strictEqual(m.format, 'die-inspect-ensemble');
-    assert.deepStrictEqual(m.members.map((x) => x.model), ['die-good-defect-vggs', 'die-good-defect-resnet18s']);
+    // members of weight 0 are left out; the fit lists both
+    const given = ['die-good-defect-vggs', 'die-good-defect-resnet18s'];
+    assert.ok(m.members.length >= 1 && m.members.every((x) => given.includes(x.model)), JSON.stringify(m.members));
+    assert.deepStrictEqual(m.fit.members.map((x) => x.model), given);
     assert.ok(m.members.every((x) => /^[0-9a-f]{64}$/.test(x.sha256)));
     near(m.members.reduce((s, x) => s + x.weight, 0), 1, 1e-5);
     assert.strictEqual(m.fit.candidates.length, 4);
@@ -44,7 +47,7 @@ describe('die-inspect ensemble', function () {
     const e = await run(['eval', '--ensemble', out, '--data', csv, '--positive', 'defective', '--json']);
     assert.strictEqual(e.code, 0, e.stderr);
     const report = JSON.parse(e.stdout);
-    assert.strictEqual(report.members.length, 2);
+    assert.strictEqual((report.members || []).length, m.members.length > 1 ? m.members.length : 0);
     assert.ok(report.ece >= 0 && report.ece <= 1);
     // the same AUC as the library's ensemble gives on the same images
     const ens = await ClassifierEnsemble.create(out);

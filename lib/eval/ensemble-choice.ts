@@ -66,7 +66,7 @@ function fitCandidate(c: EnsembleCandidate, scores: ArrayLike<number>[], labels:
   const sub = scores.map((s) => idx.map((i) => s[i]));
   const y = idx.map((i) => labels[i]);
   const m = scores.length;
-  const weights = c === 'weighted' ? fitEnsembleWeights(sub, y).weights : new Array<number>(m).fill(1 / m);
+  const weights = c === 'weighted' ? dropNegligible(fitEnsembleWeights(sub, y).weights) : new Array<number>(m).fill(1 / m);
   const base: Combination = { rule: RULE[c], weights, positive: 1,
     ...(c === 'rank' ? { ranks: sub.map((s) => [...s].sort((a, b) => a - b)) } : {}) };
   if (method === 'none') return base;
@@ -74,6 +74,13 @@ function fitCandidate(c: EnsembleCandidate, scores: ArrayLike<number>[], labels:
   const cal: Calibration = method === 'temperature'
     ? { method, temperature: fitTemperature(raw, y).temperature } : fitIsotonic(raw, y);
   return { ...base, calibration: cal };
+}
+
+/** Weights under 0.001 set to 0 (and the rest renormalised): a member that barely counts need not run at all. */
+function dropNegligible(w: number[]): number[] {
+  const kept = w.map((x) => (x < 1e-3 ? 0 : x));
+  const total = kept.reduce((a, b) => a + b, 0);
+  return kept.map((x) => x / total);
 }
 
 /** The positive-class probability `c` gives each sample of `scores[m][i]`. */

@@ -34,7 +34,8 @@ export interface EnsembleFit {
 
 /**
  * `models`: names or paths of two-class classifiers. The manifest records each member by
- * its name (or its path relative to `manifestFile`) and its SHA-256.
+ * its name (or its path relative to `manifestFile`) and its SHA-256; members the chosen
+ * combination gives no weight are left out (its `fit` still lists every one's figures).
  */
 export async function fitEnsemble(models: string[], validation: ClassificationDataset, o: EnsembleFitOptions = {}): Promise<EnsembleFit> {
   if (!models.length) throw new DieInspectError('ERR_INVALID_ARG', 'fitEnsemble needs at least one classifier');
@@ -48,11 +49,12 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
   const choice = chooseEnsemble(scores, labels, o);
   const dir = path.dirname(path.resolve(o.manifestFile ?? 'ensemble.json'));
   const c: Combination = choice.chosen.combination;
-  const members: ManifestMember[] = await Promise.all(models.map(async (m, i) => {
-    const file = resolveModel(m);
-    const stored = file === m ? path.relative(dir, path.resolve(m)).split(path.sep).join('/') : m;
-    return { model: stored, weight: round(c.weights[i]), sha256: await fileSha256(file), ...(c.ranks ? { ranks: c.ranks[i] } : {}) };
-  }));
+  const stored = (m: string) => (resolveModel(m) === m ? path.relative(dir, path.resolve(m)).split(path.sep).join('/') : m);
+  // a member of weight 0 is left out of the manifest: it would run for nothing
+  const used = models.map((m, i) => ({ m, i })).filter(({ i }) => c.weights[i] > 0);
+  const members: ManifestMember[] = await Promise.all(used.map(async ({ m, i }) => ({
+    model: stored(m), weight: round(c.weights[i]), sha256: await fileSha256(resolveModel(m)), ...(c.ranks ? { ranks: c.ranks[i] } : {}),
+  })));
   const classes = run.classNames ?? ['0', '1'];
   const figures = (f: { logLoss: number; auc: number; ece: number }) => ({ logLoss: round(f.logLoss), auc: round(f.auc), ece: round(f.ece) });
   const manifest: EnsembleManifest = {
@@ -63,7 +65,7 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
       data: o.dataLabel ?? 'validation', samples: choice.samples, folds: choice.folds, seed: choice.seed,
       chosen: choice.chosen.candidate,
       candidates: choice.candidates.map((x) => ({ candidate: x.candidate, crossValidated: figures(x.crossValidated) })),
-      members: choice.members.map((f, i) => ({ model: members[i].model, crossValidated: figures(f) })),
+      members: choice.members.map((f, i) => ({ model: stored(models[i]), crossValidated: figures(f) })),
     },
   };
   return { manifest, choice, failed: run.failed };
