@@ -112,7 +112,8 @@ function foldsOf(labels: ArrayLike<number>, k: number, seed: number): number[][]
  * Compares the candidates on a validation split: `scores[m][i]` is member m's
  * positive-class probability for sample i, `labels[i]` 0 or 1.
  */
-export function chooseEnsemble(scores: ArrayLike<number>[], labels: ArrayLike<number>, options: EnsembleChoiceOptions = {}): EnsembleChoice {
+export function chooseEnsemble(scores: ArrayLike<number>[], labels: ArrayLike<number>,
+  options: EnsembleChoiceOptions = {}): EnsembleChoice {
   if (!scores.length) throw new DieInspectError('ERR_INVALID_ARG', 'chooseEnsemble needs at least one member');
   for (const s of scores) checkBinary(s, labels);
   const k = options.folds ?? 5;
@@ -130,7 +131,8 @@ export function chooseEnsemble(scores: ArrayLike<number>[], labels: ArrayLike<nu
   for (let i = 0; i < labels.length; i++) pos += labels[i];
   if (!Number.isInteger(k) || k < 2 || Math.min(pos, labels.length - pos) < k) {
     throw new DieInspectError('ERR_INVALID_ARG',
-      `chooseEnsemble: ${k} folds need a whole number >= 2 and at least ${k} samples of each class (${pos} positive, ${labels.length - pos} negative)`);
+      `chooseEnsemble: ${k} folds need a whole number >= 2 and at least ${k} samples of each class `
+      + `(${pos} positive, ${labels.length - pos} negative)`);
   }
   const folds = foldsOf(labels, k, seed);
   const all = Array.from(labels, (_, i) => i);

@@ -10,7 +10,7 @@ import type { ClassifierOptions } from '../stages/classifier';
 import type { Combination } from '../stages/combine';
 import { EnsembleManifest, MANIFEST_FORMAT, ManifestMember } from '../stages/ensemble-manifest';
 import type { ClassificationDataset } from './datasets';
-import { chooseEnsemble, EnsembleChoice, EnsembleChoiceOptions } from './ensemble-choice';
+import { CandidateFigures, chooseEnsemble, EnsembleChoice, EnsembleChoiceOptions } from './ensemble-choice';
 import { classifyDataset, positiveClassOf } from './run-classifier';
 import type { FailedImage, ProgressCallback } from './types';
 
@@ -42,7 +42,8 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
   const run = await classifyDataset(models, validation, { classifier: o.classifier, onProgress: o.onProgress });
   const positive = positiveClassOf(run, o.positive ?? 1);
   if (run.probabilities[0].length !== 2) {
-    throw new DieInspectError('ERR_INVALID_ARG', `fitEnsemble: two-class classifiers only, these have ${run.probabilities[0].length} classes`);
+    throw new DieInspectError('ERR_INVALID_ARG',
+      `fitEnsemble: two-class classifiers only, these have ${run.probabilities[0].length} classes`);
   }
   const labels = run.labels.map((l) => (l === positive ? 1 : 0));
   const scores = run.memberProbabilities.map((ps) => ps.map((p) => p[positive]));
@@ -56,7 +57,7 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
     model: stored(m), weight: round(c.weights[i]), sha256: await fileSha256(resolveModel(m)), ...(c.ranks ? { ranks: c.ranks[i] } : {}),
   })));
   const classes = run.classNames ?? ['0', '1'];
-  const figures = (f: { logLoss: number; auc: number; ece: number }) => ({ logLoss: round(f.logLoss), auc: round(f.auc), ece: round(f.ece) });
+  const figures = (f: CandidateFigures) => ({ logLoss: round(f.logLoss), auc: round(f.auc), ece: round(f.ece) });
   const manifest: EnsembleManifest = {
     format: MANIFEST_FORMAT, version: 1, ...(o.name ? { name: o.name } : {}),
     classes, positive: classes[positive],

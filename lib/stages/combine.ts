@@ -163,7 +163,9 @@ export function checkCombination(c: Combination, members: number, classes: numbe
   const cal = c.calibration;
   if (cal === undefined) return;
   if (cal.method === 'temperature') {
-    if (!finite(cal.temperature) || cal.temperature <= 0) throw bad(`calibration temperature must be a positive number, got ${cal.temperature}`);
+    if (!finite(cal.temperature) || cal.temperature <= 0) {
+      throw bad(`calibration temperature must be a positive number, got ${cal.temperature}`);
+    }
   } else if (cal.method === 'isotonic') {
     const { x, y } = cal;
     if (!Array.isArray(x) || !Array.isArray(y) || !x.length || x.length !== y.length

@@ -126,7 +126,9 @@ function checkManifest(v: unknown, where: string): EnsembleManifest {
   }
   if (!Array.isArray(m.members) || !m.members.length) throw bad('members must list at least one classifier');
   m.members.forEach((mb, i) => {
-    if (!mb || typeof mb !== 'object' || typeof mb.model !== 'string' || !mb.model) throw bad(`member ${i + 1}: model must be a name or path`);
+    if (!mb || typeof mb !== 'object' || typeof mb.model !== 'string' || !mb.model) {
+      throw bad(`member ${i + 1}: model must be a name or path`);
+    }
     if (mb.sha256 !== undefined && !(typeof mb.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(mb.sha256))) {
       throw bad(`member ${i + 1}: sha256 must be 64 hex digits`);
     }

@@ -55,8 +55,9 @@ export class ClassifierEnsemble {
    */
   static async create(spec: EnsembleSpec, options: ClassifierOptions = {}): Promise<ClassifierEnsemble> {
     if (Array.isArray(spec)) {
-      const classifiers = await loadAll(spec.map((m) => (m instanceof Classifier ? m : () => Classifier.create(m.model, { ...options, ...m.options }))));
-      const names = spec.map((m, i) => (typeof (m as EnsembleMember).model === 'string' ? (m as EnsembleMember).model as string : `member ${i + 1}`));
+      const classifiers = await loadAll(spec.map((m) => (m instanceof Classifier ? m
+        : () => Classifier.create(m.model, { ...options, ...m.options }))));
+      const names = spec.map((m, i) => (!(m instanceof Classifier) && typeof m.model === 'string' ? m.model : `member ${i + 1}`));
       return build(classifiers, spec.map((m) => (m instanceof Classifier ? 1 : m.weight ?? 1)), { memberNames: names },
         spec.filter((m) => m instanceof Classifier));
     }

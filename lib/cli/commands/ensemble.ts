@@ -38,7 +38,8 @@ export function registerEnsemble(program: Command): void {
     .requiredOption('-o, --out <file>', 'where to write the manifest (JSON)')
     .option('--positive <class>', 'the positive class, by name or id (default 1)')
     .option('--candidates <list>', 'the combinations compared', ENSEMBLE_CANDIDATES.join(','))
-    .option('--calibration <c>', 'after combining: auto (temperature or isotonic, whichever cross-validates better), temperature, isotonic or none', 'auto')
+    .option('--calibration <c>',
+      'after combining: auto (temperature or isotonic, whichever cross-validates better), temperature, isotonic or none', 'auto')
     .option('--folds <k>', 'cross-validation folds on the validation data', '5')
     .option('--seed <s>', 'seed of the fold assignment', '1')
     .option('--name <name>', 'the ensemble\'s name, kept in the manifest')
@@ -80,10 +81,12 @@ export function registerEnsemble(program: Command): void {
         [name, fmt(f.logLoss, 4), fmt(f.auc, 5), fmt(f.ece, 4), cal];
       process.stdout.write(formatTable(['combination', 'log-loss', 'AUC', 'ECE', 'calibration'], [
         ...c.members.map((f, i) => row(`member ${o.model[i]}`, f, '')),
-        ...c.candidates.map((x) => row(x.candidate + (x === c.chosen ? ' (chosen)' : ''), x.crossValidated, x.combination.calibration?.method ?? 'none')),
+        ...c.candidates.map((x) => row(x.candidate + (x === c.chosen ? ' (chosen)' : ''), x.crossValidated,
+          x.combination.calibration?.method ?? 'none')),
       ]));
       const cal = fit.manifest.calibration;
-      const calText = !cal ? 'none' : cal.method === 'temperature' ? `temperature ${cal.temperature.toFixed(3)}` : `isotonic (${cal.x.length} points)`;
+      const calText = !cal ? 'none'
+        : cal.method === 'temperature' ? `temperature ${cal.temperature.toFixed(3)}` : `isotonic (${cal.x.length} points)`;
       process.stdout.write(`chosen: ${c.chosen.candidate} (rule ${fit.manifest.rule}, weights `
         + `${fit.manifest.members.map((m) => m.weight.toFixed(3)).join(' ')}, calibration ${calText})\nwrote ${o.out}\n`);
     });
