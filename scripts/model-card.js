@@ -177,7 +177,9 @@ async function ensemble() {
   const crops = (d) => (d.endsWith('crops') ? d : path.join(d, 'crops'));
   const read = (d) => readClassificationDataset(classificationCsv(crops(d)), { format: 'csv' });
   const manifestFile = arg('manifest', path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ens-')), 'ensemble.json'));
-  const fit = await fitEnsemble(names, await read(arg('val')), { positive: 'defective', manifestFile, name: arg('name') });
+  const fit = await fitEnsemble(names, await read(arg('val')), {
+    positive: 'defective', manifestFile, name: arg('name'), dataLabel: arg('val-desc', arg('val')),
+  });
   if (arg('manifest')) {
     fs.mkdirSync(path.dirname(manifestFile), { recursive: true });
     fs.writeFileSync(manifestFile, JSON.stringify(fit.manifest, null, 2) + '\n');
