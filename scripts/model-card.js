@@ -16,7 +16,8 @@
 //   node scripts/model-card.js --ensemble A,B[,C...] --val VALDIR --data TESTDIR [--bootstrap 1000] [--manifest FILE]
 //       classifiers alone and combined every way `die-inspect ensemble` compares (each fitted on VALDIR),
 //       all measured in one pass over the held-out TESTDIR (AUC with intervals, the paired interval of
-//       each combination minus the best member, ECE, log-loss); --manifest writes the chosen one there
+//       each combination minus the best member, ECE, log-loss); --manifest writes the chosen one there;
+//       [--budget-ms MS --cost-ms A,B,...] chooses among every set of members within that cost, as `ensemble` does
 //   node scripts/model-card.js --speed [A,B,...]   (default: every card)
 //       each model's own speed at its input size (`bench`, batch 1 and 16) into its card
 const fs = require('fs');
@@ -177,8 +178,11 @@ async function ensemble() {
   const crops = (d) => (d.endsWith('crops') ? d : path.join(d, 'crops'));
   const read = (d) => readClassificationDataset(classificationCsv(crops(d)), { format: 'csv' });
   const manifestFile = arg('manifest', path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ens-')), 'ensemble.json'));
-  const fit = await fitEnsemble(names, await read(arg('val')), {
+  const valData = await read(arg('val'));
+  const fit = await fitEnsemble(names, valData, {
     positive: 'defective', manifestFile, name: arg('name'), dataLabel: arg('val-desc', arg('val')),
+    ...(arg('budget-ms') ? { budget: Number(arg('budget-ms')) } : {}),
+    ...(arg('cost-ms') ? { costs: arg('cost-ms').split(',').map(Number) } : {}),
   });
   if (arg('manifest')) {
     fs.mkdirSync(path.dirname(manifestFile), { recursive: true });
@@ -188,7 +192,12 @@ async function ensemble() {
   const pos = test.classNames.indexOf('defective');
   const y = test.labels.map((l) => (l === pos ? 1 : 0));
   const members = test.memberProbabilities.map((ps) => ps.map((p) => p[pos]));
-  const combos = fit.choice.candidates.map((c) => combined(members, c.combination));
+  // every candidate of all the members (fitted without the budget, which may leave them out), and the chosen one
+  const { chosen } = fit.choice;
+  const everyone = arg('budget-ms') ? (await fitEnsemble(names, valData, { positive: 'defective', manifestFile })).choice : fit.choice;
+  const full = everyone.candidates.filter((c) => c.members.length === names.length);
+  const shown = full.includes(chosen) ? full : [...full, chosen];
+  const combos = shown.map((c) => combined(members, c.combination));
   const samples = Number(arg('bootstrap', '1000'));
   const memberAuc = members.map((s) => rocAuc(s, y));
   const best = memberAuc.indexOf(Math.max(...memberAuc));
@@ -199,11 +208,14 @@ async function ensemble() {
   const out = {
     kind: 'ensemble', data: arg('eval-desc', arg('data')), validation: arg('val-desc', arg('val')),
     samples: y.length, positives: y.reduce((a, v) => a + v, 0), bootstrap: samples, bestMember: names[best],
-    chosen: fit.choice.chosen.candidate,
+    chosen: chosen.members.length < names.length ? `${chosen.candidate} of ${chosen.members.map((j) => names[j]).join(' + ')}`
+      : chosen.candidate,
+    ...(fit.manifest.fit.costsMs ? { costsMs: fit.manifest.fit.costsMs, budgetMs: fit.manifest.fit.budgetMs } : {}),
     rows: [
       ...names.map((name, i) => ({ name, ...figures(members[i]), aucInterval: b.auc[combos.length + i].slice(0, 2) })),
-      ...fit.choice.candidates.map((c, k) => ({
-        name: c.candidate, rule: c.combination.rule, weights: c.combination.weights.map((w) => Number(w.toFixed(4))),
+      ...shown.map((c, k) => ({
+        name: c.members.length < names.length ? `${c.candidate} of ${c.members.map((j) => names[j]).join(' + ')}` : c.candidate,
+        chosen: c === chosen, rule: c.combination.rule, weights: c.combination.weights.map((w) => Number(w.toFixed(4))),
         calibration: c.combination.calibration ? c.combination.calibration.method : 'none',
         validationLogLoss: c.crossValidated.logLoss, ...figures(combos[k]), aucInterval: b.auc[k].slice(0, 2),
         minusBest: paired[k].interval, aheadOfBest: paired[k].firstBetter,
@@ -241,14 +253,15 @@ function comparisonTable(c) {
     const iv = (r) => (r.aucInterval ? ` (${f5(r.aucInterval[0])}-${f5(r.aucInterval[1])})` : '');
     const signed = (v) => (v < 0 ? '' : '+') + v.toFixed(5);
     return [
-      `Held out: ${c.data} (${c.samples} crops, ${c.positives} defective), scored once. Combinations fitted on ${c.validation} `
-        + `(weights and calibration; chosen by 5-fold cross-validated log-loss there: **${c.chosen}**). AUC with its 95% bootstrap `
+      `Held out: ${c.data} (${c.samples} crops, ${c.positives} defective). Combinations fitted on ${c.validation} `
+        + `(weights and calibration; chosen by 5-fold cross-validated log-loss there${c.budgetMs ? `, among every set of members `
+        + `whose costs (${c.costsMs.join(', ')} ms an image) fit ${c.budgetMs} ms` : ''}: **${c.chosen}**). AUC with its 95% bootstrap `
         + `interval (${c.bootstrap} resamples); "- best member": the paired interval of the combination's AUC minus that of `
         + `${c.bestMember}, the best member on this split. ECE: expected calibration error, 10 bins.`,
       '',
       '| classifier or combination | rule, weights, calibration | AUC | - best member | ECE | log-loss |',
       '|---|---|---|---|---|---|',
-      ...c.rows.map((r) => `| ${r.name} | ${r.rule ? `${r.rule}, ${r.weights.join(' / ')}, ${r.calibration}` : 'member'} | `
+      ...c.rows.map((r) => `| ${r.chosen ? `**${r.name}** (chosen)` : r.name} | ${r.rule ? `${r.rule}, ${r.weights.join(' / ')}, ${r.calibration}` : 'member'} | `
         + `${f5(r.auc)}${iv(r)} | ${r.minusBest ? `${signed(r.minusBest[0])} to ${signed(r.minusBest[1])}` : ''} | `
         + `${r.ece.toFixed(4)} | ${r.logLoss.toFixed(4)} |`),
     ];

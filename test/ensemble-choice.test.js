@@ -111,6 +111,29 @@ describe('chooseEnsemble', () => {
     assert.ok(choice.chosen.crossValidated.ece < 0.03, String(choice.chosen.crossValidated.ece));
   });
 
+  it('with a budget, tries every set of members within it and none over it', () => {
+    // a and b together are the truth's mixture; b is too dear to go with a, so the best affordable set is chosen
+    const choice = chooseEnsemble([a, b, c], y, { calibration: 'none', folds: 4, seed: 2, costs: [1, 5, 1], budget: 5 });
+    const sets = new Set(choice.candidates.map((x) => x.members.join(',')));
+    assert.deepStrictEqual([...sets].sort(), ['0', '0,2', '1', '2']);
+    for (const x of choice.candidates) {
+      x.combination.weights.forEach((w, j) => { if (!x.members.includes(j)) assert.strictEqual(w, 0); });
+    }
+    // a carries 0.7 of the truth; without b the best mixture leans on a, with c (independent, mean 0.5)
+    // standing in for b's share as a pull towards 0.5
+    assert.deepStrictEqual(choice.chosen.members, [0, 2]);
+    assert.strictEqual(choice.chosen.candidate, 'weighted');
+    assert.ok(choice.chosen.combination.weights[0] > 0.7, JSON.stringify(choice.chosen.combination.weights));
+    // a budget that fits everyone tries the full set too; the truth's mixture of a and b wins (with or without c)
+    const all = chooseEnsemble([a, b, c], y, { calibration: 'none', folds: 4, seed: 2, costs: [1, 1, 1], budget: 3 });
+    assert.strictEqual(new Set(all.candidates.map((x) => x.members.join(','))).size, 7);
+    assert.strictEqual(all.chosen.candidate, 'weighted');
+    near(all.chosen.combination.weights[0], 0.7, 0.05);
+    near(all.chosen.combination.weights[1], 0.3, 0.05);
+    assert.throws(() => chooseEnsemble([a, b], y, { costs: [2, 2], budget: 1 }), { code: 'ERR_INVALID_ARG', message: /no member fits/ });
+    assert.throws(() => chooseEnsemble([a, b], y, { costs: [2], budget: 1 }), { code: 'ERR_INVALID_ARG' });
+  });
+
   it('refuses too few samples for its folds, unknown candidates and calibrations', () => {
     assert.throws(() => chooseEnsemble([[0.1, 0.9, 0.2]], [0, 1, 0]), { code: 'ERR_INVALID_ARG', message: /folds/ });
     assert.throws(() => chooseEnsemble([a], y, { candidates: ['median'] }), { code: 'ERR_INVALID_ARG' });

@@ -30,6 +30,8 @@ export interface CandidateFigures {
 
 export interface CandidateResult {
   candidate: EnsembleCandidate;
+  /** The members it combines (indices); the others have weight 0 in `combination`. */
+  members: number[];
   /** Fitted on the whole split. */
   combination: Combination;
   /** Cross-validated: each sample scored by a fit that left its fold out. */
@@ -41,6 +43,7 @@ export interface CandidateResult {
 export interface EnsembleChoice {
   /** The candidate with the lowest cross-validated log-loss (ties: the earlier, simpler one). */
   chosen: CandidateResult;
+  /** Every candidate of every member set tried: all the members first, then (with a budget) each smaller set within it. */
   candidates: CandidateResult[];
   /** Each member alone, calibrated the same way, cross-validated (in member order). */
   members: CandidateFigures[];
@@ -56,6 +59,13 @@ export interface EnsembleChoiceOptions {
   folds?: number;
   /** Seed of the fold assignment. Default 1. */
   seed?: number;
+  /**
+   * Each member's cost (e.g. milliseconds an image) and the most a combination may cost:
+   * every set of members whose costs sum to at most `budget` is tried with every candidate,
+   * and the sets over it are not (the full set included). At most 10 members.
+   */
+  costs?: number[];
+  budget?: number;
 }
 
 const RULE: Record<EnsembleCandidate, CombineRule> = { equal: 'mean', weighted: 'mean', logit: 'logit', rank: 'rank' };
@@ -91,6 +101,41 @@ export function combined(scores: ArrayLike<number>[], c: Combination, idx?: numb
 
 function figures(p: number[], y: ArrayLike<number>): CandidateFigures {
   return { logLoss: logLoss(p, y), auc: rocAuc(p, y), ece: expectedCalibrationError(p, y) };
+}
+
+/** The member sets to try: all of them, or with a budget every set whose costs fit it (larger sets first). */
+function memberSets(m: number, o: EnsembleChoiceOptions): number[][] {
+  const everyone = Array.from({ length: m }, (_, j) => j);
+  if (o.budget === undefined && o.costs === undefined) return [everyone];
+  const { costs, budget } = o;
+  if (!Array.isArray(costs) || costs.length !== m || costs.some((c) => !(Number.isFinite(c) && c >= 0))
+    || !(typeof budget === 'number' && Number.isFinite(budget) && budget > 0)) {
+    throw new DieInspectError('ERR_INVALID_ARG', `a budget needs one non-negative cost per member (${m}) and a positive budget`);
+  }
+  if (m > 10) throw new DieInspectError('ERR_INVALID_ARG', `a budget tries every set of members: at most 10, not ${m}`);
+  const sets: number[][] = [];
+  for (let mask = (1 << m) - 1; mask > 0; mask--) {
+    const set = everyone.filter((j) => mask & (1 << j));
+    if (set.reduce((t, j) => t + costs[j], 0) <= budget) sets.push(set);
+  }
+  if (!sets.length) {
+    throw new DieInspectError('ERR_INVALID_ARG', `no member fits the budget ${budget} (costs ${costs.join(', ')})`);
+  }
+  return sets.sort((a, b) => b.length - a.length);
+}
+
+/** A combination fitted on a set of members, over all `m` members (weight 0, no ranks, for the others). */
+function widen(c: Combination, set: number[], m: number): Combination {
+  if (set.length === m) return c;
+  const weights = new Array<number>(m).fill(0);
+  set.forEach((j, k) => { weights[j] = c.weights[k]; });
+  const out: Combination = { ...c, weights };
+  if (c.ranks) {
+    const ranks: number[][] = Array.from({ length: m }, () => []);
+    set.forEach((j, k) => { ranks[j] = c.ranks![k]; });
+    out.ranks = ranks;
+  }
+  return out;
 }
 
 /** Stratified folds: each class shuffled (seeded) and dealt round-robin. */
@@ -152,12 +197,14 @@ export function chooseEnsemble(scores: ArrayLike<number>[], labels: ArrayLike<nu
   const best = (c: EnsembleCandidate, sc: ArrayLike<number>[]) => methods
     .map((method) => ({ method, figures: crossValidate((idx) => fitCandidate(c, sc, labels, idx, method), sc) }))
     .reduce((a, b) => (b.figures.logLoss < a.figures.logLoss - 1e-12 ? b : a));
-  const candidates = names.map((c): CandidateResult => {
-    const { method, figures: crossValidated } = best(c, scores);
-    const combination = fitCandidate(c, scores, labels, all, method);
-    return { candidate: c, combination, crossValidated, resubstitution: figures(combined(scores, combination), labels) };
-  });
+  const m = scores.length;
+  const candidates = memberSets(m, options).flatMap((set) => names.map((c): CandidateResult => {
+    const sub = set.map((j) => scores[j]);
+    const { method, figures: crossValidated } = best(c, sub);
+    const combination = widen(fitCandidate(c, sub, labels, all, method), set, m);
+    return { candidate: c, members: set, combination, crossValidated, resubstitution: figures(combined(scores, combination), labels) };
+  }));
   const members = scores.map((s) => best('equal', [s]).figures);
-  const chosen = candidates.reduce((best, c) => (c.crossValidated.logLoss < best.crossValidated.logLoss - 1e-12 ? c : best));
+  const chosen = candidates.reduce((b, c) => (c.crossValidated.logLoss < b.crossValidated.logLoss - 1e-12 ? c : b));
   return { chosen, candidates, members, folds: k, seed, samples: labels.length };
 }

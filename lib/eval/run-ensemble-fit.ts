@@ -3,10 +3,11 @@
  * them (chooseEnsemble) and returns the manifest of the best, as `die-inspect ensemble` does.
  */
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import { DieInspectError } from '../core/errors';
 import { fileSha256 } from '../runtime/hash';
 import { resolveModel } from '../runtime/models';
-import type { ClassifierOptions } from '../stages/classifier';
+import { Classifier, type ClassifierOptions } from '../stages/classifier';
 import type { Combination } from '../stages/combine';
 import { EnsembleManifest, MANIFEST_FORMAT, ManifestMember } from '../stages/ensemble-manifest';
 import type { ClassificationDataset } from './datasets';
@@ -14,6 +15,7 @@ import { CandidateFigures, chooseEnsemble, EnsembleChoice, EnsembleChoiceOptions
 import { classifyDataset, positiveClassOf } from './run-classifier';
 import type { FailedImage, ProgressCallback } from './types';
 
+/** With `budget` (milliseconds an image) and no `costs`, each member's cost is measured here (`memberCosts`). */
 export interface EnsembleFitOptions extends EnsembleChoiceOptions {
   classifier?: ClassifierOptions;
   /** The positive class, by name or id. Default 1. */
@@ -47,7 +49,9 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
   }
   const labels = run.labels.map((l) => (l === positive ? 1 : 0));
   const scores = run.memberProbabilities.map((ps) => ps.map((p) => p[positive]));
-  const choice = chooseEnsemble(scores, labels, o);
+  const costs = o.budget !== undefined && o.costs === undefined
+    ? await memberCosts(models, validation.samples.slice(0, 32).map((x) => x.path), o.classifier) : o.costs;
+  const choice = chooseEnsemble(scores, labels, { ...o, costs });
   const dir = path.dirname(path.resolve(o.manifestFile ?? 'ensemble.json'));
   const c: Combination = choice.chosen.combination;
   const stored = (m: string) => (resolveModel(m) === m ? path.relative(dir, path.resolve(m)).split(path.sep).join('/') : m);
@@ -65,11 +69,35 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
     fit: {
       data: o.dataLabel ?? 'validation', samples: choice.samples, folds: choice.folds, seed: choice.seed,
       chosen: choice.chosen.candidate,
-      candidates: choice.candidates.map((x) => ({ candidate: x.candidate, crossValidated: figures(x.crossValidated) })),
+      ...(costs ? { costsMs: costs.map(round), budgetMs: o.budget } : {}),
+      candidates: choice.candidates.map((x) => ({
+        candidate: x.candidate, ...(x.members.length < models.length ? { members: x.members.map((j) => stored(models[j])) } : {}),
+        crossValidated: figures(x.crossValidated),
+      })),
       members: choice.members.map((f, i) => ({ model: stored(models[i]), crossValidated: figures(f) })),
     },
   };
   return { manifest, choice, failed: run.failed };
+}
+
+/**
+ * Each member's milliseconds an image, alone: a call on the first 4 images to warm up,
+ * then the (up to 32) images in calls of the member's own batch size.
+ */
+export async function memberCosts(models: string[], images: string[], options: ClassifierOptions = {}): Promise<number[]> {
+  const costs: number[] = [];
+  for (const m of models) {
+    const c = await Classifier.create(m, options);
+    try {
+      await c.classify(images.slice(0, 4));
+      const t0 = performance.now();
+      await c.classify(images);
+      costs.push((performance.now() - t0) / images.length);
+    } finally {
+      c.close();
+    }
+  }
+  return costs;
 }
 
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v);

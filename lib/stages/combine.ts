@@ -156,8 +156,8 @@ export function checkCombination(c: Combination, members: number, classes: numbe
   if (c.rule === 'rank') {
     const r = c.ranks;
     if (!Array.isArray(r) || r.length !== members
-      || r.some((a) => !Array.isArray(a) || !a.length || a.some((v) => !finite(v) || v < 0 || v > 1) || !ascending(a))) {
-      throw bad('rule rank needs ranks: for each member a non-empty ascending list of probabilities in [0, 1]');
+      || r.some((a, m) => !Array.isArray(a) || (w[m] > 0 && !a.length) || a.some((v) => !finite(v) || v < 0 || v > 1) || !ascending(a))) {
+      throw bad('rule rank needs ranks: for each member of positive weight a non-empty ascending list of probabilities in [0, 1]');
     }
   }
   const cal = c.calibration;

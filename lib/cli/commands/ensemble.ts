@@ -6,7 +6,7 @@ import { CalibrationChoice, ENSEMBLE_CANDIDATES, EnsembleCandidate } from '../..
 import { fitEnsemble } from '../../eval/run-ensemble-fit';
 import { writeAtomically } from '../../runtime/atomic-write';
 import { fmt, withProgress } from '../eval-shared';
-import { parseProviders, positiveInt, nonNegativeInt, PROVIDERS_HELP } from '../options';
+import { nonNegativeInt, parseNumber, parseProviders, positiveInt, PROVIDERS_HELP } from '../options';
 import { formatTable } from '../table';
 
 interface EnsembleCliOptions {
@@ -19,6 +19,8 @@ interface EnsembleCliOptions {
   folds: string;
   seed: string;
   name?: string;
+  budgetMs?: string;
+  costMs?: string;
   imgsz?: string;
   batch?: string;
   ep: string;
@@ -43,6 +45,8 @@ export function registerEnsemble(program: Command): void {
     .option('--folds <k>', 'cross-validation folds on the validation data', '5')
     .option('--seed <s>', 'seed of the fold assignment', '1')
     .option('--name <name>', 'the ensemble\'s name, kept in the manifest')
+    .option('--budget-ms <ms>', 'the most the members may cost together, milliseconds an image: every set of members within it is tried')
+    .option('--cost-ms <list>', 'with --budget-ms: each member\'s cost (comma-separated, in -m order) instead of measuring it here')
     .option('--imgsz <n>', 'input size for models with dynamic height/width')
     .option('--batch <n>', 'images per model call')
     .option('--ep <providers>', PROVIDERS_HELP, 'cpu')
@@ -59,13 +63,19 @@ export function registerEnsemble(program: Command): void {
       }
       const folds = positiveInt(o.folds, '--folds');
       const seed = nonNegativeInt(o.seed, '--seed');
+      const budget = o.budgetMs === undefined ? undefined : parseNumber(o.budgetMs, '--budget-ms');
+      const costs = o.costMs === undefined ? undefined : o.costMs.split(',').map((v) => parseNumber(v, '--cost-ms'));
+      if (costs && budget === undefined) throw new DieInspectError('ERR_INVALID_ARG', '--cost-ms goes with --budget-ms');
+      if (costs && costs.length !== o.model.length) {
+        throw new DieInspectError('ERR_INVALID_ARG', `--cost-ms: one cost per member (${o.model.length}), got ${costs.length}`);
+      }
       const data = await readClassificationDataset(o.data);
       const fit = await withProgress(() => '', (onProgress) => fitEnsemble(o.model, data, {
         classifier: {
           providers: parseProviders(o.ep), imgsz: o.imgsz ? positiveInt(o.imgsz, '--imgsz') : undefined,
           maxBatch: o.batch ? positiveInt(o.batch, '--batch') : undefined,
         },
-        positive: o.positive, candidates, calibration: o.calibration as CalibrationChoice, folds, seed,
+        positive: o.positive, candidates, calibration: o.calibration as CalibrationChoice, folds, seed, budget, costs,
         manifestFile: o.out, name: o.name, dataLabel: o.data, onProgress,
       }));
       for (const f of fit.failed.slice(0, 10)) process.stderr.write(`warning: skipped ${f.path}: ${f.error?.code ?? 'a member failed'}\n`);
@@ -77,17 +87,25 @@ export function registerEnsemble(program: Command): void {
         return;
       }
       process.stdout.write(`${c.samples} validation images, ${c.folds}-fold cross-validation (seed ${c.seed}):\n`);
+      const spent = fit.manifest.fit?.costsMs as number[] | undefined;
+      const full = c.candidates.filter((x) => x.members.length === o.model.length);
+      if (spent) {
+        const sets = new Set(c.candidates.map((x) => x.members.join(','))).size;
+        process.stdout.write(`costs ${spent.map((v) => v.toFixed(2)).join(', ')} ms an image; ${sets} member sets within ${budget} ms`
+          + `${full.length ? '' : ' (not all the members)'}\n`);
+      }
       const row = (name: string, f: { logLoss: number; auc: number; ece: number }, cal: string) =>
         [name, fmt(f.logLoss, 4), fmt(f.auc, 5), fmt(f.ece, 4), cal];
       process.stdout.write(formatTable(['combination', 'log-loss', 'AUC', 'ECE', 'calibration'], [
         ...c.members.map((f, i) => row(`member ${o.model[i]}`, f, '')),
-        ...c.candidates.map((x) => row(x.candidate + (x === c.chosen ? ' (chosen)' : ''), x.crossValidated,
-          x.combination.calibration?.method ?? 'none')),
+        ...[...full, ...(full.includes(c.chosen) ? [] : [c.chosen])].map((x) => row(
+          x.candidate + (x.members.length < o.model.length ? ` of ${x.members.map((j) => o.model[j]).join(' + ')}` : '')
+          + (x === c.chosen ? ' (chosen)' : ''), x.crossValidated, x.combination.calibration?.method ?? 'none')),
       ]));
       const cal = fit.manifest.calibration;
       const calText = !cal ? 'none'
         : cal.method === 'temperature' ? `temperature ${cal.temperature.toFixed(3)}` : `isotonic (${cal.x.length} points)`;
-      process.stdout.write(`chosen: ${c.chosen.candidate} (rule ${fit.manifest.rule}, weights `
-        + `${fit.manifest.members.map((m) => m.weight.toFixed(3)).join(' ')}, calibration ${calText})\nwrote ${o.out}\n`);
+      process.stdout.write(`chosen: ${c.chosen.candidate} (rule ${fit.manifest.rule}, members `
+        + `${fit.manifest.members.map((m) => `${m.model} ${m.weight.toFixed(3)}`).join(', ')}; calibration ${calText})\nwrote ${o.out}\n`);
     });
 }
