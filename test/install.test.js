@@ -172,11 +172,13 @@ describe('npm install die-inspect in a bare Debian 12 root', function () {
     assert.strictEqual(out.tools.trim(), '', `found in the root:\n${out.tools}`);
   });
 
-  it(`packs the main package under ${MAX_MAIN_PACKAGE / 1e6} MB, with the default models only`, () => {
+  it(`packs the main package under ${MAX_MAIN_PACKAGE / 1e6} MB, with the default models and die-good-defect-vggs only`, () => {
     const main = out.packs.find((p) => p.name === 'die-inspect');
     assert.ok(main.size <= MAX_MAIN_PACKAGE, `${main.size} bytes`);
     const onnx = main.files.map((f) => f.path).filter((f) => f.endsWith('.onnx')).sort();
-    assert.deepStrictEqual(onnx, ['models/die-defect-yolov7tiny.onnx', 'models/die-good-defect-resnet18s.onnx', 'models/die-good-defect-vggs.onnx']);
+    assert.deepStrictEqual(onnx, ['models/die-defect-yolov7tiny.onnx', 'models/die-good-defect-densenets.onnx',
+      'models/die-good-defect-resnet18s.onnx', 'models/die-good-defect-vggs.onnx']);
+    assert.ok(main.files.some((f) => f.path === 'models/ensembles/default.json'));
     const platform = out.packs.find((p) => p.name === 'die-inspect-linux-x64');
     assert.ok(platform.files.some((f) => f.path === 'prebuilds/linux-x64/die-inspect.node'));
     assert.ok(platform.files.some((f) => f.path === 'prebuilds/linux-x64/libonnxruntime.so.1'));

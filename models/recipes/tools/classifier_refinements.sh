@@ -1,15 +1,15 @@
 #!/bin/bash
-# The training refinements of train_classifier.py, each measured: resnet18s trained 20
-# epochs six ways (class weights and a cosine schedule as the base; oversampling instead of
+# The training refinements of train_classifier.py, each measured: resnet18s trained EPOCHS
+# (default 10) epochs six ways (class weights and a cosine schedule as the base; oversampling instead of
 # class weights; neither; label smoothing 0.1; progressive resizing 128 -> 176 -> 224; a
 # linear schedule), two runs at a time on one torch thread each, best epoch by validation
 # AUC, exported and scored by `die-inspect eval` on a third split that chose nothing.
 # Re-running resumes (every run checkpoints each epoch) and re-scores.
-#   bash models/recipes/tools/classifier_refinements.sh TRAIN VAL SCORE OUTDIR
-#   e.g. data/synth-train/crops data/synth-val/crops data/synth-abl/crops runs/refinements
+#   bash models/recipes/tools/classifier_refinements.sh TRAIN VAL SCORE OUTDIR [EPOCHS]
+#   e.g. data/synth-train/crops data/synth-val/crops data/synth-abl/crops runs/refinements 10
 # SCORE must hold good_defect.csv (path,label), as docs/evaluation.md writes it.
 set -euo pipefail
-train=$1 val=$2 score=$3 out=$4
+train=$1 val=$2 score=$3 out=$4 epochs=${5:-10}
 here=$(cd "$(dirname "$0")/../../.." && pwd)
 py=/usr/bin/python3
 mkdir -p "$out"
@@ -19,7 +19,7 @@ declare -A extra=([base]="" [oversample]="--oversample" [unbalanced]="--no-balan
 train_one() {
   # shellcheck disable=SC2086
   "$py" "$here/models/recipes/train_classifier.py" --data "$train" --val "$val" --imgsz 224 --region 0.12,0.1,0.68,0.9 \
-    --epochs 20 --batch 32 --lr0 0.002 --workers 0 --threads 1 --arch resnet18s --seed 0 --out "$out/$1" ${extra[$1]} \
+    --epochs "$epochs" --batch 32 --lr0 0.002 --workers 0 --threads 1 --arch resnet18s --seed 0 --out "$out/$1" ${extra[$1]} \
     > "$out/$1.log" 2>&1
   "$py" "$here/models/recipes/export_classifier.py" --weights "$out/$1/best.pt" --out "$out/$1.onnx" >> "$out/$1.log" 2>&1
 }
