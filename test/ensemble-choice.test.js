@@ -6,6 +6,7 @@ const { chooseEnsemble, fitIsotonic, rocAuc } = require('../dist/eval');
 const { combine } = require('../dist');
 const { calibrate, rankAmong } = require('../dist/stages/combine');
 const { random } = require('../dist/eval/bootstrap');
+const { mixtureCase } = require('./helpers/mixture');
 
 const near = (a, b, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
 
@@ -73,15 +74,7 @@ describe('isotonic calibration', () => {
 describe('chooseEnsemble', () => {
   // Labels drawn from 0.7 a + 0.3 b: the weighted mean recovers the mixture and beats the others
   // out of fold; member c is noise.
-  const r = random(7);
-  const n = 6000;
-  const a = [], b = [], c = [], y = [];
-  for (let i = 0; i < n; i++) {
-    a.push(0.05 + 0.9 * r());
-    b.push(0.05 + 0.9 * r());
-    c.push(0.05 + 0.9 * r());
-    y.push(r() < 0.7 * a[i] + 0.3 * b[i] ? 1 : 0);
-  }
+  const { a, b, c, y, r } = mixtureCase(7, 6000);
 
   it('recovers known weights and chooses them by cross-validated log-loss', () => {
     const choice = chooseEnsemble([a, b, c], y, { calibration: 'none', folds: 4, seed: 2 });

@@ -5,6 +5,7 @@ const assert = require('assert');
 const { fitEnsembleWeights, fitTemperature, applyTemperature, expectedCalibrationError } = require('../dist/eval');
 const { DieInspectError } = require('../dist');
 const { random } = require('../dist/eval/bootstrap');
+const { mixtureCase } = require('./helpers/mixture');
 
 // The bootstrap's seeded generator (mulberry32): the constructed cases are the same every run.
 const rng = random;
@@ -12,15 +13,8 @@ const rng = random;
 describe('ensemble weights and calibration', () => {
   it('recovers the weights of the mixture the labels were drawn from', () => {
     // Each label is 1 with probability 0.7 a + 0.3 b: the log-loss minimiser over mixtures is (0.7, 0.3, 0).
-    const r = rng(7);
     const n = 40000;
-    const a = [], b = [], c = [], y = [];
-    for (let i = 0; i < n; i++) {
-      a.push(0.05 + 0.9 * r());
-      b.push(0.05 + 0.9 * r());
-      c.push(0.05 + 0.9 * r());
-      y.push(r() < 0.7 * a[i] + 0.3 * b[i] ? 1 : 0);
-    }
+    const { a, b, c, y } = mixtureCase(7, n);
     const { weights, logLoss } = fitEnsembleWeights([a, b, c], y);
     assert.ok(Math.abs(weights[0] - 0.7) < 0.03, String(weights));
     assert.ok(Math.abs(weights[1] - 0.3) < 0.03, String(weights));
