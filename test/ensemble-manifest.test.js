@@ -110,6 +110,33 @@ describe('ensemble manifest', function () {
     await bad(manifest({ positive: 'cracked' }), 'ERR_CONFIG', /positive/);
   });
 
+  it('the shipped default: the Inspector\'s ensemble unless told otherwise, its probability the manifest\'s combination of its members', async () => {
+    const m = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'models', 'ensembles', 'default.json'), 'utf8'));
+    const insp = await Inspector.create({ detector: false });
+    try {
+      assert.deepStrictEqual(insp.memberNames, m.members.map((x) => x.model));
+      assert.strictEqual(insp.ensemble.combination.rule, m.rule);
+      const [r] = await insp.inspect('samples/images/000001.jpg');
+      const members = r.classification.members.map((x) => x.defectProbability);
+      // the manifest's rule and calibration applied by hand to what the members said
+      const w = m.members.map((x) => x.weight);
+      const total = w.reduce((a, b) => a + b, 0);
+      let p = m.rule === 'logit' ? sigmoid(members.reduce((s, q, i) => s + (w[i] / total) * logit(q), 0))
+        : members.reduce((s, q, i) => s + (w[i] / total) * q, 0);
+      const { x, y } = m.calibration;
+      if (m.calibration.method === 'isotonic') {
+        const n = x.length - 1;
+        p = p <= x[0] ? (y[0] * p) / x[0] : p >= x[n] ? y[n] + ((1 - y[n]) * (p - x[n])) / (1 - x[n])
+          : (() => { const i = x.findIndex((v) => v > p); return y[i - 1] + ((p - x[i - 1]) / (x[i] - x[i - 1])) * (y[i] - y[i - 1]); })();
+      } else {
+        p = sigmoid(logit(p) / m.calibration.temperature);
+      }
+      assert.ok(Math.abs(r.classification.defectProbability - p) < 1e-4, `${r.classification.defectProbability} vs ${p}`);
+    } finally {
+      insp.close();
+    }
+  });
+
   it('is what the Inspector classifies with when given as `classifiers`', async () => {
     const file = write('mean.json', manifest());
     const insp = await Inspector.create({ classifiers: file, detector: false });
