@@ -4,6 +4,7 @@ import { DieInspectError } from '../core/errors';
 import { registerBench } from './commands/bench';
 import { registerBuildAddon } from './commands/build-addon';
 import { registerCache } from './commands/cache';
+import { registerDataset } from './commands/dataset';
 import { registerDetect } from './commands/detect';
 import { registerEnsemble } from './commands/ensemble';
 import { registerEval } from './commands/eval';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerQuantize(program);
   registerEnsemble(program);
+  registerDataset(program);
   registerProviders(program);
   registerSynth(program);
   registerModels(program);

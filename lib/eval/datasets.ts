@@ -53,7 +53,8 @@ const exists = (p: string) => fs.stat(p).then((s) => s, () => null);
 const isImage = (f: string) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase());
 const configError = (msg: string) => new DieInspectError('ERR_CONFIG', msg);
 
-async function listImages(dir: string): Promise<string[]> {
+/** Every image file below `dir`, sorted by path. */
+export async function listImages(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
     for (const e of (await fs.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {

@@ -28,6 +28,8 @@ export type {
   CalibrationChoice, CandidateFigures, CandidateResult, EnsembleCandidate, EnsembleChoice, EnsembleChoiceOptions,
 } from './ensemble-choice';
 export { fitEnsemble } from './run-ensemble-fit';
+export { checkDataset, datasetSplits } from './dataset-check';
+export type { DatasetCheck, DatasetCheckOptions, DatasetSplit, Finding, FindingKind, SplitStats } from './dataset-check';
 export type { EnsembleFit, EnsembleFitOptions } from './run-ensemble-fit';
 export type { EnsembleWeights } from './ensemble-fit';
 export { iou } from './matching';
