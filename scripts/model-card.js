@@ -194,7 +194,7 @@ async function ensemble() {
   const members = test.memberProbabilities.map((ps) => ps.map((p) => p[pos]));
   // every candidate of all the members (fitted without the budget, which may leave them out), and the chosen one
   const { chosen } = fit.choice;
-  const everyone = arg('budget-ms') ? (await fitEnsemble(names, valData, { positive: 'defective', manifestFile })).choice : fit.choice;
+  const everyone = arg('budget-ms') ? chooseEnsemble(fit.scores, fit.labels) : fit.choice;
   const full = everyone.candidates.filter((c) => c.members.length === names.length);
   const shown = full.includes(chosen) ? full : [...full, chosen];
   const combos = shown.map((c) => combined(members, c.combination));

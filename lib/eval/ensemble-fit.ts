@@ -6,11 +6,8 @@
  * split the figures are reported on.
  */
 import { DieInspectError } from '../core/errors';
-import { calibrate, type Calibration } from '../stages/combine';
+import { calibrate, type Calibration, clampProbability as clamp } from '../stages/combine';
 import { checkBinary } from './classification';
-
-const EPS = 1e-7;
-const clamp = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
 
 /** Mean log-loss of positive-class probabilities (clamped to [1e-7, 1 - 1e-7]). */
 export function logLoss(p: ArrayLike<number>, labels: ArrayLike<number>): number {

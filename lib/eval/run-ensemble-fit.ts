@@ -31,6 +31,9 @@ export interface EnsembleFitOptions extends EnsembleChoiceOptions {
 export interface EnsembleFit {
   manifest: EnsembleManifest;
   choice: EnsembleChoice;
+  /** What the choice was made from: each member's positive-class probabilities (`scores[m][i]`) and the 0/1 labels. */
+  scores: number[][];
+  labels: number[];
   failed: FailedImage[];
 }
 
@@ -77,7 +80,7 @@ export async function fitEnsemble(models: string[], validation: ClassificationDa
       members: choice.members.map((f, i) => ({ model: stored(models[i]), crossValidated: figures(f) })),
     },
   };
-  return { manifest, choice, failed: run.failed };
+  return { manifest, choice, scores, labels, failed: run.failed };
 }
 
 /**

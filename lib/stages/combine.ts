@@ -39,7 +39,9 @@ export interface Combination {
 }
 
 const EPS = 1e-7;
-const clamp = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
+/** A probability kept within [1e-7, 1 - 1e-7], where its log-odds and log-loss are finite. */
+export const clampProbability = (p: number): number => Math.min(1 - EPS, Math.max(EPS, p));
+const clamp = clampProbability;
 export const logit = (p: number): number => Math.log(clamp(p) / (1 - clamp(p)));
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
