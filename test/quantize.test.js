@@ -308,7 +308,7 @@ describe('quantize: the shipped models', function () {
   });
 
   it('the CoordConv detector: coordinate channels stay float, their concat is INT8', async function () {
-    const { OnnxModelFile } = require('../dist/tools/quantize/model-file');
+    const { OnnxModelFile } = require('../dist/runtime/onnx/model-file');
     const { planQuantization } = require('../dist/tools/quantize/plan');
     let file;
     try {

@@ -237,6 +237,50 @@ export interface NativeClassifyImage extends NativeSized {
   warning?: string;
 }
 
+// ---- Session.explainClassify() / explainDetect() (explain_job.cc)
+
+export interface NativeExplainParams {
+  /** 'cam' (classifiers with a feature output), 'rise' (classifiers), 'occlusion' (both). */
+  method?: 'cam' | 'rise' | 'occlusion';
+  /** Classifier: the class to explain; default each image's predicted class. */
+  target?: number;
+  /** CAM: the index of the feature output, and the pooled linear head's weights (classes x channels). */
+  featureOutput?: number;
+  camWeights?: Float32Array;
+  camClasses?: number;
+  /** RISE: masks per image (500), grid cells per side (7), share of cells kept (0.5), seed (0). */
+  masks?: number;
+  cells?: number;
+  keep?: number;
+  seed?: number;
+  /** Occlusion: cells per side (8). */
+  grid?: number;
+  /** Longest side of a returned map (512; 0: the image's size). */
+  mapSide?: number;
+  /** Detector: maps for at most this many detections per image, best first (20). */
+  maxMaps?: number;
+}
+
+export interface NativeSaliencyMap {
+  classId: number;
+  score: number;
+  /** Detector: the detection, image pixels. */
+  box?: [number, number, number, number];
+  width: number;
+  height: number;
+  /** width x height values in 0..1, row-major, over the whole image. */
+  data: Float32Array;
+  peak: { x: number; y: number };
+  peakValue: number;
+}
+
+export interface NativeExplainImage extends NativeSized {
+  /** Classifier only. */
+  probabilities?: Float32Array;
+  maps: NativeSaliencyMap[];
+  warning?: string;
+}
+
 // ---- Session.run() and benchmark() (run_job.cc, bench_job.cc)
 
 export interface NativeTensor {
@@ -268,6 +312,9 @@ export interface NativeSession {
   detect(images: ImageInput[], options?: NativeDetectOptions): Promise<NativeDetectResult>;
   segment(images: ImageInput[], options?: NativeSegmentOptions): Promise<Array<NativeItem<NativeSegmentImage>>>;
   classify(images: ImageInput[], options?: NativeClassifyOptions): Promise<Array<NativeItem<NativeClassifyImage>>>;
+  explainClassify(images: ImageInput[], options?: NativeClassifyOptions & NativeExplainParams)
+    : Promise<Array<NativeItem<NativeExplainImage>>>;
+  explainDetect(images: ImageInput[], options?: NativeDetectOptions & NativeExplainParams): Promise<Array<NativeItem<NativeExplainImage>>>;
   run(feeds: Record<string, NativeTensor>): Promise<Record<string, Required<NativeTensor>>>;
   benchmark(options?: NativeBenchmarkOptions): Promise<NativeBenchmarkResult>;
   close(): void;
@@ -377,8 +424,21 @@ export type Shape =
   /** Drawn at `at` (its top-left), moved only to stay inside the image; labels make room for it. */
   | { type: 'text'; at: Point; text: string; color?: [number, number, number]; fontScale?: number };
 
+/** A 0..1 map blended under the outlines (a saliency map). */
+export interface HeatmapOverlay {
+  data: Float32Array;
+  width: number;
+  height: number;
+  /** Where the map's corners go (TL, TR, BR, BL): a map of the upright crop on the full image. Default: the whole image. */
+  quad?: Quad;
+  /** Opacity at a value of 1 (0..1). Default 0.5. */
+  alpha?: number;
+}
+
 export interface AnnotateOptions extends InputLimits {
   format?: 'jpg' | 'png';
+  /** A saliency map drawn as a colour ramp under the shapes. */
+  heatmap?: HeatmapOverlay;
   quality?: number;
   /** Downscale so the longer side is at most this (shape coordinates stay in the original pixels). */
   maxSide?: number;

@@ -6,7 +6,7 @@
  * 'die-defect-yolov7tiny')` and `--detector die-defect-yolov7tiny` work as readily
  * as a path, and a name whose package is not installed says which one to install.
  */
-import { existsSync, readdirSync, readFileSync } from 'fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { DieInspectError } from '../core/errors';
 
@@ -112,6 +112,16 @@ export function resolveModel(nameOrPath: string): string {
       `model '${nameOrPath}' comes in the package ${pkg}, which is not installed: ${installHint(pkg)}`);
   }
   throw new DieInspectError('ERR_CONFIG', `model '${nameOrPath}' is neither a file nor an installed model (see \`die-inspect models\`)`);
+}
+
+/** A model's bytes: a buffer as it is, a file or shipped model's name read. ERR_FILE_NOT_FOUND when unreadable. */
+export async function readModelBytes(model: string | Uint8Array): Promise<Uint8Array> {
+  if (model instanceof Uint8Array) return model;
+  if (typeof model !== 'string') throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path, a model name or a Buffer');
+  const file = resolveModel(model);
+  return fs.readFile(file).catch((err) => {
+    throw new DieInspectError('ERR_FILE_NOT_FOUND', `cannot read ${file}: ${err.message}`);
+  });
 }
 
 /** The installed models that make up the default pipeline, for one role. */

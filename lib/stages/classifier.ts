@@ -6,6 +6,10 @@ import { heightWidth, Imgsz, metadataImgsz, metadataNumbers, parseClassNames } f
 import type { NativeSession, Registration } from '../runtime/binding';
 import { classifyOptions } from '../runtime/native-options';
 import { ModelSession, SessionOptions } from '../runtime/session';
+import { readModelBytes } from '../runtime/models';
+import { CAM_FEATURES_KEY, CamHead, findCamHead } from '../runtime/onnx/cam-head';
+import { OnnxModelFile } from '../runtime/onnx/model-file';
+import { Explanation, explainParams, ExplainOptions, SaliencyMethod, toExplanations } from './saliency';
 
 export interface ClassifierOptions extends SessionOptions, InputLimits {
   /** Class names; default: the model's `names` metadata, else "0", "1", ... */
@@ -46,9 +50,13 @@ export interface Classification {
 export class Classifier extends ModelSession {
   readonly classNames: string[] | undefined;
   private readonly options: ClassifierOptions;
+  /** The model as given, read again for the CAM head's weights on the first explain(). */
+  private readonly source: string | Uint8Array;
+  private head: Promise<CamHead> | undefined;
 
-  private constructor(handle: NativeSession, options: ClassifierOptions) {
+  private constructor(handle: NativeSession, options: ClassifierOptions, source: string | Uint8Array) {
     super(handle);
+    this.source = source;
     const meta = this.info.metadata;
     const mean = metadataNumbers(meta, 'mean');
     const std = metadataNumbers(meta, 'std');
@@ -64,7 +72,72 @@ export class Classifier extends ModelSession {
   }
 
   static async create(model: string | Uint8Array, options: ClassifierOptions = {}): Promise<Classifier> {
-    return new Classifier(await ModelSession.open(model, options), options);
+    return new Classifier(await ModelSession.open(model, options), options, model);
+  }
+
+  /**
+   * Whether explain() can draw class activation maps: the model has its last feature map
+   * as an output, named by metadata `cam_features` (shipped classifiers do), before a
+   * global average pool and linear head.
+   */
+  get hasCam(): boolean {
+    const name = this.info.metadata[CAM_FEATURES_KEY];
+    return !!name && this.info.outputs.some((o) => o.name === name);
+  }
+
+  /**
+   * Saliency maps, one per image, over the image's own pixels: where the evidence for the
+   * class explained lies (default: the predicted class). Method 'cam' (the default when
+   * `hasCam`) costs one model call per batch; 'occlusion' (the default otherwise) grid^2 + 1
+   * calls per image; 'rise' `masks` + 1. A failed image gets its own error.
+   */
+  async explain(images: ImageInput | ImageInput[], options: ExplainOptions = {}): Promise<Explanation[]> {
+    const h = this.live();
+    const list = this.nativeImages(images);
+    const method: SaliencyMethod = options.method ?? (this.hasCam ? 'cam' : 'occlusion');
+    if (method !== 'cam' && method !== 'rise' && method !== 'occlusion') {
+      throw new DieInspectError('ERR_INVALID_ARG', `explain: method must be cam, rise or occlusion, not ${String(method)}`);
+    }
+    const target = this.targetIndex(options.target);
+    const o = this.options;
+    const [height, width] = heightWidth(o.imgsz, 224);
+    const call = { height, width, defaultMaxBatch: this.defaultMaxBatch };
+    const params = { ...classifyOptions(o, call), ...explainParams(options, method, target) };
+    if (method === 'cam') {
+      const head = await this.camHead();
+      Object.assign(params, {
+        featureOutput: this.info.outputs.findIndex((x) => x.name === head.features), camWeights: head.weights, camClasses: head.classes,
+        outputIndex: this.info.outputs.findIndex((x) => x.name === head.logits),
+      });
+    }
+    return toExplanations(await native(() => h.explainClassify(list, params)), method, this.classNames);
+  }
+
+  private targetIndex(target: number | string | undefined): number | undefined {
+    if (target === undefined) return undefined;
+    const i = typeof target === 'string' ? (this.classNames ?? []).indexOf(target) : target;
+    if (!Number.isInteger(i) || i < 0) {
+      throw new DieInspectError('ERR_INVALID_ARG', `explain: target ${JSON.stringify(target)} is not a class of this model`
+        + (this.classNames ? ` (${this.classNames.join(', ')})` : ''));
+    }
+    return i;
+  }
+
+  /** The pooled linear head, read from the model file once. */
+  private camHead(): Promise<CamHead> {
+    if (!this.hasCam) {
+      return Promise.reject(new DieInspectError('ERR_INVALID_ARG', 'explain: this model has no feature output for method "cam" '
+        + `(metadata ${CAM_FEATURES_KEY}); use "rise" or "occlusion", or add one with withCamOutput()`));
+    }
+    this.head ??= readModelBytes(this.source).then((bytes) => {
+      const head = findCamHead(OnnxModelFile.parse(bytes, 'classifier'), this.info.outputs[this.options.outputIndex ?? 0]?.name);
+      if (!head || head.features !== this.info.metadata[CAM_FEATURES_KEY]) {
+        throw new DieInspectError('ERR_MODEL_LOAD', `explain: the output named by ${CAM_FEATURES_KEY} does not feed a global average `
+          + 'pool and linear head that write the classifier output');
+      }
+      return head;
+    });
+    return this.head;
   }
 
   /** Classifies a batch of images; one result per image, in order. */

@@ -9,6 +9,7 @@
 #include "binding/exports.h"
 #include "binding/promise_worker.h"
 #include "core/annotate.h"
+#include "core/heatmap.h"
 #include "core/jpeg_encode.h"
 #include "core/png_encode.h"
 #include "util/geometry.h"
@@ -17,12 +18,21 @@ namespace di::binding {
 
 namespace {
 
+// A saliency map to blend under the outlines (options.heatmap).
+struct Heat {
+  cv::Mat map;  // empty: none
+  bool onQuad = false;
+  Quad quad{};
+  double alpha = 0.5;
+};
+
 class AnnotateJob : public PromiseWorker {
  public:
-  AnnotateJob(Napi::Env env, PinnedImages image, std::vector<Shape> shapes, std::string ext, int quality, int maxSide)
+  AnnotateJob(Napi::Env env, PinnedImages image, std::vector<Shape> shapes, Heat heat, std::string ext, int quality, int maxSide)
       : PromiseWorker(env),
         image_(std::move(image)),
         shapes_(std::move(shapes)),
+        heat_(std::move(heat)),
         ext_(std::move(ext)),
         quality_(quality),
         maxSide_(maxSide) {}
@@ -32,6 +42,7 @@ class AnnotateJob : public PromiseWorker {
     cv::Mat img = LoadBgr(image_.sources.at(0)).clone();
     const double scale = DrawScale(img.size(), maxSide_);
     if (scale < 1) cv::resize(img, img, ScaledSize(img.size(), scale), 0, 0, cv::INTER_AREA);
+    if (!heat_.map.empty()) BlendHeatmap(img, heat_.map, heat_.onQuad ? &heat_.quad : nullptr, heat_.alpha, scale);
     DrawShapes(img, shapes_, scale);
     bytes_ = ext_ == ".jpg" ? EncodeJpeg(img, quality_) : EncodePng(img);
   }
@@ -40,6 +51,7 @@ class AnnotateJob : public PromiseWorker {
  private:
   PinnedImages image_;
   std::vector<Shape> shapes_;
+  Heat heat_;
   std::string ext_;
   int quality_, maxSide_;
   std::vector<uint8_t> bytes_;
@@ -91,6 +103,34 @@ std::vector<Shape> ToShapes(Napi::Env env, const Napi::Value& v) {
   return shapes;
 }
 
+// {data: Float32Array (0..1), width, height, quad?: four [x, y], alpha?}, copied: the job owns it.
+Heat ToHeat(Napi::Env env, const Napi::Object& o) {
+  Heat h;
+  if (!o.Has("heatmap") || o.Get("heatmap").IsUndefined()) return h;
+  if (!o.Get("heatmap").IsObject()) throw MakeError(env, code::kInvalidArg, "annotate: heatmap is {data, width, height}");
+  const Napi::Object m = o.Get("heatmap").As<Napi::Object>();
+  const int w = GetInt(m, "width", 0), hgt = GetInt(m, "height", 0);
+  const Napi::Value d = m.Get("data");
+  if (!d.IsTypedArray() || d.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw MakeError(env, code::kInvalidArg, "annotate: heatmap.data must be a Float32Array");
+  const Napi::Float32Array data = d.As<Napi::Float32Array>();
+  if (w < 1 || hgt < 1 || w > kMaxInputSide || hgt > kMaxInputSide || data.ElementLength() != static_cast<size_t>(w) * hgt)
+    throw MakeError(env, code::kInvalidArg, "annotate: heatmap.data must hold width x height values (sides 1.." +
+                                                std::to_string(kMaxInputSide) + ")");
+  h.map = cv::Mat(hgt, w, CV_32F);
+  std::copy_n(data.Data(), data.ElementLength(), h.map.ptr<float>());
+  cv::patchNaNs(h.map, 0);
+  h.alpha = GetNumber(m, "alpha", 0.5);
+  if (!(h.alpha >= 0 && h.alpha <= 1)) throw MakeError(env, code::kInvalidArg, "annotate: heatmap.alpha in [0, 1]");
+  if (m.Has("quad") && !m.Get("quad").IsUndefined()) {
+    const Napi::Value q = m.Get("quad");
+    if (!q.IsArray() || q.As<Napi::Array>().Length() != 4) throw MakeError(env, code::kInvalidArg, "annotate: heatmap.quad is four [x, y]");
+    for (uint32_t k = 0; k < 4; ++k) h.quad[k] = ToPoint(env, q.As<Napi::Array>().Get(k));
+    h.onQuad = true;
+  }
+  return h;
+}
+
 Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array one = Napi::Array::New(env, 1);
@@ -102,7 +142,8 @@ Napi::Value AnnotateBinding(const Napi::CallbackInfo& info) {
   if (format != "jpg" && format != "png") throw MakeError(env, code::kInvalidArg, "annotate: format is jpg or png");
   const int quality = GetInt(o, "quality", 90);
   const int maxSide = GetInt(o, "maxSide", 0);
-  return (new AnnotateJob(env, std::move(image), std::move(shapes), "." + format, quality, maxSide))->Start();
+  Heat heat = ToHeat(env, o);
+  return (new AnnotateJob(env, std::move(image), std::move(shapes), std::move(heat), "." + format, quality, maxSide))->Start();
 }
 
 Napi::Array PointArray(Napi::Env env, cv::Point2d p) {

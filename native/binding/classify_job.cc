@@ -7,25 +7,6 @@ namespace di::binding {
 
 namespace {
 
-ClassifyConfig ParseClassifyConfig(const Napi::Object& o) {
-  ClassifyConfig c;
-  PreprocessSpec d;
-  d.mode = ResizeMode::kStretch;
-  c.preprocess = ParsePreprocess(o, d);
-  c.imgszHeight = GetInt(o, "height", 224);
-  c.imgszWidth = GetInt(o, "width", c.imgszHeight);
-  c.maxBatch = GetInt(o, "maxBatch", 16);
-  c.outputIndex = GetInt(o, "outputIndex", 0);
-  const std::string scores = GetString(o, "scores", "auto");
-  if (scores == "auto") c.scores = ScoreKind::kAuto;
-  else if (scores == "logits") c.scores = ScoreKind::kLogits;
-  else if (scores == "probabilities") c.scores = ScoreKind::kProbabilities;
-  else throw MakeError(o.Env(), code::kInvalidArg, "option 'scores' must be auto, logits or probabilities");
-  if (c.imgszHeight < 1 || c.imgszWidth < 1 || c.maxBatch < 1)
-    throw MakeError(o.Env(), code::kInvalidArg, "height, width and maxBatch must be >= 1");
-  return c;
-}
-
 class ClassifyJob : public PromiseWorker {
  public:
   ClassifyJob(Napi::Env env, SessionPtr session, PinnedImages images, ClassifyConfig config)
@@ -50,6 +31,25 @@ class ClassifyJob : public PromiseWorker {
 };
 
 }  // namespace
+
+ClassifyConfig ParseClassifyConfig(const Napi::Object& o) {
+  ClassifyConfig c;
+  PreprocessSpec d;
+  d.mode = ResizeMode::kStretch;
+  c.preprocess = ParsePreprocess(o, d);
+  c.imgszHeight = GetInt(o, "height", 224);
+  c.imgszWidth = GetInt(o, "width", c.imgszHeight);
+  c.maxBatch = GetInt(o, "maxBatch", 16);
+  c.outputIndex = GetInt(o, "outputIndex", 0);
+  const std::string scores = GetString(o, "scores", "auto");
+  if (scores == "auto") c.scores = ScoreKind::kAuto;
+  else if (scores == "logits") c.scores = ScoreKind::kLogits;
+  else if (scores == "probabilities") c.scores = ScoreKind::kProbabilities;
+  else throw MakeError(o.Env(), code::kInvalidArg, "option 'scores' must be auto, logits or probabilities");
+  if (c.imgszHeight < 1 || c.imgszWidth < 1 || c.maxBatch < 1)
+    throw MakeError(o.Env(), code::kInvalidArg, "height, width and maxBatch must be >= 1");
+  return c;
+}
 
 Napi::Value StartClassify(const Napi::CallbackInfo& info, SessionPtr session) {
   PinnedImages images = ToImageSources(info[0], OptionsArg(info, 1));

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "infer/classifier.h"
 #include "infer/detector.h"
 #include "infer/session.h"
 
@@ -21,6 +22,11 @@ Napi::Value StartSegment(const Napi::CallbackInfo& info, SessionPtr session);
 DetectConfig ParseDetectConfig(const Napi::Object& o);
 // session.classify(images, options)
 Napi::Value StartClassify(const Napi::CallbackInfo& info, SessionPtr session);
+// Classification options shared by classify and explainClassify (size, scores, region, ...).
+ClassifyConfig ParseClassifyConfig(const Napi::Object& o);
+// session.explainClassify / explainDetect(images, options): saliency maps
+Napi::Value StartExplainClassify(const Napi::CallbackInfo& info, SessionPtr session);
+Napi::Value StartExplainDetect(const Napi::CallbackInfo& info, SessionPtr session);
 // session.run({name: {data, dims}}) -> {name: {data, dims, type}}
 Napi::Value StartRun(const Napi::CallbackInfo& info, SessionPtr session);
 // session.benchmark({batch, warmup, iters, height, width}) -> per-iteration ms

@@ -56,6 +56,8 @@ Napi::Function SessionObject::Define(Napi::Env env) {
                                         InstanceMethod<&SessionObject::Detect>("detect"),
                                         InstanceMethod<&SessionObject::Segment>("segment"),
                                         InstanceMethod<&SessionObject::Classify>("classify"),
+                                        InstanceMethod<&SessionObject::ExplainClassify>("explainClassify"),
+                                        InstanceMethod<&SessionObject::ExplainDetect>("explainDetect"),
                                         InstanceMethod<&SessionObject::Run>("run"),
                                         InstanceMethod<&SessionObject::Benchmark>("benchmark"),
                                         InstanceMethod<&SessionObject::Close>("close"),
@@ -108,6 +110,8 @@ Napi::Value SessionObject::Info(const Napi::CallbackInfo& info) {
 Napi::Value SessionObject::Detect(const Napi::CallbackInfo& info) { return StartDetect(info, Live(info)); }
 Napi::Value SessionObject::Segment(const Napi::CallbackInfo& info) { return StartSegment(info, Live(info)); }
 Napi::Value SessionObject::Classify(const Napi::CallbackInfo& info) { return StartClassify(info, Live(info)); }
+Napi::Value SessionObject::ExplainClassify(const Napi::CallbackInfo& info) { return StartExplainClassify(info, Live(info)); }
+Napi::Value SessionObject::ExplainDetect(const Napi::CallbackInfo& info) { return StartExplainDetect(info, Live(info)); }
 Napi::Value SessionObject::Run(const Napi::CallbackInfo& info) { return StartRun(info, Live(info)); }
 Napi::Value SessionObject::Benchmark(const Napi::CallbackInfo& info) { return StartBenchmark(info, Live(info)); }
 

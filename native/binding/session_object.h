@@ -22,6 +22,8 @@ class SessionObject : public Napi::ObjectWrap<SessionObject> {
   Napi::Value Detect(const Napi::CallbackInfo& info);
   Napi::Value Segment(const Napi::CallbackInfo& info);
   Napi::Value Classify(const Napi::CallbackInfo& info);
+  Napi::Value ExplainClassify(const Napi::CallbackInfo& info);
+  Napi::Value ExplainDetect(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value Benchmark(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

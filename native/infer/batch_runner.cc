@@ -37,6 +37,49 @@ ImageInputSpec ResolveImageInput(const ModelInfo& info, int reqH, int reqW, int 
   return s;
 }
 
+void CheckOutputIndex(const ModelInfo& info, int index, const char* role) {
+  const auto& outs = info.outputs;
+  if (index < 0 || index >= static_cast<int>(outs.size()))
+    throw Error(code::kOutputLayout, "model has " + std::to_string(outs.size()) + " outputs; output " + std::to_string(index) +
+                                         " requested");
+  if (outs[index].type != "float32")
+    throw Error(code::kOutputLayout, std::string(role) + " output '" + outs[index].name + "' must be a float32 tensor, not " +
+                                         outs[index].type);
+}
+
+void PrepareImage(const ImageSource& src, const PreprocessSpec& spec, float* dst, PreparedImage& p) {
+  try {
+    const cv::Mat bgr = LoadBgrForTarget(src, spec.width, spec.height, &p.original, &p.registration, &p.warning);
+    p.map = PreprocessInto(bgr, spec, dst, p.original);
+  } catch (const Error& e) {
+    p.error = {e.code(), e.what()};
+  } catch (const cv::Exception& e) {
+    p.error = {code::kImageDecode, std::string("image processing failed: ") + e.what()};
+  } catch (const std::bad_alloc&) {
+    p.error = {code::kImageDecode, "image too large to process"};
+  }
+}
+
+void RunInputs(InferenceSession& session, const ImageInputSpec& input, size_t count, int maxBatch, const InputFiller& fill,
+               const OutputHandler& handle) {
+  const size_t per = static_cast<size_t>(3) * input.height * input.width;
+  const size_t step = input.fixedBatch > 0 ? input.fixedBatch : std::max(1, maxBatch);
+  if (InputTensorBytes(double(std::min(step, count)), input.height, input.width) > kMaxInputTensorBytes)
+    throw Error(code::kInvalidArg, "a batch of this size is over the input tensor limit: lower maxBatch");
+  for (size_t first = 0; first < count; first += step) {
+    const size_t n = std::min(step, count - first);
+    const int batch = input.fixedBatch > 0 ? input.fixedBatch : static_cast<int>(n);
+    InferenceSession::HostBuffer buf = session.AllocateInput(static_cast<size_t>(batch) * per);
+    for (size_t k = 0; k < n; ++k) fill(first + k, buf.data.get() + k * per);
+    std::fill(buf.data.get() + n * per, buf.data.get() + batch * per, 0.f);
+    const std::vector<int64_t> shape{batch, 3, input.height, input.width};
+    std::vector<Ort::Value> feeds;
+    feeds.push_back(Ort::Value::CreateTensor<float>(buf.info, buf.data.get(), batch * per, shape.data(), shape.size()));
+    std::vector<Ort::Value> outputs = session.Run({input.name}, feeds);
+    handle(first, n, outputs);
+  }
+}
+
 namespace {
 
 struct Chunk {
@@ -57,19 +100,7 @@ Chunk Prepare(InferenceSession& session, const ImageInputSpec& input, const Prep
   float* data = c.tensor.data.get();
   cv::parallel_for_(cv::Range(0, static_cast<int>(n)), [&](const cv::Range& r) {
     for (int k = r.start; k < r.end; ++k) {
-      PreparedImage& p = prepared[first + k];
-      try {
-        cv::Size original;
-        const cv::Mat bgr =
-            LoadBgrForTarget(images[first + k], spec.width, spec.height, &original, &p.registration, &p.warning);
-        p.map = PreprocessInto(bgr, spec, data + k * per, original);
-      } catch (const Error& e) {
-        p.error = {e.code(), e.what()};
-      } catch (const cv::Exception& e) {
-        p.error = {code::kImageDecode, std::string("image processing failed: ") + e.what()};
-      } catch (const std::bad_alloc&) {
-        p.error = {code::kImageDecode, "image too large to process"};
-      }
+      PrepareImage(images[first + k], spec, data + k * per, prepared[first + k]);
     }
   });
   for (size_t k = 0; k < n; ++k)

@@ -28,9 +28,25 @@ ImageInputSpec ResolveImageInput(const ModelInfo& info, int requestedHeight, int
 struct PreparedImage {
   ItemError error;
   LetterboxMap map;
+  cv::Size original;          // the image's full size (map.src* is the region's)
   Registration registration;  // set for a reference pair loaded with align
   std::string warning;        // what the decoder let pass (failOn 'error')
 };
+
+// Throws ERR_OUTPUT_LAYOUT unless the model has output `index`, a float32 tensor.
+void CheckOutputIndex(const ModelInfo& info, int index, const char* role);
+
+// Decodes and preprocesses one image into `dst` (3 x spec.height x spec.width floats);
+// a failure (missing file, corrupt bytes) is recorded in p.error, not thrown.
+void PrepareImage(const ImageSource& src, const PreprocessSpec& spec, float* dst, PreparedImage& p);
+
+// Runs `count` inputs, each written by fill(i, dst) (3 x H x W floats), in batches of
+// maxBatch (the model's fixed batch, padded, when it has one); handle(first, n, outputs)
+// gets inputs [first, first + n). For inputs that are not plain images (masked copies).
+using InputFiller = std::function<void(size_t i, float* dst)>;
+using OutputHandler = std::function<void(size_t first, size_t n, std::vector<Ort::Value>& outputs)>;
+void RunInputs(InferenceSession& session, const ImageInputSpec& input, size_t count, int maxBatch, const InputFiller& fill,
+               const OutputHandler& handle);
 
 // slots[i] = index (into the caller's image list) of the image in batch slot i;
 // slots beyond the valid images are padding and not listed.

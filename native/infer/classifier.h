@@ -24,6 +24,10 @@ struct ImageClassification {
   std::string warning;        // what the decoder let pass (failOn 'error')
 };
 
+// Checks a batch output of `count` images as [batch, classes] (or [batch, classes, 1, 1])
+// float32 and returns the number of classes. Throws ERR_OUTPUT_LAYOUT.
+int64_t ClassScoreWidth(const Ort::Value& out, size_t count);
+
 std::vector<ImageClassification> ClassifyBatch(InferenceSession& session, const std::vector<ImageSource>& images,
                                                const ClassifyConfig& config);
 

@@ -18,13 +18,28 @@ std::vector<Candidate> FinishDetections(std::vector<Candidate>& cands, const Let
   return kept;
 }
 
+YoloShape DecodeBatchOutput(Ort::Value& out, const DetectConfig& cfg, size_t count, const CandidateHandler& each) {
+  auto info = out.GetTensorTypeAndShapeInfo();
+  if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
+    throw Error(code::kOutputLayout, "detector output must be float32");
+  const std::vector<int64_t> dims = info.GetShape();
+  const YoloShape shape = ResolveYoloShape(dims, cfg.layout, cfg.numClasses, 0);
+  if (dims[0] < static_cast<int64_t>(count))
+    throw Error(code::kOutputLayout, "detector output batch " + std::to_string(dims[0]) + " is smaller than the input batch");
+  const size_t per = static_cast<size_t>(dims[1] * dims[2]);
+  const float* data = out.GetTensorData<float>();
+  for (size_t s = 0; s < count; ++s) {
+    std::vector<Candidate> cands;
+    each(s, DecodeYolo(data + s * per, shape, cfg.decode, cands) ? &cands : nullptr);
+  }
+  return shape;
+}
+
 std::vector<ImageDetections> DetectBatch(InferenceSession& session, const std::vector<ImageSource>& images,
                                          const DetectConfig& cfg, DetectStats* stats) {
   const ImageInputSpec input = ResolveImageInput(session.info(), cfg.imgszHeight, cfg.imgszWidth, cfg.stride);
+  CheckOutputIndex(session.info(), cfg.outputIndex, "detector");
   const auto& outs = session.info().outputs;
-  if (cfg.outputIndex < 0 || cfg.outputIndex >= static_cast<int>(outs.size()))
-    throw Error(code::kOutputLayout, "model has " + std::to_string(outs.size()) + " outputs; output " +
-                                         std::to_string(cfg.outputIndex) + " requested");
   // A static output shape is checked before any image is touched, so a model
   // that is not a YOLO detector fails the call rather than every image.
   const auto& od = outs[cfg.outputIndex].shape;
@@ -39,27 +54,15 @@ std::vector<ImageDetections> DetectBatch(InferenceSession& session, const std::v
 
   RunImageBatches(session, input, cfg.preprocess, images, cfg.maxBatch, prepared,
                   [&](const std::vector<size_t>& slots, std::vector<Ort::Value>& outputs) {
-                    Ort::Value& out = outputs[cfg.outputIndex];
-                    auto info = out.GetTensorTypeAndShapeInfo();
-                    if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
-                      throw Error(code::kOutputLayout, "detector output must be float32");
-                    const std::vector<int64_t> dims = info.GetShape();
-                    const YoloShape shape = ResolveYoloShape(dims, cfg.layout, cfg.numClasses, 0);
-                    if (dims[0] < static_cast<int64_t>(slots.size()))
-                      throw Error(code::kOutputLayout, "detector output batch " + std::to_string(dims[0]) +
-                                                           " is smaller than the input batch");
-                    lastShape = shape;
-                    const size_t per = static_cast<size_t>(dims[1] * dims[2]);
-                    const float* data = out.GetTensorData<float>();
-                    for (size_t s = 0; s < slots.size(); ++s) {
-                      ImageDetections& r = results[slots[s]];
-                      std::vector<Candidate> cands;
-                      if (!DecodeYolo(data + s * per, shape, cfg.decode, cands)) {
-                        r.error = {code::kNanOutput, "model output holds NaN or infinite values for this image"};
-                        continue;
-                      }
-                      r.detections = FinishDetections(cands, prepared[slots[s]].map, cfg.nms);
-                    }
+                    lastShape = DecodeBatchOutput(outputs[cfg.outputIndex], cfg, slots.size(),
+                                                  [&](size_t s, std::vector<Candidate>* cands) {
+                                                    ImageDetections& r = results[slots[s]];
+                                                    if (!cands)
+                                                      r.error = {code::kNanOutput,
+                                                                 "model output holds NaN or infinite values for this image"};
+                                                    else
+                                                      r.detections = FinishDetections(*cands, prepared[slots[s]].map, cfg.nms);
+                                                  });
                   });
   MergePrepared(prepared, results);
   if (stats) {

@@ -2,6 +2,7 @@
 // boxes in original-image pixels.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/nms.h"
@@ -36,6 +37,12 @@ struct DetectStats {
 
 std::vector<ImageDetections> DetectBatch(InferenceSession& session, const std::vector<ImageSource>& images,
                                          const DetectConfig& config, DetectStats* stats = nullptr);
+
+// Decodes the first `count` images of a batch output into model-space candidates:
+// each(slot, candidates), or each(slot, nullptr) for an image whose output holds
+// NaN or infinite values. Throws ERR_OUTPUT_LAYOUT for an output that is not YOLO's.
+using CandidateHandler = std::function<void(size_t slot, std::vector<Candidate>* cands)>;
+YoloShape DecodeBatchOutput(Ort::Value& out, const DetectConfig& config, size_t count, const CandidateHandler& each);
 
 // Model-space candidates of one image -> NMS -> original pixels (shared with seg).
 std::vector<Candidate> FinishDetections(std::vector<Candidate>& cands, const LetterboxMap& map,

@@ -5,13 +5,12 @@
  * a QDQ model (rewrite.ts) and check that ONNX Runtime loads and runs it.
  */
 import { createHash } from 'crypto';
-import { promises as fs } from 'fs';
 import * as path from 'path';
 import { DieInspectError } from '../../core/errors';
 import type { SingleImage } from '../../runtime/images';
 import { heightWidth, Imgsz, metadataImgsz } from '../../runtime/metadata';
 import { writeAtomically } from '../../runtime/atomic-write';
-import { resolveModel } from '../../runtime/models';
+import { readModelBytes } from '../../runtime/models';
 import { preprocess } from '../../runtime/ops';
 import type { PreprocessOptions } from '../../runtime/binding';
 import { ModelSession } from '../../runtime/session';
@@ -20,7 +19,7 @@ import { Detector } from '../../stages/detector';
 import { REFERENCE_PAIR_PLANES } from '../../runtime/images';
 import { DataType, int64 } from '../../runtime/onnx/onnx-schema';
 import { int8MaySaturate } from '../benchmark';
-import { OnnxModelFile } from './model-file';
+import { OnnxModelFile } from '../../runtime/onnx/model-file';
 import { calibratedTensors, planQuantization, QuantPlan } from './plan';
 import { ActivationParams, activationParams, activationForm, ActivationType, weightForm } from './qparams';
 import { CalibrationMethod, rangeCollector, RangeCollector } from './ranges';
@@ -217,14 +216,7 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
   if (!Array.isArray(options.calibration) || options.calibration.length === 0) {
     throw new DieInspectError('ERR_INVALID_ARG', 'calibration must list at least one image');
   }
-  let bytes: Uint8Array;
-  if (typeof model === 'string') {
-    const file = resolveModel(model);
-    bytes = await fs.readFile(file).catch((err) => {
-      throw new DieInspectError('ERR_FILE_NOT_FOUND', `cannot read ${file}: ${err.message}`);
-    });
-  } else if (model instanceof Uint8Array) bytes = model;
-  else throw new DieInspectError('ERR_INVALID_ARG', 'model must be a file path, a model name or a Buffer');
+  const bytes = await readModelBytes(model);
 
   const m = OnnxModelFile.parse(bytes, label);
   const already = m.nodes.find((n) => QUANTIZED_OPS.has(n.opType ?? ''));

@@ -10,7 +10,7 @@
  * graphs stay float, where INT8 would cost accuracy for no speed.
  */
 import { AttributeProto, DataType, int64, NodeProto, TensorProto } from '../../runtime/onnx/onnx-schema';
-import type { OnnxModelFile } from './model-file';
+import type { OnnxModelFile } from '../../runtime/onnx/model-file';
 
 /** Ops with an INT8 kernel, and the input positions that carry activations. */
 const ACTIVATION_INPUTS: Record<string, number[] | 'all'> = {
@@ -206,13 +206,3 @@ export function calibratedTensors(plan: QuantPlan): string[] {
   return plan.activations.filter((t) => !plan.sharedScale.has(t));
 }
 
-/** Reads a float32 initializer's values (raw little-endian bytes or the float_data field). */
-export function floatValues(t: TensorProto): Float32Array {
-  const raw = t.rawData;
-  if (raw && raw.length) {
-    const copy = new Uint8Array(raw.length);
-    copy.set(raw);
-    return new Float32Array(copy.buffer);
-  }
-  return Float32Array.from(t.floatData ?? []);
-}

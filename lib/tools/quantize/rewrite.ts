@@ -8,8 +8,8 @@
  * TensorRT reads the same pairs as explicit quantization.
  */
 import { AttributeType, DataType, NodeProto, TensorProto } from '../../runtime/onnx/onnx-schema';
-import type { GraphEdit, OnnxModelFile } from './model-file';
-import { calibratedTensors, floatValues, QuantPlan } from './plan';
+import { floatValues, GraphEdit, OnnxModelFile } from '../../runtime/onnx/model-file';
+import { calibratedTensors, QuantPlan } from './plan';
 import {
   ActivationParams, ActivationType, minWeightScalesForBias, quantizeBias, quantizeWeights,
 } from './qparams';

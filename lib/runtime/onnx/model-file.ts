@@ -7,8 +7,8 @@
 import { DieInspectError } from '../../core/errors';
 import {
   int64, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto,
-} from '../../runtime/onnx/onnx-schema';
-import { fieldString, joinFields, lengthDelimited, RawField, splitFields, stringField } from '../../runtime/onnx/wire';
+} from './onnx-schema';
+import { fieldString, joinFields, lengthDelimited, RawField, splitFields, stringField } from './wire';
 
 // Field numbers of onnx.proto that the rewrite touches.
 const MODEL = { graph: 7, opsetImport: 8, metadataProps: 14 } as const;
@@ -156,4 +156,15 @@ function renameNode(f: RawField, inputs?: Map<string, string>, outputs?: Map<str
     return to === undefined ? g.bytes : stringField(g.field, to);
   });
   return lengthDelimited(GRAPH.node, joinFields(parts));
+}
+
+/** Reads a float32 initializer's values (raw little-endian bytes or the float_data field). */
+export function floatValues(t: TensorProto): Float32Array {
+  const raw = t.rawData;
+  if (raw && raw.length) {
+    const copy = new Uint8Array(raw.length);
+    copy.set(raw);
+    return new Float32Array(copy.buffer);
+  }
+  return Float32Array.from(t.floatData ?? []);
 }

@@ -1,0 +1,135 @@
+/**
+ * Saliency maps: which part of an image a classifier's or detector's answer rests on.
+ * The maps are computed natively (native/infer/explain.cc) through the model's own
+ * session; this module holds their public shape, the options every explain() takes,
+ * and the mean of several maps (an ensemble's).
+ */
+import { DieInspectError, ItemError } from '../core/errors';
+import type { NativeExplainImage, NativeExplainParams, NativeItem, NativeSaliencyMap } from '../runtime/binding';
+
+/**
+ * 'cam': class activation map from the classifier's last feature map and its linear head
+ * (one model call per batch; shipped classifiers have it). 'rise': the mean of random
+ * masks weighted by the class probability each masked copy gets (any classifier; `masks`
+ * model calls per image). 'occlusion': how much the answer drops when each grid cell is
+ * hidden (classifiers: in log-odds of the class; detectors: the detection's score; grid x grid
+ * calls per image).
+ */
+export type SaliencyMethod = 'cam' | 'rise' | 'occlusion';
+
+export interface ExplainOptions {
+  /** Classifier default: 'cam' where the model has a feature output, else 'occlusion'. Detectors: 'occlusion'. */
+  method?: SaliencyMethod;
+  /** Classifier: the class to explain, by index or name. Default: each image's predicted class. */
+  target?: number | string;
+  /** RISE: masks per image. Default 500. */
+  masks?: number;
+  /** RISE: mask grid cells per side. Default 7. */
+  cells?: number;
+  /** RISE: share of cells each mask keeps. Default 0.5. */
+  keep?: number;
+  /** RISE: seed of the masks (the same masks for every image). Default 0. */
+  seed?: number;
+  /** Occlusion: cells per side, each hidden in turn (grey 114). Default 8. */
+  grid?: number;
+  /** Longest side of a returned map in pixels (0: the image's own size). Default 512. */
+  mapSide?: number;
+  /** Detector: maps for at most this many detections per image, best first. Default 20. */
+  maxMaps?: number;
+}
+
+export interface SaliencyMap {
+  method: SaliencyMethod;
+  /** The class explained (classifier) or detected (detector). */
+  classId: number;
+  label: string;
+  /** Its probability (classifier) or the detection's score (detector). */
+  score: number;
+  /** Detector: the detection explained, image pixels [x1, y1, x2, y2]. */
+  box?: [number, number, number, number];
+  /** Map size; the map spans the whole image, so map pixel (i, j) covers image pixels scaled by image/map size. */
+  width: number;
+  height: number;
+  /** width x height values, row-major, 0..1 (1 at the peak); 0 where the model saw nothing of the image. */
+  data: Float32Array;
+  /** The map's maximum, image pixels. */
+  peak: { x: number; y: number };
+  /**
+   * The raw value at the peak: logit evidence (cam), mean probability (rise), log-odds drop
+   * (classifier occlusion), score drop (detector); for an ensemble, the members' weighted mean map there.
+   */
+  peakValue: number;
+}
+
+export interface Explanation {
+  /** The image's size in pixels. */
+  width: number;
+  height: number;
+  /** Classifier: one map; detector: one per detection, best first (none when nothing was found). */
+  maps: SaliencyMap[];
+  /** Classifier: the class probabilities of the unmasked image. */
+  probabilities?: number[];
+  warning?: string;
+  error?: DieInspectError;
+}
+
+/** The explain options the addon reads (the method chosen by the caller). */
+export function explainParams(o: ExplainOptions, method: SaliencyMethod, target?: number): NativeExplainParams {
+  return {
+    method, target, masks: o.masks, cells: o.cells, keep: o.keep, seed: o.seed, grid: o.grid, mapSide: o.mapSide,
+    maxMaps: o.maxMaps,
+  };
+}
+
+/** The addon's answers as Explanations, with class names on the maps. */
+export function toExplanations(raw: Array<NativeItem<NativeExplainImage>>, method: SaliencyMethod,
+  names: string[] | undefined): Explanation[] {
+  return raw.map((img) => {
+    if (img.error) return { width: 0, height: 0, maps: [], error: errorOf(img.error) };
+    return {
+      width: img.width, height: img.height, maps: img.maps.map((m) => toMap(m, method, names)),
+      ...(img.probabilities ? { probabilities: Array.from(img.probabilities) } : {}),
+      ...(img.warning ? { warning: img.warning } : {}),
+    };
+  });
+}
+
+function errorOf(e: ItemError): DieInspectError {
+  return new DieInspectError(e.code, e.message);
+}
+
+function toMap(m: NativeSaliencyMap, method: SaliencyMethod, names: string[] | undefined): SaliencyMap {
+  return {
+    method, classId: m.classId, label: names?.[m.classId] ?? String(m.classId), score: m.score,
+    ...(m.box ? { box: m.box } : {}), width: m.width, height: m.height, data: m.data, peak: m.peak, peakValue: m.peakValue,
+  };
+}
+
+/**
+ * The weighted mean of maps of one image (all of one size, as explain() gives for the
+ * same image and mapSide), scaled so its maximum is 1 again; the peak found anew.
+ */
+export function meanMap(maps: SaliencyMap[], weights: number[], image: { width: number; height: number }): SaliencyMap {
+  const first = maps[0];
+  if (!first || maps.some((m) => m.width !== first.width || m.height !== first.height)) {
+    throw new DieInspectError('ERR_INVALID_ARG', 'maps to average must be of one size');
+  }
+  const data = new Float32Array(first.data.length);
+  let total = 0;
+  maps.forEach((m, k) => {
+    const w = weights[k] ?? 1;
+    total += w;
+    for (let i = 0; i < data.length; i++) data[i] += w * m.data[i];
+  });
+  let best = 0;
+  for (let i = 1; i < data.length; i++) if (data[i] > data[best]) best = i;
+  const top = data[best];
+  if (top > 0) for (let i = 0; i < data.length; i++) data[i] /= top;
+  const bx = best % first.width;
+  const by = Math.floor(best / first.width);
+  return {
+    ...first, data,
+    peak: { x: ((bx + 0.5) * image.width) / first.width, y: ((by + 0.5) * image.height) / first.height },
+    peakValue: total > 0 ? top / total : 0,
+  };
+}
