@@ -248,6 +248,8 @@ export interface NativeExplainParams {
   featureOutput?: number;
   camWeights?: Float32Array;
   camClasses?: number;
+  /** CAM: sub-cell shifts per axis (2). */
+  shifts?: number;
   /** RISE: masks per image (500), grid cells per side (7), share of cells kept (0.5), seed (0). */
   masks?: number;
   cells?: number;
@@ -519,6 +521,8 @@ export interface NativeAddon {
   preprocess(images: ImageInput[], options?: PreprocessOptions): Promise<NativePreprocessResult>;
   decodeImage(image: ImageInput, options?: InputLimits): Promise<DecodedImage>;
   encodeImage(image: ImageInput, options?: EncodeOptions): Promise<Buffer>;
+  /** A 0..1 map ({data, width, height}) as a 16-bit grey PNG (65535 = 1). */
+  encodeMapPng(map: { data: Float32Array; width: number; height: number }): Promise<Buffer>;
   synthRender(options?: NativeSynthOptions): Promise<NativeSynthPart[]>;
   roiCapture(images: ImageInput[], options?: NativeRoiOptions): Promise<Array<NativeItem<NativeRoiImage>>>;
   annotateImage(image: ImageInput, shapes: Shape[], options?: AnnotateOptions): Promise<Buffer>;

@@ -36,3 +36,11 @@ export async function encodeImage(image: ImageInput, options: EncodeOptions = {}
   const [img] = toNativeImages(image);
   return native(() => loadNative().encodeImage(img, { ...options }));
 }
+
+/**
+ * A saliency map (values 0..1, row-major width x height) as a 16-bit grey PNG, value x 65535:
+ * the raw map at full precision in a file any image tool reads. Encoded off the JS thread.
+ */
+export async function encodeMapPng(map: { data: Float32Array; width: number; height: number }): Promise<Buffer> {
+  return native(() => loadNative().encodeMapPng(map));
+}

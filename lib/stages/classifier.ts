@@ -98,7 +98,7 @@ export class Classifier extends ModelSession {
     if (method !== 'cam' && method !== 'rise' && method !== 'occlusion') {
       throw new DieInspectError('ERR_INVALID_ARG', `explain: method must be cam, rise or occlusion, not ${String(method)}`);
     }
-    const target = this.targetIndex(options.target);
+    const target = options.target === undefined ? undefined : this.classIndex(options.target);
     const o = this.options;
     const [height, width] = heightWidth(o.imgsz, 224);
     const call = { height, width, defaultMaxBatch: this.defaultMaxBatch };
@@ -113,11 +113,11 @@ export class Classifier extends ModelSession {
     return toExplanations(await native(() => h.explainClassify(list, params)), method, this.classNames);
   }
 
-  private targetIndex(target: number | string | undefined): number | undefined {
-    if (target === undefined) return undefined;
+  /** A class given by index or name, as its index; ERR_INVALID_ARG when the model has no such class. */
+  classIndex(target: number | string): number {
     const i = typeof target === 'string' ? (this.classNames ?? []).indexOf(target) : target;
     if (!Number.isInteger(i) || i < 0) {
-      throw new DieInspectError('ERR_INVALID_ARG', `explain: target ${JSON.stringify(target)} is not a class of this model`
+      throw new DieInspectError('ERR_INVALID_ARG', `class ${JSON.stringify(target)} is not a class of this model`
         + (this.classNames ? ` (${this.classNames.join(', ')})` : ''));
     }
     return i;

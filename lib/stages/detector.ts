@@ -6,6 +6,7 @@ import { heightWidth, Imgsz, metadataImgsz, parseClassNames } from '../runtime/m
 import type { DetectParams, NativeSession, Registration, YoloLayout } from '../runtime/binding';
 import { detectOptions } from '../runtime/native-options';
 import { ModelSession, SessionOptions } from '../runtime/session';
+import { Explanation, explainParams, ExplainOptions, toExplanations } from './saliency';
 
 export type { DetectParams, YoloLayout };
 
@@ -98,6 +99,25 @@ export class Detector extends ModelSession {
   }
 
   /** The input size and pixel preparation detect() gives the model (letterbox, pad 114, RGB / 255), for preprocess(). */
+  /**
+   * Occlusion maps, one per detection (the best `maxMaps`, default 20): how much the
+   * detection's score drops when each of grid x grid cells of the model input is hidden
+   * (grey, the letterbox pad colour). The hidden copies run in batches: grid^2 / maxBatch
+   * model calls per image with detections, beside the one that finds them.
+   */
+  async explain(images: ImageInput | ImageInput[], options: ExplainOptions & DetectParams = {}): Promise<Explanation[]> {
+    const h = this.live();
+    const list = this.nativeImages(images);
+    if (options.method !== undefined && options.method !== 'occlusion') {
+      throw new DieInspectError('ERR_INVALID_ARG', `explain: a detector is explained by occlusion, not ${String(options.method)}`);
+    }
+    const o = { ...this.options, ...options };
+    const [height, width] = heightWidth(o.imgsz, 640);
+    const call = { height, width, numClasses: this.classNames?.length, defaultMaxBatch: this.defaultMaxBatch };
+    const params = { ...detectOptions(o, call), ...explainParams(options, 'occlusion') };
+    return toExplanations(await native(() => h.explainDetect(list, params)), 'occlusion', this.classNames);
+  }
+
   preprocessOptions(): PreprocessOptions {
     const [height, width] = heightWidth(this.options.imgsz, 640);
     return { width, height, resize: 'letterbox' };

@@ -9,6 +9,7 @@ import { Classification, Classifier, ClassifierOptions } from './classifier';
 import { checkCombination, Combination, combine } from './combine';
 import { EnsembleManifest, resolveManifest } from './ensemble-manifest';
 import { ImageInput } from '../runtime/images';
+import { Explanation, ExplainOptions, meanMap } from './saliency';
 
 export interface EnsembleMember {
   model: string | Uint8Array;
@@ -96,6 +97,45 @@ export class ClassifierEnsemble {
       out.push({
         ...this.members[0].labelled(p, first.width, first.height),
         ...(registration ? { registration } : {}), ...(warning ? { warning } : {}), members,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * One saliency map per image: the members' maps of the class explained (default: the
+   * ensemble's predicted class for that image) averaged with the combination's weights,
+   * scaled to a maximum of 1. Members that failed on an image are left out of its map; its
+   * probabilities are the ensemble's. Costs one classify() plus each member's explain().
+   */
+  async explain(images: ImageInput | ImageInput[], options: ExplainOptions = {}): Promise<Explanation[]> {
+    const list = Array.isArray(images) ? images : [images];
+    const answers = await this.classify(list);
+    const groups = new Map<number, number[]>();
+    answers.forEach((a, i) => {
+      if (a.error) return;
+      const t = options.target === undefined ? a.classId : this.members[0].classIndex(options.target);
+      groups.set(t, [...(groups.get(t) ?? []), i]);
+    });
+    const out: Explanation[] = answers.map((a) => ({ width: 0, height: 0, maps: [], ...(a.error ? { error: a.error } : {}) }));
+    for (const [target, which] of groups) {
+      const subset = which.map((i) => list[i]);
+      const perMember = await Promise.all(this.members.map((m, k) => (this.combination.weights[k] > 0
+        ? m.explain(subset, { ...options, target }) : Promise.resolve(null))));
+      which.forEach((image, j) => {
+        const got = perMember.map((r, k) => ({ e: r?.[j], w: this.combination.weights[k] }))
+          .filter((x): x is { e: Explanation; w: number } => !!x.e && !x.e.error && x.e.maps.length > 0);
+        if (got.length === 0) {
+          out[image] = perMember.find((r) => r?.[j]?.error)?.[j] ?? out[image];
+          return;
+        }
+        const a = answers[image];
+        const { width, height, warning } = got[0].e;
+        const map = meanMap(got.map((x) => x.e.maps[0]), got.map((x) => x.w), { width, height });
+        out[image] = {
+          width, height, probabilities: a.probabilities, ...(warning ? { warning } : {}),
+          maps: [{ ...map, label: this.members[0].classNames?.[target] ?? String(target), score: a.probabilities[target] }],
+        };
       });
     }
     return out;

@@ -22,6 +22,12 @@ export interface ExplainOptions {
   method?: SaliencyMethod;
   /** Classifier: the class to explain, by index or name. Default: each image's predicted class. */
   target?: number | string;
+  /**
+   * CAM: sub-cell shifts per axis. The map is the mean of shifts^2 maps of the input moved by
+   * fractions of a feature cell (one model call each per batch), which resolves finer than a
+   * cell (a 224 input's 7 x 7 map has 32-pixel cells). 1: the plain map. Default 2.
+   */
+  shifts?: number;
   /** RISE: masks per image. Default 500. */
   masks?: number;
   /** RISE: mask grid cells per side. Default 7. */
@@ -76,7 +82,7 @@ export interface Explanation {
 /** The explain options the addon reads (the method chosen by the caller). */
 export function explainParams(o: ExplainOptions, method: SaliencyMethod, target?: number): NativeExplainParams {
   return {
-    method, target, masks: o.masks, cells: o.cells, keep: o.keep, seed: o.seed, grid: o.grid, mapSide: o.mapSide,
+    method, target, shifts: o.shifts, masks: o.masks, cells: o.cells, keep: o.keep, seed: o.seed, grid: o.grid, mapSide: o.mapSide,
     maxMaps: o.maxMaps,
   };
 }

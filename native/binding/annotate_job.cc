@@ -107,19 +107,8 @@ std::vector<Shape> ToShapes(Napi::Env env, const Napi::Value& v) {
 Heat ToHeat(Napi::Env env, const Napi::Object& o) {
   Heat h;
   if (!o.Has("heatmap") || o.Get("heatmap").IsUndefined()) return h;
-  if (!o.Get("heatmap").IsObject()) throw MakeError(env, code::kInvalidArg, "annotate: heatmap is {data, width, height}");
+  h.map = ToFloatMap(env, o.Get("heatmap"), "annotate: heatmap");
   const Napi::Object m = o.Get("heatmap").As<Napi::Object>();
-  const int w = GetInt(m, "width", 0), hgt = GetInt(m, "height", 0);
-  const Napi::Value d = m.Get("data");
-  if (!d.IsTypedArray() || d.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw MakeError(env, code::kInvalidArg, "annotate: heatmap.data must be a Float32Array");
-  const Napi::Float32Array data = d.As<Napi::Float32Array>();
-  if (w < 1 || hgt < 1 || w > kMaxInputSide || hgt > kMaxInputSide || data.ElementLength() != static_cast<size_t>(w) * hgt)
-    throw MakeError(env, code::kInvalidArg, "annotate: heatmap.data must hold width x height values (sides 1.." +
-                                                std::to_string(kMaxInputSide) + ")");
-  h.map = cv::Mat(hgt, w, CV_32F);
-  std::copy_n(data.Data(), data.ElementLength(), h.map.ptr<float>());
-  cv::patchNaNs(h.map, 0);
   h.alpha = GetNumber(m, "alpha", 0.5);
   if (!(h.alpha >= 0 && h.alpha <= 1)) throw MakeError(env, code::kInvalidArg, "annotate: heatmap.alpha in [0, 1]");
   if (m.Has("quad") && !m.Get("quad").IsUndefined()) {

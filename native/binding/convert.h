@@ -71,6 +71,9 @@ std::string GetString(const Napi::Object& o, const char* key, const std::string&
 std::array<float, 3> GetTriple(const Napi::Object& o, const char* key, std::array<float, 3> fallback);
 Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index);
 
+// {data: Float32Array, width, height} as a CV_32F matrix (copied; NaN -> 0); `what`
+// names it in errors. Sides 1..kMaxInputSide, data exactly width x height values.
+cv::Mat ToFloatMap(Napi::Env env, const Napi::Value& v, const std::string& what);
 PreprocessSpec ParsePreprocess(const Napi::Object& o, PreprocessSpec defaults);
 SessionConfig ParseSessionConfig(const Napi::Object& o);
 

@@ -25,6 +25,7 @@ ExplainConfig ParseExplainConfig(const Napi::Object& o, const char* defaultMetho
     const Napi::Float32Array w = v.As<Napi::Float32Array>();
     c.weights.assign(w.Data(), w.Data() + w.ElementLength());
   }
+  c.shifts = GetInt(o, "shifts", c.shifts);
   c.masks = GetInt(o, "masks", c.masks);
   c.cells = GetInt(o, "cells", c.cells);
   c.keep = static_cast<float>(GetNumber(o, "keep", c.keep));

@@ -185,6 +185,25 @@ class EncodeJob : public PromiseWorker {
   std::vector<uint8_t> bytes_;
 };
 
+// encodeMapPng({data, width, height}) -> Promise<Buffer>: a 0..1 map as a 16-bit grey PNG.
+class EncodeMapJob : public PromiseWorker {
+ public:
+  EncodeMapJob(Napi::Env env, cv::Mat map) : PromiseWorker(env), map_(std::move(map)) {}
+
+ protected:
+  void Run() override {
+    cv::Mat wide;
+    cv::min(cv::max(map_, 0.0), 1.0, map_);
+    map_.convertTo(wide, CV_16U, 65535.0);
+    bytes_ = EncodePng(wide, 6);
+  }
+  Napi::Value Result(Napi::Env env) override { return MoveToBuffer(env, std::move(bytes_)); }
+
+ private:
+  cv::Mat map_;
+  std::vector<uint8_t> bytes_;
+};
+
 PinnedImages OneImage(const Napi::CallbackInfo& info, const Napi::Object& options) {
   Napi::Array arr = Napi::Array::New(info.Env(), 1);
   arr.Set(0u, info.Length() > 0 ? info[0] : info.Env().Undefined());
@@ -207,6 +226,11 @@ Napi::Value EncodeBinding(const Napi::CallbackInfo& info) {
   return (new EncodeJob(info.Env(), std::move(images), ext, quality))->Start();
 }
 
+Napi::Value EncodeMapBinding(const Napi::CallbackInfo& info) {
+  cv::Mat map = ToFloatMap(info.Env(), info.Length() > 0 ? info[0] : info.Env().Undefined(), "encodeMapPng: map");
+  return (new EncodeMapJob(info.Env(), std::move(map)))->Start();
+}
+
 }  // namespace
 
 void InitUtilities(Napi::Env env, Napi::Object exports) {
@@ -214,6 +238,7 @@ void InitUtilities(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocess", Napi::Function::New<PreprocessBinding>(env, "preprocess"));
   exports.Set("decodeImage", Napi::Function::New<DecodeBinding>(env, "decodeImage"));
   exports.Set("encodeImage", Napi::Function::New<EncodeBinding>(env, "encodeImage"));
+  exports.Set("encodeMapPng", Napi::Function::New<EncodeMapBinding>(env, "encodeMapPng"));
 }
 
 }  // namespace di::binding

@@ -45,7 +45,8 @@ void OnFlush(png_structp) {}
 bool Encode(png_structp png, png_infop info, Writer* w, const cv::Mat& img, int level) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_write_fn(png, w, OnWrite, OnFlush);
-  png_set_IHDR(png, info, png_uint_32(img.cols), png_uint_32(img.rows), 8,
+  const bool wide = img.depth() == CV_16U;
+  png_set_IHDR(png, info, png_uint_32(img.cols), png_uint_32(img.rows), wide ? 16 : 8,
                img.channels() == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_set_compression_level(png, level);
@@ -56,6 +57,7 @@ bool Encode(png_structp png, png_infop info, Writer* w, const cv::Mat& img, int 
   }
   png_write_info(png, info);
   if (img.channels() == 3) png_set_bgr(png);
+  if (wide) png_set_swap(png);  // PNG samples are big-endian; ours are the host's (little-endian)
   for (int y = 0; y < img.rows; ++y) png_write_row(png, img.ptr<uint8_t>(y));
   png_write_end(png, nullptr);
   return true;
@@ -64,8 +66,9 @@ bool Encode(png_structp png, png_infop info, Writer* w, const cv::Mat& img, int 
 }  // namespace
 
 std::vector<uint8_t> EncodePng(const cv::Mat& img, int compression) {
-  if (img.empty() || img.depth() != CV_8U || (img.channels() != 1 && img.channels() != 3))
-    throw Error(code::kInternal, "PNG encoding takes an 8-bit BGR or grey image");
+  const bool grey16 = img.depth() == CV_16U && img.channels() == 1;
+  if (img.empty() || (!grey16 && (img.depth() != CV_8U || (img.channels() != 1 && img.channels() != 3))))
+    throw Error(code::kInternal, "PNG encoding takes an 8-bit BGR or grey image, or a 16-bit grey one");
   std::vector<uint8_t> bytes;
   Writer w{&bytes};
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, OnError, OnWarning);

@@ -9,7 +9,8 @@
 
 namespace di {
 
-// Encodes an 8-bit BGR or grey image as a non-interlaced 8-bit RGB or grey PNG
+// Encodes an 8-bit BGR or grey image (or a 16-bit grey one, as a 16-bit PNG:
+// saliency maps) as a non-interlaced 8-bit RGB or grey PNG
 // with no chunks but IHDR, IDAT and IEND. `compression` is zlib's level, 0-9
 // (values outside are clamped); at 1 and below rows are filtered with Sub and
 // compressed as runs (OpenCV's fast default), above with libpng's adaptive

@@ -41,6 +41,28 @@ cv::Mat ClassActivation(const float* features, int channels, int h, int w, const
   return map;
 }
 
+cv::Mat CamToInput(const cv::Mat& cam, int width, int height, double dx, double dy) {
+  // Input pixel u of the unmoved image was at u + dx in the moved one, whose cell index is
+  // (u + dx + 0.5) * cols / width - 0.5.
+  const double sx = static_cast<double>(cam.cols) / width, sy = static_cast<double>(cam.rows) / height;
+  const cv::Matx23d m(sx, 0, (dx + 0.5) * sx - 0.5, 0, sy, (dy + 0.5) * sy - 0.5);
+  cv::Mat out;
+  cv::warpAffine(cam, out, cv::Mat(m), cv::Size(width, height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  return out;
+}
+
+void ShiftPlanes(const float* src, int width, int height, int dx, int dy, const float* fill, float* dst) {
+  const size_t plane = static_cast<size_t>(width) * height;
+  for (int c = 0; c < 3; ++c) {
+    float* o = dst + c * plane;
+    std::fill(o, o + plane, fill[c]);
+    const int x0 = std::max(0, dx), x1 = std::min(width, width + dx);
+    if (x1 <= x0) continue;
+    for (int y = std::max(0, dy); y < std::min(height, height + dy); ++y)
+      std::copy_n(src + c * plane + static_cast<size_t>(y - dy) * width + (x0 - dx), x1 - x0, o + static_cast<size_t>(y) * width + x0);
+  }
+}
+
 float NormaliseMap(cv::Mat& map, bool clipNegative) {
   double lo = 0, hi = 0;
   if (clipNegative) cv::max(map, 0.0, map);

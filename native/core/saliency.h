@@ -33,6 +33,14 @@ InputPlacement PlacementOf(const LetterboxMap& map, const PreprocessSpec& spec, 
 cv::Mat ClassActivation(const float* features, int channels, int h, int w, const std::vector<float>& weights,
                         int classes, int cls);
 
+// A CAM of an input whose content was moved by (dx, dy) pixels, resampled onto the
+// unmoved input's width x height pixels (bilinear between cell centres).
+cv::Mat CamToInput(const cv::Mat& cam, int width, int height, double dx, double dy);
+
+// Copies planar 3 x height x width floats moved by (dx, dy) whole pixels; what
+// comes in from outside takes each channel's fill value.
+void ShiftPlanes(const float* src, int width, int height, int dx, int dy, const float* fill, float* dst);
+
 // Scales a map to 0..1 in place (negative values clipped to 0 first when
 // `clipNegative`, else shifted by the minimum) and returns the value that became 1.
 float NormaliseMap(cv::Mat& map, bool clipNegative);

@@ -77,45 +77,81 @@ void CheckCommon(const ExplainConfig& c) {
   if (c.method == SaliencyMethod::kRise && (c.masks < 1 || c.masks > 100000 || c.cells < 1 || c.cells > 256 ||
                                             !(c.keep > 0.f && c.keep < 1.f)))
     throw Error(code::kInvalidArg, "RISE needs masks in 1..100000, cells in 1..256 and keep strictly between 0 and 1");
+  if (c.method == SaliencyMethod::kCam && (c.shifts < 1 || c.shifts > 8))
+    throw Error(code::kInvalidArg, "CAM shifts must be in 1..8");
   if (c.method == SaliencyMethod::kOcclusion && (c.grid < 1 || c.grid > 64))
     throw Error(code::kInvalidArg, "occlusion needs grid in 1..64");
 }
 
-// Class activation maps: one run per batch, the map from the feature output.
+// Class activation maps: shifts x shifts runs per batch, each of the inputs moved by a
+// fraction of a feature cell; each map moved back onto the input and averaged, so the
+// result resolves finer than one cell (a 7 x 7 map of a 224 input has 32 px cells).
 void CamChunk(InferenceSession& session, const ImageInputSpec& input, const ClassifyConfig& cc, const ExplainConfig& ec,
               const PreprocessSpec& spec, const std::vector<PreparedImage>& prepared, const std::vector<size_t>& ok,
               const std::function<const float*(size_t)>& tensorOf, std::vector<ImageExplanation>& results) {
-  const size_t per = static_cast<size_t>(3) * input.height * input.width;
-  RunInputs(session, input, ok.size(), cc.maxBatch, [&](size_t i, float* dst) { std::copy_n(tensorOf(ok[i]), per, dst); },
-            [&](size_t first, size_t n, std::vector<Ort::Value>& outputs) {
-              const int64_t k = ClassScoreWidth(outputs[cc.outputIndex], n);
-              const Ort::Value& f = outputs[ec.featureOutput];
-              const std::vector<int64_t> fd = f.GetTensorTypeAndShapeInfo().GetShape();
-              const int64_t channels = ec.classes > 0 ? static_cast<int64_t>(ec.weights.size()) / ec.classes : 0;
-              if (fd.size() != 4 || fd[0] < static_cast<int64_t>(n) || fd[1] != channels || ec.classes != k)
-                throw Error(code::kOutputLayout, "the feature output is not [batch, " + std::to_string(channels) +
-                                                     ", h, w] for a head of " + std::to_string(ec.classes) + " classes");
-              const size_t fper = static_cast<size_t>(fd[1] * fd[2] * fd[3]);
-              const float* scores = outputs[cc.outputIndex].GetTensorData<float>();
-              const float* feats = f.GetTensorData<float>();
-              for (size_t s = 0; s < n; ++s) {
-                const size_t image = ok[first + s];
-                ImageExplanation& r = results[image];
-                if (!ToProbabilities(scores + s * k, k, cc.scores, r.probabilities) ||
-                    !cv::checkRange(cv::Mat(1, static_cast<int>(fper), CV_32F, const_cast<float*>(feats + s * fper)))) {
-                  r.error = {code::kNanOutput, kNanMessage};
-                  continue;
+  const int W = input.width, H = input.height;
+  const size_t plane = static_cast<size_t>(W) * H, per = 3 * plane;
+  const std::array<float, 3> fill = FillValues(spec);
+  const int64_t channels = ec.classes > 0 ? static_cast<int64_t>(ec.weights.size()) / ec.classes : 0;
+  std::vector<cv::Mat> sum(ok.size());
+  std::vector<int> target(ok.size(), ec.target);
+  std::vector<bool> bad(ok.size(), false);
+  double cellX = 0, cellY = 0;  // input pixels per feature cell, from the first run
+  for (int step = 0; step < ec.shifts * ec.shifts; ++step) {
+    const int dx = static_cast<int>(std::lround(cellX * (step % ec.shifts) / ec.shifts));
+    const int dy = static_cast<int>(std::lround(cellY * (step / ec.shifts) / ec.shifts));
+    RunInputs(session, input, ok.size(), cc.maxBatch,
+              [&](size_t i, float* dst) {
+                const float* x = tensorOf(ok[i]);
+                if (dx == 0 && dy == 0) return void(std::copy_n(x, per, dst));
+                ShiftPlanes(x, W, H, dx, dy, fill.data(), dst);
+              },
+              [&](size_t first, size_t n, std::vector<Ort::Value>& outputs) {
+                const int64_t k = ClassScoreWidth(outputs[cc.outputIndex], n);
+                const Ort::Value& f = outputs[ec.featureOutput];
+                const std::vector<int64_t> fd = f.GetTensorTypeAndShapeInfo().GetShape();
+                if (fd.size() != 4 || fd[0] < static_cast<int64_t>(n) || fd[1] != channels || ec.classes != k || fd[2] < 1 || fd[3] < 1)
+                  throw Error(code::kOutputLayout, "the feature output is not [batch, " + std::to_string(channels) +
+                                                       ", h, w] for a head of " + std::to_string(ec.classes) + " classes");
+                cellX = static_cast<double>(W) / fd[3];
+                cellY = static_cast<double>(H) / fd[2];
+                const size_t fper = static_cast<size_t>(fd[1] * fd[2] * fd[3]);
+                const float* scores = outputs[cc.outputIndex].GetTensorData<float>();
+                const float* feats = f.GetTensorData<float>();
+                for (size_t s = 0; s < n; ++s) {
+                  const size_t j = first + s;
+                  ImageExplanation& r = results[ok[j]];
+                  std::vector<float> probs;
+                  if (bad[j] || !ToProbabilities(scores + s * k, k, cc.scores, probs) ||
+                      !cv::checkRange(cv::Mat(1, static_cast<int>(fper), CV_32F, const_cast<float*>(feats + s * fper)))) {
+                    bad[j] = true;
+                    continue;
+                  }
+                  if (step == 0) {
+                    r.probabilities = probs;
+                    if (target[j] < 0) target[j] = ArgMax(probs);
+                  }
+                  const cv::Mat cam = ClassActivation(feats + s * fper, static_cast<int>(fd[1]), static_cast<int>(fd[2]),
+                                                      static_cast<int>(fd[3]), ec.weights, ec.classes, target[j]);
+                  const cv::Mat onInput = CamToInput(cam, W, H, dx, dy);
+                  if (sum[j].empty()) sum[j] = onInput;
+                  else sum[j] += onInput;
                 }
-                const int target = ec.target >= 0 ? ec.target : ArgMax(r.probabilities);
-                cv::Mat cam = ClassActivation(feats + s * fper, static_cast<int>(fd[1]), static_cast<int>(fd[2]),
-                                              static_cast<int>(fd[3]), ec.weights, ec.classes, target);
-                const PreparedImage& p = prepared[image];
-                SaliencyMap m = Finish(cam, true, PlacementOf(p.map, spec, p.original.width, p.original.height), ec.mapSide);
-                m.classId = target;
-                m.score = r.probabilities[target];
-                r.maps.push_back(std::move(m));
-              }
-            });
+              });
+  }
+  for (size_t j = 0; j < ok.size(); ++j) {
+    ImageExplanation& r = results[ok[j]];
+    if (bad[j]) {
+      r.error = {code::kNanOutput, kNanMessage};
+      continue;
+    }
+    const PreparedImage& p = prepared[ok[j]];
+    SaliencyMap m = Finish(sum[j] / (ec.shifts * ec.shifts), true, PlacementOf(p.map, spec, p.original.width, p.original.height),
+                           ec.mapSide);
+    m.classId = target[j];
+    m.score = r.probabilities[target[j]];
+    r.maps.push_back(std::move(m));
+  }
 }
 
 // RISE or occlusion for one image: input 0 is the image itself, then one masked copy each.

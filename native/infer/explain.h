@@ -23,6 +23,7 @@ struct ExplainConfig {
   int featureOutput = -1;      // CAM: the [batch, channels, h, w] output the pooled linear head reads
   std::vector<float> weights;  // CAM: that head's weights, classes x channels
   int classes = 0;
+  int shifts = 2;              // CAM: sub-cell shifts per axis (shifts^2 runs; 1: the plain map)
   int masks = 500;             // RISE: masks per image
   int cells = 7;               // RISE: mask grid cells per side
   float keep = 0.5f;           // RISE: share of cells kept
