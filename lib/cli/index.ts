@@ -12,6 +12,7 @@ import { registerInfo } from './commands/info';
 import { registerInspect } from './commands/inspect';
 import { registerModels } from './commands/models';
 import { registerProviders } from './commands/providers';
+import { registerExplain } from './commands/explain';
 import { registerQuantize } from './commands/quantize';
 import { registerSynth } from './commands/synth';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerQuantize(program);
   registerEnsemble(program);
   registerDataset(program);
+  registerExplain(program);
   registerProviders(program);
   registerSynth(program);
   registerModels(program);

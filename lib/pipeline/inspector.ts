@@ -10,7 +10,7 @@ import { ClassifierEnsemble } from '../stages/ensemble';
 import { type EnsembleManifest, manifestExists } from '../stages/ensemble-manifest';
 import { DetectionResult, Detector, DetectorOptions } from '../stages/detector';
 import { DieInspectError } from '../core/errors';
-import { boxToQuad, Quad } from '../core/geometry';
+import { applyHomography, boxToQuad, Point, Quad } from '../core/geometry';
 import { ImageInput, RawImage, toNativeImages } from '../runtime/images';
 import { defaultModels } from '../runtime/models';
 import { batchesOf } from './batching';
@@ -18,6 +18,7 @@ import { RequestQueue } from './request-queue';
 import type { RoiOptions, RoiResult } from '../stages/roi/base';
 import { Roi } from '../stages/roi/factory';
 import type { ProviderName, SessionOptions } from '../runtime/session';
+import type { ExplainOptions, SaliencyMap } from '../stages/saliency';
 import type { AcquisitionMode } from '../stages/roi/base';
 
 export interface InspectorConfig {
@@ -62,6 +63,21 @@ export interface InspectorConfig {
    * 'error': inspect it as decoded (see `InputLimits`); overrides `roi.failOn`.
    */
   failOn?: 'warning' | 'error';
+  /**
+   * Explain failed parts: the classifier ensemble's saliency map of the defect class on the
+   * upright crop (`result.saliency`), which annotated pictures blend over the part. true
+   * takes the default method (cam); an object sets it (see ExplainOptions). Costs one
+   * ensemble explain() per batch with failed parts. Default false.
+   */
+  explain?: boolean | ExplainOptions;
+}
+
+/** Where the classifier ensemble's evidence for the defect class lies on a failed part. */
+export interface InspectionSaliency {
+  /** The map over the upright crop (its corners are roi.quad's). */
+  map: SaliencyMap;
+  /** The map's peak in the original image. */
+  imagePeak: Point;
 }
 
 export interface InspectionDetection {
@@ -98,9 +114,12 @@ export interface InspectionResult {
   dieAngle: number | null;
   detections: InspectionDetection[];
   classification: InspectionClassification | null;
+  /** With `explain`, on failed parts with a classifier ensemble. */
+  saliency?: InspectionSaliency;
   verdict: Verdict;
   reasons: string[];
-  timings: { roiMs: number; detectMs: number; classifyMs: number; totalMs: number };
+  /** explainMs: with `explain`, per failed part (and in totalMs). */
+  timings: { roiMs: number; detectMs: number; classifyMs: number; explainMs?: number; totalMs: number };
   /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
   warning?: string;
   error?: DieInspectError;
@@ -344,8 +363,26 @@ export class Inspector {
       }
       res.verdict = res.reasons.length ? 'fail' : 'pass';
     });
-    for (const r of results) r.timings.totalMs = r.timings.roiMs + r.timings.detectMs + r.timings.classifyMs;
+    await this.explainFailed(live.filter((i) => results[i].verdict === 'fail'), rois, results);
+    for (const r of results) r.timings.totalMs = r.timings.roiMs + r.timings.detectMs + r.timings.classifyMs + (r.timings.explainMs ?? 0);
     return results;
+  }
+
+  /** With `explain`: the ensemble's defect-class map of each failed part's crop. */
+  private async explainFailed(failed: number[], rois: RoiResult[], results: InspectionResult[]): Promise<void> {
+    const explain = this.config.explain;
+    if (!explain || !this.ensemble || failed.length === 0) return;
+    const names = this.ensemble.members[0]?.classNames ?? [];
+    const defect = names.findIndex((n) => /defect/i.test(n));
+    const t0 = performance.now();
+    const maps = await this.ensemble.explain(failed.map((i) => rois[i].crop!),
+      { ...(explain === true ? {} : explain), target: defect >= 0 ? defect : Math.max(0, names.length - 1) });
+    const ms = (performance.now() - t0) / failed.length;
+    failed.forEach((i, k) => {
+      const map = maps[k].maps[0];
+      results[i].timings.explainMs = ms;
+      if (map) results[i].saliency = { map, imagePeak: applyHomography(rois[i].cropToImage!, [map.peak.x, map.peak.y]) };
+    });
   }
 
   private async detectCrops(crops: RawImage[]) {

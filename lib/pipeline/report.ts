@@ -8,7 +8,7 @@ import { annotateImage, Shape } from './annotate';
 import type { DetectionResult } from '../stages/detector';
 import type { Point } from '../core/geometry';
 import type { ImageInput, InputLimits } from '../runtime/images';
-import type { InspectionResult } from './inspector';
+import type { InspectionResult, InspectionSaliency } from './inspector';
 
 const COLORS: Record<string, [number, number, number]> = {
   die_crack: [40, 40, 230],
@@ -31,6 +31,7 @@ export function resultRecord(r: InspectionResult): Record<string, unknown> {
     dieAngle: r.dieAngle,
     detections: r.detections,
     classification: r.classification,
+    ...(r.saliency ? { saliency: saliencyRecord(r.saliency) } : {}),
     verdict: r.verdict,
     reasons: r.reasons,
     timings: r.timings,
@@ -39,8 +40,14 @@ export function resultRecord(r: InspectionResult): Record<string, unknown> {
   };
 }
 
+/** A failed part's saliency in results.jsonl: where its peak is and how strong, not the map itself. */
+function saliencyRecord(s: InspectionSaliency): Record<string, unknown> {
+  const m = s.map;
+  return { method: m.method, label: m.label, peakCrop: [m.peak.x, m.peak.y], peakImage: s.imagePeak, peakValue: m.peakValue };
+}
+
 /** Line width and font scale that stay readable from 640 px to 4k images. */
-function strokes(width: number, height: number): { lw: number; font: number } {
+export function strokes(width: number, height: number): { lw: number; font: number } {
   return { lw: Math.max(2, Math.round(Math.max(width, height) / 500)), font: Math.max(0.5, Math.max(width, height) / 1600) };
 }
 
@@ -49,7 +56,7 @@ function strokes(width: number, height: number): { lw: number; font: number } {
  * order, so the highest scores (the detections that decide the verdict) come first and
  * get the spots next to their boxes; the others make way.
  */
-function detectionShapes(dets: Array<{ label: string; score: number; quad: Point[] }>, lw: number, font: number): Shape[] {
+export function detectionShapes(dets: Array<{ label: string; score: number; quad: Point[] }>, lw: number, font: number): Shape[] {
   return [...dets].sort((a, b) => b.score - a.score).map((d): Shape => ({
     type: 'polygon', points: d.quad, color: COLORS[d.label] ?? COLORS.other, thickness: lw,
     label: `${d.label} ${d.score.toFixed(2)}`, fontScale: font,
@@ -81,14 +88,20 @@ export async function writeAnnotated(dir: string, image: ImageInput, r: Inspecti
   maxSide = 1600): Promise<string | null> {
   if (r.verdict === 'error' && r.error && r.error.code !== 'ERR_ROI_NOT_FOUND') return null;  // nothing decodable to draw on
   const file = annotatedFile(dir, r.index, r.path);
-  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide, ...limits }));
+  // A failed part's saliency map lies on the upright crop, whose corners are the package quad's.
+  const heatmap = r.saliency && r.roi.quad
+    ? { data: r.saliency.map.data, width: r.saliency.map.width, height: r.saliency.map.height, quad: r.roi.quad } : undefined;
+  await fs.writeFile(file, await annotateImage(image, annotationShapes(r), { format: 'jpg', quality: 88, maxSide, heatmap, ...limits }));
   return file;
 }
 
-/** Named like inspect's: the run index keeps a.jpg and a.png (or two folders' a.jpg) apart. */
-function annotatedFile(dir: string, index: number, image: string | null | undefined): string {
+/**
+ * Named like inspect's: the run index keeps a.jpg and a.png (or two folders' a.jpg) apart;
+ * `suffix` ends the name (default '.jpg').
+ */
+export function annotatedFile(dir: string, index: number, image: string | null | undefined, suffix = '.jpg'): string {
   const base = image ? path.basename(image).replace(/\.[^.]+$/, '') : `image-${index}`;
-  return path.join(dir, `${String(index).padStart(5, '0')}-${base}.jpg`);
+  return path.join(dir, `${String(index).padStart(5, '0')}-${base}${suffix}`);
 }
 
 /** `detect --annotate`: a detector's boxes on the image, drawn at full size (no downscale). */

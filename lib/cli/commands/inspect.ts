@@ -36,6 +36,7 @@ interface InspectCliOptions extends InputLimitFlags {
   dieTolerance: string;
   allModes?: boolean;
   annotate: boolean;
+  explain?: boolean;
   json?: boolean;
   watch?: boolean;
   settle: string;
@@ -120,6 +121,8 @@ export function registerInspect(program: Command): void {
     .option('--die-tolerance <deg>', '|die angle| that fails a part as die_rotation', '1')
     .option('--all-modes', 'inspect darkfield images too (default: brightfield only)')
     .option('--no-annotate', 'do not write annotated images')
+    .option('--explain', 'on failed parts, blend the classifier ensemble\'s saliency map of the defect class over the '
+      + 'annotated picture (and record its peak in results.jsonl)')
     .option('--json', 'print the summary as JSON')
     .addOption(limitInputPixelsOption())
     .addOption(failOnOption())
@@ -143,6 +146,7 @@ export function registerInspect(program: Command): void {
         detector: o.detector === false ? false : typeof o.detector === 'string' ? o.detector : undefined,
         detectorOptions: o.imgsz ? { imgsz: positiveInt(o.imgsz, '--imgsz') } : undefined,
         classifiers: o.classifiers === false ? false : o.ensemble ?? o.classifier,
+        explain: o.explain,
         ...parseInputLimits(o),
       };
       noteEngineBuild(config.providers ?? []);
