@@ -10,8 +10,8 @@ import type { NativeExplainImage, NativeExplainParams, NativeItem, NativeSalienc
 /**
  * 'cam': class activation map from the classifier's last feature map and its linear head
  * (one model call per batch; shipped classifiers have it). 'rise': the mean of random
- * masks weighted by the class probability each masked copy gets (any classifier; `masks`
- * model calls per image). 'occlusion': how much the answer drops when each grid cell is
+ * masks weighted by the class probability each masked copy gets, what a mask hides
+ * blurred (any classifier; `masks` model calls per image). 'occlusion': how much the answer drops when each grid cell is
  * hidden (classifiers: in log-odds of the class; detectors: the detection's score; grid x grid
  * calls per image).
  */
@@ -30,7 +30,7 @@ export interface ExplainOptions {
   shifts?: number;
   /** RISE: masks per image. Default 500. */
   masks?: number;
-  /** RISE: mask grid cells per side. Default 7. */
+  /** RISE: mask grid cells per side. Default 4. */
   cells?: number;
   /** RISE: share of cells each mask keeps. Default 0.5. */
   keep?: number;

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/saliency.h"
 
@@ -163,6 +164,17 @@ void PerturbImage(InferenceSession& session, const ImageInputSpec& input, const 
   const bool rise = ec.method == SaliencyMethod::kRise;
   const size_t count = 1 + static_cast<size_t>(rise ? ec.masks : ec.grid * ec.grid);
   std::vector<float> mask(plane);
+  // What a RISE mask hides is blurred rather than greyed: a grey patch on a die is an
+  // edge the classifier reads as damage, which would make the map point away from it.
+  std::vector<float> blurred;
+  if (rise) {
+    blurred.resize(3 * plane);
+    for (int c = 0; c < 3; ++c) {
+      cv::Mat src(H, W, CV_32F, const_cast<float*>(x + c * plane)), dst(H, W, CV_32F, blurred.data() + c * plane);
+      const double sigma = std::max(W, H) / 16.0;
+      cv::GaussianBlur(src, dst, cv::Size(), sigma, sigma, cv::BORDER_REFLECT);
+    }
+  }
   // Mask i is made again from its own seed where it is needed, rather than kept (masks x H x W floats).
   const auto riseMask = [&](size_t i) {
     std::mt19937 rng(ec.seed * 1000003u + static_cast<uint32_t>(i));
@@ -179,7 +191,10 @@ void PerturbImage(InferenceSession& session, const ImageInputSpec& input, const 
               if (rise) {
                 riseMask(i);
                 for (int c = 0; c < 3; ++c)
-                  for (size_t q = 0; q < plane; ++q) dst[c * plane + q] = fill[c] + mask[q] * (dst[c * plane + q] - fill[c]);
+                  for (size_t q = 0; q < plane; ++q) {
+                    const float b = blurred[c * plane + q];
+                    dst[c * plane + q] = b + mask[q] * (dst[c * plane + q] - b);
+                  }
                 return;
               }
               const int cell = static_cast<int>(i - 1);
