@@ -135,6 +135,18 @@ export function parseYoloLabels(text: string, width: number, height: number, fil
   return out;
 }
 
+/**
+ * The images one split entry of a data.yaml names: a folder (walked), a `.txt` list of
+ * images (relative entries are relative to the list's folder) or one image.
+ */
+export async function yamlSplitImages(yamlFile: string, entry: string): Promise<string[]> {
+  const st = await exists(entry);
+  if (!st) throw new DieInspectError('ERR_FILE_NOT_FOUND', `${yamlFile}: ${entry} does not exist`);
+  if (st.isDirectory()) return listImages(entry);
+  if (!entry.endsWith('.txt')) return [entry];
+  return (await readText(entry)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean).map((l) => path.resolve(path.dirname(entry), l));
+}
+
 async function yoloImagesFromYaml(yamlFile: string): Promise<{ images: string[]; names?: string[] }> {
   const y = parseYaml(await readText(yamlFile));
   const base = path.dirname(yamlFile);
@@ -143,16 +155,7 @@ async function yoloImagesFromYaml(yamlFile: string): Promise<{ images: string[];
   if (split === undefined || split === null) throw configError(`${yamlFile}: no 'val' (or 'test') entry`);
   const images: string[] = [];
   for (const entry of Array.isArray(split) ? split : [split]) {
-    const p = path.resolve(root, String(entry));
-    const st = await exists(p);
-    if (!st) throw new DieInspectError('ERR_FILE_NOT_FOUND', `${yamlFile}: ${p} does not exist`);
-    if (st.isDirectory()) images.push(...(await listImages(p)));
-    else if (p.endsWith('.txt')) {
-      // An image list; relative entries are relative to the list's folder.
-      for (const l of (await readText(p)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)) {
-        images.push(path.resolve(path.dirname(p), l));
-      }
-    } else images.push(p);
+    images.push(...(await yamlSplitImages(yamlFile, path.resolve(root, String(entry)))));
   }
   return { images, names: yamlNames(y.names) };
 }
@@ -187,11 +190,23 @@ async function readYolo(data: string): Promise<DetectionDataset> {
 
 interface CocoJson {
   images?: Array<{ id: number | string; file_name: string; width?: number; height?: number }>;
-  annotations?: Array<{ image_id: number | string; category_id: number; bbox: number[]; area?: number; iscrowd?: number }>;
+  annotations?: Array<{
+    id?: number | string; image_id: number | string; category_id: number; bbox: number[]; area?: number; iscrowd?: number;
+  }>;
   categories?: Array<{ id: number; name: string }>;
 }
 
-async function readCoco(file: string): Promise<DetectionDataset> {
+/** A COCO JSON as written, before any check: what `eval` (readDetectionDataset) and `dataset check` both read. */
+export interface CocoFile {
+  /** Category names in ascending category id: class id k is the k-th. */
+  classNames: string[];
+  /** Each listed image: its path (the first of the places tried that exists), whether it exists, and the size the JSON gives. */
+  images: Array<{ id: string; path: string; found: boolean; width?: number; height?: number }>;
+  /** Each annotation in file order; classId is undefined for a category_id none of the categories has. */
+  annotations: Array<{ id: string; imageId: string; categoryId: number; classId?: number; bbox: unknown; area?: number; crowd: boolean }>;
+}
+
+export async function readCocoFile(file: string): Promise<CocoFile> {
   let j: CocoJson;
   try {
     j = JSON.parse(await readText(file)) as CocoJson;
@@ -206,26 +221,45 @@ async function readCoco(file: string): Promise<DetectionDataset> {
   const cats = [...j.categories].sort((a, b) => a.id - b.id);
   const catIndex = new Map(cats.map((c, i) => [c.id, i]));
   const dir = path.dirname(file);
+  const images: CocoFile['images'] = [];
+  for (const im of j.images) {
+    if (typeof im?.file_name !== 'string') throw configError(`${file}: image ${JSON.stringify(im?.id)} has no file_name`);
+    const tried = [path.resolve(dir, im.file_name), path.join(dir, 'images', im.file_name), path.join(dir, '..', 'images', im.file_name)];
+    let found: string | undefined;
+    for (const cand of tried) {
+      if (await exists(cand)) { found = cand; break; }
+    }
+    images.push({
+      id: String(im.id), path: found ?? tried[0], found: !!found, width: im.width || undefined, height: im.height || undefined,
+    });
+  }
+  const annotations = j.annotations.map((a, k) => ({
+    id: String(a.id ?? k), imageId: String(a.image_id), categoryId: a.category_id, classId: catIndex.get(a.category_id), bbox: a.bbox,
+    area: a.area, crowd: !!a.iscrowd,
+  }));
+  return { classNames: cats.map((c) => c.name), images, annotations };
+}
+
+async function readCoco(file: string): Promise<DetectionDataset> {
+  const coco = await readCocoFile(file);
   const byImage = new Map<string, GroundTruthBox[]>();
-  for (const a of j.annotations) {
-    const c = catIndex.get(a.category_id);
-    if (c === undefined) throw configError(`${file}: annotation with unknown category_id ${a.category_id}`);
-    const [x, y, w, h] = a.bbox;
-    const list = byImage.get(String(a.image_id)) ?? [];
-    list.push({ box: [x, y, x + w, y + h], classId: c, area: a.area, crowd: !!a.iscrowd });
-    byImage.set(String(a.image_id), list);
+  for (const a of coco.annotations) {
+    if (a.classId === undefined) throw configError(`${file}: annotation with unknown category_id ${a.categoryId}`);
+    if (!Array.isArray(a.bbox) || a.bbox.length !== 4 || a.bbox.some((v) => !Number.isFinite(v))) {
+      throw configError(`${file}: annotation ${a.id}: bbox must be [x, y, width, height], got ${JSON.stringify(a.bbox)}`);
+    }
+    const [x, y, w, h] = a.bbox as number[];
+    const list = byImage.get(a.imageId) ?? [];
+    list.push({ box: [x, y, x + w, y + h], classId: a.classId, area: a.area, crowd: a.crowd });
+    byImage.set(a.imageId, list);
   }
   const images: DetectionSample[] = [];
-  for (const im of j.images) {
-    let p = path.resolve(dir, im.file_name);
-    for (const cand of [p, path.join(dir, 'images', im.file_name), path.join(dir, '..', 'images', im.file_name)]) {
-      if (await exists(cand)) { p = cand; break; }
-    }
+  for (const im of coco.images) {
     let { width, height } = im;
-    if (!width || !height) [width, height] = await imageSize(p);
-    images.push({ id: String(im.id), path: p, width, height, groundTruth: byImage.get(String(im.id)) ?? [] });
+    if (!width || !height) [width, height] = await imageSize(im.path);
+    images.push({ id: im.id, path: im.path, width, height, groundTruth: byImage.get(im.id) ?? [] });
   }
-  return { format: 'coco', classNames: cats.map((c) => c.name), images };
+  return { format: 'coco', classNames: coco.classNames, images };
 }
 
 /** DeepPCB list lines `groupX/X/NAME.jpg groupX/X_not/NAME.txt` -> tested image and annotation paths. */
@@ -286,20 +320,32 @@ export async function readDetectionDataset(data: string, o: DatasetOptions = {})
   return { ...d, source: data };
 }
 
+/**
+ * The rows of a `path,label` CSV (a first row whose path is not an image is a header),
+ * each with its 1-based line and the path resolved against the CSV's folder; a row
+ * without a label keeps an empty one for the caller to judge.
+ */
+export function csvRows(text: string, file: string): Array<{ line: number; path: string; label: string }> {
+  const rows = text.split(/\r?\n/).map((l, i) => ({ line: i + 1, text: l.trim() })).filter((r) => r.text)
+    .map((r) => ({ line: r.line, cells: r.text.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')) }));
+  if (rows.length && !isImage(rows[0].cells[0])) rows.shift(); // header
+  return rows.map((r) => ({ line: r.line, path: path.resolve(path.dirname(file), r.cells[0]), label: r.cells[1] ?? '' }));
+}
+
+/** Class ids of CSV labels: all digits are ids; otherwise the sorted distinct labels are the class names. */
+export function csvClasses(labels: string[]): { classNames?: string[]; ids: number[] } {
+  const numeric = labels.every((l) => /^\d+$/.test(l));
+  const names = numeric ? undefined : [...new Set(labels)].sort();
+  return { classNames: names, ids: labels.map((l) => (numeric ? Number(l) : names!.indexOf(l))) };
+}
+
 /** A CSV of `path,label` (optional header); labels are class names or class ids. */
 async function readCsv(file: string): Promise<ClassificationDataset> {
-  const rows = (await readText(file)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
-    .map((l) => l.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')));
-  if (rows.length && !isImage(rows[0][0])) rows.shift(); // header
+  const rows = csvRows(await readText(file), file);
   if (!rows.length) throw configError(`${file}: no rows`);
-  rows.forEach((r, n) => { if (r.length < 2 || !r[1]) throw configError(`${file}: row ${n + 1} needs path,label`); });
-  const numeric = rows.every((r) => /^\d+$/.test(r[1]));
-  const names = numeric ? undefined : [...new Set(rows.map((r) => r[1]))].sort();
-  return {
-    format: 'csv',
-    classNames: names,
-    samples: rows.map((r) => ({ path: path.resolve(path.dirname(file), r[0]), label: numeric ? Number(r[1]) : names!.indexOf(r[1]) })),
-  };
+  rows.forEach((r, n) => { if (!r.label) throw configError(`${file}: row ${n + 1} needs path,label`); });
+  const { classNames, ids } = csvClasses(rows.map((r) => r.label));
+  return { format: 'csv', classNames, samples: rows.map((r, k) => ({ path: r.path, label: ids[k] })) };
 }
 
 async function readFolders(dir: string): Promise<ClassificationDataset> {
