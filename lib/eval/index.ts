@@ -28,8 +28,14 @@ export type {
   CalibrationChoice, CandidateFigures, CandidateResult, EnsembleCandidate, EnsembleChoice, EnsembleChoiceOptions,
 } from './ensemble-choice';
 export { fitEnsemble } from './run-ensemble-fit';
-export { checkDataset, datasetSplits } from './dataset-check';
-export type { DatasetCheck, DatasetCheckOptions, DatasetSplit, Finding, FindingKind, SplitStats } from './dataset-check';
+export { checkDataset, cleanListFile, cleanLists, DROPPING_KINDS, writeCleanLists } from './dataset-check';
+export { datasetSplits } from './dataset-layouts';
+export { datasetReportHtml } from './dataset-report';
+export type { DatasetReportOptions } from './dataset-report';
+export { FINDING_KINDS } from './dataset-types';
+export type {
+  CheckModelSpec, DatasetCheck, DatasetCheckOptions, DatasetSplit, Finding, FindingKind, ImageLabel, SplitFormat, SplitStats,
+} from './dataset-types';
 export type { EnsembleFit, EnsembleFitOptions } from './run-ensemble-fit';
 export type { EnsembleWeights } from './ensemble-fit';
 export { iou } from './matching';

@@ -89,7 +89,7 @@ async function detectDataset(det: Detector, label: string, data: DetectionDatase
 }
 
 /** Model class ids -> dataset class ids: by name when every dataset name is among the model's, else by index. */
-function mapClasses(dataNames: string[] | undefined,
+export function mapClasses(dataNames: string[] | undefined,
   modelNames: string[] | undefined): { names: string[]; toData: (id: number) => number } {
   if (dataNames && modelNames && dataNames.every((n) => modelNames.includes(n))) {
     const names = [...dataNames];
