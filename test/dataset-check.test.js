@@ -389,6 +389,10 @@ describe('die-inspect dataset check', function () {
     const count = (d) => fs.readdirSync(path.join(d, 'images')).length;
     assert.deepStrictEqual(again.splits.map((s) => [s.split, s.images]), [['train', count(train) - 7], ['val', count(val) - 2]]);
     // one split: the list is the file named; never over a file of the dataset
-    await fails(2, 'ERR_INVALID_ARG', val, '--write-clean', lbl(val, fs.readdirSync(path.join(val, 'images')).sort()[0]));
+    const first = fs.readdirSync(path.join(val, 'images')).sort()[0];
+    const before = [fs.readFileSync(img(val, first)), fs.readFileSync(lbl(val, first))];
+    await fails(2, 'ERR_INVALID_ARG', val, '--write-clean', lbl(val, first));
+    await fails(2, 'ERR_INVALID_ARG', val, '--report', img(val, first));
+    assert.deepStrictEqual([fs.readFileSync(img(val, first)), fs.readFileSync(lbl(val, first))], before);
   });
 });

@@ -337,6 +337,15 @@ export function cleanLists(check: DatasetCheck, splits: DatasetSplit[]): Array<{
   return splits.map((s) => ({ split: s.name, images: s.images.filter((f) => !drop.has(key(s.name, f))).map((f) => path.resolve(f)) }));
 }
 
+/** Throws where `file` is one of the splits' images, label files, COCO JSON or CSV: what the check writes goes elsewhere. */
+export function refuseDatasetFile(splits: DatasetSplit[], file: string, what: string): void {
+  const own = new Set(splits.flatMap((s) => [...s.images, ...(s.format === 'yolo' || !s.format ? s.images.map(yoloLabelPath) : []),
+    ...(s.source ? [s.source] : [])]).map((p) => path.resolve(p)));
+  if (own.has(path.resolve(file))) {
+    throw new DieInspectError('ERR_INVALID_ARG', `${file} is a file of the dataset; write ${what} elsewhere`);
+  }
+}
+
 /** `clean.txt` for the split `val` of several: `clean-val.txt`. */
 export function cleanListFile(file: string, split: string): string {
   const ext = path.extname(file);
@@ -344,25 +353,30 @@ export function cleanListFile(file: string, split: string): string {
 }
 
 /**
- * Writes cleanLists() as image lists (one absolute path a line, what a YOLO data.yaml takes
- * for a split): to `file` for one split, else one per split named by cleanListFile().
- * Refuses to write over any file of the dataset; never changes one.
+ * The files writeCleanLists() writes for these splits: `file` for one split, else one per
+ * split named by cleanListFile(); refused (before any image is read, where a caller checks
+ * early) when two splits share a name or a file would be one of the dataset's.
  */
-export async function writeCleanLists(check: DatasetCheck, splits: DatasetSplit[], file: string,
-): Promise<Array<{ split: string; file: string; images: number; dropped: number }>> {
-  const lists = cleanLists(check, splits);
-  const several = lists.length > 1;
-  const twice = lists.map((l) => l.split).find((n, i, all) => all.indexOf(n) !== i);
+export function cleanListTargets(splits: DatasetSplit[], file: string): string[] {
+  const several = splits.length > 1;
+  const twice = splits.map((s) => s.name).find((n, i, all) => all.indexOf(n) !== i);
   if (several && twice !== undefined) {
     throw new DieInspectError('ERR_INVALID_ARG', `two splits are named ${twice}: name them NAME=PATH to write their lists`);
   }
-  const own = new Set(splits.flatMap((s) => [...s.images, ...(s.format === 'yolo' || !s.format ? s.images.map(yoloLabelPath) : []),
-    ...(s.source ? [s.source] : [])]).map((p) => path.resolve(p)));
-  const targets = lists.map((l) => (several ? cleanListFile(file, l.split) : file));
-  const clash = targets.find((t) => own.has(path.resolve(t)));
-  if (clash) throw new DieInspectError('ERR_INVALID_ARG', `${clash} is a file of the dataset; write the list elsewhere`);
+  const targets = splits.map((s) => (several ? cleanListFile(file, s.name) : file));
+  for (const t of targets) refuseDatasetFile(splits, t, 'the list');
+  return targets;
+}
+
+/**
+ * Writes cleanLists() as image lists (one absolute path a line, what a YOLO data.yaml takes
+ * for a split) to cleanListTargets(). Never changes a file of the dataset.
+ */
+export async function writeCleanLists(check: DatasetCheck, splits: DatasetSplit[], file: string,
+): Promise<Array<{ split: string; file: string; images: number; dropped: number }>> {
+  const targets = cleanListTargets(splits, file);
   const out = [];
-  for (const [i, l] of lists.entries()) {
+  for (const [i, l] of cleanLists(check, splits).entries()) {
     await fs.mkdir(path.dirname(path.resolve(targets[i])), { recursive: true });
     await writeAtomically(targets[i], l.images.map((f) => `${f}\n`).join(''));
     out.push({ split: l.split, file: targets[i], images: l.images.length, dropped: splits[i].images.length - l.images.length });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { DieInspectError } from '../../core/errors';
 import { writeAtomically } from '../../runtime/atomic-write';
-import { checkDataset, writeCleanLists } from '../../eval/dataset-check';
+import { checkDataset, cleanListTargets, refuseDatasetFile, writeCleanLists } from '../../eval/dataset-check';
 import { datasetSplits } from '../../eval/dataset-layouts';
 import { balanceTable, datasetReportHtml, findingPlace } from '../../eval/dataset-report';
 import { Finding, FINDING_KINDS, SplitFormat } from '../../eval/dataset-types';
@@ -63,6 +63,9 @@ export function registerDataset(program: Command): void {
       }
       const providers = parseProviders(o.ep);
       const { splits, classNames } = await datasetSplits(args, { format: o.format as SplitFormat | undefined });
+      // what would be written over a file of the dataset is refused before any image is read
+      if (o.report) refuseDatasetFile(splits, o.report, 'the report');
+      if (o.writeClean) cleanListTargets(splits, o.writeClean);
       if (o.model) noteEngineBuild(providers);
       const bar = progressBar('check', 'images');
       let r;
