@@ -13,7 +13,7 @@ export { ModelSession } from './runtime/session';
 export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './runtime/session';
 export { defaultModels, listModels, resolveModel } from './runtime/models';
 export type { ModelCard, ModelRole } from './runtime/models';
-export { decodeImage, encodeImage, nms, preprocess, runtimeInfo } from './runtime/ops';
+export { decodeImage, encodeImage, encodeMapPng, nms, preprocess, runtimeInfo } from './runtime/ops';
 export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './runtime/ops';
 
 export { Detector } from './stages/detector';
@@ -22,6 +22,9 @@ export { Classifier } from './stages/classifier';
 export type { Classification, ClassifierOptions } from './stages/classifier';
 export { ClassifierEnsemble } from './stages/ensemble';
 export type { EnsembleMember, EnsembleResult, EnsembleSpec } from './stages/ensemble';
+export { meanMap } from './stages/saliency';
+export type { Explanation, ExplainOptions, SaliencyMap, SaliencyMethod } from './stages/saliency';
+export { CAM_FEATURES_KEY, withCamOutput } from './runtime/onnx/cam-head';
 export { combine, COMBINE_RULES } from './stages/combine';
 export type { Calibration, Combination, CombineRule } from './stages/combine';
 export { MANIFEST_FORMAT } from './stages/ensemble-manifest';
@@ -34,9 +37,11 @@ export type {
 } from './stages/roi/base';
 
 export { Inspector } from './pipeline/inspector';
-export type { InspectionDetection, InspectionResult, InspectorConfig, InspectStreamOptions, Verdict } from './pipeline/inspector';
+export type {
+  InspectionDetection, InspectionResult, InspectionSaliency, InspectorConfig, InspectStreamOptions, Verdict,
+} from './pipeline/inspector';
 export { annotateImage, layoutTexts } from './pipeline/annotate';
-export type { AnnotateOptions, Shape, TextPlacement } from './pipeline/annotate';
+export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pipeline/annotate';
 
 export { synthesize, DEFECT_CLASSES } from './tools/synth';
 export type { SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './tools/synth';

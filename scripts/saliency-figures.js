@@ -3,10 +3,11 @@
 // How well each shipped model's saliency maps find known defects on synthetic parts, and
 // pictures of them, for docs/evaluation.md#saliency-maps:
 //   node scripts/saliency-figures.js --data data/synth-sal-test/crops [--limit N] [--slow-limit 100]
-//       [--pictures docs/images] [--json FILE]
+//       [--detector-limit N] [--pictures docs/images] [--json FILE]
 // --data: a YOLO crops folder (`die-inspect synth --crops`); every part with a defect box is scored.
 // Classifier maps are of the defect class; the detector's, of each detection matching a box (IoU >= 0.5).
-// RISE, classifier occlusion and the detector (tens of model calls per part) score the first --slow-limit parts.
+// RISE and classifier occlusion (tens to hundreds of model calls per part) score the first --slow-limit
+// parts, the detector the first --detector-limit (default: --slow-limit).
 // Prints a Markdown table: pointing game (peak within 15 px of a box) and energy inside the boxes.
 const fs = require('fs');
 const path = require('path');
@@ -29,6 +30,7 @@ if (!data) {
 }
 const limit = Number(arg('limit', Infinity));
 const slow = Number(arg('slow-limit', 100));
+const slowDetector = Number(arg('detector-limit', slow));
 
 const installed = new Set(listModels().map((c) => c.name));
 const CLASSIFIERS = ['die-good-defect-resnet18s', 'die-good-defect-densenets', 'die-good-defect-vggs', 'die-good-defect-effnets']
@@ -58,7 +60,7 @@ async function main() {
   rows.push(await row('die-good-defect-densenets occlusion 8x8', () => Classifier.create('die-good-defect-densenets'),
     { method: 'occlusion' }, slow));
   rows.push(await row('die-good-defect-densenets rise 500', () => Classifier.create('die-good-defect-densenets'), { method: 'rise' }, slow));
-  rows.push(await row('die-defect-yolov7tiny occlusion 8x8', () => Detector.create('die-defect-yolov7tiny'), {}, slow));
+  rows.push(await row('die-defect-yolov7tiny occlusion 8x8', () => Detector.create('die-defect-yolov7tiny'), {}, slowDetector));
 
   const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '-');
   const classes = [...new Set(rows.flatMap((r) => Object.keys(r.byClass)))].sort();
@@ -87,7 +89,7 @@ async function main() {
       for (const [k, e] of explained.entries()) {
         const rec = await writeExplanation(tmp, k, parts[k].path, e);
         for (const m of rec.maps) {
-      const to = path.join(pictures, `saliency-${tag}-${ds.classNames[parts[k].groundTruth[0].classId]}.jpg`);
+          const to = path.join(pictures, `saliency-${tag}-${ds.classNames[parts[k].groundTruth[0].classId]}.jpg`);
           fs.copyFileSync(path.join(tmp, m.overlay), to);
           process.stderr.write(`${to}\n`);
         }

@@ -28,6 +28,10 @@ export type {
   CalibrationChoice, CandidateFigures, CandidateResult, EnsembleCandidate, EnsembleChoice, EnsembleChoiceOptions,
 } from './ensemble-choice';
 export { fitEnsemble } from './run-ensemble-fit';
+export { classifierPointing, detectorPointing, energyInside, pointingHit } from './saliency-metrics';
+export type { PointingOptions, PointingReport, PointingScore } from './saliency-metrics';
+export { scoreSaliency } from './run-saliency';
+export type { SaliencyEval, SaliencyEvalOptions } from './run-saliency';
 export { checkDataset, cleanListFile, cleanLists, DROPPING_KINDS, writeCleanLists } from './dataset-check';
 export { datasetSplits } from './dataset-layouts';
 export { datasetReportHtml } from './dataset-report';

@@ -45,6 +45,7 @@ export async function scoreSaliency(model: Classifier | ClassifierEnsemble | Det
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const truth = samples.map((s) => s.groundTruth);
-  const report = isDetector ? detectorPointing(explanations, truth, ds.classNames, o) : classifierPointing(explanations, truth, ds.classNames, o);
+  const score = isDetector ? detectorPointing : classifierPointing;
+  const report = score(explanations, truth, ds.classNames, o);
   return { ...report, images: samples.length, msPerImage: samples.length ? ms / samples.length : 0 };
 }

@@ -4,6 +4,7 @@
  * map coarser than a thin crack can still point at it) and the share of the map's energy
  * inside the boxes.
  */
+import { iou } from './matching';
 import type { Box, GroundTruthBox } from './types';
 import type { Explanation, SaliencyMap } from '../stages/saliency';
 
@@ -59,14 +60,6 @@ export function energyInside(map: SaliencyMap, boxes: Box[], image: { width: num
     }
   }
   return total > 0 ? inside / total : 0;
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 class Tally {
@@ -134,7 +127,8 @@ export function detectorPointing(explanations: Explanation[], truth: GroundTruth
           bestIou = v;
         }
       }
-      if (best) tally.add(names[best.classId] ?? String(best.classId), pointingHit(m, [best.box], o.tolerance), energyInside(m, [best.box], e));
+      if (!best) continue;
+      tally.add(names[best.classId] ?? String(best.classId), pointingHit(m, [best.box], o.tolerance), energyInside(m, [best.box], e));
     }
   });
   return tally.report(failed);

@@ -1,9 +1,9 @@
 /** Annotated images: outlines and labels drawn natively, returned encoded. */
 import { DieInspectError, native, toDieInspectError } from '../core/errors';
 import { ImageInput, toNativeImages } from '../runtime/images';
-import { AnnotateOptions, loadNative, Shape, TextPlacement } from '../runtime/binding';
+import { AnnotateOptions, HeatmapOverlay, loadNative, Shape, TextPlacement } from '../runtime/binding';
 
-export type { AnnotateOptions, Shape, TextPlacement };
+export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement };
 
 /** Colours are BGR. */
 export async function annotateImage(image: ImageInput, shapes: Shape[], options: AnnotateOptions = {}): Promise<Buffer> {

@@ -250,7 +250,7 @@ export interface NativeExplainParams {
   camClasses?: number;
   /** CAM: sub-cell shifts per axis (2). */
   shifts?: number;
-  /** RISE: masks per image (500), grid cells per side (4), share of cells kept (0.5), seed (0). */
+  /** RISE: masks per image (500), grid cells per side (7), share of cells kept (0.5), seed (0). */
   masks?: number;
   cells?: number;
   keep?: number;

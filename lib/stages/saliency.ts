@@ -30,7 +30,7 @@ export interface ExplainOptions {
   shifts?: number;
   /** RISE: masks per image. Default 500. */
   masks?: number;
-  /** RISE: mask grid cells per side. Default 4. */
+  /** RISE: mask grid cells per side. Default 7. */
   cells?: number;
   /** RISE: share of cells each mask keeps. Default 0.5. */
   keep?: number;

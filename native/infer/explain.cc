@@ -180,7 +180,11 @@ void PerturbImage(InferenceSession& session, const ImageInputSpec& input, const 
     std::mt19937 rng(ec.seed * 1000003u + static_cast<uint32_t>(i));
     RiseMask(ec.cells, ec.keep, W, H, rng, mask.data());
   };
-  cv::Mat sum(H, W, CV_32F, cv::Scalar(0)), drops(ec.grid, ec.grid, CV_32F, cv::Scalar(0));
+  // RISE: each pixel's mean score over the masks, weighted by how much each mask kept it
+  // (sum of score x mask over sum of mask). Dividing by the masks' expected coverage instead,
+  // as RISE was first written, leaves each pixel's share of kept masks in the map as noise
+  // as large as a saturated classifier's whole signal.
+  cv::Mat sum(H, W, CV_32F, cv::Scalar(0)), kept(H, W, CV_32F, cv::Scalar(0)), drops(ec.grid, ec.grid, CV_32F, cv::Scalar(0));
   int target = ec.target;
   float base = 0;
   bool nan = false;
@@ -221,7 +225,9 @@ void PerturbImage(InferenceSession& session, const ImageInputSpec& input, const 
                   base = probs[target];
                 } else if (rise) {
                   riseMask(i);
-                  cv::scaleAdd(cv::Mat(H, W, CV_32F, mask.data()), probs[target], sum, sum);
+                  const cv::Mat m(H, W, CV_32F, mask.data());
+                  cv::scaleAdd(m, probs[target], sum, sum);
+                  kept += m;
                 } else {
                   drops.ptr<float>()[i - 1] = LogOdds(base) - LogOdds(probs[target]);
                 }
@@ -232,7 +238,7 @@ void PerturbImage(InferenceSession& session, const ImageInputSpec& input, const 
     return;
   }
   const InputPlacement place = PlacementOf(p.map, spec, p.original.width, p.original.height);
-  SaliencyMap m = rise ? Finish(sum / (ec.masks * ec.keep), false, place, ec.mapSide) : Finish(drops, true, place, ec.mapSide);
+  SaliencyMap m = rise ? Finish(sum / cv::max(kept, 1e-6), false, place, ec.mapSide) : Finish(drops, true, place, ec.mapSide);
   m.classId = target;
   m.score = base;
   r.maps.push_back(std::move(m));

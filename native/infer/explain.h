@@ -25,7 +25,7 @@ struct ExplainConfig {
   int classes = 0;
   int shifts = 2;              // CAM: sub-cell shifts per axis (shifts^2 runs; 1: the plain map)
   int masks = 500;             // RISE: masks per image
-  int cells = 4;               // RISE: mask grid cells per side
+  int cells = 7;               // RISE: mask grid cells per side
   float keep = 0.5f;           // RISE: share of cells kept
   uint32_t seed = 0;           // RISE: the masks (the same for every image)
   int grid = 8;                // occlusion: cells per side, each hidden in turn

@@ -122,6 +122,27 @@ function meanClassifier({ softmax = false, single = false, size = 32, metadata }
   });
 }
 
+/**
+ * A two-class classifier whose logits are a linear layer (`weights` [2][3], `bias`) on the
+ * global `pool` ('avg' or 'max') of its input's channels after a Relu (the "feature map",
+ * at the input's own resolution): with `features`, that map is a second output named by
+ * metadata cam_features, as class activation maps need.
+ */
+function pooledClassifier({ weights, bias = [0, 0], size = 32, pool = 'avg', features = true, metadata = {} }) {
+  return buildModel({
+    inputs: [valueInfo('images', ['batch', 3, size, size])],
+    outputs: [valueInfo('logits', ['batch', 2]), ...(features ? [valueInfo('feats', ['batch', 3, size, size])] : [])],
+    nodes: [
+      node('Relu', ['images'], ['feats']),
+      node(pool === 'avg' ? 'GlobalAveragePool' : 'GlobalMaxPool', ['feats'], ['pooled']),
+      node('Flatten', ['pooled'], ['flat'], { axis: 1 }),
+      node('Gemm', ['flat', 'fc_w', 'fc_b'], ['logits'], { transB: 1 }),
+    ],
+    initializers: [floatTensor('fc_w', [2, 3], weights.flat()), floatTensor('fc_b', [2], bias)],
+    metadata: { names: "{0: 'good', 1: 'defective'}", ...(features ? { cam_features: 'feats' } : {}), ...metadata },
+  });
+}
+
 /** A classifier whose logits are the constant `logits` for every image (any input size). */
 function constantClassifier(logits, metadata = {}) {
   const k = logits.length;
@@ -319,4 +340,4 @@ function samDecoder({ omit, size = 1024 } = {}) {
 }
 
 module.exports = {
-  constantClassifier, buildModel, batchConstant, constantSegmenter, samEncoder, samDecoder, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };
+  pooledClassifier, constantClassifier, buildModel, batchConstant, constantSegmenter, samEncoder, samDecoder, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };
