@@ -268,6 +268,8 @@ describe('saliency: explain and inspect --explain from the command line', functi
   });
 
   it('Inspector explain: the map lies on the failed part\'s crop and its peak maps into the image', async () => {
+    await assert.rejects(Inspector.create({ explain: { grid: 0 } }), { code: 'ERR_CONFIG' });
+    await assert.rejects(Inspector.create({ explain: { method: 'gradcam' } }), { code: 'ERR_CONFIG' });
     const inspector = await Inspector.create({ explain: { shifts: 1 } });
     const files = fs.readdirSync(path.join(__dirname, '..', 'samples', 'images')).filter((f) => !f.includes('darkfield')).slice(0, 4)
       .map((f) => path.join(__dirname, '..', 'samples', 'images', f));

@@ -18,7 +18,7 @@ import { RequestQueue } from './request-queue';
 import type { RoiOptions, RoiResult } from '../stages/roi/base';
 import { Roi } from '../stages/roi/factory';
 import type { ProviderName, SessionOptions } from '../runtime/session';
-import type { ExplainOptions, SaliencyMap } from '../stages/saliency';
+import { ExplainOptions, explainOptionsProblem, SaliencyMap } from '../stages/saliency';
 import type { AcquisitionMode } from '../stages/roi/base';
 
 export interface InspectorConfig {
@@ -163,6 +163,10 @@ function checkConfig(c: InspectorConfig): void {
   }
   if (c.batchWaitMs !== undefined && !(typeof c.batchWaitMs === 'number' && c.batchWaitMs >= 0)) {
     fail(`batchWaitMs must be a number >= 0, got ${String(c.batchWaitMs)}`);
+  }
+  if (c.explain !== undefined && typeof c.explain !== 'boolean') {
+    const problem = typeof c.explain === 'object' && c.explain !== null ? explainOptionsProblem(c.explain) : 'must be true, false or explain options';
+    if (problem) fail(`explain ${problem}`);
   }
 }
 

@@ -79,8 +79,32 @@ export interface Explanation {
   error?: DieInspectError;
 }
 
-/** The explain options the addon reads (the method chosen by the caller). */
+const WHOLE: Array<[keyof ExplainOptions, number, number]> = [
+  ['shifts', 1, 8], ['grid', 1, 64], ['masks', 1, 100000], ['cells', 1, 256], ['seed', 0, 2 ** 31 - 1], ['mapSide', 0, 16384],
+  ['maxMaps', 0, 10000],
+];
+
+/** What is wrong with explain options (a field and its allowed values), or undefined. */
+export function explainOptionsProblem(o: ExplainOptions): string | undefined {
+  if (o.method !== undefined && !['cam', 'rise', 'occlusion'].includes(o.method)) {
+    return `method must be cam, rise or occlusion, got ${String(o.method)}`;
+  }
+  for (const [key, lo, hi] of WHOLE) {
+    const v = o[key];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi)) {
+      return `${key} must be a whole number from ${lo} to ${hi}, got ${String(v)}`;
+    }
+  }
+  if (o.keep !== undefined && !(typeof o.keep === 'number' && o.keep > 0 && o.keep < 1)) {
+    return `keep must be a number strictly between 0 and 1, got ${String(o.keep)}`;
+  }
+  return undefined;
+}
+
+/** The explain options the addon reads (the method chosen by the caller); ERR_INVALID_ARG for bad ones. */
 export function explainParams(o: ExplainOptions, method: SaliencyMethod, target?: number): NativeExplainParams {
+  const problem = explainOptionsProblem(o);
+  if (problem) throw new DieInspectError('ERR_INVALID_ARG', `explain: ${problem}`);
   return {
     method, target, shifts: o.shifts, masks: o.masks, cells: o.cells, keep: o.keep, seed: o.seed, grid: o.grid, mapSide: o.mapSide,
     maxMaps: o.maxMaps,
