@@ -239,28 +239,48 @@ export interface NativeClassifyImage extends NativeSized {
 
 // ---- Session.explainClassify() / explainDetect() (explain_job.cc)
 
-export interface NativeExplainParams {
-  /** 'cam' (classifiers with a feature output), 'rise' (classifiers), 'occlusion' (both). */
-  method?: 'cam' | 'rise' | 'occlusion';
-  /** Classifier: the class to explain; default each image's predicted class. */
+/**
+ * 'cam': class activation map from the classifier's last feature map and its linear head
+ * (one model call per batch; shipped classifiers have it). 'rise': the mean of random
+ * masks weighted by the class probability each masked copy gets, what a mask hides
+ * blurred (any classifier; `masks` model calls per image). 'occlusion': how much the
+ * answer drops when each grid cell is hidden (classifiers: in log-odds of the class;
+ * detectors: the detection's score; grid x grid calls per image).
+ */
+export type SaliencyMethod = 'cam' | 'rise' | 'occlusion';
+
+export interface ExplainParams {
+  /** Classifier default: 'cam' where the model has a feature output, else 'occlusion'. Detectors: 'occlusion'. */
+  method?: SaliencyMethod;
+  /**
+   * CAM: sub-cell shifts per axis. The map is the mean of shifts^2 maps of the input moved by
+   * fractions of a feature cell (one model call each per batch), which resolves finer than a
+   * cell (a 224 input's 7 x 7 map has 32-pixel cells). 1: the plain map. Default 2.
+   */
+  shifts?: number;
+  /** RISE: masks per image. Default 500. */
+  masks?: number;
+  /** RISE: mask grid cells per side. Default 7. */
+  cells?: number;
+  /** RISE: share of cells each mask keeps. Default 0.5. */
+  keep?: number;
+  /** RISE: seed of the masks (the same masks for every image). Default 0. */
+  seed?: number;
+  /** Occlusion: cells per side, each hidden in turn (grey 114). Default 8. */
+  grid?: number;
+  /** Longest side of a returned map in pixels (0: the image's own size). Default 512. */
+  mapSide?: number;
+  /** Detector: maps for at most this many detections per image, best first. Default 20. */
+  maxMaps?: number;
+}
+
+/** What the addon reads: the options, the class by index, and for CAM the head found in the model file. */
+export interface NativeExplainParams extends ExplainParams {
   target?: number;
   /** CAM: the index of the feature output, and the pooled linear head's weights (classes x channels). */
   featureOutput?: number;
   camWeights?: Float32Array;
   camClasses?: number;
-  /** CAM: sub-cell shifts per axis (2). */
-  shifts?: number;
-  /** RISE: masks per image (500), grid cells per side (7), share of cells kept (0.5), seed (0). */
-  masks?: number;
-  cells?: number;
-  keep?: number;
-  seed?: number;
-  /** Occlusion: cells per side (8). */
-  grid?: number;
-  /** Longest side of a returned map (512; 0: the image's size). */
-  mapSide?: number;
-  /** Detector: maps for at most this many detections per image, best first (20). */
-  maxMaps?: number;
 }
 
 export interface NativeSaliencyMap {

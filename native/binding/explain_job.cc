@@ -87,24 +87,29 @@ class ExplainJob : public PromiseWorker {
 
 }  // namespace
 
-Napi::Value StartExplainClassify(const Napi::CallbackInfo& info, SessionPtr session) {
+namespace {
+
+// Parses the task's own options and the explain options, then starts the job.
+template <class Config, class Parse, class Explain>
+Napi::Value StartExplain(const Napi::CallbackInfo& info, SessionPtr session, Parse parse, Explain explain,
+                         const char* defaultMethod, bool detector) {
   const Napi::Object o = OptionsArg(info, 1);
   PinnedImages images = ToImageSources(info[0], o);
-  const ClassifyConfig cc = ParseClassifyConfig(o);
-  const ExplainConfig ec = ParseExplainConfig(o, "cam");
+  const Config config = parse(o);
+  const ExplainConfig ec = ParseExplainConfig(o, defaultMethod);
   InferenceSession* s = session.get();  // kept alive by the job's session_
-  auto work = [s, cc, ec](const std::vector<ImageSource>& sources) { return ExplainClassification(*s, sources, cc, ec); };
-  return (new ExplainJob(info.Env(), std::move(session), std::move(images), work, false))->Start();
+  auto work = [s, config, ec, explain](const std::vector<ImageSource>& sources) { return explain(*s, sources, config, ec); };
+  return (new ExplainJob(info.Env(), std::move(session), std::move(images), work, detector))->Start();
+}
+
+}  // namespace
+
+Napi::Value StartExplainClassify(const Napi::CallbackInfo& info, SessionPtr session) {
+  return StartExplain<ClassifyConfig>(info, std::move(session), ParseClassifyConfig, ExplainClassification, "cam", false);
 }
 
 Napi::Value StartExplainDetect(const Napi::CallbackInfo& info, SessionPtr session) {
-  const Napi::Object o = OptionsArg(info, 1);
-  PinnedImages images = ToImageSources(info[0], o);
-  const DetectConfig dc = ParseDetectConfig(o);
-  const ExplainConfig ec = ParseExplainConfig(o, "occlusion");
-  InferenceSession* s = session.get();  // kept alive by the job's session_
-  auto work = [s, dc, ec](const std::vector<ImageSource>& sources) { return ExplainDetections(*s, sources, dc, ec); };
-  return (new ExplainJob(info.Env(), std::move(session), std::move(images), work, true))->Start();
+  return StartExplain<DetectConfig>(info, std::move(session), ParseDetectConfig, ExplainDetections, "occlusion", true);
 }
 
 }  // namespace di::binding
