@@ -165,7 +165,8 @@ function checkConfig(c: InspectorConfig): void {
     fail(`batchWaitMs must be a number >= 0, got ${String(c.batchWaitMs)}`);
   }
   if (c.explain !== undefined && typeof c.explain !== 'boolean') {
-    const problem = typeof c.explain === 'object' && c.explain !== null ? explainOptionsProblem(c.explain) : 'must be true, false or explain options';
+    const problem = typeof c.explain === 'object' && c.explain !== null
+      ? explainOptionsProblem(c.explain) : 'must be true, false or explain options';
     if (problem) fail(`explain ${problem}`);
   }
 }
