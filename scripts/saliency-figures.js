@@ -36,7 +36,11 @@ const installed = new Set(listModels().map((c) => c.name));
 const CLASSIFIERS = ['die-good-defect-resnet18s', 'die-good-defect-densenets', 'die-good-defect-vggs', 'die-good-defect-effnets']
   .filter((n) => installed.has(n));
 
+// --rows REGEX: only the rows whose label matches (to rerun some).
+const only = arg('rows') ? new RegExp(arg('rows')) : null;
+
 async function row(label, open, options, n) {
+  if (only && !only.test(label)) return null;
   const model = await open();
   try {
     const t = Date.now();
@@ -60,38 +64,42 @@ async function main() {
   rows.push(await row('die-good-defect-densenets occlusion 8x8', () => Classifier.create('die-good-defect-densenets'),
     { method: 'occlusion' }, slow));
   rows.push(await row('die-good-defect-densenets rise 500', () => Classifier.create('die-good-defect-densenets'), { method: 'rise' }, slow));
+  rows.push(await row('default ensemble rise 500', () => ClassifierEnsemble.create('default'), { method: 'rise' }, slow));
   rows.push(await row('die-defect-yolov7tiny occlusion 8x8', () => Detector.create('die-defect-yolov7tiny'), {}, slowDetector));
 
+  const scored = rows.filter(Boolean);
   const f = (v) => (Number.isFinite(v) ? v.toFixed(3) : '-');
-  const classes = [...new Set(rows.flatMap((r) => Object.keys(r.byClass)))].sort();
+  const classes = [...new Set(scored.flatMap((r) => Object.keys(r.byClass)))].sort();
   process.stdout.write(`| maps | scored | pointing game | ${classes.map((c) => `${c}`).join(' | ')} | energy inside | ms / part |\n`);
   process.stdout.write(`|---|---|---|${classes.map(() => '---').join('|')}|---|---|\n`);
-  for (const r of rows) {
+  for (const r of scored) {
     process.stdout.write(`| ${r.label} | ${r.count} | ${f(r.pointingGame)} | ${classes.map((c) => f(r.byClass[c]?.pointingGame)).join(' | ')}`
       + ` | ${f(r.energyInside)} | ${r.msPerImage.toFixed(0)} |\n`);
   }
   const json = arg('json');
-  if (json) fs.writeFileSync(json, JSON.stringify(rows, null, 1) + '\n');
+  if (json) fs.writeFileSync(json, JSON.stringify(scored, null, 1) + '\n');
 
   const pictures = arg('pictures');
   if (pictures) {
-    // The first crack and the first rotation of the split, each as the default ensemble and the detector explain it.
+    // For each class, the first part of the split with a map of it: the default ensemble's
+    // (its defect map) and the detector's (its best detection of that class).
     const ds = await readDetectionDataset(data);
-    const pick = (cls) => ds.images.find((s) => s.groundTruth.some((g) => g.classId === cls));
-    const parts = [0, 1].map(pick).filter(Boolean);
-    fs.mkdirSync(pictures, { recursive: true });
     const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'saliency-'));
     const ensemble = await ClassifierEnsemble.create('default');
     const detector = await Detector.create('die-defect-yolov7tiny');
-    const models = [['ensemble', ensemble, {}], ['detector', detector, { maxMaps: 1 }]];
+    const models = [['ensemble', ensemble, { target: 'defective' }], ['detector', detector, {}]];
     for (const [tag, model, options] of models) {
-      const explained = await model.explain(parts.map((p) => p.path), options);
-      for (const [k, e] of explained.entries()) {
-        const rec = await writeExplanation(tmp, k, parts[k].path, e);
-        for (const m of rec.maps) {
-          const to = path.join(pictures, `saliency-${tag}-${ds.classNames[parts[k].groundTruth[0].classId]}.jpg`);
-          fs.copyFileSync(path.join(tmp, m.overlay), to);
-          process.stderr.write(`${to}\n`);
+      for (const [cls, name] of ds.classNames.entries()) {
+        const parts = ds.images.filter((s) => s.groundTruth.length > 0 && s.groundTruth.every((g) => g.classId === cls)).slice(0, 20);
+        for (const [k, part] of parts.entries()) {
+          const [e] = await model.explain([part.path], options);
+          const m = e.maps.findIndex((x) => !x.box || x.classId === cls);
+          if (e.error || m < 0) continue;
+          const rec = await writeExplanation(tmp, k, part.path, { ...e, maps: [e.maps[m]] });
+          const to = path.join(pictures, `saliency-${tag}-${name}.jpg`);
+          fs.copyFileSync(path.join(tmp, rec.maps[0].overlay), to);
+          process.stderr.write(`${to} (${part.path})\n`);
+          break;
         }
       }
     }
