@@ -16,27 +16,10 @@ export interface ExplainOptions extends ExplainParams {
   target?: number | string;
 }
 
-export interface SaliencyMap {
+export interface SaliencyMap extends NativeSaliencyMap {
   method: SaliencyMethod;
-  /** The class explained (classifier) or detected (detector). */
-  classId: number;
+  /** The class's name (its index as text where the model names none). */
   label: string;
-  /** Its probability (classifier) or the detection's score (detector). */
-  score: number;
-  /** Detector: the detection explained, image pixels [x1, y1, x2, y2]. */
-  box?: [number, number, number, number];
-  /** Map size; the map spans the whole image, so map pixel (i, j) covers image pixels scaled by image/map size. */
-  width: number;
-  height: number;
-  /** width x height values, row-major, 0..1 (1 at the peak); 0 where the model saw nothing of the image. */
-  data: Float32Array;
-  /** The map's maximum, image pixels. */
-  peak: { x: number; y: number };
-  /**
-   * The raw value at the peak: logit evidence (cam), mean probability (rise), log-odds drop
-   * (classifier occlusion), score drop (detector); for an ensemble, the members' weighted mean map there.
-   */
-  peakValue: number;
 }
 
 export interface Explanation {
