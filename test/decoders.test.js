@@ -615,6 +615,63 @@ describe('TIFF forms (decoded in one pass through libtiff)', () => {
   });
 });
 
+describe('kinds the public test suites found decoded wrongly or refused (bench/corpus-check.js)', () => {
+  const W = 5, H = 4;
+  const oneStrip = (bytes) => [Buffer.from(bytes)];
+  const rows = (at, n = 1) => Array.from({ length: H }, (_, y) => Array.from({ length: W }, (_, x) => at(x, y)).flat()).flat().slice(0, W * H * n);
+  const greyOf = (img) => Array.from({ length: img.width * img.height }, (_, i) => img.data[3 * i]);
+
+  it("a PNG palette index past the palette follows failOn: refused by default, black and a warning with failOn 'error'", async () => {
+    const palette = Buffer.from([10, 20, 30, 40, 50, 60, 70, 80, 90]); // three RGB entries
+    const at = (x, y) => (x + y) % 5; // 3 and 4 are past the palette
+    const make = (bitDepth) => {
+      const perByte = 8 / bitDepth;
+      const lines = [];
+      for (let y = 0; y < H; y++) {
+        lines.push(0);
+        for (let x = 0; x < W; x += perByte) {
+          let byte = 0;
+          for (let k = 0; k < perByte; k++) byte |= (x + k < W ? at(x + k, y) : 0) << (8 - bitDepth * (k + 1));
+          lines.push(byte);
+        }
+      }
+      return writePng({ width: W, height: H, colorType: 3, bitDepth, chunks: [pngChunk('PLTE', palette)], scanlines: Buffer.from(lines) });
+    };
+    for (const bitDepth of [4, 8]) {
+      const file = make(bitDepth);
+      await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE'
+        && /could not be decoded: palette index 4 past the 3-entry palette \(such pixels decoded as black\); failOn 'error'/.test(e.message));
+      const img = await decodeImage(file, { failOn: 'error' });
+      assert.strictEqual(img.warning, 'palette index 4 past the 3-entry palette (such pixels decoded as black)');
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const i = at(x, y), want = i < 3 ? Array.from(palette.subarray(3 * i, 3 * i + 3)).reverse() : [0, 0, 0];
+          assert.deepStrictEqual(pixel(img, x, y), want, `${bitDepth}-bit pixel ${x},${y}`);
+        }
+      }
+    }
+  });
+
+  it('a metadata chunk with a bad CRC neither fails the PNG nor becomes its warning; a bad IDAT CRC still fails', async () => {
+    const good = writePng({ width: W, height: H, scanlines: scanlines(W, H, (x, y) => [x * 40, y * 60, 7]), chunks: [pngChunk('iCCP', Buffer.from('x\0\0junk')), pngChunk('cLLI', Buffer.alloc(8))] });
+    const want = await decodeImage(good);
+    const badCrc = (png, type) => {
+      const b = Buffer.from(png);
+      const at = b.indexOf(Buffer.from(type, 'latin1'));
+      b[at + 4 + b.readUInt32BE(at - 4)] ^= 0xff; // first CRC byte
+      return b;
+    };
+    for (const type of ['iCCP', 'cLLI']) {
+      for (const failOn of ['warning', 'error']) {
+        const img = await decodeImage(badCrc(good, type), { failOn });
+        assert.deepStrictEqual(img, want, `${type}, failOn ${failOn}`);
+        assert.strictEqual(img.warning, undefined);
+      }
+    }
+    await assert.rejects(decodeImage(badCrc(good, 'IDAT')), (e) => e.code === 'ERR_IMAGE_DECODE' && /CRC error/.test(e.message));
+  });
+});
+
 describe('public test files that OpenCV read wrongly or not at all (../shared/corpora)', function () {
   // Test data of other projects' suites, read where CI keeps it and never copied in (see its README).
   const FOUND = path.join(__dirname, '..', '..', 'shared', 'corpora', 'found');
