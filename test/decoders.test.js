@@ -598,8 +598,8 @@ describe('TIFF forms (decoded in one pass through libtiff)', () => {
   });
 
   it("fails what libtiff cannot read with its reason; damaged 16-bit data follows failOn; nothing on stderr", async () => {
-    const float = writeTiff({ width: W, height: H, tags: [...base(32, 1, 1), [339, SHORT, 3]], blocks: strips(4 * W, () => Buffer.alloc(4 * W)) });
-    await assert.rejects(decodeImage(float), (e) => e.code === 'ERR_IMAGE_DECODE' && /can not handle images with 32-bit samples/.test(e.message));
+    const float = writeTiff({ width: W, height: H, tags: [...base(32, 1, 1), [339, SHORT, 2]], blocks: strips(4 * W, () => Buffer.alloc(4 * W)) });
+    await assert.rejects(decodeImage(float), (e) => e.code === 'ERR_IMAGE_DECODE' && /32-bit signed-integer grey TIFF is not supported$/.test(e.message));
     // The second strip's byte count is one row short.
     const row = (y) => samples16(Array.from({ length: W }, (_, x) => v16(x, y)));
     const [first, second] = strips(2 * W, row);
@@ -620,6 +620,76 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
   const oneStrip = (bytes) => [Buffer.from(bytes)];
   const rows = (at, n = 1) => Array.from({ length: H }, (_, y) => Array.from({ length: W }, (_, x) => at(x, y)).flat()).flat().slice(0, W * H * n);
   const greyOf = (img) => Array.from({ length: img.width * img.height }, (_, i) => img.data[3 * i]);
+
+  it('32 and 64-bit floating-point grey and RGB TIFFs: 0..1 scaled to 0..255, rounded, clamped, NaN as 0', async () => {
+    const values = [0, 1, 0.5, 0.25, 1 / 255, 0.499 / 255, 2, -1, NaN, 0.75];
+    const at = (x, y) => values[(x + 3 * y) % values.length];
+    const to8 = (v) => (!(v > 0) ? 0 : v >= 1 ? 255 : Math.round(v * 255));
+    for (const bps of [32, 64]) {
+      const b = Buffer.alloc((bps / 8) * W * H);
+      rows(at).forEach((v, i) => (bps === 32 ? b.writeFloatLE(v, 4 * i) : b.writeDoubleLE(v, 8 * i)));
+      // No PhotometricInterpretation and no SamplesPerPixel, as in Pillow's 10ct_32bit_128.tiff: grey.
+      const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, bps], [259, SHORT, 1], [339, SHORT, 3]], blocks: [b] });
+      const img = await decodeImage(file);
+      assert.deepStrictEqual(greyOf(img), rows(at).map(to8), `${bps}-bit float grey`);
+      assert.strictEqual(img.warning, undefined);
+    }
+    const rgb = (x, y) => [x / 4, y / 3, (x * y) / 12];
+    const b = Buffer.alloc(12 * W * H);
+    rows(rgb, 3).forEach((v, i) => b.writeFloatLE(v, 4 * i));
+    const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, [32, 32, 32]], [259, SHORT, 1], [262, SHORT, 2], [277, SHORT, 3], [339, SHORT, [3, 3, 3]]], blocks: [b] });
+    const img = await decodeImage(file);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = 3 * (y * W + x);
+        assert.deepStrictEqual(Array.from(img.data.subarray(i, i + 3)), rgb(x, y).map((v) => Math.round(Math.fround(v) * 255)).reverse(), `pixel ${x},${y}`);
+      }
+    }
+    // 32-bit unsigned integers span their whole range: round(v / 16843009).
+    const u = [0, 0xffffffff, 16843009 * 100 + 8421504, 16843009 * 100 + 8421505];
+    const u32 = Buffer.alloc(4 * W * H);
+    rows((x, y) => u[(x + y) % 4]).forEach((v, i) => u32.writeUInt32LE(v, 4 * i));
+    const ufile = writeTiff({ width: W, height: H, tags: [[258, SHORT, 32], [259, SHORT, 1], [262, SHORT, 1]], blocks: [u32] });
+    assert.deepStrictEqual(greyOf(await decodeImage(ufile)), rows((x, y) => [0, 255, 100, 101][(x + y) % 4]));
+  });
+
+  it('refuses what it cannot decode rightly with the kind it is, never as corrupt: signed samples, 16-bit float, 16-bit CMYK', async () => {
+    const cases = [
+      [[[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], 2, '16-bit signed-integer grey TIFF is not supported'],
+      [[[258, SHORT, 8], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], 1, '8-bit signed-integer grey TIFF is not supported'],
+      [[[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 3]], 2, '16-bit floating-point grey TIFF is not supported'],
+      [[[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], 8, '16-bit CMYK TIFF is not supported'],
+    ];
+    for (const [tags, bytes, reason] of cases) {
+      const file = writeTiff({ width: W, height: H, tags, blocks: oneStrip(Buffer.alloc(bytes * W * H)) });
+      for (const failOn of ['warning', 'error']) {
+        await assert.rejects(decodeImage(file, { failOn }), (e) => e.code === 'ERR_IMAGE_DECODE' && e.message.endsWith(`could not be decoded: ${reason}`), reason);
+      }
+    }
+    // 8-bit CMYK is decoded (libtiff's reader): 0 ink is white, full black ink is black.
+    const cmyk = writeTiff({ width: 2, height: 1, tags: [[258, SHORT, [8, 8, 8, 8]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], blocks: oneStrip([0, 0, 0, 0, 0, 0, 0, 255]) });
+    assert.deepStrictEqual(Array.from((await decodeImage(cmyk)).data), [255, 255, 255, 0, 0, 0]);
+  });
+
+  it('a TIFF of more samples a pixel than the pixel limit allows is ERR_IMAGE_TOO_LARGE from the header, at every entry point', async () => {
+    // 4000 x 900 (3.6 MP) with 1000 samples a pixel counts as 4000 x 900 x 250 four-sample pixels; the strip is a few bytes.
+    const file = writeTiff({ width: 4000, height: 900, tags: [[258, SHORT, 8], [259, SHORT, 1], [262, SHORT, 1], [277, SHORT, 1000], [278, LONG, 40]], blocks: oneStrip([0, 0, 0, 0]) });
+    const tooLarge = (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /is 4000x900 with 1000 samples a pixel, as many as 4000x900x250 four-sample pixels: over the 268402689-pixel input limit/.test(e.message);
+    await assert.rejects(decodeImage(file), tooLarge);
+    await assert.rejects(decodeImage(file, { limitInputPixels: 4000 * 900 * 249 }), (e) => e.code === 'ERR_IMAGE_TOO_LARGE');
+    // Within the limit it reaches libtiff, which reads the directory and fails on the missing data.
+    await assert.rejects(decodeImage(file, { limitInputPixels: 4000 * 900 * 250 }), (e) => e.code === 'ERR_IMAGE_DECODE');
+    const det = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]] }));
+    const good = await encodeImage({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, channels: 3 }, { format: 'png' });
+    const [d, ok] = await det.detect([file, good]);
+    assert.ok(tooLarge(d.error), d.error && d.error.message);
+    assert.strictEqual(ok.error, undefined);
+    det.close();
+    const insp = await Inspector.create({ detector: false, classifiers: false });
+    const [r] = await insp.inspect([file]);
+    assert.ok(tooLarge(r.error), r.error && r.error.message);
+    insp.close();
+  });
 
   it("a PNG palette index past the palette follows failOn: refused by default, black and a warning with failOn 'error'", async () => {
     const palette = Buffer.from([10, 20, 30, 40, 50, 60, 70, 80, 90]); // three RGB entries
@@ -669,6 +739,12 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
       }
     }
     await assert.rejects(decodeImage(badCrc(good, 'IDAT')), (e) => e.code === 'ERR_IMAGE_DECODE' && /CRC error/.test(e.message));
+  });
+
+  it('prints nothing to stderr for any of these', async () => {
+    const f = writeTiff({ width: W, height: H, tags: [[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], blocks: oneStrip(Buffer.alloc(2 * W * H)) });
+    const r = await decodeElsewhere([[f], [f, 'error']]);
+    assert.deepStrictEqual(r, { outcomes: ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE'], stderr: '' });
   });
 });
 

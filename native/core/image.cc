@@ -89,6 +89,7 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
   const std::optional<ImageHeader> header = PeekImageHeader(data, length);
   if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
   CheckPixels(header->width, header->height, maxPixels, what);
+  CheckSamples(header->width, header->height, header->samples, maxPixels, what);
   if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))
     throw Error(code::kImageDecode, what + " is a truncated JPEG (no end-of-image marker)");
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");

@@ -86,12 +86,16 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
   const uint64_t ifd = big ? Read(d + 8, 8, be) : Read(d + 4, 4, be);
   if (ifd >= n || n - ifd < countBytes) return std::nullopt;
   const uint64_t entries = Read(d + ifd, int(countBytes), be);
-  uint64_t w = 0, h = 0;
-  bool haveW = false, haveH = false;
+  uint64_t w = 0, h = 0, samples = 1;
+  bool haveW = false, haveH = false, haveSamples = false;
   for (uint64_t k = 0; k < entries; ++k) {
     const uint64_t at = ifd + countBytes + k * entryBytes;
     if (at + entryBytes > n) return std::nullopt;
     const uint64_t tag = Read(d + at, 2, be), type = Read(d + at + 2, 2, be);
+    if (tag == 277 && !haveSamples && type == 3) {  // SamplesPerPixel: a SHORT
+      samples = Read(d + at + entryBytes - valueBytes, 2, be);
+      haveSamples = true;
+    }
     if (tag != 256 && tag != 257) continue;
     const uint8_t* value = d + at + entryBytes - valueBytes;  // the value field closes every entry
     uint64_t v;
@@ -104,7 +108,9 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
     if (!have) (tag == 256 ? w : h) = v;
     have = true;
   }
-  return Sized(ImageFormat::kTiff, w, h);
+  std::optional<ImageHeader> header = Sized(ImageFormat::kTiff, w, h);
+  if (header && samples > 0) header->samples = samples;
+  return header;
 }
 
 }  // namespace
@@ -114,6 +120,17 @@ void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std:
   if (maxPixels != 0 && height != 0 && width > maxPixels / height)
     throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
                                           ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+}
+
+void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t maxPixels, const std::string& what) {
+  if (maxPixels == 0 || samples <= 4 || height == 0) return;
+  const uint64_t per = (samples + 3) / 4;  // four-sample pixels a pixel counts as
+  if (width <= maxPixels / height / per) return;
+  throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + " with " +
+                                        std::to_string(samples) + " samples a pixel, as many as " + std::to_string(width) +
+                                        "x" + std::to_string(height) + "x" + std::to_string(per) +
+                                        " four-sample pixels: over the " + std::to_string(maxPixels) +
+                                        "-pixel input limit (limitInputPixels)");
 }
 
 bool JpegHasEnd(const uint8_t* d, size_t n) {

@@ -16,6 +16,7 @@ enum class ImageFormat { kJpeg, kPng, kBmp, kTiff };
 struct ImageHeader {
   ImageFormat format;
   uint64_t width = 0, height = 0;
+  uint64_t samples = 1;  // samples a pixel (a TIFF's SamplesPerPixel; 1 for the others, which CheckPixels covers)
 };
 
 // The format and size, or nullopt when the bytes are none of the four formats
@@ -31,5 +32,10 @@ bool JpegHasEnd(const uint8_t* data, size_t length);
 // naming `what`; `verb` says where the size comes from ("is": a header or a raw
 // image's size, "decoded to": what a decoder produced).
 void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std::string& what, const char* verb = "is");
+
+// Throws ERR_IMAGE_TOO_LARGE when an image of more than 4 samples a pixel (a TIFF's
+// extra channels) holds more samples than maxPixels four-sample pixels (0: no limit):
+// its size counts as width x height x ceil(samples / 4) pixels.
+void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t maxPixels, const std::string& what);
 
 }  // namespace di
