@@ -741,6 +741,25 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
     await assert.rejects(decodeImage(badCrc(good, 'IDAT')), (e) => e.code === 'ERR_IMAGE_DECODE' && /CRC error/.test(e.message));
   });
 
+  it('a JPEG segment claiming a length under 2 is skipped past its length field, as libjpeg does', async () => {
+    const jpg = await encodeImage({ data: new Uint8Array(16 * 8 * 3).fill(120), width: 16, height: 8, channels: 3 }, { format: 'jpeg' });
+    const end = 4 + jpg.readUInt16BE(4); // after APP0
+    const broken = Buffer.concat([jpg.subarray(0, end), Buffer.from([0xff, 0xfe, 0, 0]), jpg.subarray(end)]);
+    assert.deepStrictEqual(await decodeImage(broken), await decodeImage(jpg));
+  });
+
+  it('a headerless DIB is refused as such, not as an unknown format', async () => {
+    const bmp = writeBmp({ width: 2, height: 2, bpp: 24, data: bmpRows(2, 2, 24, () => [1, 2, 3]) });
+    await assert.rejects(decodeImage(bmp.subarray(14)), (e) => e.code === 'ERR_IMAGE_DECODE' && /is a headerless DIB \(a BMP without its 'BM' file header\), which is not supported$/.test(e.message));
+    await assert.rejects(decodeImage(Buffer.from('GIF89a........')), (e) => /is not a JPEG, PNG, BMP or TIFF image/.test(e.message));
+  });
+
+  it('V5 bit fields 1-5-5-5 (alpha mask ignored)', async () => {
+    const px = (x, y) => 0x8000 | ((x * 7) & 31) << 10 | ((y * 9) & 31) << 5 | ((x + y) & 31);
+    const file = writeBmp({ width: W, height: H, bpp: 16, header: V5, compression: 3, masks: [0x7c00, 0x03e0, 0x001f], data: bmpRows(W, H, 16, px) });
+    expectPixels(await decodeImage(file), W, H, (x, y) => [((x + y) & 31) << 3, ((y * 9) & 31) << 3, ((x * 7) & 31) << 3], '1-5-5-5');
+  });
+
   it('prints nothing to stderr for any of these', async () => {
     const f = writeTiff({ width: W, height: H, tags: [[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], blocks: oneStrip(Buffer.alloc(2 * W * H)) });
     const r = await decodeElsewhere([[f], [f, 'error']]);

@@ -87,7 +87,7 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
                         bool failOnWarning, int targetW, int targetH, cv::Size* original, std::string* warning) {
   if (data == nullptr || length == 0) throw Error(code::kImageDecode, what + " is empty");
   const std::optional<ImageHeader> header = PeekImageHeader(data, length);
-  if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
+  if (!header) throw Error(code::kImageDecode, what + NotAnImage(data, length));
   CheckPixels(header->width, header->height, maxPixels, what);
   CheckSamples(header->width, header->height, header->samples, maxPixels, what);
   if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))

@@ -1,5 +1,6 @@
 #include "core/image_header.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/error.h"
@@ -54,8 +55,9 @@ std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
       if (i + 9 > n) return std::nullopt;
       return Sized(ImageFormat::kJpeg, Read(d + i + 7, 2, true), Read(d + i + 5, 2, true));
     }
-    if (len < 2) return std::nullopt;
-    i += 2 + len;
+    // libjpeg skips a segment by its length less the two length bytes, so one that claims
+    // under 2 (a broken comment) ends right after them; a table's own reader refuses it.
+    i += 2 + std::max<size_t>(len, 2);
   }
   return std::nullopt;
 }
@@ -133,6 +135,16 @@ void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t ma
                                         "-pixel input limit (limitInputPixels)");
 }
 
+std::string NotAnImage(const uint8_t* d, size_t n) {
+  if (d != nullptr && n >= 16) {
+    // A BMP's info header without the 14-byte 'BM' file header before it (a .dib, a clipboard's CF_DIB).
+    const uint64_t size = Read(d, 4, false);
+    if ((size == 40 || size == 108 || size == 124) && Read(d + 12, 2, false) == 1)
+      return " is a headerless DIB (a BMP without its 'BM' file header), which is not supported";
+  }
+  return " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)";
+}
+
 bool JpegHasEnd(const uint8_t* d, size_t n) {
   // Segments are skipped by their length (an EXIF thumbnail in APP1 has an end
   // marker of its own); inside a scan's entropy-coded data a 0xFF is stuffed
@@ -154,8 +166,7 @@ bool JpegHasEnd(const uint8_t* d, size_t n) {
     }
     if (i + 4 > n) return false;
     const size_t len = Read(d + i + 2, 2, true);
-    if (len < 2) return false;
-    i += 2 + len;
+    i += 2 + std::max<size_t>(len, 2);  // as Jpeg() walks a length under 2
     inScan = marker == 0xDA;
   }
   return false;

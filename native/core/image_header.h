@@ -38,4 +38,8 @@ void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std:
 // its size counts as width x height x ceil(samples / 4) pixels.
 void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t maxPixels, const std::string& what);
 
+// What a buffer that is none of the four formats is refused with, after `what`: the
+// plain "is not a JPEG, PNG, BMP or TIFF image", or what it seems to be instead.
+std::string NotAnImage(const uint8_t* data, size_t length);
+
 }  // namespace di
