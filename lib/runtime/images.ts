@@ -25,6 +25,13 @@ export interface InputLimits {
    * and the result carries `warning` (never set under 'warning': a complaint fails the image).
    */
   failOn?: 'warning' | 'error';
+  /**
+   * Turn a JPEG upright by its EXIF Orientation (2-8: mirrored, turned, or both) as it is
+   * decoded, before the models see it: results (sizes, boxes, quads, crops) are then in the
+   * upright image's pixels. Default false: pixels as stored, the tag ignored. TIFFs are not
+   * affected (libtiff's reader applies their Orientation's mirrorings either way).
+   */
+  autoOrient?: boolean;
 }
 
 /** Raw interleaved 8-bit pixels (BGR order unless `rgb`). */

@@ -124,6 +124,47 @@ void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std:
                                           ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
 }
 
+namespace {
+
+// Orientation in one APP1 payload (after the "Exif\0\0" mark): a TIFF header and IFD0.
+int ExifOrientation(const uint8_t* t, size_t n) {
+  if (n < 8 || !((t[0] == 'I' && t[1] == 'I') || (t[0] == 'M' && t[1] == 'M'))) return 1;
+  const bool be = t[0] == 'M';
+  if (Read(t + 2, 2, be) != 42) return 1;
+  const uint64_t ifd = Read(t + 4, 4, be);
+  if (ifd > n - 2) return 1;
+  const uint64_t entries = Read(t + ifd, 2, be);
+  for (uint64_t k = 0; k < entries; ++k) {
+    const uint64_t at = ifd + 2 + 12 * k;
+    if (at + 12 > n) return 1;
+    if (Read(t + at, 2, be) != 0x0112) continue;
+    if (Read(t + at + 2, 2, be) != 3 || Read(t + at + 4, 4, be) != 1) return 1;  // one SHORT
+    const uint64_t v = Read(t + at + 8, 2, be);
+    return v >= 1 && v <= 8 ? int(v) : 1;
+  }
+  return 1;
+}
+
+}  // namespace
+
+int JpegExifOrientation(const uint8_t* d, size_t n) {
+  if (d == nullptr || n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 1;
+  size_t i = 2;
+  while (NextMarker(d, n, &i)) {
+    const uint8_t marker = d[i + 1];
+    if (StandaloneMarker(marker)) {
+      i += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9 || i + 4 > n) return 1;  // EXIF comes before the scan
+    const size_t len = Read(d + i + 2, 2, true);
+    if (marker == 0xE1 && len >= 8 && n - (i + 4) >= len - 2 && std::memcmp(d + i + 4, "Exif\0\0", 6) == 0)
+      return ExifOrientation(d + i + 10, len - 8);
+    i += 2 + std::max<size_t>(len, 2);
+  }
+  return 1;
+}
+
 void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t maxPixels, const std::string& what) {
   if (maxPixels == 0 || samples <= 4 || height == 0) return;
   const uint64_t per = (samples + 3) / 4;  // four-sample pixels a pixel counts as

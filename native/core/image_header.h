@@ -28,6 +28,11 @@ std::optional<ImageHeader> PeekImageHeader(const uint8_t* data, size_t length);
 // half-transferred image would otherwise get a verdict.
 bool JpegHasEnd(const uint8_t* data, size_t length);
 
+// A JPEG's EXIF Orientation (APP1 "Exif", IFD0 tag 0x0112): 1 (as stored) to 8, or 1
+// when the file has none or it is out of range or cut short. Every offset is held to
+// the segment before it is read.
+int JpegExifOrientation(const uint8_t* data, size_t length);
+
 // Throws ERR_IMAGE_TOO_LARGE when width x height is over maxPixels (0: no limit),
 // naming `what`; `verb` says where the size comes from ("is": a header or a raw
 // image's size, "decoded to": what a decoder produced).
