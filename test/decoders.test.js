@@ -402,10 +402,20 @@ describe('BMP forms (our own decoder)', () => {
         }
       }
     }
-    // A palette shorter than the bit depth allows (biClrUsed): indices past it are black.
+    // A palette shorter than the bit depth allows (biClrUsed): an index past it is damage that failOn decides,
+    // as a PNG's is; with failOn 'error' such pixels are black.
     const short = palette(3);
     const file = writeBmp({ width: W, height: H, bpp: 4, palette: short, colorsUsed: 3, data: bmpRows(W, H, 4, (x) => x) });
-    expectPixels(await decodeImage(file), W, H, (x) => (x < 3 ? short[x] : [0, 0, 0]), 'short palette');
+    const reason = `palette index ${W - 1} past the BMP's 3-entry palette (such pixels decoded as black)`;
+    await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE' && e.message.endsWith(`could not be decoded: ${reason}; failOn 'error' (--fail-on error) accepts it`));
+    const lenient = await decodeImage(file, { failOn: 'error' });
+    expectPixels(lenient, W, H, (x) => (x < 3 ? short[x] : [0, 0, 0]), 'short palette');
+    assert.strictEqual(lenient.warning, reason);
+    const within = writeBmp({ width: W, height: H, bpp: 4, palette: short, colorsUsed: 3, data: bmpRows(W, H, 4, (x) => x % 3) });
+    assert.strictEqual((await decodeImage(within)).warning, undefined);
+    // RLE too: index 9 of a 3-entry palette.
+    const rle = writeBmp({ width: 4, height: 1, bpp: 8, compression: 1, palette: short, colorsUsed: 3, data: Buffer.from([4, 9, 0, 1]) });
+    await assert.rejects(decodeImage(rle), (e) => /palette index 9 past the BMP's 3-entry palette/.test(e.message));
   });
 
   it('OS/2 core headers: 3-byte palette entries, 16-bit sides, in colour', async () => {
@@ -483,9 +493,16 @@ describe('BMP forms (our own decoder)', () => {
   it('fails what it cannot read with the reason, before reading past the buffer, and nothing on stderr', async () => {
     const pal = palette(256);
     const good = { width: 4, height: 2, bpp: 8, palette: pal, data: bmpRows(4, 2, 8, (x) => x) };
+    // RLE codes past a row's end fail by default; failOn 'error' cuts them at the row's end and warns.
+    const runs = writeBmp({ ...good, compression: 1, data: Buffer.from([5, 1, 0, 0, 4, 1, 0, 1]) });
+    const moves = writeBmp({ ...good, compression: 1, data: Buffer.from([0, 2, 5, 0, 0, 1]) });
+    for (const [file, reason, index] of [[runs, 'runs', 1], [moves, 'moves', 0]]) {
+      await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE' && e.message.includes(`RLE data ${reason} past the end of a row`));
+      const cut = await decodeImage(file, { failOn: 'error' });
+      expectPixels(cut, 4, 2, () => pal[index], `${reason} past, cut`);
+      assert.strictEqual(cut.warning, `the BMP's RLE data ${reason} past the end of a row (cut at the row's end)`);
+    }
     const cases = [
-      [writeBmp({ ...good, compression: 1, data: Buffer.from([5, 1, 0, 0, 4, 1, 0, 1]) }), /RLE data runs past the end of a row/],
-      [writeBmp({ ...good, compression: 1, data: Buffer.from([0, 2, 5, 0, 0, 1]) }), /RLE data moves past the end of a row/],
       [writeBmp({ ...good, bpp: 4, compression: 1, palette: pal.slice(0, 16), data: Buffer.from([0, 1]) }), /compression does not fit its bit depth/],
       [writeBmp({ ...good, compression: 3, masks: [0xff0000, 0xff00, 0xff] }), /compression does not fit its bit depth/],
       [writeBmp({ ...good, bpp: 2, palette: pal.slice(0, 4), data: bmpRows(4, 2, 2, (x) => x) }), /unsupported bit depth/],

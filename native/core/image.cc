@@ -128,7 +128,7 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
     *original = {w, h};
     return DecodePng(data, length, maxPixels, failOnWarning, what, warning);
   }
-  cv::Mat full = header->format == ImageFormat::kBmp ? DecodeBmp(data, length, maxPixels, what)
+  cv::Mat full = header->format == ImageFormat::kBmp ? DecodeBmp(data, length, maxPixels, failOnWarning, what, warning)
                                                     : DecodeTiff(data, length, maxPixels, failOnWarning, what, warning);
   *original = full.size();
   return full;
