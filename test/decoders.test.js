@@ -670,12 +670,12 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
     assert.deepStrictEqual(greyOf(await decodeImage(ufile)), rows((x, y) => [0, 255, 100, 101][(x + y) % 4]));
   });
 
-  it('refuses what it cannot decode rightly with the kind it is, never as corrupt: signed samples, 16-bit float, 16-bit CMYK', async () => {
+  it('refuses what it cannot decode rightly with the kind it is, never as corrupt: signed samples, 16-bit float, 16-bit planar CMYK', async () => {
     const cases = [
       [[[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], 2, '16-bit signed-integer grey TIFF is not supported'],
       [[[258, SHORT, 8], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], 1, '8-bit signed-integer grey TIFF is not supported'],
       [[[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 3]], 2, '16-bit floating-point grey TIFF is not supported'],
-      [[[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], 8, '16-bit CMYK TIFF is not supported'],
+      [[[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4], [284, SHORT, 2]], 8, '16-bit CMYK TIFF is not supported'],
     ];
     for (const [tags, bytes, reason] of cases) {
       const file = writeTiff({ width: W, height: H, tags, blocks: oneStrip(Buffer.alloc(bytes * W * H)) });
@@ -686,6 +686,15 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
     // 8-bit CMYK is decoded (libtiff's reader): 0 ink is white, full black ink is black.
     const cmyk = writeTiff({ width: 2, height: 1, tags: [[258, SHORT, [8, 8, 8, 8]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], blocks: oneStrip([0, 0, 0, 0, 0, 0, 0, 255]) });
     assert.deepStrictEqual(Array.from((await decodeImage(cmyk)).data), [255, 255, 255, 0, 0, 0]);
+  });
+
+  it('16-bit contiguous CMYK TIFFs (Pillow\'s tiff_strip_cmyk_16l_jpeg.tif) as libtiff makes 8-bit ones: (255 - ink) x (255 - black) / 255', async () => {
+    const ink = (x, y, c) => [0, 65535, 257 * 100, 30000, 12345][(x + 2 * y + c) % 5];
+    const b = samples16(rows((x, y) => [0, 1, 2, 3].map((c) => ink(x, y, c)), 4));
+    const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], blocks: [b] });
+    const to8 = (v) => Math.round(v / 257);
+    const colour = (x, y, c) => Math.floor(((255 - to8(ink(x, y, c))) * (255 - to8(ink(x, y, 3)))) / 255);
+    expectPixels(await decodeImage(file), W, H, (x, y) => [2, 1, 0].map((c) => colour(x, y, c)), '16-bit CMYK');
   });
 
   it('a TIFF of more samples a pixel than the pixel limit allows is ERR_IMAGE_TOO_LARGE from the header, at every entry point', async () => {

@@ -75,11 +75,17 @@ uint8_t FloatTo8(F v) {
 uint8_t To8(float v) { return FloatTo8(v); }
 uint8_t To8(double v) { return FloatTo8(v); }
 
-// Grey or RGB samples of more than 8 bits (type T): strips (or tiles) decoded by libtiff,
+// One colour of a CMYK pixel, as libtiff's reader makes 8-bit ones: (255 - ink) x (255 - black) / 255.
+template <class T>
+uint8_t Ink(T ink, T black) {
+  return uint8_t((255 - To8(ink)) * (255 - To8(black)) / 255);
+}
+
+// Grey, RGB or (contiguous) CMYK samples of more than 8 bits (type T): strips (or tiles) decoded by libtiff,
 // samples scaled here into `out`, allocated once the layout is known to be sound.
 // Returns false when a block could not be read (at once, with stopAtDamage).
 template <class T>
-bool ReadWide(TIFF* tif, uint32_t w, uint32_t h, uint16_t spp, bool separate, bool grey, bool minIsWhite,
+bool ReadWide(TIFF* tif, uint32_t w, uint32_t h, uint16_t spp, bool separate, bool grey, bool cmyk, bool minIsWhite,
               bool stopAtDamage, const std::function<void(const char*)>& fail, cv::Mat* out) {
   const bool tiled = TIFFIsTiled(tif);
   uint32_t bw = w, bh = h;
@@ -115,6 +121,11 @@ bool ReadWide(TIFF* tif, uint32_t w, uint32_t h, uint16_t spp, bool separate, bo
           const T* src = buf.data() + size_t(r) * bw * step;
           uint8_t* dst = out->ptr<uint8_t>(int(by + r)) + size_t(bx) * 3;
           for (uint32_t x = 0; x < cols; ++x, dst += 3) {
+            if (cmyk) {  // contiguous C, M, Y, K: each colour is what its ink and black leave of white
+              const T* p = src + size_t(x) * step;
+              dst[0] = Ink(p[2], p[3]), dst[1] = Ink(p[1], p[3]), dst[2] = Ink(p[0], p[3]);
+              continue;
+            }
             for (int c = (separate ? plane : 0); c < (separate ? plane + 1 : channels); ++c) {
               const uint8_t v = To8(src[size_t(x) * step + (separate ? 0 : c)]);
               if (grey) dst[0] = dst[1] = dst[2] = minIsWhite ? uint8_t(255 - v) : v;
@@ -180,7 +191,11 @@ cv::Mat DecodeTiff(const uint8_t* data, size_t length, uint64_t maxPixels, bool 
   const bool rgb = havePhotometric && photometric == PHOTOMETRIC_RGB && spp >= 3;
   const bool uintSamples = format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_VOID;
   const bool floatSamples = format == SAMPLEFORMAT_IEEEFP && (bps == 32 || bps == 64);
-  const bool wide = ((uintSamples && (bps == 16 || bps == 32)) || floatSamples) && spp <= 4 && (grey || rgb);
+  uint16_t inkSet = INKSET_CMYK;
+  TIFFGetFieldDefaulted(tif.get(), TIFFTAG_INKSET, &inkSet);
+  const bool cmyk = havePhotometric && photometric == PHOTOMETRIC_SEPARATED && inkSet == INKSET_CMYK && spp >= 4 &&
+                    spp <= 5 && planar == PLANARCONFIG_CONTIG && uintSamples && bps == 16;
+  const bool wide = cmyk || (((uintSamples && (bps == 16 || bps == 32)) || floatSamples) && spp <= 4 && (grey || rgb));
   // libtiff's RGBA reader reads every sample as unsigned and refuses floating point: what it
   // would get wrong or refuse with "Sorry" is refused here, naming the kind.
   const auto unsupported = [&](const std::string& detail) {
@@ -198,7 +213,7 @@ cv::Mat DecodeTiff(const uint8_t* data, size_t length, uint64_t maxPixels, bool 
     const bool separate = planar == PLANARCONFIG_SEPARATE && spp > 1;
     const bool minIsWhite = havePhotometric && photometric == PHOTOMETRIC_MINISWHITE;
     const auto read = [&](auto sample) {
-      return ReadWide<decltype(sample)>(tif.get(), w, h, spp, separate, grey, minIsWhite, failOnWarning, fail, &out);
+      return ReadWide<decltype(sample)>(tif.get(), w, h, spp, separate, grey, cmyk, minIsWhite, failOnWarning, fail, &out);
     };
     const bool whole = format == SAMPLEFORMAT_IEEEFP ? (bps == 32 ? read(float()) : read(double()))
                                                      : (bps == 16 ? read(uint16_t()) : read(uint32_t()));
