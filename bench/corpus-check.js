@@ -103,8 +103,8 @@ const JUDGES = [
   [/Core_\d_Bit|pal8os2/, (r) => (decoded(r.decode_warning) && r.decode_warning.grey < 0.5 ? null : 'not decoded in colour')],
   // 32-bit float samples 0..1: scaled to 0..255, not left near black.
   [/32bit_128/, (r) => (decoded(r.decode_warning) && r.decode_warning.max > 64 ? null : 'float samples not scaled')],
-  // Palette indices past the palette: libpng's benign error follows failOn.
-  [/invalid_palette_index|badpal/, (r) => (r.decode_warning.code === 'ERR_IMAGE_DECODE' && decoded(r.decode_error)
+  // Palette indices past the palette (PNG and BMP): damage that failOn decides.
+  [/invalid_palette_index|badpal|pal8badindex|mmap_error/, (r) => (r.decode_warning.code === 'ERR_IMAGE_DECODE' && decoded(r.decode_error)
     && r.decode_error.warning ? null : 'index past the palette not reported by failOn')],
 ];
 
