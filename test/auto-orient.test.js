@@ -3,8 +3,12 @@
 // every entry point, off by default. Each file is written here: a JPEG of known pixels
 // with an APP1 Exif segment of our own spliced in after the start-of-image marker.
 const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
 const { Detector, Inspector, decodeImage, encodeImage } = require('../dist');
 const { constantDetector } = require('./helpers/onnx');
+const { run } = require('./helpers/cli');
 
 const W = 48, H = 24;
 
@@ -98,6 +102,23 @@ describe('autoOrient: JPEGs turned upright by their EXIF Orientation', function 
     const [i] = await insp.inspect([turned]);
     assert.deepStrictEqual([i.width, i.height], [H, W]);
     insp.close();
+  });
+
+  it('CLI: detect --auto-orient reports the upright size; without it, the stored one', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'di-orient-'));
+    try {
+      const model = path.join(tmp, 'det.onnx');
+      fs.writeFileSync(model, constantDetector({ rows: [[320, 320, 100, 50, 0.9, 0.1, 0.9]] }));
+      fs.writeFileSync(path.join(tmp, 'turned.jpg'), withOrientation(jpg, 8));
+      for (const [args, size] of [[['--auto-orient'], [H, W]], [[], [W, H]]]) {
+        const r = await run(['detect', '-m', model, path.join(tmp, 'turned.jpg'), '--json', ...args]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        const line = JSON.parse(r.stdout.trim());
+        assert.deepStrictEqual([line.width, line.height], size, args.join(' '));
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('refuses a value that is not a boolean', async () => {
