@@ -402,10 +402,20 @@ describe('BMP forms (our own decoder)', () => {
         }
       }
     }
-    // A palette shorter than the bit depth allows (biClrUsed): indices past it are black.
+    // A palette shorter than the bit depth allows (biClrUsed): an index past it is damage that failOn decides,
+    // as a PNG's is; with failOn 'error' such pixels are black.
     const short = palette(3);
     const file = writeBmp({ width: W, height: H, bpp: 4, palette: short, colorsUsed: 3, data: bmpRows(W, H, 4, (x) => x) });
-    expectPixels(await decodeImage(file), W, H, (x) => (x < 3 ? short[x] : [0, 0, 0]), 'short palette');
+    const reason = `palette index ${W - 1} past the BMP's 3-entry palette (such pixels decoded as black)`;
+    await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE' && e.message.endsWith(`could not be decoded: ${reason}; failOn 'error' (--fail-on error) accepts it`));
+    const lenient = await decodeImage(file, { failOn: 'error' });
+    expectPixels(lenient, W, H, (x) => (x < 3 ? short[x] : [0, 0, 0]), 'short palette');
+    assert.strictEqual(lenient.warning, reason);
+    const within = writeBmp({ width: W, height: H, bpp: 4, palette: short, colorsUsed: 3, data: bmpRows(W, H, 4, (x) => x % 3) });
+    assert.strictEqual((await decodeImage(within)).warning, undefined);
+    // RLE too: index 9 of a 3-entry palette.
+    const rle = writeBmp({ width: 4, height: 1, bpp: 8, compression: 1, palette: short, colorsUsed: 3, data: Buffer.from([4, 9, 0, 1]) });
+    await assert.rejects(decodeImage(rle), (e) => /palette index 9 past the BMP's 3-entry palette/.test(e.message));
   });
 
   it('OS/2 core headers: 3-byte palette entries, 16-bit sides, in colour', async () => {
@@ -483,9 +493,16 @@ describe('BMP forms (our own decoder)', () => {
   it('fails what it cannot read with the reason, before reading past the buffer, and nothing on stderr', async () => {
     const pal = palette(256);
     const good = { width: 4, height: 2, bpp: 8, palette: pal, data: bmpRows(4, 2, 8, (x) => x) };
+    // RLE codes past a row's end fail by default; failOn 'error' cuts them at the row's end and warns.
+    const runs = writeBmp({ ...good, compression: 1, data: Buffer.from([5, 1, 0, 0, 4, 1, 0, 1]) });
+    const moves = writeBmp({ ...good, compression: 1, data: Buffer.from([0, 2, 5, 0, 0, 1]) });
+    for (const [file, reason, index] of [[runs, 'runs', 1], [moves, 'moves', 0]]) {
+      await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE' && e.message.includes(`RLE data ${reason} past the end of a row`));
+      const cut = await decodeImage(file, { failOn: 'error' });
+      expectPixels(cut, 4, 2, () => pal[index], `${reason} past, cut`);
+      assert.strictEqual(cut.warning, `the BMP's RLE data ${reason} past the end of a row (cut at the row's end)`);
+    }
     const cases = [
-      [writeBmp({ ...good, compression: 1, data: Buffer.from([5, 1, 0, 0, 4, 1, 0, 1]) }), /RLE data runs past the end of a row/],
-      [writeBmp({ ...good, compression: 1, data: Buffer.from([0, 2, 5, 0, 0, 1]) }), /RLE data moves past the end of a row/],
       [writeBmp({ ...good, bpp: 4, compression: 1, palette: pal.slice(0, 16), data: Buffer.from([0, 1]) }), /compression does not fit its bit depth/],
       [writeBmp({ ...good, compression: 3, masks: [0xff0000, 0xff00, 0xff] }), /compression does not fit its bit depth/],
       [writeBmp({ ...good, bpp: 2, palette: pal.slice(0, 4), data: bmpRows(4, 2, 2, (x) => x) }), /unsupported bit depth/],
@@ -598,8 +615,8 @@ describe('TIFF forms (decoded in one pass through libtiff)', () => {
   });
 
   it("fails what libtiff cannot read with its reason; damaged 16-bit data follows failOn; nothing on stderr", async () => {
-    const float = writeTiff({ width: W, height: H, tags: [...base(32, 1, 1), [339, SHORT, 3]], blocks: strips(4 * W, () => Buffer.alloc(4 * W)) });
-    await assert.rejects(decodeImage(float), (e) => e.code === 'ERR_IMAGE_DECODE' && /can not handle images with 32-bit samples/.test(e.message));
+    const float = writeTiff({ width: W, height: H, tags: [...base(32, 1, 1), [339, SHORT, 2]], blocks: strips(4 * W, () => Buffer.alloc(4 * W)) });
+    await assert.rejects(decodeImage(float), (e) => e.code === 'ERR_IMAGE_DECODE' && /32-bit signed-integer grey TIFF is not supported$/.test(e.message));
     // The second strip's byte count is one row short.
     const row = (y) => samples16(Array.from({ length: W }, (_, x) => v16(x, y)));
     const [first, second] = strips(2 * W, row);
@@ -612,6 +629,167 @@ describe('TIFF forms (decoded in one pass through libtiff)', () => {
       for (let x = 0; x < W; x++) assert.deepStrictEqual(pixel(lenient, x, y), Array(3).fill(to8(v16(x, y))), `pixel ${x},${y}`);
     }
     assert.deepStrictEqual(await decodeElsewhere([[float], [short], [short, 'error']]), { outcomes: ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE', W], stderr: '' });
+  });
+});
+
+describe('kinds the public test suites found decoded wrongly or refused (bench/corpus-check.js)', () => {
+  const W = 5, H = 4;
+  const oneStrip = (bytes) => [Buffer.from(bytes)];
+  const rows = (at, n = 1) => Array.from({ length: H }, (_, y) => Array.from({ length: W }, (_, x) => at(x, y)).flat()).flat().slice(0, W * H * n);
+  const greyOf = (img) => Array.from({ length: img.width * img.height }, (_, i) => img.data[3 * i]);
+
+  it('32 and 64-bit floating-point grey and RGB TIFFs: 0..1 scaled to 0..255, rounded, clamped, NaN as 0', async () => {
+    const values = [0, 1, 0.5, 0.25, 1 / 255, 0.499 / 255, 2, -1, NaN, 0.75];
+    const at = (x, y) => values[(x + 3 * y) % values.length];
+    const to8 = (v) => (!(v > 0) ? 0 : v >= 1 ? 255 : Math.round(v * 255));
+    for (const bps of [32, 64]) {
+      const b = Buffer.alloc((bps / 8) * W * H);
+      rows(at).forEach((v, i) => (bps === 32 ? b.writeFloatLE(v, 4 * i) : b.writeDoubleLE(v, 8 * i)));
+      // No PhotometricInterpretation and no SamplesPerPixel, as in Pillow's 10ct_32bit_128.tiff: grey.
+      const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, bps], [259, SHORT, 1], [339, SHORT, 3]], blocks: [b] });
+      const img = await decodeImage(file);
+      assert.deepStrictEqual(greyOf(img), rows(at).map(to8), `${bps}-bit float grey`);
+      assert.strictEqual(img.warning, undefined);
+    }
+    const rgb = (x, y) => [x / 4, y / 3, (x * y) / 12];
+    const b = Buffer.alloc(12 * W * H);
+    rows(rgb, 3).forEach((v, i) => b.writeFloatLE(v, 4 * i));
+    const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, [32, 32, 32]], [259, SHORT, 1], [262, SHORT, 2], [277, SHORT, 3], [339, SHORT, [3, 3, 3]]], blocks: [b] });
+    const img = await decodeImage(file);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = 3 * (y * W + x);
+        assert.deepStrictEqual(Array.from(img.data.subarray(i, i + 3)), rgb(x, y).map((v) => Math.round(Math.fround(v) * 255)).reverse(), `pixel ${x},${y}`);
+      }
+    }
+    // 32-bit unsigned integers span their whole range: round(v / 16843009).
+    const u = [0, 0xffffffff, 16843009 * 100 + 8421504, 16843009 * 100 + 8421505];
+    const u32 = Buffer.alloc(4 * W * H);
+    rows((x, y) => u[(x + y) % 4]).forEach((v, i) => u32.writeUInt32LE(v, 4 * i));
+    const ufile = writeTiff({ width: W, height: H, tags: [[258, SHORT, 32], [259, SHORT, 1], [262, SHORT, 1]], blocks: [u32] });
+    assert.deepStrictEqual(greyOf(await decodeImage(ufile)), rows((x, y) => [0, 255, 100, 101][(x + y) % 4]));
+  });
+
+  it('refuses what it cannot decode rightly with the kind it is, never as corrupt: signed samples, 16-bit float, 16-bit planar CMYK', async () => {
+    const cases = [
+      [[[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], 2, '16-bit signed-integer grey TIFF is not supported'],
+      [[[258, SHORT, 8], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], 1, '8-bit signed-integer grey TIFF is not supported'],
+      [[[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 3]], 2, '16-bit floating-point grey TIFF is not supported'],
+      [[[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4], [284, SHORT, 2]], 8, '16-bit CMYK TIFF is not supported'],
+    ];
+    for (const [tags, bytes, reason] of cases) {
+      const file = writeTiff({ width: W, height: H, tags, blocks: oneStrip(Buffer.alloc(bytes * W * H)) });
+      for (const failOn of ['warning', 'error']) {
+        await assert.rejects(decodeImage(file, { failOn }), (e) => e.code === 'ERR_IMAGE_DECODE' && e.message.endsWith(`could not be decoded: ${reason}`), reason);
+      }
+    }
+    // 8-bit CMYK is decoded (libtiff's reader): 0 ink is white, full black ink is black.
+    const cmyk = writeTiff({ width: 2, height: 1, tags: [[258, SHORT, [8, 8, 8, 8]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], blocks: oneStrip([0, 0, 0, 0, 0, 0, 0, 255]) });
+    assert.deepStrictEqual(Array.from((await decodeImage(cmyk)).data), [255, 255, 255, 0, 0, 0]);
+  });
+
+  it('16-bit contiguous CMYK TIFFs (Pillow\'s tiff_strip_cmyk_16l_jpeg.tif) as libtiff makes 8-bit ones: (255 - ink) x (255 - black) / 255', async () => {
+    const ink = (x, y, c) => [0, 65535, 257 * 100, 30000, 12345][(x + 2 * y + c) % 5];
+    const b = samples16(rows((x, y) => [0, 1, 2, 3].map((c) => ink(x, y, c)), 4));
+    const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], blocks: [b] });
+    const to8 = (v) => Math.round(v / 257);
+    const colour = (x, y, c) => Math.floor(((255 - to8(ink(x, y, c))) * (255 - to8(ink(x, y, 3)))) / 255);
+    expectPixels(await decodeImage(file), W, H, (x, y) => [2, 1, 0].map((c) => colour(x, y, c)), '16-bit CMYK');
+  });
+
+  it('a TIFF of more samples a pixel than the pixel limit allows is ERR_IMAGE_TOO_LARGE from the header, at every entry point', async () => {
+    // 4000 x 900 (3.6 MP) with 1000 samples a pixel counts as 4000 x 900 x 250 four-sample pixels; the strip is a few bytes.
+    const file = writeTiff({ width: 4000, height: 900, tags: [[258, SHORT, 8], [259, SHORT, 1], [262, SHORT, 1], [277, SHORT, 1000], [278, LONG, 40]], blocks: oneStrip([0, 0, 0, 0]) });
+    const tooLarge = (e) => e.code === 'ERR_IMAGE_TOO_LARGE' && /is 4000x900 with 1000 samples a pixel, as many as 4000x900x250 four-sample pixels: over the 268402689-pixel input limit/.test(e.message);
+    await assert.rejects(decodeImage(file), tooLarge);
+    await assert.rejects(decodeImage(file, { limitInputPixels: 4000 * 900 * 249 }), (e) => e.code === 'ERR_IMAGE_TOO_LARGE');
+    // Within the limit it reaches libtiff, which reads the directory and fails on the missing data.
+    await assert.rejects(decodeImage(file, { limitInputPixels: 4000 * 900 * 250 }), (e) => e.code === 'ERR_IMAGE_DECODE');
+    const det = await Detector.create(constantDetector({ rows: [[32, 32, 16, 16, 0.9, 1, 0]] }));
+    const good = await encodeImage({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, channels: 3 }, { format: 'png' });
+    const [d, ok] = await det.detect([file, good]);
+    assert.ok(tooLarge(d.error), d.error && d.error.message);
+    assert.strictEqual(ok.error, undefined);
+    det.close();
+    const insp = await Inspector.create({ detector: false, classifiers: false });
+    const [r] = await insp.inspect([file]);
+    assert.ok(tooLarge(r.error), r.error && r.error.message);
+    insp.close();
+  });
+
+  it("a PNG palette index past the palette follows failOn: refused by default, black and a warning with failOn 'error'", async () => {
+    const palette = Buffer.from([10, 20, 30, 40, 50, 60, 70, 80, 90]); // three RGB entries
+    const at = (x, y) => (x + y) % 5; // 3 and 4 are past the palette
+    const make = (bitDepth) => {
+      const perByte = 8 / bitDepth;
+      const lines = [];
+      for (let y = 0; y < H; y++) {
+        lines.push(0);
+        for (let x = 0; x < W; x += perByte) {
+          let byte = 0;
+          for (let k = 0; k < perByte; k++) byte |= (x + k < W ? at(x + k, y) : 0) << (8 - bitDepth * (k + 1));
+          lines.push(byte);
+        }
+      }
+      return writePng({ width: W, height: H, colorType: 3, bitDepth, chunks: [pngChunk('PLTE', palette)], scanlines: Buffer.from(lines) });
+    };
+    for (const bitDepth of [4, 8]) {
+      const file = make(bitDepth);
+      await assert.rejects(decodeImage(file), (e) => e.code === 'ERR_IMAGE_DECODE'
+        && /could not be decoded: palette index 4 past the 3-entry palette \(such pixels decoded as black\); failOn 'error'/.test(e.message));
+      const img = await decodeImage(file, { failOn: 'error' });
+      assert.strictEqual(img.warning, 'palette index 4 past the 3-entry palette (such pixels decoded as black)');
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const i = at(x, y), want = i < 3 ? Array.from(palette.subarray(3 * i, 3 * i + 3)).reverse() : [0, 0, 0];
+          assert.deepStrictEqual(pixel(img, x, y), want, `${bitDepth}-bit pixel ${x},${y}`);
+        }
+      }
+    }
+  });
+
+  it('a metadata chunk with a bad CRC neither fails the PNG nor becomes its warning; a bad IDAT CRC still fails', async () => {
+    const good = writePng({ width: W, height: H, scanlines: scanlines(W, H, (x, y) => [x * 40, y * 60, 7]), chunks: [pngChunk('iCCP', Buffer.from('x\0\0junk')), pngChunk('cLLI', Buffer.alloc(8))] });
+    const want = await decodeImage(good);
+    const badCrc = (png, type) => {
+      const b = Buffer.from(png);
+      const at = b.indexOf(Buffer.from(type, 'latin1'));
+      b[at + 4 + b.readUInt32BE(at - 4)] ^= 0xff; // first CRC byte
+      return b;
+    };
+    for (const type of ['iCCP', 'cLLI']) {
+      for (const failOn of ['warning', 'error']) {
+        const img = await decodeImage(badCrc(good, type), { failOn });
+        assert.deepStrictEqual(img, want, `${type}, failOn ${failOn}`);
+        assert.strictEqual(img.warning, undefined);
+      }
+    }
+    await assert.rejects(decodeImage(badCrc(good, 'IDAT')), (e) => e.code === 'ERR_IMAGE_DECODE' && /CRC error/.test(e.message));
+  });
+
+  it('a JPEG segment claiming a length under 2 is skipped past its length field, as libjpeg does', async () => {
+    const jpg = await encodeImage({ data: new Uint8Array(16 * 8 * 3).fill(120), width: 16, height: 8, channels: 3 }, { format: 'jpeg' });
+    const end = 4 + jpg.readUInt16BE(4); // after APP0
+    const broken = Buffer.concat([jpg.subarray(0, end), Buffer.from([0xff, 0xfe, 0, 0]), jpg.subarray(end)]);
+    assert.deepStrictEqual(await decodeImage(broken), await decodeImage(jpg));
+  });
+
+  it('a headerless DIB is refused as such, not as an unknown format', async () => {
+    const bmp = writeBmp({ width: 2, height: 2, bpp: 24, data: bmpRows(2, 2, 24, () => [1, 2, 3]) });
+    await assert.rejects(decodeImage(bmp.subarray(14)), (e) => e.code === 'ERR_IMAGE_DECODE' && /is a headerless DIB \(a BMP without its 'BM' file header\), which is not supported$/.test(e.message));
+    await assert.rejects(decodeImage(Buffer.from('GIF89a........')), (e) => /is not a JPEG, PNG, BMP or TIFF image/.test(e.message));
+  });
+
+  it('V5 bit fields 1-5-5-5 (alpha mask ignored)', async () => {
+    const px = (x, y) => 0x8000 | ((x * 7) & 31) << 10 | ((y * 9) & 31) << 5 | ((x + y) & 31);
+    const file = writeBmp({ width: W, height: H, bpp: 16, header: V5, compression: 3, masks: [0x7c00, 0x03e0, 0x001f], data: bmpRows(W, H, 16, px) });
+    expectPixels(await decodeImage(file), W, H, (x, y) => [((x + y) & 31) << 3, ((y * 9) & 31) << 3, ((x * 7) & 31) << 3], '1-5-5-5');
+  });
+
+  it('prints nothing to stderr for any of these', async () => {
+    const f = writeTiff({ width: W, height: H, tags: [[258, SHORT, 16], [259, SHORT, 1], [262, SHORT, 1], [339, SHORT, 2]], blocks: oneStrip(Buffer.alloc(2 * W * H)) });
+    const r = await decodeElsewhere([[f], [f, 'error']]);
+    assert.deepStrictEqual(r, { outcomes: ['ERR_IMAGE_DECODE', 'ERR_IMAGE_DECODE'], stderr: '' });
   });
 });
 

@@ -54,12 +54,18 @@ export function failOnOption(): Option {
     + 'error: only images that cannot be read at all fail').default('warning');
 }
 
+/** `--auto-orient`: JPEGs turned upright by their EXIF Orientation before anything else (off by default). */
+export function autoOrientOption(): Option {
+  return new Option('--auto-orient', 'turn JPEGs upright by their EXIF Orientation first; results are in the upright image\'s pixels');
+}
+
 export interface InputLimitFlags {
   limitInputPixels?: string;
   failOn?: string;
+  autoOrient?: boolean;
 }
 
-/** `--limit-input-pixels N` (whole pixels, 0 for no limit) and `--fail-on warning|error`. */
+/** `--limit-input-pixels N` (whole pixels, 0 for no limit), `--fail-on warning|error` and `--auto-orient`. */
 export function parseInputLimits(o: InputLimitFlags): InputLimits {
   if (o.failOn !== undefined && o.failOn !== 'warning' && o.failOn !== 'error') {
     throw new DieInspectError('ERR_INVALID_ARG', `--fail-on must be warning or error, got '${o.failOn}'`);
@@ -67,6 +73,7 @@ export function parseInputLimits(o: InputLimitFlags): InputLimits {
   return {
     limitInputPixels: o.limitInputPixels === undefined ? undefined : nonNegativeInt(o.limitInputPixels, '--limit-input-pixels'),
     failOn: o.failOn,
+    ...(o.autoOrient ? { autoOrient: true } : {}),
   };
 }
 

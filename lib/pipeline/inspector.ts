@@ -63,6 +63,8 @@ export interface InspectorConfig {
    * 'error': inspect it as decoded (see `InputLimits`); overrides `roi.failOn`.
    */
   failOn?: 'warning' | 'error';
+  /** Turn JPEGs upright by their EXIF Orientation before inspection (see `InputLimits`); overrides `roi.autoOrient`. */
+  autoOrient?: boolean;
   /**
    * Explain failed parts: the classifier ensemble's saliency map of the defect class on the
    * upright crop (`result.saliency`), which annotated pictures blend over the part. true
@@ -161,6 +163,9 @@ function checkConfig(c: InspectorConfig): void {
   if (c.failOn !== undefined && c.failOn !== 'warning' && c.failOn !== 'error') {
     fail(`failOn must be 'warning' or 'error', got ${String(c.failOn)}`);
   }
+  if (c.autoOrient !== undefined && typeof c.autoOrient !== 'boolean') {
+    fail(`autoOrient must be true or false, got ${String(c.autoOrient)}`);
+  }
   if (c.batchWaitMs !== undefined && !(typeof c.batchWaitMs === 'number' && c.batchWaitMs >= 0)) {
     fail(`batchWaitMs must be a number >= 0, got ${String(c.batchWaitMs)}`);
   }
@@ -199,6 +204,7 @@ export class Inspector {
       dieTolerance: config.dieTolerance ?? config.roi?.dieTolerance,
       limitInputPixels: config.limitInputPixels ?? config.roi?.limitInputPixels,
       failOn: config.failOn ?? config.roi?.failOn,
+      autoOrient: config.autoOrient ?? config.roi?.autoOrient,
     });
     let detector: Detector | null = null;
     let ensemble: ClassifierEnsemble | null = null;

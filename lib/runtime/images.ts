@@ -12,7 +12,8 @@ export interface InputLimits {
   /**
    * Refuse images of more pixels than this (width x height, read from the header before
    * anything is decoded, or from a raw image's size) with ERR_IMAGE_TOO_LARGE, as a
-   * few kilobytes of PNG can claim gigapixels and the decoder would allocate them.
+   * few kilobytes of PNG can claim gigapixels and the decoder would allocate them. A TIFF of
+   * more than 4 samples a pixel counts as width x height x ceil(samples / 4) pixels.
    * Default 268402689 (16383 x 16383); 0 or false: no limit.
    */
   limitInputPixels?: number | boolean;
@@ -20,9 +21,17 @@ export interface InputLimits {
    * How damaged pixel data is treated. 'warning' (default): a JPEG whose data the decoder
    * had to patch up (corrupt entropy data, a segment that ends early, stray bytes before a
    * marker) fails with ERR_IMAGE_DECODE, so a damaged picture never gets a verdict.
-   * 'error': only what the decoder cannot read at all fails; the rest is inspected as decoded.
+   * 'error': only what the decoder cannot read at all fails; the rest is inspected as decoded,
+   * and the result carries `warning` (never set under 'warning': a complaint fails the image).
    */
   failOn?: 'warning' | 'error';
+  /**
+   * Turn a JPEG upright by its EXIF Orientation (2-8: mirrored, turned, or both) as it is
+   * decoded, before the models see it: results (sizes, boxes, quads, crops) are then in the
+   * upright image's pixels. Default false: pixels as stored, the tag ignored. TIFFs are not
+   * affected (libtiff's reader applies their Orientation's mirrorings either way).
+   */
+  autoOrient?: boolean;
 }
 
 /** Raw interleaved 8-bit pixels (BGR order unless `rgb`). */

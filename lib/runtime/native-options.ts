@@ -39,7 +39,7 @@ export function sessionOptions(o: SessionOptions = {}): NativeSessionOptions {
 }
 
 function inputLimits(o: InputLimits): InputLimits {
-  return { limitInputPixels: o.limitInputPixels, failOn: o.failOn };
+  return { limitInputPixels: o.limitInputPixels, failOn: o.failOn, autoOrient: o.autoOrient };
 }
 
 /** What the loaded model settles for a call: its input size, and the batch when the options name none. */

@@ -53,7 +53,7 @@ int RawInt(const Napi::Object& o, const char* key, double fallback) {
 
 // One image: path | encoded bytes | raw pixels | (when `pairs`) {image, reference}.
 ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedImages& out, bool pairs,
-                       uint64_t maxPixels, bool failOnWarning) {
+                       uint64_t maxPixels, bool failOnWarning, bool autoOrient) {
   Napi::Env env = v.Env();
   ImageSource s;
   if (v.IsString()) {
@@ -69,9 +69,9 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
   } else if (v.As<Napi::Object>().Has("reference")) {
     const Napi::Object o = v.As<Napi::Object>();
     if (!pairs) Invalid(env, where + ": a reference cannot have a reference of its own");
-    s = ParseImage(o.Get("image"), where + ".image", out, false, maxPixels, failOnWarning);
+    s = ParseImage(o.Get("image"), where + ".image", out, false, maxPixels, failOnWarning, autoOrient);
     s.reference = std::make_shared<const ImageSource>(
-        ParseImage(o.Get("reference"), where + ".reference", out, false, maxPixels, failOnWarning));
+        ParseImage(o.Get("reference"), where + ".reference", out, false, maxPixels, failOnWarning, autoOrient));
     const Napi::Value align = o.Get("align");
     if (!align.IsUndefined() && !align.IsBoolean()) Invalid(env, where + ".align: expected true or false");
     s.alignReference = align.IsBoolean() && align.As<Napi::Boolean>().Value();
@@ -90,6 +90,7 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
   }
   s.maxPixels = maxPixels;
   s.failOnWarning = failOnWarning;
+  s.autoOrient = autoOrient;
   return s;
 }
 
@@ -112,6 +113,14 @@ bool FailOnWarning(const Napi::Object& options) {
   return s == "warning";
 }
 
+// autoOrient: true turns a JPEG upright by its EXIF Orientation before anything else sees it.
+bool AutoOrient(const Napi::Object& options) {
+  const Napi::Value v = options.Get("autoOrient");
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsBoolean()) Invalid(options.Env(), "option 'autoOrient' must be true or false");
+  return v.As<Napi::Boolean>().Value();
+}
+
 }  // namespace
 
 PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& options) {
@@ -119,11 +128,12 @@ PinnedImages ToImageSources(const Napi::Value& value, const Napi::Object& option
   if (!value.IsArray()) Invalid(env, "images must be an array");
   const uint64_t maxPixels = PixelLimit(options);
   const bool failOnWarning = FailOnWarning(options);
+  const bool autoOrient = AutoOrient(options);
   const Napi::Array arr = value.As<Napi::Array>();
   PinnedImages out;
   out.sources.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) {
-    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true, maxPixels, failOnWarning));
+    out.sources.push_back(ParseImage(arr.Get(i), "image " + std::to_string(i), out, true, maxPixels, failOnWarning, autoOrient));
   }
   return out;
 }

@@ -45,6 +45,7 @@ struct Layout {
   bool topDown = false;
   uint32_t bpp = 0, compression = kRgb;
   std::array<std::array<uint8_t, 3>, 256> palette{};  // BGR; entries the file lacks stay black
+  unsigned paletteSize = 0;                            // entries the file has (bpp <= 8)
   std::array<Channel, 3> channels;                    // B, G, R of 16 and 32-bit pixels
 };
 
@@ -88,6 +89,7 @@ const char* ReadLayout(const uint8_t* d, size_t n, Layout* l) {
       const uint8_t* e = d + at + i * entryBytes;
       l->palette[i] = {e[0], e[1], e[2]};
     }
+    l->paletteSize = unsigned(count);
   }
   if (bpp == 16 || bpp == 32) {
     std::array<uint32_t, 3> masks;  // B, G, R
@@ -106,9 +108,11 @@ const char* ReadLayout(const uint8_t* d, size_t n, Layout* l) {
 }
 
 // Paints RLE codes into the image, or (img null) only lets WalkRle check the stream.
+// With `clip` (failOn 'error'), codes that run or move past the end of a row are cut
+// at it, and the first such fault is kept in `damage` instead of ending the walk.
 class RlePainter {
  public:
-  RlePainter(cv::Mat* img, const Layout& l, bool rle8) : img_(img), l_(l), rle8_(rle8) {}
+  RlePainter(cv::Mat* img, const Layout& l, bool rle8, bool clip) : img_(img), l_(l), rle8_(rle8), clip_(clip) {}
 
   const char* Run(unsigned count, uint8_t value) {
     if (const char* f = Room(count)) return f;
@@ -124,26 +128,36 @@ class RlePainter {
   void EndOfLine() { x_ = 0, ++y_; }
   const char* Delta(unsigned dx, unsigned dy) {
     x_ += dx, y_ += dy;
-    return x_ > l_.width ? "the BMP's RLE data moves past the end of a row" : nullptr;
+    return x_ > l_.width ? Fault("the BMP's RLE data moves past the end of a row") : nullptr;
   }
+  const char* damage = nullptr;  // with clip: the first fault let pass
+  unsigned largest = 0;          // the largest palette index painted
 
  private:
-  const char* Room(unsigned count) const {
-    return x_ + count > l_.width ? "the BMP's RLE data runs past the end of a row" : nullptr;
+  const char* Fault(const char* f) {
+    if (!clip_) return f;
+    if (!damage) damage = f;
+    return nullptr;
+  }
+  const char* Room(unsigned count) {
+    return x_ + count > l_.width ? Fault("the BMP's RLE data runs past the end of a row") : nullptr;
   }
   void Put(uint8_t index) {
-    if (img_ && y_ < l_.height) {
-      const int row = int(l_.topDown ? y_ : l_.height - 1 - y_);
-      const auto& bgr = l_.palette[index];
-      uint8_t* px = img_->ptr<uint8_t>(row) + 3 * x_;
-      px[0] = bgr[0], px[1] = bgr[1], px[2] = bgr[2];
+    if (x_ < l_.width && y_ < l_.height) {
+      largest = std::max<unsigned>(largest, index);
+      if (img_) {
+        const int row = int(l_.topDown ? y_ : l_.height - 1 - y_);
+        const auto& bgr = l_.palette[index];
+        uint8_t* px = img_->ptr<uint8_t>(row) + 3 * x_;
+        px[0] = bgr[0], px[1] = bgr[1], px[2] = bgr[2];
+      }
     }
     ++x_;
   }
 
   cv::Mat* img_;
   const Layout& l_;
-  bool rle8_;
+  bool rle8_, clip_;
   uint64_t x_ = 0, y_ = 0;
 };
 
@@ -183,8 +197,10 @@ const char* WalkRle(const uint8_t* d, size_t n, const Layout& l, RlePainter* pai
   return nullptr;
 }
 
-void DecodeRows(const uint8_t* d, const Layout& l, uint64_t stride, cv::Mat* img) {
+// Returns the largest palette index (bpp <= 8), else 0.
+unsigned DecodeRows(const uint8_t* d, const Layout& l, uint64_t stride, cv::Mat* img) {
   const int w = int(l.width);
+  unsigned largest = 0;
   for (uint64_t r = 0; r < l.height; ++r) {
     const uint8_t* src = d + l.offset + r * stride;
     uint8_t* dst = img->ptr<uint8_t>(int(l.topDown ? r : l.height - 1 - r));
@@ -193,7 +209,9 @@ void DecodeRows(const uint8_t* d, const Layout& l, uint64_t stride, cv::Mat* img
         const int per = 8 / int(l.bpp), mask = (1 << l.bpp) - 1;
         for (int x = 0; x < w; ++x, dst += 3) {
           const int shift = int(l.bpp) * (per - 1 - x % per);  // leftmost pixel in the high bits
-          const auto& bgr = l.palette[(src[x / per] >> shift) & mask];
+          const unsigned index = (src[x / per] >> shift) & mask;
+          largest = std::max(largest, index);
+          const auto& bgr = l.palette[index];
           dst[0] = bgr[0], dst[1] = bgr[1], dst[2] = bgr[2];
         }
         break;
@@ -208,11 +226,13 @@ void DecodeRows(const uint8_t* d, const Layout& l, uint64_t stride, cv::Mat* img
         }
     }
   }
+  return largest;
 }
 
 }  // namespace
 
-cv::Mat DecodeBmp(const uint8_t* data, size_t length, uint64_t maxPixels, const std::string& what) {
+cv::Mat DecodeBmp(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what,
+                  std::string* warning) {
   const auto fail = [&](const char* fault) { throw Error(code::kImageDecode, what + " could not be decoded: " + fault); };
   if (data == nullptr) fail(kHeaderCut);
   Layout l;
@@ -224,7 +244,7 @@ cv::Mat DecodeBmp(const uint8_t* data, size_t length, uint64_t maxPixels, const 
   uint64_t stride = 0;
   if (rle) {
     // The whole stream is walked once before the image is allocated: a cut one fails unpainted.
-    RlePainter check(nullptr, l, l.compression == kRle8);
+    RlePainter check(nullptr, l, l.compression == kRle8, !failOnWarning);
     if (const char* fault = WalkRle(data, length, l, &check)) fail(fault);
   } else {
     stride = ((l.width * l.bpp + 31) / 32) * 4;  // rows are padded to 4 bytes
@@ -232,13 +252,27 @@ cv::Mat DecodeBmp(const uint8_t* data, size_t length, uint64_t maxPixels, const 
     if (l.offset + stride * l.height > length) fail("the BMP's pixel rows are cut short (truncated)");
   }
   cv::Mat img(int(l.height), int(l.width), CV_8UC3);
+  unsigned largest = 0;
+  const char* damage = nullptr;
   if (rle) {
     const auto& first = l.palette[0];
     img.setTo(cv::Scalar(first[0], first[1], first[2]));
-    RlePainter paint(&img, l, l.compression == kRle8);
+    RlePainter paint(&img, l, l.compression == kRle8, !failOnWarning);
     if (const char* fault = WalkRle(data, length, l, &paint)) fail(fault);
+    largest = paint.largest, damage = paint.damage;
   } else {
-    DecodeRows(data, l, stride, &img);
+    largest = DecodeRows(data, l, stride, &img);
+  }
+  // Damage a decoder can paint over follows failOn, as a PNG's does: an index past the
+  // palette (its pixels black); with failOn 'error' also RLE codes cut at the row's end.
+  std::string complaint = damage ? damage : "";
+  if (complaint.empty() && l.bpp <= 8 && largest >= l.paletteSize)
+    complaint = "palette index " + std::to_string(largest) + " past the BMP's " + std::to_string(l.paletteSize) +
+                "-entry palette (such pixels decoded as black)";
+  if (!complaint.empty()) {
+    if (failOnWarning)
+      throw Error(code::kImageDecode, what + " could not be decoded: " + complaint + "; failOn 'error' (--fail-on error) accepts it");
+    if (warning) *warning = complaint + (damage ? " (cut at the row's end)" : "");
   }
   return img;
 }

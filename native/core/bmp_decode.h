@@ -20,6 +20,10 @@ namespace di {
 // Throws ERR_IMAGE_TOO_LARGE over maxPixels (0: no limit) and ERR_IMAGE_DECODE
 // naming `what` and the fault: a header, palette, pixel rows or RLE data cut short,
 // an unknown compression, bit depth or header kind, RLE data that runs past a row.
-cv::Mat DecodeBmp(const uint8_t* data, size_t length, uint64_t maxPixels, const std::string& what);
+// An index past the palette (such pixels black) fails with failOnWarning; without it,
+// that goes to `warning`, and RLE codes that run past a row are cut at its end (warned
+// the same way) instead of failing.
+cv::Mat DecodeBmp(const uint8_t* data, size_t length, uint64_t maxPixels, bool failOnWarning, const std::string& what,
+                  std::string* warning = nullptr);
 
 }  // namespace di

@@ -79,16 +79,34 @@ cv::Mat ToBgr(const cv::Mat& img, bool rgb) {
   return out;
 }
 
+// Turns an image stored in EXIF orientation o (2-8) upright.
+cv::Mat Orient(const cv::Mat& img, int o) {
+  cv::Mat out;
+  switch (o) {
+    case 2: cv::flip(img, out, 1); break;                           // mirrored left-right
+    case 3: cv::flip(img, out, -1); break;                          // upside down
+    case 4: cv::flip(img, out, 0); break;                           // mirrored top-bottom
+    case 5: cv::transpose(img, out); break;                         // mirrored along the main diagonal
+    case 6: cv::rotate(img, out, cv::ROTATE_90_CLOCKWISE); break;   // stored turned 90 degrees anticlockwise
+    case 7: cv::transpose(img, out); cv::flip(out, out, -1); break;  // mirrored along the other diagonal
+    case 8: cv::rotate(img, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+    default: out = img;
+  }
+  return out;
+}
+
 // The header is read first: an unknown format or an oversized image is refused
 // before the decoder allocates anything. targetW/H > 0 lets a JPEG decode at
 // 1/2, 1/4 or 1/8 scale in the DCT domain, several times faster than a full
 // decode followed by a downscale.
 cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& what, uint64_t maxPixels,
-                        bool failOnWarning, int targetW, int targetH, cv::Size* original, std::string* warning) {
+                        bool failOnWarning, bool autoOrient, int targetW, int targetH, cv::Size* original,
+                        std::string* warning) {
   if (data == nullptr || length == 0) throw Error(code::kImageDecode, what + " is empty");
   const std::optional<ImageHeader> header = PeekImageHeader(data, length);
-  if (!header) throw Error(code::kImageDecode, what + " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)");
+  if (!header) throw Error(code::kImageDecode, what + NotAnImage(data, length));
   CheckPixels(header->width, header->height, maxPixels, what);
+  CheckSamples(header->width, header->height, header->samples, maxPixels, what);
   if (header->format == ImageFormat::kJpeg && !JpegHasEnd(data, length))
     throw Error(code::kImageDecode, what + " is a truncated JPEG (no end-of-image marker)");
   if (length > size_t(INT32_MAX)) throw Error(code::kImageTooLarge, what + " is over 2 GiB encoded");
@@ -96,19 +114,21 @@ cv::Mat DecodeForTarget(const uint8_t* data, size_t length, const std::string& w
     throw Error(code::kImageTooLarge, what + " is wider or taller than 2^31 - 1 pixels");
   const int w = int(header->width), h = int(header->height);
   if (header->format == ImageFormat::kJpeg) {
+    const int o = autoOrient ? JpegExifOrientation(data, length) : 1;
+    const bool turned = o >= 5;  // upright, width and height trade places
     int f = 1;
     if (targetW > 0 && targetH > 0) {
-      const double r = std::min(double(targetW) / w, double(targetH) / h);
+      const double r = std::min(double(targetW) / (turned ? h : w), double(targetH) / (turned ? w : h));
       while (f < 8 && r * (2 * f) <= 1.0) f *= 2;  // keep at least the target resolution
     }
-    *original = {w, h};
-    return DecodeJpeg(data, length, f, maxPixels, failOnWarning, what, warning);
+    *original = turned ? cv::Size(h, w) : cv::Size(w, h);
+    return Orient(DecodeJpeg(data, length, f, maxPixels, failOnWarning, what, warning), o);
   }
   if (header->format == ImageFormat::kPng) {
     *original = {w, h};
     return DecodePng(data, length, maxPixels, failOnWarning, what, warning);
   }
-  cv::Mat full = header->format == ImageFormat::kBmp ? DecodeBmp(data, length, maxPixels, what)
+  cv::Mat full = header->format == ImageFormat::kBmp ? DecodeBmp(data, length, maxPixels, failOnWarning, what, warning)
                                                     : DecodeTiff(data, length, maxPixels, failOnWarning, what, warning);
   *original = full.size();
   return full;
@@ -121,11 +141,11 @@ cv::Mat LoadOne(const ImageSource& src, int targetW, int targetH, cv::Size* orig
     case ImageSource::Kind::kPath: {
       const std::string bytes = ReadFile(src.path);
       return DecodeForTarget(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "image file " + src.path,
-                             src.maxPixels, src.failOnWarning, targetW, targetH, original, warning);
+                             src.maxPixels, src.failOnWarning, src.autoOrient, targetW, targetH, original, warning);
     }
     case ImageSource::Kind::kEncoded:
-      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, src.failOnWarning, targetW, targetH,
-                             original, warning);
+      return DecodeForTarget(src.data, src.length, "image buffer", src.maxPixels, src.failOnWarning, src.autoOrient,
+                             targetW, targetH, original, warning);
     case ImageSource::Kind::kRaw: {
       const int c = src.channels;
       if (src.width <= 0 || src.height <= 0 || (c != 1 && c != 3 && c != 4))

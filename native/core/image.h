@@ -31,6 +31,7 @@ struct ImageSource {
   bool alignReference = false;  // register the reference to the image first (core/align.h)
   uint64_t maxPixels = kDefaultMaxPixels;  // checked against the header, before decoding
   bool failOnWarning = true;  // corrupt data the decoder can paper over still fails (failOn: 'warning')
+  bool autoOrient = false;    // a JPEG is turned upright by its EXIF Orientation (autoOrient: true)
 };
 
 // Decodes (or wraps) a source into an 8-bit 3-channel BGR image; a source with

@@ -1,5 +1,6 @@
 #include "core/image_header.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/error.h"
@@ -54,8 +55,9 @@ std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
       if (i + 9 > n) return std::nullopt;
       return Sized(ImageFormat::kJpeg, Read(d + i + 7, 2, true), Read(d + i + 5, 2, true));
     }
-    if (len < 2) return std::nullopt;
-    i += 2 + len;
+    // libjpeg skips a segment by its length less the two length bytes, so one that claims
+    // under 2 (a broken comment) ends right after them; a table's own reader refuses it.
+    i += 2 + std::max<size_t>(len, 2);
   }
   return std::nullopt;
 }
@@ -86,12 +88,16 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
   const uint64_t ifd = big ? Read(d + 8, 8, be) : Read(d + 4, 4, be);
   if (ifd >= n || n - ifd < countBytes) return std::nullopt;
   const uint64_t entries = Read(d + ifd, int(countBytes), be);
-  uint64_t w = 0, h = 0;
-  bool haveW = false, haveH = false;
+  uint64_t w = 0, h = 0, samples = 1;
+  bool haveW = false, haveH = false, haveSamples = false;
   for (uint64_t k = 0; k < entries; ++k) {
     const uint64_t at = ifd + countBytes + k * entryBytes;
     if (at + entryBytes > n) return std::nullopt;
     const uint64_t tag = Read(d + at, 2, be), type = Read(d + at + 2, 2, be);
+    if (tag == 277 && !haveSamples && type == 3) {  // SamplesPerPixel: a SHORT
+      samples = Read(d + at + entryBytes - valueBytes, 2, be);
+      haveSamples = true;
+    }
     if (tag != 256 && tag != 257) continue;
     const uint8_t* value = d + at + entryBytes - valueBytes;  // the value field closes every entry
     uint64_t v;
@@ -104,7 +110,9 @@ std::optional<ImageHeader> Tiff(const uint8_t* d, size_t n) {
     if (!have) (tag == 256 ? w : h) = v;
     have = true;
   }
-  return Sized(ImageFormat::kTiff, w, h);
+  std::optional<ImageHeader> header = Sized(ImageFormat::kTiff, w, h);
+  if (header && samples > 0) header->samples = samples;
+  return header;
 }
 
 }  // namespace
@@ -114,6 +122,68 @@ void CheckPixels(uint64_t width, uint64_t height, uint64_t maxPixels, const std:
   if (maxPixels != 0 && height != 0 && width > maxPixels / height)
     throw Error(code::kImageTooLarge, what + " " + verb + " " + std::to_string(width) + "x" + std::to_string(height) +
                                           ", over the " + std::to_string(maxPixels) + "-pixel input limit (limitInputPixels)");
+}
+
+namespace {
+
+// Orientation in one APP1 payload (after the "Exif\0\0" mark): a TIFF header and IFD0.
+int ExifOrientation(const uint8_t* t, size_t n) {
+  if (n < 8 || !((t[0] == 'I' && t[1] == 'I') || (t[0] == 'M' && t[1] == 'M'))) return 1;
+  const bool be = t[0] == 'M';
+  if (Read(t + 2, 2, be) != 42) return 1;
+  const uint64_t ifd = Read(t + 4, 4, be);
+  if (ifd > n - 2) return 1;
+  const uint64_t entries = Read(t + ifd, 2, be);
+  for (uint64_t k = 0; k < entries; ++k) {
+    const uint64_t at = ifd + 2 + 12 * k;
+    if (at + 12 > n) return 1;
+    if (Read(t + at, 2, be) != 0x0112) continue;
+    if (Read(t + at + 2, 2, be) != 3 || Read(t + at + 4, 4, be) != 1) return 1;  // one SHORT
+    const uint64_t v = Read(t + at + 8, 2, be);
+    return v >= 1 && v <= 8 ? int(v) : 1;
+  }
+  return 1;
+}
+
+}  // namespace
+
+int JpegExifOrientation(const uint8_t* d, size_t n) {
+  if (d == nullptr || n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 1;
+  size_t i = 2;
+  while (NextMarker(d, n, &i)) {
+    const uint8_t marker = d[i + 1];
+    if (StandaloneMarker(marker)) {
+      i += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9 || i + 4 > n) return 1;  // EXIF comes before the scan
+    const size_t len = Read(d + i + 2, 2, true);
+    if (marker == 0xE1 && len >= 8 && n - (i + 4) >= len - 2 && std::memcmp(d + i + 4, "Exif\0\0", 6) == 0)
+      return ExifOrientation(d + i + 10, len - 8);
+    i += 2 + std::max<size_t>(len, 2);
+  }
+  return 1;
+}
+
+void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t maxPixels, const std::string& what) {
+  if (maxPixels == 0 || samples <= 4 || height == 0) return;
+  const uint64_t per = (samples + 3) / 4;  // four-sample pixels a pixel counts as
+  if (width <= maxPixels / height / per) return;
+  throw Error(code::kImageTooLarge, what + " is " + std::to_string(width) + "x" + std::to_string(height) + " with " +
+                                        std::to_string(samples) + " samples a pixel, as many as " + std::to_string(width) +
+                                        "x" + std::to_string(height) + "x" + std::to_string(per) +
+                                        " four-sample pixels: over the " + std::to_string(maxPixels) +
+                                        "-pixel input limit (limitInputPixels)");
+}
+
+std::string NotAnImage(const uint8_t* d, size_t n) {
+  if (d != nullptr && n >= 16) {
+    // A BMP's info header without the 14-byte 'BM' file header before it (a .dib, a clipboard's CF_DIB).
+    const uint64_t size = Read(d, 4, false);
+    if ((size == 40 || size == 108 || size == 124) && Read(d + 12, 2, false) == 1)
+      return " is a headerless DIB (a BMP without its 'BM' file header), which is not supported";
+  }
+  return " is not a JPEG, PNG, BMP or TIFF image (or its header is cut short)";
 }
 
 bool JpegHasEnd(const uint8_t* d, size_t n) {
@@ -137,8 +207,7 @@ bool JpegHasEnd(const uint8_t* d, size_t n) {
     }
     if (i + 4 > n) return false;
     const size_t len = Read(d + i + 2, 2, true);
-    if (len < 2) return false;
-    i += 2 + len;
+    i += 2 + std::max<size_t>(len, 2);  // as Jpeg() walks a length under 2
     inScan = marker == 0xDA;
   }
   return false;

@@ -1,5 +1,6 @@
 #include "core/png_decode.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstring>
 #include <vector>
@@ -19,7 +20,26 @@ struct Reader {
   size_t pos = 0;
   char message[256] = {0};
   char warning[256] = {0};  // the first warning: with benign errors allowed, damage libpng let pass
+  int paletteSize = -1;     // a palette PNG's entries (its pixels are indices until looked up), else -1
+  uint8_t lut[256][3] = {};  // the palette as BGR, black past its end
 };
+
+// A palette PNG's indices (one byte a pixel) to BGR. Returns the largest index, which is
+// past the palette when it is paletteSize or more.
+int PaletteToBgr(const cv::Mat& indices, const Reader& r, cv::Mat* bgr) {
+  bgr->create(indices.size(), CV_8UC3);
+  int largest = 0;
+  for (int y = 0; y < indices.rows; ++y) {
+    const uint8_t* src = indices.ptr<uint8_t>(y);
+    uint8_t* dst = bgr->ptr<uint8_t>(y);
+    for (int x = 0; x < indices.cols; ++x, dst += 3) {
+      const uint8_t* e = r.lut[src[x]];
+      largest = std::max<int>(largest, src[x]);
+      dst[0] = e[0], dst[1] = e[1], dst[2] = e[2];
+    }
+  }
+  return largest;
+}
 
 void OnError(png_structp png, png_const_charp message) {
   auto* r = static_cast<Reader*>(png_get_error_ptr(png));
@@ -51,26 +71,49 @@ bool Decode(png_structp png, png_infop info, Reader* r, uint64_t maxPixels, bool
   static const png_byte kAncillary[] =
       "bKGD\0cHRM\0cICP\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0tRNS\0zTXt";
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, kAncillary, 20);
+  // Nor are their CRCs checked: a metadata chunk damaged in transit is skipped like an
+  // intact one, neither failing the image nor becoming its warning. Critical chunks
+  // (IHDR, PLTE, IDAT) keep libpng's check, which fails the image.
+  png_set_crc_action(png, PNG_CRC_DEFAULT, PNG_CRC_QUIET_USE);
   png_set_benign_errors(png, failOnWarning ? 0 : 1);
   png_set_read_fn(png, r, OnRead);
   png_read_info(png, info);
   const png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
   CheckPixels(w, h, maxPixels, what);
   const int colorType = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
-  if (colorType == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);  // transparency becomes alpha, dropped below
+  // Palette indices are read as bytes and looked up here, so that one past the palette
+  // (libpng would paint it black unremarked) is seen.
+  const bool palette = colorType == PNG_COLOR_TYPE_PALETTE;
+  png_colorp entries = nullptr;
+  int count = 0;
+  if (palette && !png_get_PLTE(png, info, &entries, &count)) png_error(png, "the palette PNG has no palette (PLTE)");
+  if (palette) {
+    png_set_packing(png);
+    png_set_check_for_invalid_index(png, 0);  // ours, below, names the index and checks every row
+  }
   if (colorType == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (depth == 16) png_set_scale_16(png);
-  png_set_strip_alpha(png);
-  if (colorType == PNG_COLOR_TYPE_GRAY || colorType == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
-  png_set_bgr(png);
+  if (!palette) {
+    png_set_strip_alpha(png);
+    if (colorType == PNG_COLOR_TYPE_GRAY || colorType == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+    png_set_bgr(png);
+  }
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
-  if (png_get_rowbytes(png, info) != png_size_t(w) * 3) png_error(png, "unexpected row layout after conversion to BGR");
-  out->create(int(h), int(w), CV_8UC3);
+  if (png_get_rowbytes(png, info) != png_size_t(w) * (palette ? 1 : 3)) png_error(png, "unexpected row layout after conversion to BGR");
+  out->create(int(h), int(w), palette ? CV_8UC1 : CV_8UC3);
   rows->resize(h);
   for (png_uint_32 y = 0; y < h; ++y) (*rows)[y] = out->ptr<uint8_t>(int(y));
   png_read_image(png, rows->data());
   png_read_end(png, nullptr);
+  if (palette) {
+    for (int i = 0; i < 256; ++i) {
+      // Entries past the palette stay black (transparency, tRNS, is dropped with alpha).
+      r->lut[i][0] = i < count ? entries[i].blue : 0, r->lut[i][1] = i < count ? entries[i].green : 0;
+      r->lut[i][2] = i < count ? entries[i].red : 0;
+    }
+    r->paletteSize = count;
+  }
   return true;
 }
 
@@ -96,7 +139,22 @@ cv::Mat DecodePng(const uint8_t* data, size_t length, uint64_t maxPixels, bool f
   }
   png_destroy_read_struct(&png, &info, nullptr);
   if (ok) {
-    if (warning && r.warning[0]) *warning = r.warning;
+    std::string complaint = r.warning;
+    if (r.paletteSize >= 0) {
+      cv::Mat bgr;
+      const int largest = PaletteToBgr(out, r, &bgr);
+      out = bgr;
+      if (largest >= r.paletteSize && complaint.empty()) {
+        complaint = "palette index " + std::to_string(largest) + " past the " + std::to_string(r.paletteSize) +
+                    "-entry palette (such pixels decoded as black)";
+        if (failOnWarning)
+          throw Error(code::kImageDecode, what + " could not be decoded: " + complaint +
+                                              "; failOn 'error' (--fail-on error) accepts it");
+      }
+    }
+    // failOn 'warning': any complaint fails the image, so that `warning` is only ever set under failOn 'error'.
+    if (failOnWarning && !complaint.empty()) throw Error(code::kImageDecode, what + " could not be decoded: " + complaint);
+    if (warning && !complaint.empty()) *warning = complaint;
     return out;
   }
   throw Error(code::kImageDecode, what + " could not be decoded: " + r.message);

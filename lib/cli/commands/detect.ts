@@ -9,7 +9,8 @@ import { expandImageArgs, outsideOf } from '../files';
 import { noteEngineBuild } from '../progress';
 import { pairWithReferences } from '../references';
 import {
-  InputLimitFlags, failOnOption, limitInputPixelsOption, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt,
+  InputLimitFlags, autoOrientOption, failOnOption,
+  limitInputPixelsOption, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders, positiveInt,
 } from '../options';
 
 interface DetectCliOptions extends InputLimitFlags {
@@ -44,6 +45,7 @@ export function registerDetect(program: Command): void {
     .option('--align', 'with --reference: register each reference to its image first (shift and rotation)')
     .addOption(limitInputPixelsOption())
     .addOption(failOnOption())
+    .addOption(autoOrientOption())
     .action(async (patterns: string[], o: DetectCliOptions) => {
       let files = outsideOf(await expandImageArgs(patterns), o.annotate, patterns);
       // What goes to the model: the files, or each paired with its reference.

@@ -18,7 +18,8 @@ import { ExplainRecord, writeExplanation } from '../../pipeline/explain-files';
 import { expandImageArgs, outsideOf } from '../files';
 import { noteEngineBuild, progressBar } from '../progress';
 import {
-  failOnOption, InputLimitFlags, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt,
+  autoOrientOption, failOnOption,
+  InputLimitFlags, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, parseProviders, positiveInt,
   PROVIDERS_HELP,
 } from '../options';
 
@@ -92,6 +93,7 @@ export function registerExplain(program: Command): void {
     .option('--json', 'one JSON line per image (the explain.json record)')
     .addOption(limitInputPixelsOption())
     .addOption(failOnOption())
+    .addOption(autoOrientOption())
     .action(async (patterns: string[], o: ExplainCliOptions) => {
       if (!o.model === !o.ensemble) throw new DieInspectError('ERR_INVALID_ARG', 'give one of -m/--model and --ensemble');
       const options = explainOptions(o);

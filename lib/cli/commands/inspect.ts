@@ -10,7 +10,8 @@ import type { RoiOptions } from '../../stages/roi/base';
 import { expandImageArgs, outsideOf } from '../files';
 import { resumeResults, watchImages } from '../watch';
 import {
-  InputLimitFlags, failOnOption, limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders,
+  InputLimitFlags, autoOrientOption, failOnOption,
+  limitInputPixelsOption, nonNegativeInt, parseInputLimits, parseNumber, PROVIDERS_HELP, parseProviders,
   positiveInt,
 } from '../options';
 import { noteEngineBuild, progressBar } from '../progress';
@@ -126,6 +127,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .addOption(limitInputPixelsOption())
     .addOption(failOnOption())
+    .addOption(autoOrientOption())
     .option('--watch', 'keep watching the given folders: inspect what is there, then each new image as it lands, until Ctrl-C')
     .option('--settle <ms>', 'with --watch: how long a new file must stay unchanged before it is read', '250')
     .action(async (patterns: string[], o: InspectCliOptions) => {

@@ -55,6 +55,7 @@ export class SamRoi extends Roi {
         ...options.detectorOptions, ...session, conf: options.conf ?? options.detectorOptions?.conf,
         limitInputPixels: options.limitInputPixels ?? options.detectorOptions?.limitInputPixels,
         failOn: options.failOn ?? options.detectorOptions?.failOn,
+        autoOrient: options.autoOrient ?? options.detectorOptions?.autoOrient,
       }),
       SamModel.load(enc, session),
       SamModel.load(dec, session),
