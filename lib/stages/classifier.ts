@@ -50,13 +50,11 @@ export interface Classification {
 export class Classifier extends ModelSession {
   readonly classNames: string[] | undefined;
   private readonly options: ClassifierOptions;
-  /** The model as given, read again for the CAM head's weights on the first explain(). */
-  private readonly source: string | Uint8Array;
+  /** The pooled linear head's weights, read from the model file at create() where `hasCam`. */
   private head: Promise<CamHead> | undefined;
 
-  private constructor(handle: NativeSession, options: ClassifierOptions, source: string | Uint8Array) {
+  private constructor(handle: NativeSession, options: ClassifierOptions) {
     super(handle);
-    this.source = source;
     const meta = this.info.metadata;
     const mean = metadataNumbers(meta, 'mean');
     const std = metadataNumbers(meta, 'std');
@@ -72,7 +70,14 @@ export class Classifier extends ModelSession {
   }
 
   static async create(model: string | Uint8Array, options: ClassifierOptions = {}): Promise<Classifier> {
-    return new Classifier(await ModelSession.open(model, options), options, model);
+    const c = new Classifier(await ModelSession.open(model, options), options);
+    // Read now, while the file is the one the session loaded (it may be replaced later);
+    // a head that does not fit is explain()'s error, not create()'s.
+    if (c.hasCam) {
+      c.head = readModelBytes(model).then((bytes) => c.headOf(bytes));
+      await c.head.catch(() => undefined);
+    }
+    return c;
   }
 
   /**
@@ -123,21 +128,22 @@ export class Classifier extends ModelSession {
     return i;
   }
 
-  /** The pooled linear head, read from the model file once. */
+  /** The pooled linear head read at create(). */
   private camHead(): Promise<CamHead> {
-    if (!this.hasCam) {
+    if (!this.head) {
       return Promise.reject(new DieInspectError('ERR_INVALID_ARG', 'explain: this model has no feature output for method "cam" '
         + `(metadata ${CAM_FEATURES_KEY}); use "rise" or "occlusion", or add one with withCamOutput()`));
     }
-    this.head ??= readModelBytes(this.source).then((bytes) => {
-      const head = findCamHead(OnnxModelFile.parse(bytes, 'classifier'), this.info.outputs[this.options.outputIndex ?? 0]?.name);
-      if (!head || head.features !== this.info.metadata[CAM_FEATURES_KEY]) {
-        throw new DieInspectError('ERR_MODEL_LOAD', `explain: the output named by ${CAM_FEATURES_KEY} does not feed a global average `
-          + 'pool and linear head that write the classifier output');
-      }
-      return head;
-    });
     return this.head;
+  }
+
+  private headOf(bytes: Uint8Array): CamHead {
+    const head = findCamHead(OnnxModelFile.parse(bytes, 'classifier'), this.info.outputs[this.options.outputIndex ?? 0]?.name);
+    if (!head || head.features !== this.info.metadata[CAM_FEATURES_KEY]) {
+      throw new DieInspectError('ERR_MODEL_LOAD', `explain: the output named by ${CAM_FEATURES_KEY} does not feed a global average `
+        + 'pool and linear head that write the classifier output');
+    }
+    return head;
   }
 
   /** Classifies a batch of images; one result per image, in order. */

@@ -1,13 +1,15 @@
 'use strict';
-// inspect --watch killed without warning (SIGKILL) in the middle of its work and started
-// again on the same --out: every image ends with exactly one line in results.jsonl, and
-// every line is whole JSON (a line the kill cut short is dropped and its image redone).
+// Faults from outside: inspect --watch killed without warning (SIGKILL) in the middle of
+// its work and started again on the same --out (every image ends with exactly one whole
+// line in results.jsonl); a model file truncated after its session loaded it; an image
+// file rewritten while it is being read.
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const { BIN, run } = require('./helpers/cli');
+const { Classifier, Detector } = require('../dist');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,5 +78,46 @@ describe('inspect --watch under SIGKILL', function () {
     const seen = records.map((r) => path.basename(r.path)).sort();
     assert.deepStrictEqual(seen, images, 'each image exactly once');
     assert.ok(records.every((r) => ['pass', 'fail', 'skipped', 'error'].includes(r.verdict)));
+  });
+
+  it('a model file truncated or replaced after loading changes nothing the session answers', async () => {
+    const file = path.join(tmp, 'classifier.onnx');
+    fs.copyFileSync(path.join(__dirname, '..', 'models', 'die-good-defect-densenets.onnx'), file);
+    const c = await Classifier.create(file);
+    const crop = path.join(__dirname, '..', 'samples', 'images', '000000.jpg');
+    const [before] = await c.classify([crop]);
+    const [mapBefore] = await c.explain([crop], { shifts: 1 });
+    fs.truncateSync(file, 1000);
+    const [after] = await c.classify([crop]);
+    const [mapAfter] = await c.explain([crop], { shifts: 1 });
+    assert.deepStrictEqual(after.probabilities, before.probabilities);
+    assert.deepStrictEqual(Array.from(mapAfter.maps[0].data), Array.from(mapBefore.maps[0].data));
+    c.close();
+    await assert.rejects(Classifier.create(file), { code: 'ERR_MODEL_LOAD' });
+  });
+
+  it('an image rewritten while detect reads it gives a result or a typed error each time, never a crash', async () => {
+    const d = await Detector.create('die-defect-yolov7tiny');
+    const good = fs.readFileSync(path.join(__dirname, '..', 'samples', 'images', '000000.jpg'));
+    const file = path.join(tmp, 'changing.jpg');
+    fs.writeFileSync(file, good);
+    let writing = true;
+    const writer = (async () => {
+      // Truncated, empty, whole again, as a camera rewriting one file name would leave it.
+      for (let i = 0; writing; i++) {
+        fs.writeFileSync(file, i % 3 === 0 ? good.subarray(0, 2000 + (i * 977) % 20000) : i % 3 === 1 ? Buffer.alloc(0) : good);
+        await sleep(3);
+      }
+    })();
+    const codes = new Set();
+    for (let k = 0; k < 12; k++) {
+      const [r] = await d.detect([file]);
+      if (r.error) codes.add(r.error.code);
+      else assert.ok(r.width === 1280 && r.height === 960, 'a whole image');
+    }
+    writing = false;
+    await writer;
+    for (const code of codes) assert.ok(['ERR_IMAGE_DECODE', 'ERR_FILE_NOT_FOUND'].includes(code), code);
+    d.close();
   });
 });
