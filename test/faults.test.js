@@ -7,7 +7,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
+const { execFileSync, spawn } = require('child_process');
 const { BIN, run } = require('./helpers/cli');
 const { Classifier, Detector } = require('../dist');
 
@@ -79,6 +79,48 @@ describe('inspect --watch under SIGKILL', function () {
     assert.deepStrictEqual(seen, images, 'each image exactly once');
     assert.ok(records.every((r) => ['pass', 'fail', 'skipped', 'error'].includes(r.verdict)));
   });
+
+  it('--out on a full disk: ERR_WRITE with the reason, the lines before intact; --watch on the same --out completes once there is room',
+    async function () {
+      const disk = path.join(tmp, 'disk');
+      fs.mkdirSync(disk);
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', disk], { stdio: 'ignore' });
+      } catch {
+        this.skip();  // no permission to mount a small file system here
+      }
+      try {
+        const inbox = path.join(__dirname, '..', 'samples', 'images');
+        const out = path.join(disk, 'out');
+        const results = path.join(out, 'results.jsonl');
+        const full = await run(['inspect', inbox, '--out', out, '--no-annotate']);
+        assert.strictEqual(full.code, 1, full.stderr);
+        assert.match(full.stderr, /cannot write .*results\.jsonl: no space left on the device \(ENOSPC\).*\(ERR_WRITE\)/);
+        assert.doesNotMatch(full.stderr, /Unhandled|at .*\.js:\d+/);
+        const written = lines(results);
+        assert.ok(written.length >= 1, 'some lines fit');
+        written.slice(0, -1).forEach((l) => JSON.parse(l));  // every line but a cut last one is whole
+        execFileSync('mount', ['-o', 'remount,size=4m', disk]);
+        const images = fs.readdirSync(inbox).filter((f) => /\.(jpg|png)$/.test(f)).sort();
+        const watcher = spawn(process.execPath, [BIN, 'inspect', inbox, '--out', out, '--watch', '--settle', '100', '--no-annotate'],
+          { stdio: ['ignore', 'pipe', 'pipe'] });
+        const done = new Promise((r) => watcher.once('exit', (code) => r(code)));
+        const count = () => lines(results).filter((l) => {
+          try {
+            return !!JSON.parse(l).path;
+          } catch {
+            return false;
+          }
+        }).length;
+        for (let t = 0; t < 4000 && count() < images.length; t++) await sleep(50);
+        watcher.kill('SIGINT');
+        assert.strictEqual(await done, 0);
+        const seen = lines(results).map((l) => path.basename(JSON.parse(l).path)).sort();
+        assert.deepStrictEqual(seen, images, 'every image once, the cut line dropped');
+      } finally {
+        execFileSync('umount', [disk], { stdio: 'ignore' });
+      }
+    });
 
   it('a model file truncated or replaced after loading changes nothing the session answers', async () => {
     const file = path.join(tmp, 'classifier.onnx');

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_ABORTED'
   | 'ERR_BUSY'
+  | 'ERR_WRITE'
   | 'ERR_ADDON_LOAD'
   | 'ERR_INTERNAL';
 

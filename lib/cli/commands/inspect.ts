@@ -43,6 +43,13 @@ interface InspectCliOptions extends InputLimitFlags {
   settle: string;
 }
 
+/** ERR_WRITE for an output file the system would not take more of. */
+function writeFailed(file: string, err: NodeJS.ErrnoException): DieInspectError {
+  const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.message;
+  return new DieInspectError('ERR_WRITE', `cannot write ${file}: ${why}${err.code ? ` (${err.code})` : ''}; the lines written `
+    + 'before it stay, and inspect --watch with the same --out carries on from them', { cause: err });
+}
+
 function roiOptions(o: InspectCliOptions): RoiOptions {
   const need = (v: string | undefined, flag: string) => {
     if (!v) throw new DieInspectError('ERR_INVALID_ARG', `--roi ${o.roi} needs ${flag}`);
@@ -155,6 +162,21 @@ export function registerInspect(program: Command): void {
       const inspector = await Inspector.create(config);
       await fs.mkdir(path.join(o.out, 'annotated'), { recursive: true });
       const jsonl = createWriteStream(resultsFile, { flags: o.watch ? 'a' : 'w' });
+      // A full disk or a lost mount must end the run with its reason, not crash it: the
+      // lines written before stay, and --watch on the same --out carries on from them.
+      let writeError: NodeJS.ErrnoException | null = null;
+      jsonl.on('error', (err) => {
+        writeError ??= err;
+      });
+      const writeLine = async (line: string) => {
+        if (!writeError && !jsonl.write(line)) {
+          await new Promise<void>((res) => {
+            jsonl.once('drain', res);
+            jsonl.once('error', () => res());
+          });
+        }
+        if (writeError) throw writeFailed(resultsFile, writeError);
+      };
       const summary = new SummaryBuilder();
       // Watching, a line per part replaces the bar (there is no total to fill).
       const bar = source.total === undefined ? null : progressBar('inspect', 'img');
@@ -166,7 +188,7 @@ export function registerInspect(program: Command): void {
         let done = 0;
         for await (const found of inspector.inspectStream(source.images)) {
           const r = { ...found, index: found.index + earlier.length };
-          if (!jsonl.write(JSON.stringify(resultRecord(r)) + '\n')) await new Promise<void>((res) => jsonl.once('drain', () => res()));
+          await writeLine(JSON.stringify(resultRecord(r)) + '\n');
           summary.add(r);
           if ((r.verdict === 'fail' || r.verdict === 'error') && ++failureCount <= LISTED_FAILURES) failures.push(r);
           // A picture that cannot be written costs a warning, not the run (nor its results).
@@ -184,12 +206,18 @@ export function registerInspect(program: Command): void {
       } finally {
         bar?.stop();
         source.stop();
-        await new Promise<void>((res) => jsonl.end(() => res()));
+        await new Promise<void>((res) => (writeError || jsonl.destroyed ? res() : jsonl.end((err?: Error | null) => {
+          if (err) writeError ??= err;
+          res();
+        })));
         inspector.close();
       }
+      if (writeError) throw writeFailed(resultsFile, writeError);
       const s = summary.finish();
       const report = { ...s, providers: inspector.detector?.provider ?? null, out: o.out };
-      await fs.writeFile(path.join(o.out, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
+      await fs.writeFile(path.join(o.out, 'summary.json'), JSON.stringify(report, null, 2) + '\n').catch((err) => {
+        throw writeFailed(path.join(o.out, 'summary.json'), err);
+      });
       if (o.json) {
         process.stdout.write(JSON.stringify(report) + '\n');
         return;
