@@ -99,7 +99,7 @@ const codeOf = (o) => (o.code ? o.code : 'OK');
  * here): each returns null when the decode is right, else what is wrong.
  */
 const JUDGES = [
-  // OS/2 1.x BMPs: 3-byte palette entries; a colour picture (hopper / image-rs's sample), not grey.
+  // OS/2 1.x BMPs: 3-byte palette entries; a colour picture, not grey.
   [/Core_\d_Bit|pal8os2/, (r) => (decoded(r.decode_warning) && r.decode_warning.grey < 0.5 ? null : 'not decoded in colour')],
   // 32-bit float samples 0..1: scaled to 0..255, not left near black.
   [/32bit_128/, (r) => (decoded(r.decode_warning) && r.decode_warning.max > 64 ? null : 'float samples not scaled')],

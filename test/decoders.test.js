@@ -645,7 +645,7 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
     for (const bps of [32, 64]) {
       const b = Buffer.alloc((bps / 8) * W * H);
       rows(at).forEach((v, i) => (bps === 32 ? b.writeFloatLE(v, 4 * i) : b.writeDoubleLE(v, 8 * i)));
-      // No PhotometricInterpretation and no SamplesPerPixel, as in Pillow's 10ct_32bit_128.tiff: grey.
+      // No PhotometricInterpretation and no SamplesPerPixel, as in one corpus file (10ct_32bit_128.tiff): grey.
       const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, bps], [259, SHORT, 1], [339, SHORT, 3]], blocks: [b] });
       const img = await decodeImage(file);
       assert.deepStrictEqual(greyOf(img), rows(at).map(to8), `${bps}-bit float grey`);
@@ -688,7 +688,7 @@ describe('kinds the public test suites found decoded wrongly or refused (bench/c
     assert.deepStrictEqual(Array.from((await decodeImage(cmyk)).data), [255, 255, 255, 0, 0, 0]);
   });
 
-  it('16-bit contiguous CMYK TIFFs (Pillow\'s tiff_strip_cmyk_16l_jpeg.tif) as libtiff makes 8-bit ones: (255 - ink) x (255 - black) / 255', async () => {
+  it('16-bit contiguous CMYK TIFFs as libtiff makes 8-bit ones: (255 - ink) x (255 - black) / 255', async () => {
     const ink = (x, y, c) => [0, 65535, 257 * 100, 30000, 12345][(x + 2 * y + c) % 5];
     const b = samples16(rows((x, y) => [0, 1, 2, 3].map((c) => ink(x, y, c)), 4));
     const file = writeTiff({ width: W, height: H, tags: [[258, SHORT, [16, 16, 16, 16]], [259, SHORT, 1], [262, SHORT, 5], [277, SHORT, 4]], blocks: [b] });
