@@ -22,7 +22,11 @@ cmake_js=$(node -p "require.resolve('cmake-js/bin/cmake-js', { paths: ['$root'] 
 gen=(); if command -v ninja >/dev/null; then gen=(--generator Ninja); fi
 node "$cmake_js" rebuild --out build "${gen[@]}" --CDDI_SANITIZE=ON
 # What the tests load must be this build: refuse to run against another.
-nm -D --undefined-only build/Release/die_inspect.node | grep -q __asan_report || { echo "the addon is not instrumented" >&2; exit 1; }
+# (grep reads all of nm's output: grep -q would stop early and fail the pipe under pipefail)
+if ! nm -D --undefined-only build/Release/die_inspect.node | grep __asan_report >/dev/null; then
+  echo "the addon is not instrumented" >&2
+  exit 1
+fi
 npx tsc -p tsconfig.json && node scripts/write-esm-entry.js
 mkdir -p reports && rm -f reports/*
 asan=$(g++ -print-file-name=libasan.so)
