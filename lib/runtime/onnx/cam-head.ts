@@ -69,11 +69,12 @@ export function findCamHead(m: OnnxModelFile, logits = m.outputs[0]?.name ?? '')
   if (!w || (w.dims ?? []).length !== 2) return undefined;
   let pooled = node(pooledFlat);
   while (pooled && ['Flatten', 'Reshape', 'Squeeze'].includes(pooled.opType ?? '')) pooled = node(pooled.input?.[0] ?? '');
-  if (!pooled) return undefined;
+  if (!pooled?.input?.[0]) return undefined;
   const isMean = pooled.opType === 'ReduceMean' && axesOf(m, pooled).sort().join() === '2,3';
   if (pooled.opType !== 'GlobalAveragePool' && !isMean) return undefined;
   const [d0, d1] = (w.dims ?? []).map(int64);
   const [classes, channels] = transB ? [d0, d1] : [d1, d0];
+  if (!(classes > 0 && channels > 0)) return undefined;
   const raw = floatValues(w);
   if (raw.length !== classes * channels) return undefined;
   const weights = new Float32Array(classes * channels);
@@ -86,15 +87,16 @@ export function findCamHead(m: OnnxModelFile, logits = m.outputs[0]?.name ?? '')
     const v = floatValues(b);
     for (let k = 0; k < classes; k++) bias[k] = beta * (v.length === 1 ? v[0] : v[k] ?? 0);
   }
-  return { features: pooled.input?.[0] ?? '', logits, classes, channels, weights, bias };
+  return { features: pooled.input[0], logits, classes, channels, weights, bias };
 }
 
 function axesOf(m: OnnxModelFile, n: NodeProto): number[] {
   const a = attr(n, 'axes');
   if (a?.ints?.length) return a.ints.map(int64);
   const t = m.initializers.get(n.input?.[1] ?? '');
-  if (!t) return [];
-  return Array.from(new BigInt64Array(Uint8Array.from(t.rawData ?? []).buffer)).map(Number);
+  if (t?.int64Data?.length) return t.int64Data.map(int64);
+  const raw = Uint8Array.from(t?.rawData ?? []);
+  return raw.length % 8 ? [] : Array.from(new BigInt64Array(raw.buffer)).map(Number);
 }
 
 /**

@@ -62,6 +62,11 @@ function elementCount(t: TensorProto): number {
   return (t.dims ?? []).map(int64).reduce((a, b) => a * b, 1);
 }
 
+/** Sizes are whole and non-negative; NaN is a size the walk could not follow (see Concat). */
+function isShape(s: Shape): boolean {
+  return s.every((d) => Number.isNaN(d) || (Number.isSafeInteger(d) && d >= 0));
+}
+
 function broadcast(a: Shape, b: Shape): Shape {
   const n = Math.max(a.length, b.length);
   const out: Shape = [];
@@ -90,7 +95,14 @@ export async function graphStats(model: string | Uint8Array,
   const graph = proto.graph;
   if (!graph) throw new DieInspectError('ERR_MODEL_LOAD', 'ONNX model has no graph');
   const inits = new Map<string, TensorProto>();
-  for (const t of graph.initializer ?? []) inits.set(t.name ?? '', t);
+  for (const t of graph.initializer ?? []) {
+    // A stored tensor's dims are sizes: whole, non-negative, and their product a count a file can describe.
+    const d = (t.dims ?? []).map(int64);
+    if (d.some((x) => !Number.isSafeInteger(x) || x < 0) || !Number.isSafeInteger(d.reduce((a, b) => a * b, 1))) {
+      throw new DieInspectError('ERR_MODEL_LOAD', `ONNX initializer '${t.name ?? ''}' has impossible dims [${d.join(', ')}]`);
+    }
+    inits.set(t.name ?? '', t);
+  }
   // In a quantized (QDQ) model the weights are the integer tensors DequantizeLinear reads;
   // the scales and zero points of its pairs are not parameters.
   const quantized = new Set<string>();
@@ -254,15 +266,17 @@ export async function graphStats(model: string | Uint8Array,
         else if (op === 'Constant') {
           const t = a.get('value')?.t;
           if (t) {
-            shapes.set(node.output?.[0] ?? '', (t.dims ?? []).map(int64));
+            const shape = (t.dims ?? []).map(int64);
+            if (isShape(shape)) shapes.set(node.output?.[0] ?? '', shape);
             consts.set(node.output?.[0] ?? '', tensorValues(t));
           }
           continue;
         } else unknown.add(op);
     }
     (node.output ?? []).forEach((name, i) => {
-      if (out[i]) shapes.set(name, out[i]!);
+      // What a forged attribute makes of a shape (a negative or fractional size) is no shape: it stays unknown.
+      if (out[i] && isShape(out[i]!)) shapes.set(name, out[i]!);
     });
   }
-  return { params, gflops: complete && Number.isFinite(macs) ? (2 * macs) / 1e9 : null, inputShape, unknownOps: [...unknown].sort() };
+  return { params, gflops: complete && Number.isFinite(macs) && macs >= 0 ? (2 * macs) / 1e9 : null, inputShape, unknownOps: [...unknown].sort() };
 }
