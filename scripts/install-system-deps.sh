@@ -3,11 +3,16 @@
 # Ninja, a C++17 compiler; patchelf for the prebuild, scripts/prebuild.js). Skips apt when
 # everything is already there.
 #   --recipes  also the system Python packages the training recipes use (models/recipes/)
+#   --fuzz     also clang with its libFuzzer and sanitizer runtimes (scripts/fuzz.sh)
 set -euo pipefail
 pkgs=(libopencv-dev libjpeg62-turbo-dev libpng-dev libtiff-dev cmake ninja-build g++ pkg-config patchelf)
-if [ "${1:-}" = "--recipes" ]; then
-  pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy python3-yaml python3-tqdm)
-fi
+for opt in "$@"; do
+  case "$opt" in
+    --recipes) pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy python3-yaml python3-tqdm) ;;
+    --fuzz) pkgs+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "unknown option $opt (--recipes, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 need=()
 for pkg in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")

@@ -51,6 +51,12 @@ cv::Mat Gray(const cv::Mat& bgr) {
   return g;
 }
 
+bool WithinReach(const Quad& q, int width, int height) {
+  for (const auto& p : q)
+    if (!(p.x >= -0.5 * width && p.x <= 1.5 * width && p.y >= -0.5 * height && p.y <= 1.5 * height)) return false;
+  return true;
+}
+
 }  // namespace
 
 Proposer ContourProposer(const roi::ContourParams& p) {
@@ -113,6 +119,13 @@ std::vector<RoiResult> CaptureRoi(const std::vector<ImageSource>& images, const 
       if (!proposeErrors[i].ok() && res.error.ok()) res.error = proposeErrors[i];
       if (!active[i] || !res.error.ok()) continue;
       if (!proposals[i]) {
+        res.status = RoiResult::Status::kNotFound;
+        continue;
+      }
+      // A proposal may lie anywhere (a caller's quad, a mask in a letterbox's padding): one far
+      // off the image would plan a crop of any size. A package cut by the frame reaches at
+      // most half the image's size past a border; beyond that there is no package to capture.
+      if (!WithinReach(proposals[i]->corners, res.width, res.height)) {
         res.status = RoiResult::Status::kNotFound;
         continue;
       }
