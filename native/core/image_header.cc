@@ -39,8 +39,12 @@ bool NextMarker(const uint8_t* d, size_t n, size_t* i) {
   }
 }
 
-// Walks the marker segments to the first start-of-frame.
-std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
+// Calls visit(marker, at, length) for each marker segment that carries a length, in
+// order from the one after SOI, until visit returns false or the data ends (at the
+// end-of-image marker or a segment whose length field is cut short). `at` is the
+// segment's 0xFF; nothing past `length`'s two bytes has been checked to lie in the data.
+template <class Visit>
+void VisitJpegSegments(const uint8_t* d, size_t n, Visit visit) {
   size_t i = 2;
   while (NextMarker(d, n, &i)) {
     const uint8_t marker = d[i + 1];
@@ -48,18 +52,25 @@ std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
       i += 2;
       continue;
     }
-    if (marker == 0xD9 || i + 4 > n) return std::nullopt;  // the end before any frame
+    if (marker == 0xD9 || i + 4 > n) return;
     const size_t len = Read(d + i + 2, 2, true);
-    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-    if (sof) {
-      if (i + 9 > n) return std::nullopt;
-      return Sized(ImageFormat::kJpeg, Read(d + i + 7, 2, true), Read(d + i + 5, 2, true));
-    }
+    if (!visit(marker, i, len)) return;
     // libjpeg skips a segment by its length less the two length bytes, so one that claims
     // under 2 (a broken comment) ends right after them; a table's own reader refuses it.
     i += 2 + std::max<size_t>(len, 2);
   }
-  return std::nullopt;
+}
+
+// The size from the first start-of-frame.
+std::optional<ImageHeader> Jpeg(const uint8_t* d, size_t n) {
+  std::optional<ImageHeader> found;
+  VisitJpegSegments(d, n, [&](uint8_t marker, size_t i, size_t) {
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (!sof) return true;
+    if (i + 9 <= n) found = Sized(ImageFormat::kJpeg, Read(d + i + 7, 2, true), Read(d + i + 5, 2, true));
+    return false;
+  });
+  return found;
 }
 
 std::optional<ImageHeader> Png(const uint8_t* d, size_t n) {
@@ -149,20 +160,14 @@ int ExifOrientation(const uint8_t* t, size_t n) {
 
 int JpegExifOrientation(const uint8_t* d, size_t n) {
   if (d == nullptr || n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 1;
-  size_t i = 2;
-  while (NextMarker(d, n, &i)) {
-    const uint8_t marker = d[i + 1];
-    if (StandaloneMarker(marker)) {
-      i += 2;
-      continue;
-    }
-    if (marker == 0xDA || marker == 0xD9 || i + 4 > n) return 1;  // EXIF comes before the scan
-    const size_t len = Read(d + i + 2, 2, true);
-    if (marker == 0xE1 && len >= 8 && n - (i + 4) >= len - 2 && std::memcmp(d + i + 4, "Exif\0\0", 6) == 0)
-      return ExifOrientation(d + i + 10, len - 8);
-    i += 2 + std::max<size_t>(len, 2);
-  }
-  return 1;
+  int orientation = 1;
+  VisitJpegSegments(d, n, [&](uint8_t marker, size_t i, size_t len) {
+    if (marker == 0xDA) return false;  // EXIF comes before the scan
+    if (marker != 0xE1 || len < 8 || n - (i + 4) < len - 2 || std::memcmp(d + i + 4, "Exif\0\0", 6) != 0) return true;
+    orientation = ExifOrientation(d + i + 10, len - 8);
+    return false;
+  });
+  return orientation;
 }
 
 void CheckSamples(uint64_t width, uint64_t height, uint64_t samples, uint64_t maxPixels, const std::string& what) {
@@ -207,7 +212,7 @@ bool JpegHasEnd(const uint8_t* d, size_t n) {
     }
     if (i + 4 > n) return false;
     const size_t len = Read(d + i + 2, 2, true);
-    i += 2 + std::max<size_t>(len, 2);  // as Jpeg() walks a length under 2
+    i += 2 + std::max<size_t>(len, 2);  // as VisitJpegSegments walks a length under 2
     inScan = marker == 0xDA;
   }
   return false;
