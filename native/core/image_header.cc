@@ -27,6 +27,8 @@ std::optional<ImageHeader> Sized(ImageFormat f, uint64_t w, uint64_t h) {
 bool StandaloneMarker(uint8_t m) { return m == 0x01 || m == 0xD8 || (m >= 0xD0 && m <= 0xD7); }
 
 // Moves `i` to the next marker's 0xFF at or after it; false at the end of the data.
+// As libjpeg's reader: fill bytes (FF FF) run into the marker, and FF 00 is data (a
+// stuffed zero), not a marker, wherever it stands.
 bool NextMarker(const uint8_t* d, size_t n, size_t* i) {
   for (;;) {
     if (*i + 1 >= n) return false;
@@ -34,8 +36,8 @@ bool NextMarker(const uint8_t* d, size_t n, size_t* i) {
     if (!ff) return false;
     *i = size_t(static_cast<const uint8_t*>(ff) - d);
     if (*i + 1 >= n) return false;
-    if (d[*i + 1] != 0xFF) return true;
-    ++*i;  // fill byte
+    if (d[*i + 1] != 0xFF && d[*i + 1] != 0x00) return true;
+    ++*i;  // a fill byte, or the FF of a stuffed zero
   }
 }
 
@@ -200,7 +202,7 @@ bool JpegHasEnd(const uint8_t* d, size_t n) {
   bool inScan = false;
   while (NextMarker(d, n, &i)) {
     const uint8_t marker = d[i + 1];
-    if (inScan && (marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7))) {
+    if (inScan && marker >= 0xD0 && marker <= 0xD7) {  // (NextMarker passes over stuffed zeros)
       i += 2;
       continue;
     }
