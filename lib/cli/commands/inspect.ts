@@ -197,9 +197,15 @@ async function inspectInto(patterns: string[], o: InspectCliOptions, resultsFile
   });
   const writeLine = async (line: string) => {
     if (!writeError && !jsonl.write(line)) {
+      // Each wait takes its listeners away again: a long run must not pile up 'error' listeners.
       await new Promise<void>((res) => {
-        jsonl.once('drain', res);
-        jsonl.once('error', () => res());
+        const done = () => {
+          jsonl.off('drain', done);
+          jsonl.off('error', done);
+          res();
+        };
+        jsonl.once('drain', done);
+        jsonl.once('error', done);
       });
     }
     if (writeError) throw writeFailed(resultsFile, writeError);
