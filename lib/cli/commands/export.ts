@@ -61,7 +61,9 @@ export function registerExport(program: Command): void {
     .option('--to <time>', 'only parts inspected before this time (ISO 8601)')
     .option('--json', 'print what was written as JSON')
     .action(async (o: ExportCliOptions) => {
-      if (!o.reviewed && !o.csv) throw new DieInspectError('ERR_INVALID_ARG', 'export: say what to write: --reviewed --out DIR, --csv FILE, or both');
+      if (!o.reviewed && !o.csv) {
+        throw new DieInspectError('ERR_INVALID_ARG', 'export: say what to write: --reviewed --out DIR, --csv FILE, or both');
+      }
       if (o.reviewed && !o.out) throw new DieInspectError('ERR_INVALID_ARG', 'export --reviewed needs --out DIR');
       if (o.out && !o.reviewed) throw new DieInspectError('ERR_INVALID_ARG', '--out goes with --reviewed');
       const query = queryOf(o);

@@ -126,7 +126,8 @@ export class SqliteRecorder implements Recorder {
       const classes = run.classes && run.classes.length ? JSON.stringify(run.classes) : null;
       const row = this.stmt(SQL.INSERT_RUN).get({
         startedAt: iso(run.startedAt), host: run.host ?? os.hostname(), provider: run.provider ?? null, toolVersion: TOOL_VERSION,
-        configJson: JSON.stringify(run.config ?? {}, bytesAsLength), modelsJson: JSON.stringify(models), metaJson: JSON.stringify(run.meta ?? {}),
+        configJson: JSON.stringify(run.config ?? {}, bytesAsLength), modelsJson: JSON.stringify(models),
+        metaJson: JSON.stringify(run.meta ?? {}),
         classesJson: classes,
       }) as Row;
       return Number(row.id);
@@ -229,7 +230,8 @@ export class SqliteRecorder implements Recorder {
       dieAngle: num(r.die_angle), verdict: r.verdict as Verdict, reasons: json(r.reasons_json) as string[], detections,
       classification: ensemble ? {
         defectProbability: num(ensemble.defect_probability),
-        members: cls.filter((c) => Number(c.ordinal) > 0).map((c) => ({ name: String(c.member), defectProbability: num(c.defect_probability) })),
+        members: cls.filter((c) => Number(c.ordinal) > 0)
+          .map((c) => ({ name: String(c.member), defectProbability: num(c.defect_probability) })),
       } : null,
       timings: {
         roiMs: Number(r.roi_ms), detectMs: Number(r.detect_ms), classifyMs: Number(r.classify_ms), explainMs: num(r.explain_ms),
