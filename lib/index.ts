@@ -40,6 +40,17 @@ export { Inspector } from './pipeline/inspector';
 export type {
   InspectionDetection, InspectionResult, InspectionSaliency, InspectorConfig, InspectStreamOptions, Verdict,
 } from './pipeline/inspector';
+export type { RecordedAs } from './pipeline/inspection-types';
+export { openRecorder, SqliteRecorder } from './pipeline/records/sqlite';
+export { SCHEMA_VERSION as RECORDS_SCHEMA_VERSION } from './pipeline/records/sql';
+export type { RecordOptions, RecordTarget } from './pipeline/records/recording';
+export { parseMeta, sidecarPaths } from './pipeline/records/part-meta';
+export { exportPartsCsv, exportReviewed, PARTS_CSV_COLUMNS } from './pipeline/records/export';
+export type { ReviewedExport } from './pipeline/records/export';
+export type {
+  LabelledBox, PartInput, PartMeta, PartQuery, PartRecord, RecordedDetection, Recorder, Review, ReviewDecision, ReviewInput, ReviewRates,
+  RunModel, RunRecord, RunStart,
+} from './pipeline/records/types';
 export { annotateImage, layoutTexts } from './pipeline/annotate';
 export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pipeline/annotate';
 

@@ -8,6 +8,7 @@ import { registerDataset } from './commands/dataset';
 import { registerDetect } from './commands/detect';
 import { registerEnsemble } from './commands/ensemble';
 import { registerEval } from './commands/eval';
+import { registerExport } from './commands/export';
 import { registerInfo } from './commands/info';
 import { registerInspect } from './commands/inspect';
 import { registerModels } from './commands/models';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDetect(program);
   registerBench(program);
   registerEval(program);
+  registerExport(program);
   registerQuantize(program);
   registerEnsemble(program);
   registerDataset(program);

@@ -45,6 +45,19 @@ export async function resumeResults(resultsFile: string): Promise<string[]> {
   return paths;
 }
 
+/**
+ * Where a restarted watcher stands with two records of its parts, results.jsonl and a
+ * records store: an image is skipped only when both hold it. One that only the store
+ * holds is inspected again for its line (the store keeps its first record); one that
+ * only results.jsonl holds is inspected again for the store, its line not written twice.
+ */
+export function resumeAcross(lines: string[], stored: ReadonlySet<string> | null): { skip: string[]; lineWritten: Set<string> } {
+  if (!stored) return { skip: lines, lineWritten: new Set() };
+  const skip = lines.filter((p) => stored.has(path.resolve(p)));
+  const held = new Set(skip);
+  return { skip, lineWritten: new Set(lines.filter((p) => !held.has(p)).map((p) => path.resolve(p))) };
+}
+
 export async function* watchImages(dirs: string[], { signal, settleMs = 250, skip, ignore = [] }: WatchOptions): AsyncGenerator<string> {
   for (const dir of dirs) {
     const st = await fs.stat(dir).catch(() => null);

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_BUSY'
   | 'ERR_WRITE'
+  | 'ERR_DB_CORRUPT'
+  | 'ERR_DB_VERSION'
   | 'ERR_ADDON_LOAD'
   | 'ERR_INTERNAL';
 

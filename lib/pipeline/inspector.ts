@@ -10,7 +10,7 @@ import { ClassifierEnsemble } from '../stages/ensemble';
 import { type EnsembleManifest, manifestExists } from '../stages/ensemble-manifest';
 import { DetectionResult, Detector, DetectorOptions } from '../stages/detector';
 import { DieInspectError } from '../core/errors';
-import { applyHomography, boxToQuad, Point, Quad } from '../core/geometry';
+import { applyHomography, boxToQuad } from '../core/geometry';
 import { ImageInput, RawImage, toNativeImages } from '../runtime/images';
 import { defaultModels } from '../runtime/models';
 import { batchesOf } from './batching';
@@ -18,8 +18,10 @@ import { RequestQueue } from './request-queue';
 import type { RoiOptions, RoiResult } from '../stages/roi/base';
 import { Roi } from '../stages/roi/factory';
 import type { ProviderName, SessionOptions } from '../runtime/session';
-import { ExplainOptions, explainOptionsProblem, SaliencyMap } from '../stages/saliency';
-import type { AcquisitionMode } from '../stages/roi/base';
+import { ExplainOptions, explainOptionsProblem } from '../stages/saliency';
+import type { InspectionClassification, InspectionResult } from './inspection-types';
+import { modelsOfRun, Recording, RecordTarget } from './records/recording';
+import type { Recorder } from './records/types';
 
 export interface InspectorConfig {
   /** ROI stage options (default: the contour strategy). */
@@ -72,60 +74,18 @@ export interface InspectorConfig {
    * ensemble explain() per batch with failed parts. Default false.
    */
   explain?: boolean | ExplainOptions;
+  /**
+   * Record every part in a records store (docs/records.md): a file path (opened, and
+   * closed by close()), a Recorder of your own (left open), or `{ to, meta, sidecars }`
+   * (metadata of every part; sidecar JSON beside each image, default on). Each Inspector
+   * is one run; each batch is recorded before its results are yielded.
+   */
+  record?: RecordTarget;
 }
 
-/** Where the classifier ensemble's evidence for the defect class lies on a failed part. */
-export interface InspectionSaliency {
-  /** The map over the upright crop (its corners are roi.quad's). */
-  map: SaliencyMap;
-  /** The map's peak in the original image. */
-  imagePeak: Point;
-}
-
-export interface InspectionDetection {
-  label: string;
-  classId: number;
-  score: number;
-  /** [x1, y1, x2, y2] on the upright crop. */
-  cropBox: number[];
-  /** The same box in the original image: a quad, as the crop is rotated there. */
-  quad: Quad;
-}
-
-export type Verdict = 'pass' | 'fail' | 'skipped' | 'error';
-
-/** The package found; 'skipped' (an image the mode filter skips) carries nothing else, as it was not searched. */
-export type InspectionRoi = Pick<RoiResult, 'status' | 'quad' | 'angle' | 'score' | 'refined' | 'cropWidth' | 'cropHeight'>;
-
-/** The classifier ensemble's defect probability, and each member's. */
-export interface InspectionClassification {
-  defectProbability: number;
-  members: Array<{ name: string; defectProbability: number }>;
-}
-
-export interface InspectionResult {
-  /** Position in the input list. */
-  index: number;
-  /** The input, when it was a path. */
-  path?: string;
-  width: number;
-  height: number;
-  mode?: AcquisitionMode;
-  roi: InspectionRoi;
-  /** Die rotation relative to the package, degrees (null when not measured). */
-  dieAngle: number | null;
-  detections: InspectionDetection[];
-  classification: InspectionClassification | null;
-  /** With `explain`, on failed parts with a classifier ensemble. */
-  saliency?: InspectionSaliency;
-  verdict: Verdict;
-  reasons: string[];
-  /** explainMs: with `explain`, per failed part (and in totalMs). */
-  timings: { roiMs: number; detectMs: number; classifyMs: number; explainMs?: number; totalMs: number };
-  /** With failOn 'error': what the decoder let pass in this damaged image (its first warning). */
-  warning?: string;
-  error?: DieInspectError;
-}
+export type {
+  InspectionClassification, InspectionDetection, InspectionResult, InspectionRoi, InspectionSaliency, RecordedAs, Verdict,
+} from './inspection-types';
 
 export interface InspectStreamOptions {
   signal?: AbortSignal;
@@ -188,7 +148,14 @@ export class Inspector {
     readonly ensemble: ClassifierEnsemble | null,
     readonly memberNames: string[],
     private readonly config: InspectorConfig,
+    /** The records store's run, with `record`. */
+    private recording: Recording | null = null,
   ) {}
+
+  /** The records store this Inspector records in (`record`), or null. */
+  get recorder(): Recorder | null {
+    return this.recording?.recorder ?? null;
+  }
 
   private requests: RequestQueue<ImageInput, InspectionResult> | undefined;
 
@@ -238,12 +205,17 @@ export class Inspector {
           names.push(/^member \d+$/.test(m) ? `classifier-${i}` : m.replace(/^.*[\\/]/, '').replace(/\.onnx$/, ''));
         });
       }
+      const recording = config.record === undefined ? null : await Recording.start(config.record, {
+        config: { ...config, record: undefined }, provider: detector?.provider ?? ensemble?.members[0]?.provider ?? null,
+        models: await modelsOfRun(config.roi, detModel, ensemble?.memberNames ?? []), classes: detector?.classNames,
+      });
+      return new Inspector(roi, detector, ensemble, names, config, recording);
     } catch (err) {
       detector?.close();
+      ensemble?.close();
       roi.close();
       throw err;
     }
-    return new Inspector(roi, detector, ensemble, names, config);
   }
 
   /** Inspects images in batches; one result per image, in order. */
@@ -291,6 +263,8 @@ export class Inspector {
         pending = batches.next().then(capture);
         pending.catch(() => undefined);
         const results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
+        // Recorded before it is yielded: what a caller has seen is in the store.
+        if (this.recording) await this.recording.add(current.batch, results);
         for (const r of results) {
           aborted();
           yield r;
@@ -437,11 +411,18 @@ export class Inspector {
     return this.requests.submit(image);
   }
 
-  /** Frees the models; submissions still queued reject with ERR_SESSION_CLOSED. */
-  close(): void {
+  /**
+   * Frees the models (at once); submissions still queued reject with ERR_SESSION_CLOSED.
+   * With `record`, the run is ended (and a store opened from a file closed) by the time
+   * the promise resolves.
+   */
+  async close(): Promise<void> {
     this.requests?.close();
     this.detector?.close();
     this.ensemble?.close();
     this.roi.close();
+    const recording = this.recording;
+    this.recording = null;
+    await recording?.end();
   }
 }
