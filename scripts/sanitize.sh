@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer in a worktree of
 # this checkout and runs the mocha suite (or the test files given) against it:
-#   bash scripts/sanitize.sh [test/x.test.js ...]
+#   bash scripts/sanitize.sh [--native | test/x.test.js ...]
+# --native: only the test files that drive the addon in-process (decoders, geometry,
+# sessions, the pipeline), the part CI runs; the whole suite takes several times longer.
 # Writes the build to .sanitize/tree/build/ and the sanitizers' reports to
 # .sanitize/tree/reports/; exits 1 when any report was written or a test failed. ONNX Runtime,
 # OpenCV's archives and Node itself are not instrumented: what is checked is our code.
@@ -37,6 +39,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$tree/reports/
 status=0
 # Without files: every test file but those that build and install addons of their own
 # (they would replace this build). Files run alone: the config's spec would add the rest.
+if [ "${1:-}" = "--native" ]; then
+  shift
+  set -- test/{decoders,auto-orient,input-limits,encoders,fuzz,fuzz-regressions,nms,preprocess,annotate,reference-pair}.test.js \
+    test/{roi,roi-seg,roi-sam,session,detector,classifier,batching,explain,synth,inspector}.test.js "$@"
+fi
 if [ $# -eq 0 ]; then
   mapfile -t files < <(ls test/*.test.js | grep -vE '/(package|install|source-build)\.test\.js$')
   set -- "${files[@]}"
