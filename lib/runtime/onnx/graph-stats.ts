@@ -278,5 +278,6 @@ export async function graphStats(model: string | Uint8Array,
       if (out[i] && isShape(out[i]!)) shapes.set(name, out[i]!);
     });
   }
-  return { params, gflops: complete && Number.isFinite(macs) && macs >= 0 ? (2 * macs) / 1e9 : null, inputShape, unknownOps: [...unknown].sort() };
+  const gflops = complete && Number.isFinite(macs) && macs >= 0 ? (2 * macs) / 1e9 : null;
+  return { params, gflops, inputShape, unknownOps: [...unknown].sort() };
 }
