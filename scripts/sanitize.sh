@@ -22,7 +22,7 @@ ln -sfn "$root/node_modules" "$tree/node_modules"
 cd "$tree"
 cmake_js=$(node -p "require.resolve('cmake-js/bin/cmake-js', { paths: ['$root'] })")
 gen=(); if command -v ninja >/dev/null; then gen=(--generator Ninja); fi
-node "$cmake_js" rebuild --out build "${gen[@]}" --CDDI_SANITIZE=ON
+node "$cmake_js" build --out build "${gen[@]}" --CDDI_SANITIZE=ON
 # What the tests load must be this build: refuse to run against another.
 # (grep reads all of nm's output: grep -q would stop early and fail the pipe under pipefail)
 if ! nm -D --undefined-only build/Release/die_inspect.node | grep __asan_report >/dev/null; then
