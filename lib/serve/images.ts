@@ -50,7 +50,8 @@ export class PictureCache {
     }
     const shapes = annotationShapes({ ...part, verdict: part.effectiveVerdict });
     // A thumbnail is too small for the texts: outlines only.
-    return annotateImage(part.imagePath, kind === 'thumb' ? shapes.filter((s) => s.type === 'polygon') : shapes, {
+    const drawn = kind === 'thumb' ? shapes.filter((s) => s.type === 'polygon').map((s) => ({ ...s, label: undefined })) : shapes;
+    return annotateImage(part.imagePath, drawn, {
       format: 'jpg', quality: kind === 'thumb' ? 75 : 88, maxSide: kind === 'thumb' ? THUMB_SIDE : ANNOTATED_SIDE,
     });
   }

@@ -28,7 +28,7 @@ function Card({ p }) {
     <img src=${p.thumb} loading="lazy" alt=${p.imageName} />
     <div class="meta"><span class=${`badge ${p.effectiveVerdict}`}>${p.effectiveVerdict}</span>
       ${p.reviewed ? html`<span class="reviewed-mark" title="reviewed">reviewed</span>` : ''}
-      <span>${new Date(p.inspectedAt).toLocaleTimeString()}</span></div>
+      <span>${new Date(p.inspectedAt).toLocaleTimeString([], { hour12: false })}</span></div>
     <div class="name" title=${p.reasons.join('; ')}>${p.imageName}${p.classes.length ? ` - ${p.classes.join(', ')}` : ''}</div>
   </a>`;
 }

@@ -145,8 +145,7 @@ export function PartPage({ id, config }) {
     <header>
       <a href="/" onClick=${(e) => { e.preventDefault(); navigate('/'); }}>line</a>
       <h1>part ${p.id}${p.partId ? ` (${p.partId})` : ''} - ${detail.imageName}</h1>
-      <div class="kpis"><div class="kpi"><b>${pct(rates?.falseCallRate)}</b><span>false-call rate (${rates?.falseCalls ?? 0} of
-        ${rates?.machineFailed ?? 0})</span></div>
+      <div class="kpis"><div class="kpi"><b>${pct(rates?.falseCallRate)}</b><span>false-call rate (${rates?.falseCalls ?? 0} of ${rates?.machineFailed ?? 0})</span></div>
         <div class="kpi"><b>${pct(rates?.escapeRate)}</b><span>escape rate (${rates?.escapes ?? 0} of ${rates?.machinePassed ?? 0})</span></div></div>
       <span>reviewer: <b>${reviewer || '(none: set it on the line view)'}</b></span>
     </header>
@@ -159,8 +158,9 @@ export function PartPage({ id, config }) {
         <h2>verdict <span class=${`badge ${detail.effectiveVerdict}`} id="effective-verdict">${detail.effectiveVerdict}</span>
           ${p.review ? html` <small>(machine: <span class=${`badge ${p.verdict}`}>${p.verdict}</span>)</small>` : ''}</h2>
         <div>${p.reasons.join('; ') || 'no fail reasons'}</div>
-        <div>inspected ${new Date(p.inspectedAt).toLocaleString()} - lot ${p.lot ?? '-'}, station ${p.station ?? '-'}, camera
-          ${p.camera ?? '-'} - die angle <b>${p.dieAngle === null ? '-' : `${p.dieAngle.toFixed(2)} deg`}</b> - ${p.mode ?? ''}</div>
+        <div>inspected ${new Date(p.inspectedAt).toLocaleString()}; lot ${p.lot ?? '-'}, station ${p.station ?? '-'}, camera ${p.camera ?? '-'};
+          ${p.mode ?? ''}</div>
+        <div>die angle <b id="die-angle">${p.dieAngle === null ? '-' : `${p.dieAngle.toFixed(2)} deg`}</b></div>
         ${p.review ? html`<div class="status" id="review">${p.review.decision} by ${p.review.reviewer}, ${new Date(p.review.reviewedAt)
           .toLocaleString()}${p.review.comment ? `: ${p.review.comment}` : ''} (${p.reviews} review${p.reviews === 1 ? '' : 's'})</div>` : ''}
         <h3>upright crop${mode === 'box' ? ' - drawing boxes' : ''}</h3>
