@@ -121,9 +121,12 @@ function App() {
   useEffect(() => {
     const onPop = () => setPath(location.pathname);
     addEventListener('popstate', onPop);
-    api('/api/config').then(setConfig).catch(() => setConfig({ classes: [] }));
     return () => removeEventListener('popstate', onPop);
   }, []);
+  // Again on each page: the classes are the newest run's, which may have started since.
+  useEffect(() => {
+    api('/api/config').then(setConfig).catch(() => setConfig((c) => c ?? { classes: [] }));
+  }, [path]);
   const m = path.match(/^\/part\/(\d+)$/);
   if (!config) return html`<p class="loading">loading...</p>`;
   return m ? html`<${PartPage} key=${m[1]} id=${Number(m[1])} config=${config} />` : html`<${LineView} config=${config} />`;

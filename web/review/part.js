@@ -17,7 +17,8 @@ export function PartPage({ id, config }) {
   const [mode, setMode] = useState(null);  // null | 'relabel' | 'box'
   const [labels, setLabels] = useState([]);
   const [boxes, setBoxes] = useState([]);
-  const [boxLabel, setBoxLabel] = useState(config.classes[0] ?? 'defect');
+  const [chosenLabel, setBoxLabel] = useState(null);
+  const boxLabel = chosenLabel ?? config.classes[0] ?? 'defect';
   const [drag, setDrag] = useState(null);
   const [status, setStatus] = useState(null);
   const [help, setHelp] = useState(false);
@@ -74,8 +75,16 @@ export function PartPage({ id, config }) {
     return review({ decision: 'relabel', verdict: 'fail', boxes }, 'failed with boxes');
   }
 
+  // One listener for the page's life, calling this render's handler: state set just before a key
+  // (a box drawn, then Enter) is seen, which a listener re-added after each render could miss.
+  const onKeyRef = useRef(null);
   useEffect(() => {
-    const onKey = (e) => {
+    const listener = (e) => onKeyRef.current?.(e);
+    addEventListener('keydown', listener);
+    return () => removeEventListener('keydown', listener);
+  }, []);
+  {
+    onKeyRef.current = (e) => {
       if (!detail || e.ctrlKey || e.metaKey || e.altKey) return;
       const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName);
       if (e.key === 'Escape') {
@@ -115,9 +124,7 @@ export function PartPage({ id, config }) {
         act();
       }
     };
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
-  });
+  }
 
   if (!detail) return html`<header><a href="/" onClick=${(e) => { e.preventDefault(); navigate('/'); }}>line</a></header>
     ${status ? html`<div class=${`status ${status.error ? 'error' : ''}`}>${status.text}</div>` : html`<p class="loading">loading...</p>`}`;
