@@ -291,4 +291,34 @@ describe('review station API', function () {
     assert.strictEqual((await run(['serve', '--db', db, '--token', 'abcdefgh1', '--token-file', '/nope'])).code, 2);
     assert.strictEqual((await run(['serve'])).code, 2);
   });
+
+  it('serve --watch inspects a folder into the store it serves, and stops on SIGTERM', async () => {
+    const { spawn } = require('child_process');
+    const { BIN } = require('./helpers/cli');
+    const dir = path.join(tmp, 'watched'), store = path.join(tmp, 'watched.sqlite');
+    fs.mkdirSync(dir);
+    const proc = spawn(process.execPath, [BIN, 'serve', '--db', store, '--watch', dir, '--port', '0', '--out', path.join(tmp, 'w-out')]);
+    let out = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { out += d; });
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    try {
+      const until = async (test, what) => {
+        for (const deadline = Date.now() + 90000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+          const v = await test();
+          if (v) return v;
+        }
+        throw new Error(`${what}; output:\n${out}`);
+      };
+      const wport = Number(await until(() => /review station: http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1], 'no URL'));
+      await until(() => /watching/.test(out), 'not watching');
+      fs.copyFileSync(path.join(SAMPLES, '000001.jpg'), path.join(dir, 'a.jpg'));
+      const listed = await until(async () => (await request(wport, 'GET', '/api/parts')).json.parts[0], 'the part never showed');
+      assert.strictEqual(listed.imageName, 'a.jpg');
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    assert.strictEqual(await exited, 0, out);
+    assert.match(out, /records: .*watched\.sqlite \(1 part recorded\)/);
+  });
 });
