@@ -67,7 +67,9 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<Rec
   } catch (err) {
     throw new RequestError('ERR_INVALID_ARG', `the body is not JSON: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new RequestError('ERR_INVALID_ARG', 'the body must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RequestError('ERR_INVALID_ARG', 'the body must be a JSON object');
+  }
   return value as Record<string, unknown>;
 }
 

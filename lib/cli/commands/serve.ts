@@ -20,7 +20,9 @@ interface ServeCliOptions {
 }
 
 async function tokenOf(o: ServeCliOptions): Promise<string | null> {
-  if (o.token !== undefined && o.tokenFile !== undefined) throw new DieInspectError('ERR_INVALID_ARG', '--token and --token-file: give one');
+  if (o.token !== undefined && o.tokenFile !== undefined) {
+    throw new DieInspectError('ERR_INVALID_ARG', '--token and --token-file: give one');
+  }
   if (o.tokenFile === undefined) return o.token ?? null;
   const text = await fs.readFile(o.tokenFile, 'utf8').catch((err: Error) => {
     throw new DieInspectError('ERR_INVALID_ARG', `--token-file ${o.tokenFile}: ${err.message}`);
