@@ -27,7 +27,7 @@ function Card({ p }) {
     data-verdict=${p.effectiveVerdict}>
     <img src=${p.thumb} loading="lazy" alt=${p.imageName} />
     <div class="meta"><span class=${`badge ${p.effectiveVerdict}`}>${p.effectiveVerdict}</span>
-      ${p.reviewed ? html`<span class="reviewed-mark" title="reviewed">reviewed</span>` : ''}
+      ${p.reviewed ? html`<span class="reviewed-mark" title=${`reviewed; the machine said ${p.verdict}`}>\u2713 rev</span>` : ''}
       <span>${new Date(p.inspectedAt).toLocaleTimeString([], { hour12: false })}</span></div>
     <div class="name" title=${p.reasons.join('; ')}>${p.imageName}${p.classes.length ? ` - ${p.classes.join(', ')}` : ''}</div>
   </a>`;

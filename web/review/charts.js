@@ -32,7 +32,8 @@ export function overTime(stats) {
 function bucketLabel(b) {
   if (b.length < 2) return 'bucket';
   const s = (Date.parse(b[1].start) - Date.parse(b[0].start)) / 1000;
-  return s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;
+  if (s < 1) return `${(s * 1000).toFixed(0)} ms`;
+  return s < 90 ? `${s.toFixed(s < 10 ? 1 : 0)} s` : `${(s / 60).toFixed(1)} min`;
 }
 
 /** Counts as horizontal bars, most first; `cumulative` adds the Pareto line. */
