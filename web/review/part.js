@@ -165,8 +165,7 @@ export function PartPage({ id, config }) {
         <h2>verdict <span class=${`badge ${detail.effectiveVerdict}`} id="effective-verdict">${detail.effectiveVerdict}</span>
           ${p.review ? html` <small>(machine: <span class=${`badge ${p.verdict}`}>${p.verdict}</span>)</small>` : ''}</h2>
         <div>${p.reasons.join('; ') || 'no fail reasons'}</div>
-        <div>inspected ${new Date(p.inspectedAt).toLocaleString()}; lot ${p.lot ?? '-'}, station ${p.station ?? '-'}, camera ${p.camera ?? '-'};
-          ${p.mode ?? ''}</div>
+        <div>inspected ${new Date(p.inspectedAt).toLocaleString()}; lot ${p.lot ?? '-'}, station ${p.station ?? '-'}, camera ${p.camera ?? '-'}${p.mode ? `; ${p.mode}` : ''}</div>
         <div>die angle <b id="die-angle">${p.dieAngle === null ? '-' : `${p.dieAngle.toFixed(2)} deg`}</b></div>
         ${p.review ? html`<div class="status" id="review">${p.review.decision} by ${p.review.reviewer}, ${new Date(p.review.reviewedAt)
           .toLocaleString()}${p.review.comment ? `: ${p.review.comment}` : ''} (${p.reviews} review${p.reviews === 1 ? '' : 's'})</div>` : ''}
