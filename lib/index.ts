@@ -51,6 +51,8 @@ export type {
   LabelledBox, PartInput, PartMeta, PartQuery, PartRecord, RecordedDetection, Recorder, Review, ReviewDecision, ReviewInput, ReviewRates,
   RunModel, RunRecord, RunStart,
 } from './pipeline/records/types';
+export { startReviewServer } from './serve/server';
+export type { ReviewServer, ReviewServerOptions } from './serve/server';
 export { annotateImage, layoutTexts } from './pipeline/annotate';
 export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pipeline/annotate';
 

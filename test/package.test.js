@@ -53,4 +53,18 @@ describe('package', () => {
     }
     assert.strictEqual(root.optionalDependencies['die-inspect-linux-x64'], root.version);
   });
+
+  it('packs the review station\'s front end: every asset it serves is in the package or a runtime dependency', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const files = new Set(JSON.parse(r.stdout)[0].files.map((f) => f.path));
+    const { ASSET_NAMES, WEB_DIR } = require('../dist/serve/assets');
+    for (const name of ASSET_NAMES.filter((n) => n !== 'preact-htm.js')) {
+      assert.ok(fs.existsSync(path.join(WEB_DIR, name)), name);
+      assert.ok(files.has(`web/review/${name}`), `web/review/${name} is packed`);
+    }
+    // Preact and htm come from htm's bundle, a runtime dependency (no CDN, no build step).
+    assert.ok(manifest(repo).dependencies.htm, 'htm is a runtime dependency');
+    assert.ok(fs.existsSync(path.join(packageDir('htm', repo), 'preact', 'standalone.module.js')));
+  });
 });

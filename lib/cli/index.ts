@@ -15,6 +15,7 @@ import { registerModels } from './commands/models';
 import { registerProviders } from './commands/providers';
 import { registerExplain } from './commands/explain';
 import { registerQuantize } from './commands/quantize';
+import { registerServe } from './commands/serve';
 import { registerSynth } from './commands/synth';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerEval(program);
   registerExport(program);
+  registerServe(program);
   registerQuantize(program);
   registerEnsemble(program);
   registerDataset(program);

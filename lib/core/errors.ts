@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'ERR_DB_CORRUPT'
   | 'ERR_DB_VERSION'
   | 'ERR_ADDON_LOAD'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_TOO_LARGE'
   | 'ERR_INTERNAL';
 
 /** Every error die-inspect throws or reports per image. Branch on `code`. */

@@ -63,8 +63,20 @@ export function detectionShapes(dets: Array<{ label: string; score: number; quad
   }));
 }
 
+/** What an annotated picture shows of a part: an Inspector's result, or a part as a records store holds it. */
+export interface AnnotatedPart {
+  width: number;
+  height: number;
+  verdict: string;
+  mode?: string | null;
+  dieAngle: number | null;
+  reasons: string[];
+  roi: { quad?: Point[] | null };
+  detections: Array<{ label: string; score: number; quad: Point[] }>;
+}
+
 /** Outline, detections and verdict drawn on the original image. */
-export function annotationShapes(r: InspectionResult): Shape[] {
+export function annotationShapes(r: AnnotatedPart): Shape[] {
   const shapes: Shape[] = [];
   const { lw, font } = strokes(r.width, r.height);
   if (r.roi.quad) {

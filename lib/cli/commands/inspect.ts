@@ -162,6 +162,24 @@ export function registerInspect(program: Command): void {
     });
 }
 
+/**
+ * `inspect --watch DIRS --db FILE --out OUT` with every other option at its default, in
+ * this process: what `serve --watch` runs beside the station. Ends when the watch does
+ * (SIGINT, SIGTERM).
+ */
+export async function watchIntoStore(dirs: string[], db: string, out: string): Promise<void> {
+  const program = new Command();
+  registerInspect(program);
+  const defaults = program.commands[0].opts() as InspectCliOptions;
+  const o: InspectCliOptions = { ...defaults, out, db, watch: true };
+  const recorder = await openRecorder(db);
+  try {
+    await inspectInto(dirs, o, path.join(out, 'results.jsonl'), recorder, undefined);
+  } finally {
+    await recorder.close();
+  }
+}
+
 async function inspectInto(patterns: string[], o: InspectCliOptions, resultsFile: string, recorder: SqliteRecorder | null,
   meta: PartMeta | undefined): Promise<void> {
   // Watching carries on from an earlier run into the same --out (and --db): its records stay, its images are not redone.

@@ -55,7 +55,7 @@ const farthest = (a: Quad, b: Quad) => Math.max(...a.map((p, i) => Math.hypot(p[
  * with the run's ROI options, or why not: the image is gone or changed (sha256), or the
  * warp no longer lands on the recorded outline.
  */
-async function cropOf(recorder: Recorder, p: PartRecord): Promise<{ jpg: Buffer; width: number; height: number } | string> {
+export async function recordedCrop(recorder: Recorder, p: PartRecord): Promise<{ jpg: Buffer; width: number; height: number } | string> {
   if (!p.imagePath) return 'recorded from pixels or bytes, not a file';
   if (p.roi.status !== 'ok' || !p.roi.quad) return `no package outline (roi ${p.roi.status})`;
   const sha = await fileSha256(p.imagePath).catch(() => null);
@@ -102,7 +102,7 @@ export async function exportReviewed(recorder: Recorder, out: string, query: Par
       result.skipped.push({ partId: p.id, imagePath: p.imagePath, reason: 'reviewed as a defect without boxes' });
       continue;
     }
-    const crop = await cropOf(recorder, p);
+    const crop = await recordedCrop(recorder, p);
     if (typeof crop === 'string') {
       result.skipped.push({ partId: p.id, imagePath: p.imagePath, reason: crop });
       continue;

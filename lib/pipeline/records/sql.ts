@@ -170,6 +170,7 @@ const PART_ROWS = `SELECT p.*, r.id AS review_id, r.reviewer, r.reviewed_at, r.d
 /** The filters `partsQuery` knows, each a condition on PART_ROWS' columns. */
 export const PART_FILTERS = {
   id: 'p.id = @id',
+  afterId: 'p.id > @afterId',
   run: 'p.run_id = @run',
   verdict: 'COALESCE(r.verdict, p.verdict) = @verdict',
   machineVerdict: 'p.verdict = @machineVerdict',
@@ -189,10 +190,10 @@ export const PART_FILTERS = {
 
 export type PartFilter = keyof typeof PART_FILTERS;
 
-/** PART_ROWS with the given filters (ANDed), oldest first, paged. */
-export function partsQuery(filters: PartFilter[], paged: boolean): string {
+/** PART_ROWS with the given filters (ANDed), oldest first (or newest first), paged. */
+export function partsQuery(filters: PartFilter[], paged: boolean, newestFirst = false): string {
   const where = filters.length ? ` WHERE ${filters.map((f) => PART_FILTERS[f]).join(' AND ')}` : '';
-  return `${PART_ROWS}${where} ORDER BY p.id${paged ? ' LIMIT @limit OFFSET @offset' : ''}`;
+  return `${PART_ROWS}${where} ORDER BY p.id${newestFirst ? ' DESC' : ''}${paged ? ' LIMIT @limit OFFSET @offset' : ''}`;
 }
 
 /** Counts of reviewed parts by machine verdict and reviewed verdict (the false-call and escape rates). */

@@ -204,7 +204,7 @@ export class SqliteRecorder implements Recorder {
       const { filters, params } = filtersOf(query);
       const paged = query.limit !== undefined || query.offset !== undefined;
       if (paged) Object.assign(params, { limit: query.limit ?? -1, offset: query.offset ?? 0 });
-      const rows = this.stmt(SQL.partsQuery(filters, paged)).all(params) as Row[];
+      const rows = this.stmt(SQL.partsQuery(filters, paged, query.newestFirst === true)).all(params) as Row[];
       return rows.map((r) => this.partOf(r));
     });
   }
@@ -315,7 +315,7 @@ function filtersOf(q: PartQuery & { id?: number }): { filters: SQL.PartFilter[];
     filters.push(name);
     params[name] = v;
   }
-  for (const k of ['id', 'run'] as const) {
+  for (const k of ['id', 'run', 'afterId'] as const) {
     if (q[k] === undefined) continue;
     if (!Number.isInteger(q[k])) throw new DieInspectError('ERR_INVALID_ARG', `parts query: ${k} must be a whole number`);
     filters.push(k);

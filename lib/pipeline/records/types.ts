@@ -179,6 +179,8 @@ export interface PartQuery {
   camera?: string;
   partId?: string;
   run?: number;
+  /** Parts recorded after this part id (ids grow as parts are recorded): what a live view has not seen yet. */
+  afterId?: number;
   imagePath?: string;
   /** Inspected at or after (inclusive). */
   from?: Date | string;
@@ -189,6 +191,8 @@ export interface PartQuery {
   /** parts(): at most this many (default: all), after skipping `offset`. */
   limit?: number;
   offset?: number;
+  /** parts(): newest first (default: oldest first). */
+  newestFirst?: boolean;
 }
 
 /**
