@@ -58,14 +58,19 @@ for t in "${targets[@]}"; do
     fi
   fi
   echo "== $t: ${seconds}s"
-  # Options: the fuzz input size and memory stay bounded (libFuzzer's own limits report what exceeds them).
-  if ! "fuzz/build/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -jobs="$jobs" -workers="$jobs" \
-      -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" fuzz/build/seeds/$t > "fuzz/build/$t.log" 2>&1; then
+  # Time and memory bounded (libFuzzer's own limits report what exceeds them). With --jobs,
+  # libFuzzer writes each job's log as fuzz-N.log in its working folder: fuzz/build/jobs/<fuzzer>/.
+  parallel=()
+  if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
+  mkdir -p "fuzz/build/jobs/$t"
+  if ! (cd "fuzz/build/jobs/$t" && "$root/fuzz/build/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "${parallel[@]}" \
+      -print_final_stats=1 -artifact_prefix="$root/$crashes/" "$root/$corpus" "$root/fuzz/build/seeds/$t") > "fuzz/build/$t.log" 2>&1; then
     echo "$t found a crash: $(ls "$crashes" | head -3 | tr '\n' ' ')(log: fuzz/build/$t.log)" >&2
     grep -m3 -E "ERROR|property failed|runtime error" "fuzz/build/$t.log" >&2 || true
     status=1
     continue
   fi
+  [ "$jobs" -gt 1 ] && cat "fuzz/build/jobs/$t"/fuzz-*.log >> "fuzz/build/$t.log"
   grep -E "stat::number_of_executed_units|stat::new_units_added" "fuzz/build/$t.log" | tr -s ' ' | sed 's/^/   /' || true
   grep -E "cov: [0-9]+" "fuzz/build/$t.log" | tail -1 | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [^ ]+).*/   \1/' || true
 done

@@ -29,7 +29,8 @@ function loadDriver(): Driver {
     driver = require('better-sqlite3') as Driver;
     return driver;
   } catch (err) {
-    throw new DieInspectError('ERR_ADDON_LOAD', `the records store needs better-sqlite3, which did not load: ${(err as Error).message}`,
+    throw new DieInspectError('ERR_ADDON_LOAD',
+      `the records store needs better-sqlite3 12 (npm install better-sqlite3@12), which did not load: ${(err as Error).message}`,
       { cause: err });
   }
 }
