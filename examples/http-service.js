@@ -4,9 +4,13 @@
 // to /inspect and get its verdict as JSON. Requests that arrive together share a
 // model batch through Inspector.submit(). GET /health says whether it is up.
 //   node examples/http-service.js [--port 8080] [--host 127.0.0.1] [--ep cuda] [--max-mb 50] [--max-pending 256]
+//                                 [--mmap-threshold-kb 256]
 // SIGINT/SIGTERM: stop accepting, answer what is in flight, free the models.
+// Memory stays level under load: each request body is freed once its answer is in, and
+// image-sized buffers get pages of their own (--mmap-threshold-kb; 0 leaves glibc's own
+// rule), which go back to the system when a batch frees them.
 const http = require('http');
-const { Inspector } = require('die-inspect');
+const { Inspector, releaseBuffers, setMallocOptions } = require('die-inspect');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,14 +50,20 @@ async function main() {
   const chains = { tensorrt: ['tensorrt', 'cuda', 'cpu'], cuda: ['cuda', 'cpu'], cpu: ['cpu'] };
   const providers = chains[arg('ep', 'cpu')];
   if (!providers) throw new Error('--ep is tensorrt, cuda or cpu');
+  const mmapKb = Number(arg('mmap-threshold-kb', 256));
+  if (!(Number.isInteger(mmapKb) && mmapKb >= 0)) throw new Error('--mmap-threshold-kb is a whole number of KiB, 0 for glibc\'s own');
+  // Decoded images, crops and input tensors come and go with every batch, each on whichever
+  // pool thread ran it: glibc would keep them in one arena per thread, each at its own peak.
+  if (mmapKb > 0) setMallocOptions({ mmapThreshold: mmapKb * 1024 });
   // Past --max-pending waiting requests, new ones get 503 at once instead of a growing queue.
   const inspector = await Inspector.create({ providers, maxPending: Number(arg('max-pending', 256)) });
 
   const server = http.createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/health') return send(res, 200, { ok: true, provider: inspector.detector?.provider ?? null });
     if (req.method !== 'POST' || req.url !== '/inspect') return send(res, 404, { error: { code: 'NOT_FOUND', message: 'POST /inspect or GET /health' } });
+    let image;
     try {
-      const image = await readBody(req, maxBytes);
+      image = await readBody(req, maxBytes);
       const r = await inspector.submit(image);
       if (r.error && r.verdict === 'error' && r.error.code !== 'ERR_ROI_NOT_FOUND') {
         return send(res, STATUS[r.error.code] ?? 500, { error: { code: r.error.code, message: r.error.message } });
@@ -65,6 +75,10 @@ async function main() {
       });
     } catch (err) {
       return send(res, STATUS[err.code] ?? 500, { error: { code: err.code ?? 'ERR_INTERNAL', message: err.message } });
+    } finally {
+      // Waiting its turn, the body outlived two young-generation collections; left to the
+      // collector it would wait for a full one, which a small JS heap puts off by minutes.
+      if (image) releaseBuffers([image]);
     }
   });
 

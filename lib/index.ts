@@ -13,8 +13,10 @@ export { ModelSession } from './runtime/session';
 export type { ModelInfo, ProviderName, SessionOptions, TensorInfo } from './runtime/session';
 export { defaultModels, listModels, resolveModel } from './runtime/models';
 export type { ModelCard, ModelRole } from './runtime/models';
-export { decodeImage, encodeImage, encodeMapPng, nms, preprocess, runtimeInfo } from './runtime/ops';
-export type { LetterboxInfo, NmsOptions, PreprocessOptions } from './runtime/ops';
+export {
+  decodeImage, encodeImage, encodeMapPng, mallocInfo, nms, preprocess, releaseBuffers, runtimeInfo, setMallocOptions,
+} from './runtime/ops';
+export type { LetterboxInfo, MallocInfo, MallocOptions, NmsOptions, PreprocessOptions } from './runtime/ops';
 
 export { Detector } from './stages/detector';
 export type { DetectParams, Detection, DetectionResult, DetectorOptions, YoloLayout } from './stages/detector';

@@ -60,6 +60,24 @@ describe('Inspector', function () {
     });
   });
 
+  it('frees each batch\'s crops once the batch is through the models, not when the collector gets to them', async () => {
+    const seen = [];
+    const capture = inspector.roi.capture;
+    inspector.roi.capture = async (images) => {
+      const rois = await capture.call(inspector.roi, images);
+      seen.push(...rois.filter((r) => r.crop).map((r) => ({ bytes: r.crop.data.byteLength, crop: r.crop })));
+      return rois;
+    };
+    try {
+      const results = await inspector.inspect(meta.map((m) => path.join(dir, m.file)));
+      assert.ok(results.some((r) => r.verdict === 'fail'));
+    } finally {
+      delete inspector.roi.capture;
+    }
+    assert.ok(seen.length >= 2 && seen.every((c) => c.bytes > 0), `${seen.length} crops`);
+    assert.deepStrictEqual(seen.map((c) => c.crop.data.byteLength), seen.map(() => 0));
+  });
+
   it('maps crop detections to original-image quads', async () => {
     const bf = meta.filter((m) => m.mode === 'brightfield');
     const results = await inspector.inspect(bf.map((m) => path.join(dir, m.file)));

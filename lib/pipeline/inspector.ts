@@ -13,6 +13,7 @@ import { DieInspectError } from '../core/errors';
 import { applyHomography, boxToQuad } from '../core/geometry';
 import { ImageInput, RawImage, toNativeImages } from '../runtime/images';
 import { defaultModels } from '../runtime/models';
+import { releaseBuffers } from '../runtime/ops';
 import { batchesOf } from './batching';
 import { RequestQueue } from './request-queue';
 import type { RoiOptions, RoiResult } from '../stages/roi/base';
@@ -262,7 +263,15 @@ export class Inspector {
         // Batch k+1 forms and is captured while batch k runs through the models.
         pending = batches.next().then(capture);
         pending.catch(() => undefined);
-        const results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
+        let results: InspectionResult[];
+        try {
+          results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
+        } finally {
+          // The crops were the models' input only (no result holds one): their native memory
+          // goes now, not when the collector reaches them, which a small JS heap puts off for
+          // dozens of batches.
+          releaseBuffers(current.roi.flatMap((r) => (r.crop ? [r.crop.data] : [])));
+        }
         // Recorded before it is yielded: what a caller has seen is in the store.
         if (this.recording) await this.recording.add(current.batch, results);
         for (const r of results) {

@@ -558,6 +558,36 @@ export interface NativeAddon {
   layoutTexts(width: number, height: number, shapes: Shape[], options?: Pick<AnnotateOptions, 'maxSide'>): TextPlacement[];
   samSegment(encoder: NativeSession, decoder: NativeSession, images: ImageInput[],
     boxes: Array<[number, number, number, number] | null>, options?: NativeSamOptions): Promise<Array<NativeItem<NativeSamImage>>>;
+  /**
+   * Detaches each buffer (its length becomes 0) so that the memory behind it is freed now, not
+   * when the collector reaches its object; a view into a larger ArrayBuffer is left alone. How many went.
+   */
+  releaseBuffers(buffers: Uint8Array[]): number;
+  /** glibc's mallopt(M_MMAP_THRESHOLD); false where it did not take (or no glibc). */
+  mallocOptions(options: MallocOptions): boolean;
+  /** glibc's mallinfo2(); null without glibc 2.33 or later. */
+  mallocInfo(): MallocInfo | null;
+}
+
+export interface MallocOptions {
+  /**
+   * Allocations of at least this many bytes (4096 to 32 MiB) get pages of their own from the
+   * system, returned to it when freed. glibc's default starts at 128 KiB and rises to the
+   * largest such chunk freed, after which image-sized buffers stay in its arenas.
+   */
+  mmapThreshold: number;
+}
+
+/** The C library's malloc heap (glibc's mallinfo2()), in bytes. */
+export interface MallocInfo {
+  /** Taken from the system for malloc's arenas (chunks mmapped on their own apart). */
+  heapBytes: number;
+  /** Of heapBytes, allocated. */
+  inUseBytes: number;
+  /** Of heapBytes, free but kept by malloc for later allocations. */
+  freeBytes: number;
+  /** Chunks mmapped on their own (large allocations), all of them allocated. */
+  mmapBytes: number;
 }
 
 let addon: NativeAddon | undefined;

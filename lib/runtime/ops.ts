@@ -1,9 +1,10 @@
 /** Native building blocks usable on their own: NMS, letterbox preprocessing, runtime facts. */
 import { native } from '../core/errors';
 import { ImageInput, InputLimits, toNativeImages } from './images';
-import { DecodedImage, EncodeOptions, loadNative, NmsOptions, PreprocessOptions } from './binding';
+import { DieInspectError } from '../core/errors';
+import { DecodedImage, EncodeOptions, loadNative, MallocInfo, MallocOptions, NmsOptions, PreprocessOptions } from './binding';
 
-export type { EncodeOptions, LetterboxInfo, NmsOptions, PreprocessOptions } from './binding';
+export type { EncodeOptions, LetterboxInfo, MallocInfo, MallocOptions, NmsOptions, PreprocessOptions } from './binding';
 
 /** Greedy NMS in C++; returns kept indices, best first. */
 export function nms(boxes: Float32Array, scores: Float32Array, classIds?: Int32Array | null, options: NmsOptions = {}): Int32Array {
@@ -43,4 +44,38 @@ export async function encodeImage(image: ImageInput, options: EncodeOptions = {}
  */
 export async function encodeMapPng(map: { data: Float32Array; width: number; height: number }): Promise<Buffer> {
   return native(() => loadNative().encodeMapPng(map));
+}
+
+/**
+ * Frees buffers nobody reads again at once, instead of when the garbage collector reaches
+ * their objects (with a small JS heap that can be dozens of batches later): a batch's
+ * upright crops, a service's request body once its result is in. Each is detached, its
+ * length 0 from then on. Only for a buffer no call still in progress uses (free it after the
+ * promise settles); one that is a view into a larger ArrayBuffer (Node's pool of small
+ * Buffers) is left alone. Returns how many were freed.
+ */
+export function releaseBuffers(buffers: Uint8Array[]): number {
+  if (!Array.isArray(buffers)) throw new DieInspectError('ERR_INVALID_ARG', 'releaseBuffers: pass an array of buffers');
+  return buffers.length ? loadNative().releaseBuffers(buffers) : 0;
+}
+
+/**
+ * Sets the process's malloc options (glibc's mallopt(); false without glibc). For a
+ * long-running service: `mmapThreshold` puts buffers of that size and more (decoded images,
+ * crops, input tensors, which come and go with every batch on whichever pool thread ran it)
+ * in pages of their own that go back to the system when freed. Left to glibc, the threshold
+ * rises to the largest chunk freed, such buffers land in one malloc arena per thread, and
+ * each arena keeps its own peak. Process-wide: it changes every later allocation.
+ */
+export function setMallocOptions(options: MallocOptions): boolean {
+  const t = options?.mmapThreshold;
+  if (!(typeof t === 'number' && Number.isInteger(t) && t >= 4096 && t <= 32 * 2 ** 20)) {
+    throw new DieInspectError('ERR_INVALID_ARG', `mmapThreshold must be a whole number of bytes from 4096 to 32 MiB, got ${String(t)}`);
+  }
+  return loadNative().mallocOptions({ mmapThreshold: t });
+}
+
+/** The C library's malloc heap (glibc's mallinfo2()), in bytes; null without glibc 2.33 or later. */
+export function mallocInfo(): MallocInfo | null {
+  return loadNative().mallocInfo();
 }

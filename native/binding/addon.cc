@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   di::binding::InitRoi(env, exports);
   di::binding::InitAnnotate(env, exports);
   di::binding::InitSam(env, exports);
+  di::binding::InitMemory(env, exports);
   return exports;
 }
 

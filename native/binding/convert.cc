@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <memory>
+#include <mutex>
+#include <unordered_set>
 
 namespace di::binding {
 
@@ -25,6 +27,49 @@ Napi::Object RegistrationToJs(Napi::Env env, const Registration& r) {
   g.Set("angle", r.angle);
   g.Set("correlation", r.correlation);
   return g;
+}
+
+namespace {
+
+// What jobs hold, by ArrayBuffer memory (an ArrayBuffer may back several arrays, and
+// worker_threads have their own JavaScript threads).
+std::mutex gPinMutex;
+std::unordered_multiset<const void*> gPinned;
+
+}  // namespace
+
+BufferPin::BufferPin(const Napi::Object& typedArray) : ref_(Napi::Persistent(typedArray)) {
+  if (!typedArray.IsTypedArray()) return;
+  data_ = typedArray.As<Napi::TypedArray>().ArrayBuffer().Data();
+  if (!data_) return;
+  std::lock_guard<std::mutex> lock(gPinMutex);
+  gPinned.insert(data_);
+}
+
+BufferPin::~BufferPin() { Unregister(); }
+
+BufferPin::BufferPin(BufferPin&& other) noexcept : ref_(std::move(other.ref_)), data_(other.data_) { other.data_ = nullptr; }
+
+BufferPin& BufferPin::operator=(BufferPin&& other) noexcept {
+  if (this != &other) {
+    Unregister();
+    ref_ = std::move(other.ref_);
+    data_ = other.data_;
+    other.data_ = nullptr;
+  }
+  return *this;
+}
+
+void BufferPin::Unregister() {
+  if (!data_) return;
+  std::lock_guard<std::mutex> lock(gPinMutex);
+  if (auto it = gPinned.find(data_); it != gPinned.end()) gPinned.erase(it);
+  data_ = nullptr;
+}
+
+bool BufferPin::Held(const void* data) {
+  std::lock_guard<std::mutex> lock(gPinMutex);
+  return data && gPinned.count(data) > 0;
 }
 
 namespace {
@@ -62,7 +107,7 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
   } else if (v.IsTypedArray()) {
     if (v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
       Invalid(env, where + ": encoded image must be a Buffer or Uint8Array");
-    out.owners.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    out.owners.emplace_back(v.As<Napi::Object>());
     s = FromBytes(v);
   } else if (!v.IsObject()) {
     Invalid(env, where + ": expected a path, a Buffer, {data, width, height, channels} or {image, reference}");
@@ -86,7 +131,7 @@ ImageSource ParseImage(const Napi::Value& v, const std::string& where, PinnedIma
     s.height = RawInt(o, "height", 0);
     s.channels = RawInt(o, "channels", 3);
     s.rgb = GetBool(o, "rgb", false);
-    out.owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
+    out.owners.emplace_back(data.As<Napi::Object>());
   }
   s.maxPixels = maxPixels;
   s.failOnWarning = failOnWarning;

@@ -48,10 +48,32 @@ Napi::Array ItemsToJs(Napi::Env env, std::vector<Item>& items, Fill fill) {
   return arr;
 }
 
-// Images keep their JavaScript owners referenced until the job that reads them ends.
+// A typed array a job reads on a worker thread, held until the job ends: referenced, so
+// that the collector leaves it, and registered, so that releaseBuffers() leaves it too
+// (freeing it then would free memory the worker is reading). Made and destroyed on the
+// JavaScript thread, as jobs are.
+class BufferPin {
+ public:
+  explicit BufferPin(const Napi::Object& typedArray);
+  ~BufferPin();
+  BufferPin(BufferPin&& other) noexcept;
+  BufferPin& operator=(BufferPin&& other) noexcept;
+  BufferPin(const BufferPin&) = delete;
+  BufferPin& operator=(const BufferPin&) = delete;
+
+  // Whether a job holds the ArrayBuffer whose memory starts at `data`.
+  static bool Held(const void* data);
+
+ private:
+  void Unregister();
+  Napi::ObjectReference ref_;
+  const void* data_ = nullptr;  // the ArrayBuffer's memory; null: nothing registered
+};
+
+// Images keep their JavaScript owners pinned until the job that reads them ends.
 struct PinnedImages {
   std::vector<ImageSource> sources;
-  std::vector<Napi::ObjectReference> owners;
+  std::vector<BufferPin> owners;
 };
 
 // Accepts an array of: path string | Buffer/Uint8Array (encoded file) |

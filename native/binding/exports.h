@@ -20,4 +20,7 @@ void InitAnnotate(Napi::Env env, Napi::Object exports);
 // samSegment(): box-prompted SAM encoder/decoder runs -> package quads.
 void InitSam(Napi::Env env, Napi::Object exports);
 
+// releaseBuffers(), mallocOptions(), mallocInfo(): native memory held by the process.
+void InitMemory(Napi::Env env, Napi::Object exports);
+
 }  // namespace di::binding

@@ -69,7 +69,7 @@ Napi::Value OutputArray(Napi::Env env, Ort::Value* owned, ONNXTensorElementDataT
 
 class RunJob : public PromiseWorker {
  public:
-  RunJob(Napi::Env env, SessionPtr session, std::vector<Feed> feeds, std::vector<Napi::ObjectReference> owners)
+  RunJob(Napi::Env env, SessionPtr session, std::vector<Feed> feeds, std::vector<BufferPin> owners)
       : PromiseWorker(env), session_(std::move(session)), feeds_(std::move(feeds)), owners_(std::move(owners)) {}
 
  protected:
@@ -111,7 +111,7 @@ class RunJob : public PromiseWorker {
  private:
   SessionPtr session_;
   std::vector<Feed> feeds_;
-  std::vector<Napi::ObjectReference> owners_;
+  std::vector<BufferPin> owners_;
   std::vector<Ort::Value> outputs_;
 };
 
@@ -123,7 +123,7 @@ Napi::Value StartRun(const Napi::CallbackInfo& info, SessionPtr session) {
     throw MakeError(env, code::kInvalidArg, "run(feeds): feeds must be {inputName: {data, dims}}");
   const Napi::Object feedsObj = info[0].As<Napi::Object>();
   std::vector<Feed> feeds;
-  std::vector<Napi::ObjectReference> owners;
+  std::vector<BufferPin> owners;
   for (const TensorInfo& in : session->info().inputs) {
     const Napi::Value fv = feedsObj.Get(in.name);
     if (!fv.IsObject()) throw MakeError(env, code::kInvalidArg, "run(): input '" + in.name + "' missing");
@@ -165,7 +165,7 @@ Napi::Value StartRun(const Napi::CallbackInfo& info, SessionPtr session) {
     feed.data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     feed.bytes = count * elem;
     feeds.push_back(std::move(feed));
-    owners.push_back(Napi::Persistent(data.As<Napi::Object>()));
+    owners.emplace_back(data.As<Napi::Object>());
   }
   return (new RunJob(env, std::move(session), std::move(feeds), std::move(owners)))->Start();
 }

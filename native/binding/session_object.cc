@@ -1,5 +1,7 @@
 #include "binding/session_object.h"
 
+#include <optional>
+
 #include "binding/convert.h"
 #include "binding/promise_worker.h"
 
@@ -17,7 +19,7 @@ class LoadJob : public PromiseWorker {
   // `owner` is the Buffer an in-memory source points into (empty for a path).
   LoadJob(Napi::Env env, ModelSource source, Napi::Object owner, SessionConfig config)
       : PromiseWorker(env), source_(std::move(source)), config_(std::move(config)) {
-    if (!owner.IsEmpty()) owner_ = Napi::Persistent(owner);
+    if (!owner.IsEmpty()) owner_.emplace(owner);
   }
 
  protected:
@@ -26,7 +28,7 @@ class LoadJob : public PromiseWorker {
 
  private:
   ModelSource source_;
-  Napi::ObjectReference owner_;  // keeps a Buffer model alive while ORT parses it
+  std::optional<BufferPin> owner_;  // keeps a Buffer model alive while ORT parses it
   SessionConfig config_;
   SessionPtr session_;
 };
