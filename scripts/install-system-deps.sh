@@ -4,13 +4,15 @@
 # everything is already there.
 #   --recipes  also the system Python packages the training recipes use (models/recipes/)
 #   --fuzz     also clang with its libFuzzer and sanitizer runtimes (scripts/fuzz.sh)
+#   --services also Redis and PostgreSQL, which the scale-out tests start (scripts/services.sh)
 set -euo pipefail
 pkgs=(libopencv-dev libjpeg62-turbo-dev libpng-dev libtiff-dev cmake ninja-build g++ pkg-config patchelf)
 for opt in "$@"; do
   case "$opt" in
     --recipes) pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy python3-yaml python3-tqdm) ;;
     --fuzz) pkgs+=(clang-14 libclang-rt-14-dev) ;;
-    *) echo "unknown option $opt (--recipes, --fuzz)" >&2; exit 2 ;;
+    --services) pkgs+=(redis-server postgresql) ;;
+    *) echo "unknown option $opt (--recipes, --fuzz, --services)" >&2; exit 2 ;;
   esac
 done
 need=()
