@@ -6,6 +6,7 @@ import { registerBuildAddon } from './commands/build-addon';
 import { registerCache } from './commands/cache';
 import { registerDataset } from './commands/dataset';
 import { registerDetect } from './commands/detect';
+import { registerEnqueue } from './commands/enqueue';
 import { registerEnsemble } from './commands/ensemble';
 import { registerEval } from './commands/eval';
 import { registerExport } from './commands/export';
@@ -16,6 +17,7 @@ import { registerProviders } from './commands/providers';
 import { registerExplain } from './commands/explain';
 import { registerQuantize } from './commands/quantize';
 import { registerSynth } from './commands/synth';
+import { registerWorker } from './commands/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json') as { version: string };
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerBench(program);
   registerEval(program);
   registerExport(program);
+  registerWorker(program);
+  registerEnqueue(program);
   registerQuantize(program);
   registerEnsemble(program);
   registerDataset(program);

@@ -154,7 +154,8 @@ export class SqliteRecorder implements Recorder {
 
   private partOf(r: Row): PartRecord {
     const partId = Number(r.id);
-    return partRecordOf(r, this.stmt(SQL.DETECTIONS_OF).all({ partId }) as Row[], this.stmt(SQL.CLASSIFICATIONS_OF).all({ partId }) as Row[]);
+    const detections = this.stmt(SQL.DETECTIONS_OF).all({ partId }) as Row[];
+    return partRecordOf(r, detections, this.stmt(SQL.CLASSIFICATIONS_OF).all({ partId }) as Row[]);
   }
 
   async review(partId: number, input: ReviewInput): Promise<Review> {

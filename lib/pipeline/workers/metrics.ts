@@ -4,7 +4,8 @@
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { prom } from './bull';
 
 /** The metric names, for dashboards and docs/scale-out.md. */
 export const METRIC_NAMES = {
@@ -21,7 +22,7 @@ export const METRIC_NAMES = {
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class WorkerMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly images: Counter<'verdict'>;
   readonly batchFill: Histogram;
   readonly batchSize: Histogram;
@@ -32,6 +33,8 @@ export class WorkerMetrics {
   readonly provider: Gauge<'provider'>;
 
   constructor(readonly batch: number, labels: Record<string, string> = {}) {
+    const { Counter, Gauge, Histogram, Registry } = prom();
+    this.registry = new Registry();
     this.registry.setDefaultLabels(labels);
     const registers = [this.registry];
     this.images = new Counter({ name: METRIC_NAMES.images, help: 'Images inspected, by verdict (rate(): images/s)',

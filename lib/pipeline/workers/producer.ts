@@ -4,9 +4,10 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { DieInspectError, type ErrorCode } from '../../core/errors';
 import type { PartMeta } from '../records/types';
+import { bull } from './bull';
 import {
   checkJob, connectionOf, type DeadLetter, DEFAULT_QUEUE, type InspectJob, type InspectJobResult, type QueueAddress, reasonCode,
 } from './jobs';
@@ -65,13 +66,13 @@ export async function enqueue(options: EnqueueOptions): Promise<Enqueued> {
   const connection = connectionOf(options.redis);
   const name = options.queue ?? DEFAULT_QUEUE;
   const jobs = await Promise.all(options.images.map((i) => jobOf(i, options)));
-  const queue = new Queue<InspectJob, InspectJobResult>(name, { connection });
+  const queue = new (bull().Queue)<InspectJob, InspectJobResult>(name, { connection });
   queue.on('error', () => undefined);
   let events: QueueEvents | null = null;
   const ids: string[] = [];
   try {
     // Listening before the jobs go: none can finish unheard.
-    events = new QueueEvents(name, { connection });
+    events = new (bull().QueueEvents)(name, { connection });
     events.on('error', () => undefined);
     await events.waitUntilReady();
     for (let i = 0; i < jobs.length; i += 500) {
@@ -93,7 +94,7 @@ export async function enqueue(options: EnqueueOptions): Promise<Enqueued> {
       ev.setMaxListeners(ids.length * 2 + 10);
       let finished = 0;
       return Promise.all(ids.map(async (id): Promise<JobOutcome> => {
-        const job = await Job.fromId<InspectJob, InspectJobResult>(queue, id);
+        const job = await bull().Job.fromId<InspectJob, InspectJobResult>(queue, id);
         if (!job) return { id, error: { code: 'ERR_INTERNAL', message: `job ${id} is no longer in the queue` } };
         let outcome: JobOutcome;
         try {
@@ -119,7 +120,8 @@ export async function enqueue(options: EnqueueOptions): Promise<Enqueued> {
  * their attempts, a job stalled more than maxStalledCount times), with their codes.
  */
 export async function deadLetters(address: QueueAddress, range: { start?: number; end?: number } = {}): Promise<DeadLetter[]> {
-  const queue = new Queue<InspectJob, InspectJobResult>(address.queue ?? DEFAULT_QUEUE, { connection: connectionOf(address.redis) });
+  const connection = connectionOf(address.redis);
+  const queue = new (bull().Queue)<InspectJob, InspectJobResult>(address.queue ?? DEFAULT_QUEUE, { connection });
   queue.on('error', () => undefined);
   try {
     const failed = await queue.getFailed(range.start ?? 0, range.end ?? -1);
@@ -133,7 +135,7 @@ export async function deadLetters(address: QueueAddress, range: { start?: number
 
 /** Job counts of the queue by state (waiting, active, completed, failed, delayed, ...). */
 export async function queueCounts(address: QueueAddress): Promise<Record<string, number>> {
-  const queue = new Queue(address.queue ?? DEFAULT_QUEUE, { connection: connectionOf(address.redis) });
+  const queue = new (bull().Queue)(address.queue ?? DEFAULT_QUEUE, { connection: connectionOf(address.redis) });
   queue.on('error', () => undefined);
   try {
     return await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'paused', 'prioritized');

@@ -9,7 +9,7 @@
  */
 import * as os from 'os';
 import type * as http from 'http';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { DieInspectError, toDieInspectError } from '../../core/errors';
 import type { ImageInput } from '../../runtime/images';
 import { defaultModels } from '../../runtime/models';
@@ -22,6 +22,7 @@ import { openPgRecorder } from '../records/pg';
 import { modelsOfRun } from '../records/recording';
 import type { PartInput, Recorder } from '../records/types';
 import { RequestQueue } from '../request-queue';
+import { bull } from './bull';
 import { checkJob, connectionOf, DEFAULT_QUEUE, type InspectJob, type InspectJobResult, type QueueAddress, UNRETRIED_CODES } from './jobs';
 import { portOf, serveMetrics, WorkerMetrics } from './metrics';
 
@@ -85,7 +86,7 @@ const positive = (v: number | undefined, name: string, min = 1) => {
 /** The error a job fails with: its code first in the reason (`ERR_CODE: message`), unretried for image errors. */
 function jobError(err: DieInspectError): Error {
   const reason = `${err.code}: ${err.message}`;
-  return UNRETRIED_CODES.includes(err.code) ? new UnrecoverableError(reason) : new Error(reason);
+  return UNRETRIED_CODES.includes(err.code) ? new (bull().UnrecoverableError)(reason) : new Error(reason);
 }
 
 /** Starts a worker on the queue: builds its Inspector, opens its store, then takes jobs. */
@@ -179,7 +180,7 @@ export async function createWorker(options: WorkerOptions): Promise<InspectWorke
     }
   };
 
-  const worker = new Worker<InspectJob, InspectJobResult>(queue, processJob, {
+  const worker = new (bull().Worker)<InspectJob, InspectJobResult>(queue, processJob, {
     connection, concurrency: options.concurrency ?? 2 * batch,
     lockDuration: options.lockDurationMs ?? 30000, stalledInterval: options.stalledIntervalMs ?? 30000,
     maxStalledCount: options.maxStalledCount ?? 2,

@@ -1,0 +1,30 @@
+/**
+ * BullMQ and prom-client, loaded on first use: they take a quarter of a second to load,
+ * which every other command of the package would pay.
+ */
+import { DieInspectError } from '../../core/errors';
+
+type BullMQ = typeof import('bullmq');
+type PromClient = typeof import('prom-client');
+let bullmq: BullMQ | undefined;
+let promClient: PromClient | undefined;
+
+function load<T>(name: string): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(name) as T;
+  } catch (err) {
+    throw new DieInspectError('ERR_ADDON_LOAD', `the queue workers need ${name}, which did not load: ${(err as Error).message}`,
+      { cause: err });
+  }
+}
+
+export function bull(): BullMQ {
+  bullmq ??= load<BullMQ>('bullmq');
+  return bullmq;
+}
+
+export function prom(): PromClient {
+  promClient ??= load<PromClient>('prom-client');
+  return promClient;
+}
