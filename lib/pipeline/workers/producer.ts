@@ -92,6 +92,7 @@ export async function enqueue(options: EnqueueOptions): Promise<Enqueued> {
     ids,
     async results({ timeoutMs, onEach } = {}) {
       ev.setMaxListeners(ids.length * 2 + 10);
+      queue.setMaxListeners(ids.length * 2 + 10);
       let finished = 0;
       return Promise.all(ids.map(async (id): Promise<JobOutcome> => {
         const job = await bull().Job.fromId<InspectJob, InspectJobResult>(queue, id);
