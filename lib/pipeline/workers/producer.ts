@@ -23,6 +23,8 @@ export interface EnqueueOptions extends QueueAddress {
   attempts?: number;
   /** Wait before a retry, doubling each time (default 1000 ms). */
   backoffMs?: number;
+  /** How long Redis keeps a completed job and its result (default 3600 s; dead letters are kept until removed). */
+  keepCompletedS?: number;
 }
 
 /** The outcome of one job: its result, or the code it failed with. */
@@ -77,7 +79,10 @@ export async function enqueue(options: EnqueueOptions): Promise<Enqueued> {
     await events.waitUntilReady();
     for (let i = 0; i < jobs.length; i += 500) {
       const added = await queue.addBulk(jobs.slice(i, i + 500).map((data) => ({
-        name: 'inspect', data, opts: { attempts, backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 } },
+        name: 'inspect', data, opts: {
+          attempts, backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+          removeOnComplete: { age: options.keepCompletedS ?? 3600 },
+        },
       })));
       ids.push(...added.map((j) => String(j.id)));
     }
