@@ -77,7 +77,7 @@ const latencyMs = Math.min(maxWaitMs, (batch / Math.max(demand / workers, 1e-9))
 const plan = {
   demandPartsPerSecond: demand, batch, batchMs, batchMsFrom: source, partMs, perWorkerPartsPerSecond: perWorker,
   workers, gpus, workersPerGpu: perGpu, load, worstLatencyMs: latencyMs,
-  queue: { msPerPart: queueMs, redisOpsPerPart: 6, bytesWaiting: 1000, bytesCompletedKept: 4100,
+  queue: { msPerPart: queueMs, bytesWaiting: 1000, bytesCompletedKept: 4100,
     redisBytesPerHourKept: Math.round(demand * 3600 * 4100) },
   database: { msPerPart: dbMs, rowsPerPart: '1 part + 1 per detection + 1 + 1 per classifier', bytesPerPart: 1500,
     bytesPerDay: Math.round(demand * 86400 * 1500) },
@@ -93,7 +93,7 @@ if (process.argv.includes('--json')) {
     `needs: ${workers} worker${workers > 1 ? 's' : ''} on ${gpus} GPU${gpus > 1 ? 's' : ''} (${perGpu} a GPU), `
       + `each ${(100 * load).toFixed(0)}% busy (target ${(100 * utilisation).toFixed(0)}%)`,
     `latency: up to ${latencyMs.toFixed(0)} ms a part from enqueue to result`,
-    `queue: ${queueMs} ms of worker time a part, ~6 Redis commands; ~1 KB a waiting job, ~4 KB a completed one kept `
+    `queue: ${queueMs} ms of worker time a part, a few Redis round trips; ~1 KB a waiting job, ~4 KB a completed one kept `
       + `(${gib(plan.queue.redisBytesPerHourKept)} for an hour of results)`,
     `database: ${dbMs} ms a part, ~1.5 KiB a part: ${gib(plan.database.bytesPerDay)} a day`,
   ].join('\n') + '\n');
