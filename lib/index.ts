@@ -40,10 +40,11 @@ export type {
 
 export { Inspector } from './pipeline/inspector';
 export type {
-  InspectionDetection, InspectionResult, InspectionSaliency, InspectorConfig, InspectStreamOptions, Verdict,
+  BatchTiming, InspectionDetection, InspectionResult, InspectionSaliency, InspectorConfig, InspectStreamOptions, Verdict,
 } from './pipeline/inspector';
 export type { RecordedAs } from './pipeline/inspection-types';
 export { openRecorder, SqliteRecorder } from './pipeline/records/sqlite';
+export { openPgRecorder, PgRecorder } from './pipeline/records/pg';
 export { SCHEMA_VERSION as RECORDS_SCHEMA_VERSION } from './pipeline/records/sql';
 export type { RecordOptions, RecordTarget } from './pipeline/records/recording';
 export { parseMeta, sidecarPaths } from './pipeline/records/part-meta';
@@ -55,6 +56,14 @@ export type {
 } from './pipeline/records/types';
 export { startReviewServer } from './serve/server';
 export type { ReviewServer, ReviewServerOptions } from './serve/server';
+export { createWorker } from './pipeline/workers/worker';
+export type { InspectWorker, WorkerOptions } from './pipeline/workers/worker';
+export { deadLetters, enqueue, queueCounts } from './pipeline/workers/producer';
+export type { Enqueued, EnqueueOptions, JobOutcome } from './pipeline/workers/producer';
+export { UNRETRIED_CODES } from './pipeline/workers/jobs';
+export type { DeadLetter, InspectJob, InspectJobResult, QueueAddress } from './pipeline/workers/jobs';
+export { METRIC_NAMES } from './pipeline/workers/metrics';
+export type { WorkerMetrics } from './pipeline/workers/metrics';
 export { annotateImage, layoutTexts } from './pipeline/annotate';
 export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pipeline/annotate';
 

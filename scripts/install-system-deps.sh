@@ -5,6 +5,7 @@
 #   --recipes  also the system Python packages the training recipes use (models/recipes/)
 #   --fuzz     also clang with its libFuzzer and sanitizer runtimes (scripts/fuzz.sh)
 #   --browser  also Chromium, which the review station's browser tests drive (test/serve-browser.test.js)
+#   --services also Redis and PostgreSQL, which the scale-out tests start (scripts/services.sh)
 set -euo pipefail
 pkgs=(libopencv-dev libjpeg62-turbo-dev libpng-dev libtiff-dev cmake ninja-build g++ pkg-config patchelf)
 for opt in "$@"; do
@@ -12,7 +13,8 @@ for opt in "$@"; do
     --recipes) pkgs+=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy python3-yaml python3-tqdm) ;;
     --fuzz) pkgs+=(clang-14 libclang-rt-14-dev) ;;
     --browser) pkgs+=(chromium) ;;
-    *) echo "unknown option $opt (--recipes, --fuzz, --browser)" >&2; exit 2 ;;
+    --services) pkgs+=(redis-server postgresql) ;;
+    *) echo "unknown option $opt (--recipes, --fuzz, --browser, --services)" >&2; exit 2 ;;
   esac
 done
 need=()

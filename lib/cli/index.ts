@@ -6,6 +6,7 @@ import { registerBuildAddon } from './commands/build-addon';
 import { registerCache } from './commands/cache';
 import { registerDataset } from './commands/dataset';
 import { registerDetect } from './commands/detect';
+import { registerEnqueue } from './commands/enqueue';
 import { registerEnsemble } from './commands/ensemble';
 import { registerEval } from './commands/eval';
 import { registerExport } from './commands/export';
@@ -17,6 +18,7 @@ import { registerExplain } from './commands/explain';
 import { registerQuantize } from './commands/quantize';
 import { registerServe } from './commands/serve';
 import { registerSynth } from './commands/synth';
+import { registerWorker } from './commands/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { version } = require('../../package.json') as { version: string };
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerEval(program);
   registerExport(program);
   registerServe(program);
+  registerWorker(program);
+  registerEnqueue(program);
   registerQuantize(program);
   registerEnsemble(program);
   registerDataset(program);

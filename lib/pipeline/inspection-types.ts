@@ -69,3 +69,13 @@ export interface RecordedAs {
   /** false: the store already held this image (same path and sha256), and kept its first record. */
   created: boolean;
 }
+
+/** One batch through the Inspector (`InspectorConfig.onBatch`). */
+export interface BatchTiming {
+  /** Images in the batch. */
+  size: number;
+  /** Decoding, ROI and warp of the batch, in ms. */
+  captureMs: number;
+  /** The models (detector, classifiers, explain) on the batch, in ms. */
+  modelMs: number;
+}

@@ -20,7 +20,7 @@ import type { RoiOptions, RoiResult } from '../stages/roi/base';
 import { Roi } from '../stages/roi/factory';
 import type { ProviderName, SessionOptions } from '../runtime/session';
 import { ExplainOptions, explainOptionsProblem } from '../stages/saliency';
-import type { InspectionClassification, InspectionResult } from './inspection-types';
+import type { BatchTiming, InspectionClassification, InspectionResult } from './inspection-types';
 import { modelsOfRun, Recording, RecordTarget } from './records/recording';
 import type { Recorder } from './records/types';
 
@@ -82,10 +82,12 @@ export interface InspectorConfig {
    * is one run; each batch is recorded before its results are yielded.
    */
   record?: RecordTarget;
+  /** Called as each batch leaves the models, before its results are recorded and yielded (a worker's metrics). */
+  onBatch?: (batch: BatchTiming) => void;
 }
 
 export type {
-  InspectionClassification, InspectionDetection, InspectionResult, InspectionRoi, InspectionSaliency, RecordedAs, Verdict,
+  BatchTiming, InspectionClassification, InspectionDetection, InspectionResult, InspectionRoi, InspectionSaliency, RecordedAs, Verdict,
 } from './inspection-types';
 
 export interface InspectStreamOptions {
@@ -248,7 +250,7 @@ export class Inspector {
       const base = index;
       index += batch.length;
       const roi = await this.roi.capture(batch);
-      return { batch, base, roi, roiMs: (performance.now() - t0) / batch.length };
+      return { batch, base, roi, roiMs: (performance.now() - t0) / batch.length, captureMs: performance.now() - t0 };
     };
     const aborted = () => {
       if (options.signal?.aborted) throw new DieInspectError('ERR_ABORTED', 'inspection aborted');
@@ -263,6 +265,7 @@ export class Inspector {
         // Batch k+1 forms and is captured while batch k runs through the models.
         pending = batches.next().then(capture);
         pending.catch(() => undefined);
+        const t0 = performance.now();
         let results: InspectionResult[];
         try {
           results = await this.finish(current.batch, current.base, current.roi, current.roiMs);
@@ -272,6 +275,7 @@ export class Inspector {
           // dozens of batches.
           releaseBuffers(current.roi.flatMap((r) => (r.crop ? [r.crop.data] : [])));
         }
+        this.config.onBatch?.({ size: current.batch.length, captureMs: current.captureMs, modelMs: performance.now() - t0 });
         // Recorded before it is yielded: what a caller has seen is in the store.
         if (this.recording) await this.recording.add(current.batch, results);
         for (const r of results) {

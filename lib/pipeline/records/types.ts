@@ -69,6 +69,8 @@ export interface PartInput {
   meta?: PartMeta;
   /** Default: now. */
   inspectedAt?: Date;
+  /** The queue job the part was inspected for (workers): a second record of the same job keeps the first. */
+  jobId?: string;
 }
 
 /** The decisions a reviewer makes on a part. */
@@ -138,6 +140,8 @@ export interface PartRecord {
   partId: string | null;
   /** The other metadata keys. */
   extra: Record<string, unknown>;
+  /** The queue job it was inspected for (workers), else null. */
+  jobId: string | null;
   width: number;
   height: number;
   mode: string | null;
@@ -182,6 +186,8 @@ export interface PartQuery {
   /** Parts recorded after this part id (ids grow as parts are recorded): what a live view has not seen yet. */
   afterId?: number;
   imagePath?: string;
+  /** The queue job (workers). */
+  jobId?: string;
   /** Inspected at or after (inclusive). */
   from?: Date | string;
   /** Inspected before (exclusive). */
@@ -216,13 +222,13 @@ export interface ReviewRates {
  * implement it; the SQLite store does its work before it returns.
  */
 export interface Recorder {
-  /** Where the store is (a file path). */
+  /** Where the store is (a file path, or a PostgreSQL URL without its password). */
   readonly location: string;
   /** Starts a run; its id goes with each `record()`. */
   beginRun(run: RunStart): Promise<number>;
   /**
    * Records parts in one transaction, each exactly once: a part whose image (path and
-   * sha256) the store holds already keeps its first record (`created: false`).
+   * sha256) or queue job the store holds already keeps its first record (`created: false`).
    */
   record(runId: number, parts: PartInput | PartInput[]): Promise<RecordedAs[]>;
   endRun(runId: number, at?: Date): Promise<void>;
