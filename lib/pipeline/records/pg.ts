@@ -6,6 +6,7 @@
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { DieInspectError } from '../../core/errors';
+import { loadOptional } from '../../runtime/optional';
 import type { RecordedAs } from '../inspection-types';
 import { resolveReview } from './review-rules';
 import {
@@ -15,18 +16,9 @@ import * as SQL from './sql';
 import type { PartInput, PartQuery, PartRecord, Recorder, Review, ReviewInput, ReviewRates, RunRecord, RunStart } from './types';
 
 type Driver = typeof import('pg');
-let driver: Driver | undefined;
 
 function loadDriver(): Driver {
-  if (driver) return driver;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    driver = require('pg') as Driver;
-    return driver;
-  } catch (err) {
-    throw new DieInspectError('ERR_ADDON_LOAD', `a PostgreSQL records store needs pg, which did not load: ${(err as Error).message}`,
-      { cause: err });
-  }
+  return loadOptional<Driver>('pg', 'a PostgreSQL records store', 'a dependency of die-inspect');
 }
 
 /** The key of the advisory lock that migrations take ('die-insp' as a number). */

@@ -6,6 +6,7 @@ import { mkdirSync } from 'fs';
 import * as path from 'path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DieInspectError } from '../../core/errors';
+import { loadOptional } from '../../runtime/optional';
 import type { RecordedAs } from '../inspection-types';
 import { resolveReview } from './review-rules';
 import {
@@ -15,20 +16,9 @@ import * as SQL from './sql';
 import type { PartInput, PartQuery, PartRecord, Recorder, Review, ReviewInput, ReviewRates, RunRecord, RunStart } from './types';
 type Driver = typeof BetterSqlite3;
 
-let driver: Driver | undefined;
-
 /** better-sqlite3, loaded on first use: a package without it still inspects, and only a store fails. */
 function loadDriver(): Driver {
-  if (driver) return driver;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    driver = require('better-sqlite3') as Driver;
-    return driver;
-  } catch (err) {
-    throw new DieInspectError('ERR_ADDON_LOAD',
-      `the records store needs better-sqlite3 12 (npm install better-sqlite3@12), which did not load: ${(err as Error).message}`,
-      { cause: err });
-  }
+  return loadOptional<Driver>('better-sqlite3', 'the records store', 'an optional peer dependency: npm install better-sqlite3@12');
 }
 
 /** SQLite's answer as a typed error: a file that is not a store, or one the system would not let us write. */
