@@ -73,8 +73,10 @@ inline double WrapDegrees180(double a) {
 // Direction of the quad's top edge (TL -> TR) in image coordinates (y down), in
 // [0, 360): positive turns clockwise on screen.
 inline double QuadAngle(const Quad& q) {
-  double a = std::atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180.0 / kPi;
-  return a < 0 ? a + 360.0 : a;
+  const double a = std::atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180.0 / kPi;
+  if (a >= 0) return a;
+  // A tiny negative angle plus 360 rounds to 360 itself, outside [0, 360).
+  return a + 360.0 < 360.0 ? a + 360.0 : 0.0;
 }
 
 // `size` scaled for a resize, each side rounded but kept at 1 px or more: a plain
