@@ -8,6 +8,8 @@
  *   DIR/meta.json                      one object an image (see SynthMeta)
  *   DIR/coco.json                      defect boxes on the full images
  *   DIR/crops/{images,labels}/, DIR/crops/data.yaml   upright crops as a YOLO dataset (with `crops`)
+ *
+ * With `boardsOnly` the images show the board alone and meta.json holds SynthBoardMeta.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -42,6 +44,9 @@ export interface SynthMeta {
   crop: { file: string | null; width: number; height: number; dieQuad: Point[]; toImage: number[] };
   mask: string | null;
 }
+
+/** A meta.json entry of a `boardsOnly` dataset: the image, no package. */
+export type SynthBoardMeta = Pick<SynthMeta, 'file' | 'part' | 'mode' | 'width' | 'height' | 'meansBgr'> & { board: true };
 
 export interface SynthOptions extends Omit<NativeSynthOptions, 'start' | 'count' | 'distractorRate'> {
   out: string;
@@ -90,10 +95,13 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
   const modes = o.modes ?? ['brightfield'];
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.count) || o.count < 0) throw new DieInspectError('ERR_INVALID_ARG', 'count must be a non-negative integer');
+  if (o.boardsOnly && (o.crops || o.masks)) {
+    throw new DieInspectError('ERR_INVALID_ARG', 'boardsOnly renders no package, so it has no crops or masks');
+  }
   const dirs = ['images', ...(o.masks ? ['masks'] : []), ...(o.crops ? ['crops/images', 'crops/labels'] : [])];
   for (const d of dirs) await fs.mkdir(path.join(o.out, d), { recursive: true });
 
-  const meta: SynthMeta[] = [];
+  const meta: Array<SynthMeta | SynthBoardMeta> = [];
   const coco = {
     info: { description: `die-inspect synthetic dies, seed ${seed}` },
     images: [] as Array<{ id: number; file_name: string; width: number; height: number }>,
@@ -115,8 +123,8 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
     const writes: Array<Promise<void>> = [];
     for (const p of parts) {
       const s = stem(p.index);
-      const real = p.labels.filter((l) => l.label !== 'led_crack');
-      const distractors = p.labels.filter((l) => l.label === 'led_crack');
+      const real = o.boardsOnly ? [] : p.labels.filter((l) => l.label !== 'led_crack');
+      const distractors = o.boardsOnly ? [] : p.labels.filter((l) => l.label === 'led_crack');
       for (const l of real) defects[l.label] = (defects[l.label] ?? 0) + 1;
       const maskFile = p.mask ? `masks/${s}.png` : null;
       if (p.mask) writes.push(fs.writeFile(path.join(o.out, maskFile as string), p.mask));
@@ -129,6 +137,10 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
       for (const im of p.images) {
         const file = `images/${s}${im.mode === 'brightfield' ? '' : '-' + im.mode}.jpg`;
         writes.push(fs.writeFile(path.join(o.out, file), im.data));
+        if (o.boardsOnly) {
+          meta.push(roundDeep({ file, part: p.index, mode: im.mode, width, height, meansBgr: im.meansBgr, board: true as const }));
+          continue;
+        }
         const id = coco.images.length + 1;
         coco.images.push({ id, file_name: file, width, height });
         for (const l of real) {

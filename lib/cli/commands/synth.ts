@@ -14,6 +14,7 @@ interface SynthCliOptions {
   modes: string;
   crops?: boolean;
   masks?: boolean;
+  boardsOnly?: boolean;
   goodFraction?: string;
   json?: boolean;
 }
@@ -45,6 +46,7 @@ export function registerSynth(program: Command): void {
     .option('--modes <list>', `acquisition modes per part: ${ACQUISITION_MODES.join(',')} or all`, 'brightfield')
     .option('--crops', 'also write upright crops as a YOLO dataset (crops/)')
     .option('--masks', 'also write package masks (masks/)')
+    .option('--boards-only', 'the board alone, no package (training images for a background generator)')
     .option('--good-fraction <f>', 'fraction of defect-free parts', '0.3333')
     .option('--json', 'print the summary as JSON')
     .action(async (o: SynthCliOptions) => {
@@ -55,7 +57,7 @@ export function registerSynth(program: Command): void {
       let summary;
       try {
         summary = await synthesize({
-          out: o.out, count, seed, width, height, modes: parseModes(o.modes), crops: o.crops, masks: o.masks,
+          out: o.out, count, seed, width, height, modes: parseModes(o.modes), crops: o.crops, masks: o.masks, boardsOnly: o.boardsOnly,
           goodFraction: o.goodFraction === undefined ? undefined : parseNumber(o.goodFraction, '--good-fraction'),
           onProgress: (done, total) => bar.update(done, total),
         });
