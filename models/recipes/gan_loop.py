@@ -27,14 +27,14 @@ class GanPair(nn.Module):
 
 
 class PairOptim:
-    """Adam for G and for D (lr, betas (0, 0.99): StyleGAN2's), saved and loaded as one.
-    The D optimizer's betas are raised to the power of the R1 interval's ratio, as lazy
-    regularisation does."""
+    """Adam for G and for D (default betas (0, 0.99): StyleGAN2's), saved and loaded as one.
+    With lazy R1 every r1_every batches the D optimizer's lr and betas are scaled by the
+    interval's ratio, as lazy regularisation does."""
 
-    def __init__(self, pair, lr_g, lr_d, r1_every):
+    def __init__(self, pair, lr_g, lr_d, r1_every, betas=(0.0, 0.99)):
         ratio = r1_every / (r1_every + 1) if r1_every else 1
-        self.g = torch.optim.Adam(pair.g.parameters(), lr=lr_g, betas=(0, 0.99))
-        self.d = torch.optim.Adam(pair.d.parameters(), lr=lr_d * ratio, betas=(0, 0.99 ** ratio))
+        self.g = torch.optim.Adam(pair.g.parameters(), lr=lr_g, betas=betas)
+        self.d = torch.optim.Adam(pair.d.parameters(), lr=lr_d * ratio, betas=(betas[0] ** ratio, betas[1] ** ratio))
 
     @property
     def param_groups(self):
