@@ -69,7 +69,7 @@ export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pi
 
 export { synthesize, DEFECT_CLASSES } from './tools/synth';
 export type {
-  GanDiesOptions, GanPackagesOptions, SynthGanSummary, SynthGanUse, SynthLabel, SynthMeta, SynthOptions, SynthSummary,
+  GanDiesOptions, GanPackagesOptions, SynthBoardMeta, SynthGanSummary, SynthGanUse, SynthLabel, SynthMeta, SynthOptions, SynthSummary,
 } from './tools/synth';
 export { quantize } from './tools/quantize';
 export type { ActivationType, CalibrationMethod, QuantizeOptions, QuantizeReport, QuantizeResult } from './tools/quantize';

@@ -20,6 +20,9 @@
 //       [--budget-ms MS --cost-ms A,B,...] chooses among every set of members within that cost, as `ensemble` does
 //   node scripts/model-card.js --speed [A,B,...]   (default: every card)
 //       each model's own speed at its input size (`bench`, batch 1 and 16) into its card
+//   node scripts/model-card.js --name N --role die-defect-generator|board-generator --metrics GAN.json
+//       [--run RUNDIR] [--package P] [--train-data TEXT] [--command CMD] [--notes TEXT] [--limitations "a|b"]
+//       a generator's card: FID / KID from `node scripts/gan-metrics.js --json GAN.json`, samples a second
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -101,7 +104,11 @@ function writeIndex() {
       : m.map50 !== undefined
       ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${m.map50_95.toFixed(3)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`
         + (m.deeppcb ? `; DeepPCB protocol (IoU > ${m.deeppcb.iou}) mAP ${m.deeppcb.map.toFixed(3)}, F-score ${m.deeppcb.fscore.toFixed(3)}` : '')
-      : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}, acc ${m.accuracy.toFixed(3)}` : '';
+      : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}, acc ${m.accuracy.toFixed(3)}`
+      : m.fid !== undefined ? `FID ${m.fid.toFixed(1)}, KID ${m.kid.toFixed(4)}, seam ratio ${m.seamRatio.toFixed(3)} (features: a classifier's, not Inception)`
+      : c.task === 'gan-dies' ? Object.entries(m).map(([k, v]) => `${k} FID ${v.fid.toFixed(1)}, KID ${v.kid.toFixed(4)}`).join('; ')
+        + ' (features: a classifier\'s, not Inception)'
+      : '';
     const sp = c.speed ? `${c.speed.batch1.imagesPerSec.toFixed(1)} img/s (b1), ${c.speed.batch16.batchesPerSec.toFixed(2)} batches/s (b16) at ${c.speed.input.join('x')}, ${c.speed.provider}` : '';
     lines.push(`| ${c.name} | ${c.task} | ${c.classes.join(', ')} | ${c.input} | ${metric} | ${c.params ? (c.params / 1e6).toFixed(2) + ' M' : ''} | ${c.gflops ? c.gflops.toFixed(2) : ''} | ${sp} | ${c.default ? 'yes' : ''} |`);
   }
@@ -234,6 +241,7 @@ function speed() {
   const names = list && !list.startsWith('--') ? list.split(',') : cardNames();
   for (const name of names) {
     const card = readCard(name);
+    if (card.task.startsWith('gan-')) continue;  // a generator's card times it when written (generatorCard)
     const b = run(['bench', '--model', modelFile(card), '--batch', '1,16', '--warmup', '3', '--iters', arg('iters', '20'), '--json']);
     const [one, sixteen] = b.runs;
     card.speed = {
@@ -277,6 +285,86 @@ function comparisonTable(c) {
   ];
 }
 
+/** The recipe command of a run, relative to the repository (data/ and runs/ are git-ignored there). */
+function recipeCommand(runDir) {
+  return (arg('command') ?? (runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : ''))
+    .replace(/\/\S*\/data\//g, 'data/').replace(/\/\S*\/runs\//g, 'runs/');
+}
+
+/** Samples a second at batch 1 and 16, timed here (the generator's own call, no pre- or post-processing). */
+async function generatorSpeed(gen, sample) {
+  const { machineDescription } = require(path.join(root, 'dist', 'tools', 'benchmark'));
+  const time = async (n, iters) => {
+    await sample(n);
+    const ms = [];
+    for (let i = 0; i < iters; i++) {
+      const t = process.hrtime.bigint();
+      await sample(n);
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    ms.sort((a, b) => a - b);
+    return ms[Math.floor(ms.length / 2)];
+  };
+  const one = await time(1, Number(arg('iters', '20')));
+  const sixteen = await time(16, Math.max(3, Number(arg('iters', '20')) / 4));
+  return { provider: 'cpu', machine: machineDescription(), input: [gen.height ?? gen.size, gen.width ?? gen.size],
+    batch1: { imagesPerSec: 1000 / one, p50Ms: one }, batch16: { batchesPerSec: 1000 / sixteen, imagesPerSec: 16000 / sixteen } };
+}
+
+/** A generator's card: its contract from the file, FID / KID from scripts/gan-metrics.js, speed timed here. */
+async function generatorCard() {
+  const { DieGenerator, PackageGenerator, DEFECT_CLASSES } = require(path.join(root, 'dist'));
+  const missing = ['name', 'metrics'].filter((k) => !arg(k));
+  if (missing.length) throw new Error(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
+  const name = arg('name');
+  const role = arg('role');
+  const file = arg('file', `${name}.onnx`);
+  const pkg = arg('package');
+  const outDir = pkg ? modelPackages().find((p) => p.pkg === pkg)?.dir : modelsDir;
+  if (!outDir) throw new Error(`--package ${pkg}: no such model package in packages/`);
+  const model = path.join(outDir, file);
+  const report = JSON.parse(fs.readFileSync(arg('metrics'), 'utf8'));
+  let card;
+  if (role === 'die-defect-generator') {
+    const gen = await DieGenerator.create(model, { classes: DEFECT_CLASSES });
+    const z = (n) => new Float32Array(n * gen.latent).map((_, i) => Math.sin(i * 12.9898) * 1.5);
+    const speed = await generatorSpeed(gen, (n) => gen.generate(z(n), new Array(n).fill(0)));
+    card = {
+      task: 'gan-dies', classes: gen.names,
+      input: `z [batch, ${gen.latent}] float32 (standard normal), class [batch] int64 (index into the classes); samples ${gen.size}x${gen.size} to [${gen.size}, ${gen.size}]`,
+      output: `\`images\` [batch, 3, ${gen.size}, ${gen.size}] float RGB 0..1: the label box grown by ${gen.context} x its size on each side (metadata context), box sizes to paste at in metadata box_sizes`,
+      metrics: Object.fromEntries(report.dies.map((d) => [d.class, { fid: d.gan.fid, kid: d.gan.kid, kidStd: d.gan.kidStd,
+        realFloorFid: d.floor.fid, realFloorKid: d.floor.kid, real: d.gan.real, generated: d.gan.generated }])),
+      speed,
+    };
+    await gen.close();
+  } else {
+    const gen = await PackageGenerator.create(model);
+    const z = (n) => new Float32Array(n * gen.latent).map((_, i) => Math.sin(i * 12.9898) * 1.5);
+    const row = report.boards.find((r) => r.name === name) ?? report.boards.find((r) => r.name !== 'real (train)');
+    const speed = await generatorSpeed(gen, (n) => gen.generate(z(n)));
+    const floor = report.boards.find((r) => r.name === 'real (train)');
+    card = {
+      task: 'gan-packages', classes: [],
+      input: `z [batch, ${gen.latent}] float32 (standard normal); images to [${gen.height}, ${gen.width}]`,
+      output: `\`images\` [batch, 3, ${gen.height}, ${gen.width}] float RGB 0..1 (${gen.info.metadata.arch}, ${gen.info.metadata.tiles} x ${gen.info.metadata.tiles} tiles, coherence ${gen.info.metadata.coherence})`,
+      metrics: { fid: row.fid, kid: row.kid, kidStd: row.kidStd, seamRatio: row.seamRatio, realFloorFid: floor?.fid, realFloorKid: floor?.kid,
+        realSeamRatio: floor?.seamRatio, real: row.real, generated: row.generated },
+      speed,
+    };
+    await gen.close();
+  }
+  const out = {
+    name, file, role, ...card,
+    training: { data: arg('train-data', ''), command: recipeCommand(arg('run')), notes: arg('notes', undefined) },
+    evaluation: `node scripts/gan-metrics.js on ${arg('eval-desc', 'held-out real images')}; features: ${report.classifier}'s pooled last feature map (not Inception)`,
+    limitations: arg('limitations') ? arg('limitations').split('|') : [],
+  };
+  writeCard(outDir, out);
+  writeIndex();
+  process.stdout.write(`wrote ${path.relative(root, path.join(outDir, `${name}.json`))}\n`);
+}
+
 /** The usage lines at the top of this file. */
 function usage() {
   const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(2).filter((l) => l.startsWith('//'));
@@ -289,6 +377,9 @@ function main() {
   if (arg('compare')) return compare();
   if (arg('ensemble')) return ensemble().catch((err) => { process.stderr.write(`${err.stack || err}\n`); process.exitCode = 1; });
   if (flag('speed')) return speed();
+  if ((arg('role') ?? '').endsWith('-generator')) {
+    return generatorCard().catch((err) => { process.stderr.write(`${err.stack || err}\n`); process.exitCode = 1; });
+  }
   const missing = ['name', 'role', 'data'].filter((k) => !arg(k));
   if (missing.length) {
     process.stderr.write(`model-card: missing ${missing.map((k) => `--${k}`).join(', ')}\n\n${usage()}`);
@@ -305,9 +396,7 @@ function main() {
   if (!outDir) throw new Error(`--package ${pkg}: no such model package in packages/`);
   const model = path.join(outDir, file);
   const task = role.endsWith('classifier') ? 'classify' : role === 'package-segmenter' ? 'segment' : 'detect';
-  // Commands are recorded relative to the repository (data/ and runs/ are git-ignored there).
-  const recipe = (arg('command') ?? (runDir && fs.existsSync(path.join(runDir, 'recipe.txt')) ? fs.readFileSync(path.join(runDir, 'recipe.txt'), 'utf8').trim() : ''))
-    .replace(/\/\S*\/data\//g, 'data/').replace(/\/\S*\/runs\//g, 'runs/');
+  const recipe = recipeCommand(runDir);
   const info = run(['info', model, '--json']);
   const meta = info.metadata || {};
   let metrics;

@@ -436,6 +436,19 @@ describe('synth with generators', function () {
       assert.strictEqual(plainMagenta, 0);
       assert.ok(diff / inside / 3 < 0.5, `${m.file}: the package changed by ${diff / inside / 3} on average`);
     }
+    // The boards alone: the generator's, at the image size.
+    const alone = tmp('boards-only');
+    await synthesize({ out: alone, count: 3, seed: SEED, width: W, height: H, boardsOnly: true, ganPackages: { model: models.packages } });
+    for (const m of readMeta(alone)) {
+      assert.deepStrictEqual([m.board, m.gan], [true, { packages: models.packages }]);
+      const img = await decodeImage(path.join(alone, m.file));
+      let magenta = 0;
+      for (let i = 0; i < img.data.length; i += 3) {
+        const [b, g, r] = [img.data[i], img.data[i + 1], img.data[i + 2]];
+        if (r > 110 && b > 110 && r - g > 60 && b - g > 60) magenta++;
+      }
+      assert.ok(magenta / (W * H) > 0.99, `${m.file}: ${magenta} of ${W * H} pixels magenta`);
+    }
     // Both generators at once: the defects of --gan-dies, the boards of --gan-packages.
     const both = tmp('both');
     await synthesize({ out: both, count: COUNT, seed: SEED, width: W, height: H, crops: true,
@@ -463,6 +476,7 @@ describe('synth with generators', function () {
       ['a missing file', { ganDies: { model: path.join(TMP, 'missing.onnx') } }, 'ERR_FILE_NOT_FOUND', /missing\.onnx/],
       ['a share above 1', { ganDies: { model: models.dies, share: 1.5 } }, 'ERR_INVALID_ARG', /share/],
       ['no model', { ganDies: {} }, 'ERR_INVALID_ARG', /ganDies\.model/],
+      ['no package to paste on', { boardsOnly: true, ganDies: { model: models.dies } }, 'ERR_INVALID_ARG', /no die to paste/],
     ];
     for (const [what, gen, code, message] of cases) {
       const dir = path.join(TMP, `bad-${dirCount++}`);

@@ -177,5 +177,32 @@ describe('synth', function () {
     await assert.rejects(synthesize({ out: tmp('d'), count: -1 }), (e) => e instanceof DieInspectError && e.code === 'ERR_INVALID_ARG');
     await assert.rejects(synthesize({ out: tmp('e'), count: 2, modes: ['uv'] }), (e) => e.code === 'ERR_INVALID_ARG');
     await assert.rejects(synthesize({ out: tmp('f'), count: 2, width: 10, height: 10 }), (e) => e.code === 'ERR_INVALID_ARG');
+    await assert.rejects(synthesize({ out: tmp('g'), count: 2, boardsOnly: true, crops: true }), (e) => e.code === 'ERR_INVALID_ARG');
+  });
+
+  it('boardsOnly draws the same board with no package: equal outside the package mask, different inside', async () => {
+    const out = tmp('boards');
+    await synthesize({ out, count: 4, seed: 7, width: W, height: H, boardsOnly: true });
+    const boards = JSON.parse(fs.readFileSync(path.join(out, 'meta.json'), 'utf8'));
+    assert.deepStrictEqual(boards.map((b) => [b.file, b.board]), [0, 1, 2, 3].map((i) => [`images/00000${i}.jpg`, true]));
+    assert.ok(!fs.existsSync(path.join(out, 'coco.json')) || JSON.parse(fs.readFileSync(path.join(out, 'coco.json'))).annotations.length === 0);
+    for (let part = 0; part < 4; ++part) {
+      const board = await decodeImage(fs.readFileSync(path.join(out, `images/00000${part}.jpg`)));
+      const full = await decodeImage(fs.readFileSync(path.join(dir, `images/00000${part}.jpg`)));
+      const mask = await decodeImage(fs.readFileSync(path.join(dir, `masks/00000${part}.png`)));
+      let outside = 0; let outsideDiff = 0; let inside = 0; let insideDiff = 0;
+      for (let y = 8; y < H - 8; y += 3) {
+        for (let x = 8; x < W - 8; x += 3) {
+          // stay clear of the soft package border
+          let near = false;
+          for (const [dx, dy] of [[0, 0], [-8, 0], [8, 0], [0, -8], [0, 8]]) near = near || mask.data[((y + dy) * W + x + dx) * 3] > 0;
+          const d = Math.abs(gray(board, x, y) - gray(full, x, y));
+          if (!near) { outside += 1; outsideDiff += d; }
+          if (mask.data[(y * W + x) * 3] > 0) { inside += 1; insideDiff += d; }
+        }
+      }
+      assert.ok(outsideDiff / outside < 3, `part ${part}: outside the package mean |diff| ${(outsideDiff / outside).toFixed(2)}`);
+      assert.ok(insideDiff / inside > 20, `part ${part}: inside the package mean |diff| ${(insideDiff / inside).toFixed(2)}`);
+    }
   });
 });

@@ -42,6 +42,10 @@ export type {
 } from './dataset-types';
 export type { EnsembleFit, EnsembleFitOptions } from './run-ensemble-fit';
 export type { EnsembleWeights } from './ensemble-fit';
+export { featureVectors } from './gan-features';
+export type { FeatureOptions } from './gan-features';
+export { featureStats, frechetDistance, kernelDistance, seamScore } from './gan-metrics';
+export type { FeatureSet, KidOptions, PixelImage, SeamScore } from './gan-metrics';
 export { iou } from './matching';
 export { readDetectionDataset, readClassificationDataset, detectFormat, DEEPPCB_CLASSES } from './datasets';
 export type { ClassificationDataset, DatasetFormat, DatasetOptions, DetectionDataset, DetectionSample } from './datasets';

@@ -537,6 +537,8 @@ export interface NativeSynthOptions {
   crackFraction?: number;
   /** Share of parts with a crack on the LED region, which a detector must ignore (default 0.2). */
   distractorRate?: number;
+  /** The board alone, no package (no crops or masks then): training images for background generators. */
+  boardsOnly?: boolean;
   /** synthRender: one entry per part of the call (`count`), null where a part stays as sampled. */
   overrides?: Array<NativeSynthOverride | null>;
 }

@@ -10,12 +10,14 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { DieInspectError } from '../core/errors';
 
-export type ModelRole = 'defect-detector' | 'good-defect-classifier' | 'package-detector' | 'package-segmenter' | 'pcb-defect-detector';
+export type ModelRole = 'defect-detector' | 'good-defect-classifier' | 'package-detector' | 'package-segmenter' | 'pcb-defect-detector'
+  | 'die-defect-generator' | 'board-generator';
 
 export interface ModelCard {
   name: string;
   file: string;
-  task: 'detect' | 'classify' | 'segment';
+  /** gan-dies / gan-packages: generators for `synth --gan-dies` / `--gan-packages`. */
+  task: 'detect' | 'classify' | 'segment' | 'gan-dies' | 'gan-packages';
   role: ModelRole;
   /** Part of the default Inspector. */
   default?: boolean;
@@ -26,7 +28,7 @@ export interface ModelCard {
   gflops?: number;
   training: { data: string; command: string; epochs?: number; notes?: string };
   metrics: Record<string, unknown>;
-  /** `bench` at the model's input size on the machine named (figures hold only there). */
+  /** `bench` at the model's input size on the machine named (figures hold only there); a generator's: samples a second. */
   speed?: {
     provider: string;
     machine: string;

@@ -11,6 +11,7 @@
  *
  * With generators (`ganDies`, `ganPackages`, lib/tools/synth-gan.ts) each chunk is planned
  * first (synthPlan), the generators run on it, and their pixels go into the render.
+ * With `boardsOnly` the images show the board alone and meta.json holds SynthBoardMeta.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -52,6 +53,9 @@ export interface SynthMeta {
    */
   gan?: SynthGanUse;
 }
+
+/** A meta.json entry of a `boardsOnly` dataset: the image, no package. */
+export type SynthBoardMeta = Pick<SynthMeta, 'file' | 'part' | 'mode' | 'width' | 'height' | 'meansBgr' | 'gan'> & { board: true };
 
 export interface SynthOptions extends Omit<NativeSynthOptions, 'start' | 'count' | 'distractorRate' | 'overrides'> {
   out: string;
@@ -108,6 +112,12 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
   const modes = o.modes ?? ['brightfield'];
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.count) || o.count < 0) throw new DieInspectError('ERR_INVALID_ARG', 'count must be a non-negative integer');
+  if (o.boardsOnly && (o.crops || o.masks)) {
+    throw new DieInspectError('ERR_INVALID_ARG', 'boardsOnly renders no package, so it has no crops or masks');
+  }
+  if (o.boardsOnly && o.ganDies) {
+    throw new DieInspectError('ERR_INVALID_ARG', 'boardsOnly renders no package, so there is no die to paste a generated defect on');
+  }
   // Loaded (and checked) before anything is written.
   const generators = await SynthGenerators.open(o, DEFECT_CLASSES);
   try {
@@ -122,7 +132,7 @@ async function write(o: SynthOptions, addon: NativeAddon, generators: SynthGener
   const dirs = ['images', ...(o.masks ? ['masks'] : []), ...(o.crops ? ['crops/images', 'crops/labels'] : [])];
   for (const d of dirs) await fs.mkdir(path.join(o.out, d), { recursive: true });
 
-  const meta: SynthMeta[] = [];
+  const meta: Array<SynthMeta | SynthBoardMeta> = [];
   const coco = {
     info: { description: `die-inspect synthetic dies, seed ${seed}` },
     images: [] as Array<{ id: number; file_name: string; width: number; height: number }>,
@@ -156,8 +166,8 @@ async function write(o: SynthOptions, addon: NativeAddon, generators: SynthGener
     for (const [k, p] of parts.entries()) {
       const s = stem(p.index);
       const gan = used[k];
-      const real = p.labels.filter((l) => l.label !== 'led_crack');
-      const distractors = p.labels.filter((l) => l.label === 'led_crack');
+      const real = o.boardsOnly ? [] : p.labels.filter((l) => l.label !== 'led_crack');
+      const distractors = o.boardsOnly ? [] : p.labels.filter((l) => l.label === 'led_crack');
       for (const l of real) defects[l.label] = (defects[l.label] ?? 0) + 1;
       const maskFile = p.mask ? `masks/${s}.png` : null;
       if (p.mask) writes.push(fs.writeFile(path.join(o.out, maskFile as string), p.mask));
@@ -170,6 +180,11 @@ async function write(o: SynthOptions, addon: NativeAddon, generators: SynthGener
       for (const im of p.images) {
         const file = `images/${s}${im.mode === 'brightfield' ? '' : '-' + im.mode}.jpg`;
         writes.push(fs.writeFile(path.join(o.out, file), im.data));
+        if (o.boardsOnly) {
+          meta.push(roundDeep({ file, part: p.index, mode: im.mode, width, height, meansBgr: im.meansBgr, board: true as const,
+            ...(gan ? { gan } : {}) }));
+          continue;
+        }
         const id = coco.images.length + 1;
         coco.images.push({ id, file_name: file, width, height });
         for (const l of real) {

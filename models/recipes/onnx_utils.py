@@ -53,10 +53,11 @@ def find_ort_node_modules():
     return None
 
 
-def run_with_ort(path, x, outputs=None):
+def run_with_ort(path, x, outputs=None, extra=None):
     """Run the ONNX file on x (numpy float32 NCHW) with onnxruntime-node; returns the first
     output (or, given output names, those outputs in that order), or None when
-    Node/onnxruntime-node are not available."""
+    Node/onnxruntime-node are not available. extra: {input name: int64 or float32 array}
+    for a model with more inputs than the first."""
     node = shutil.which('node')
     nm = find_ort_node_modules()
     if not node or not nm:
@@ -66,8 +67,15 @@ def run_with_ort(path, x, outputs=None):
         xin, yout = os.path.join(td, 'x.f32'), os.path.join(td, 'y.f32')
         np.ascontiguousarray(x, np.float32).tofile(xin)
         env = dict(os.environ, NODE_PATH=nm)
+        specs = []
+        for k, (name, a) in enumerate((extra or {}).items()):
+            a = np.ascontiguousarray(a)
+            kind = 'int64' if a.dtype == np.int64 else 'float32'
+            f = os.path.join(td, f'extra{k}.bin')
+            a.astype(np.int64 if kind == 'int64' else np.float32).tofile(f)
+            specs.append(f'{name}:{kind}:{",".join(str(d) for d in a.shape)}:{f}')
         r = subprocess.run([node, os.path.join(HERE, 'tools', 'ort_run.js'), path, xin,
-                            ','.join(str(d) for d in x.shape), yout], env=env, capture_output=True, text=True)
+                            ','.join(str(d) for d in x.shape), yout, *specs], env=env, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f'onnxruntime-node failed: {r.stderr.strip()}')
         info = json.loads(r.stdout.strip().splitlines()[-1])

@@ -247,6 +247,9 @@ SynthBaton ToBaton(Napi::Env env, const Napi::Object& o) {
     throw MakeError(env, code::kInvalidArg, "synth: goodFraction + crackFraction must lie in [0, 1], distractorRate in [0, 1]");
   b.render.crop = GetBool(o, "crops", false);
   b.render.mask = GetBool(o, "masks", false);
+  b.render.package = !GetBool(o, "boardsOnly", false);
+  if (!b.render.package && (b.render.crop || b.render.mask))
+    throw MakeError(env, code::kInvalidArg, "synth: boardsOnly renders no package, so it has no crops or masks");
   if (o.Has("modes") && !o.Get("modes").IsUndefined()) {
     if (!o.Get("modes").IsArray()) throw MakeError(env, code::kInvalidArg, "synth: modes must be an array of mode names");
     Napi::Array modes = o.Get("modes").As<Napi::Array>();

@@ -262,7 +262,7 @@ Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
   cv::warpAffine(cv::Mat::ones(sc.ph, sc.pw, CV_32F), alpha, local, roi.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
   cv::GaussianBlur(alpha, alpha, {0, 0}, sc.edgeSoftness);
   cv::Mat region = clean(roi);
-  for (int y = 0; y < roi.height; ++y) {
+  for (int y = 0; o.package && y < roi.height; ++y) {
     const float* a = alpha.ptr<float>(y);
     const uchar* src = posed.ptr<uchar>(y);
     uchar* dst = region.ptr<uchar>(y);

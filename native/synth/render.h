@@ -15,6 +15,7 @@ struct RenderOptions {
   std::vector<Mode> modes{Mode::kBrightfield};
   bool crop = false;  // also cut the upright crop out of the brightfield image
   bool mask = false;  // also return the package mask (alpha >= 0.5)
+  bool package = true;  // false: the board alone (training images for background generators)
 };
 
 struct Rendered {

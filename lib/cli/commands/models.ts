@@ -23,7 +23,10 @@ export function registerModels(program: Command): void {
         const m = c.metrics as Record<string, number | undefined>;
         const main = m.map50 !== undefined ? `mAP50 ${m.map50.toFixed(3)}, mAP50-95 ${(m.map50_95 ?? NaN).toFixed(3)}`
           : m.auc !== undefined ? `AUC ${m.auc.toFixed(4)}`
-            : m.iouMean !== undefined ? `seg ROI: IoU ${m.iouMean.toFixed(4)}, corner ${(m.cornerErrorMean ?? NaN).toFixed(2)} px` : '';
+            : m.iouMean !== undefined ? `seg ROI: IoU ${m.iouMean.toFixed(4)}, corner ${(m.cornerErrorMean ?? NaN).toFixed(2)} px`
+              : m.fid !== undefined ? `FID ${m.fid.toFixed(1)}, seam ratio ${(m.seamRatio ?? NaN).toFixed(3)}`
+                : c.task === 'gan-dies' ? Object.entries(c.metrics as Record<string, { fid: number }>)
+                  .map(([k, v]) => `${k} FID ${v.fid.toFixed(1)}`).join(', ') : '';
         const size = existsSync(c.file) ? `${(statSync(c.file).size / 1e6).toFixed(1)} MB` : 'missing';
         return [c.name, c.task, c.role, c.classes.join(','), main, size, c.default ? 'yes' : '', c.package];
       });

@@ -14,6 +14,7 @@ interface SynthCliOptions {
   modes: string;
   crops?: boolean;
   masks?: boolean;
+  boardsOnly?: boolean;
   goodFraction?: string;
   ganDies?: string;
   ganShare?: string;
@@ -49,6 +50,7 @@ export function registerSynth(program: Command): void {
     .option('--modes <list>', `acquisition modes per part: ${ACQUISITION_MODES.join(',')} or all`, 'brightfield')
     .option('--crops', 'also write upright crops as a YOLO dataset (crops/)')
     .option('--masks', 'also write package masks (masks/)')
+    .option('--boards-only', 'the board alone, no package (training images for a background generator)')
     .option('--good-fraction <f>', 'fraction of defect-free parts', '0.3333')
     .option('--gan-dies <model>', 'a die-defect generator (ONNX, task gan-dies): generated defects on a share of the defective parts')
     .option('--gan-share <f>', 'with --gan-dies: fraction of the defective parts whose defect is generated (default 0.3)')
@@ -71,7 +73,7 @@ export function registerSynth(program: Command): void {
       let summary;
       try {
         summary = await synthesize({
-          out: o.out, count, seed, width, height, modes: parseModes(o.modes), crops: o.crops, masks: o.masks,
+          out: o.out, count, seed, width, height, modes: parseModes(o.modes), crops: o.crops, masks: o.masks, boardsOnly: o.boardsOnly,
           goodFraction: o.goodFraction === undefined ? undefined : parseNumber(o.goodFraction, '--good-fraction'),
           ganDies: o.ganDies === undefined ? undefined : { model: o.ganDies, share },
           ganPackages: o.ganPackages === undefined ? undefined : { model: o.ganPackages },
