@@ -68,6 +68,8 @@ export { annotateImage, layoutTexts } from './pipeline/annotate';
 export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pipeline/annotate';
 
 export { synthesize, DEFECT_CLASSES } from './tools/synth';
-export type { SynthBoardMeta, SynthLabel, SynthMeta, SynthOptions, SynthSummary } from './tools/synth';
+export type {
+  GanDiesOptions, GanPackagesOptions, SynthBoardMeta, SynthGanSummary, SynthGanUse, SynthLabel, SynthMeta, SynthOptions, SynthSummary,
+} from './tools/synth';
 export { quantize } from './tools/quantize';
 export type { ActivationType, CalibrationMethod, QuantizeOptions, QuantizeReport, QuantizeResult } from './tools/quantize';

@@ -42,7 +42,7 @@ status=0
 if [ "${1:-}" = "--native" ]; then
   shift
   set -- test/{decoders,auto-orient,input-limits,encoders,fuzz,fuzz-regressions,nms,preprocess,annotate,reference-pair}.test.js \
-    test/{roi,roi-seg,roi-sam,session,detector,classifier,batching,explain,synth,inspector}.test.js "$@"
+    test/{roi,roi-seg,roi-sam,session,detector,classifier,batching,explain,synth,synth-gan,inspector}.test.js "$@"
 fi
 if [ $# -eq 0 ]; then
   mapfile -t files < <(ls test/*.test.js | grep -vE '/(package|install|source-build)\.test\.js$')

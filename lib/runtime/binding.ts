@@ -484,7 +484,38 @@ export interface TextPlacement {
   leader?: [Point, Point];
 }
 
-// ---- synthRender() (synth_job.cc)
+// ---- synthRender() and synthPlan() (synth_job.cc)
+
+/** Pixels made elsewhere: 3 x height x width values, planes R, G, B (one sample of a generator's NCHW output), 0..1. */
+export interface NativeSynthPixels {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** A defect pasted onto a part's upright canvas before the canvas is posed into the image. */
+export interface NativeSynthPaste {
+  label: 'die_crack' | 'die_rotation';
+  /** The label box on the canvas, [x1, y1, x2, y2] inside [0, cropWidth] x [0, cropHeight]. */
+  box: [number, number, number, number];
+  /**
+   * The patch covers the box grown by context x its width on the left and on the right and
+   * context x its height above and below (0..4; default 0); alpha 1 over the box, 0 at the patch's edge.
+   */
+  context?: number;
+  /** Resized (anisotropically) to the grown box; sides 1..4096. */
+  patch: NativeSynthPixels;
+}
+
+/** What changes in one part as sampled. */
+export interface NativeSynthOverride {
+  /** Rendered without die defects: the die at `uprightDieAngle` (synthPlan), no die flaws; LED distractors stay. */
+  defectFree?: boolean;
+  /** Drawn last on the canvas, in order; each becomes a label with `source: 'gan'`. */
+  pastes?: NativeSynthPaste[];
+  /** The board behind the package in place of the drawn one, resized to the image; sides 1..8192. */
+  board?: NativeSynthPixels;
+}
 
 export interface NativeSynthOptions {
   /** Default 0. */
@@ -508,6 +539,22 @@ export interface NativeSynthOptions {
   distractorRate?: number;
   /** The board alone, no package (no crops or masks then): training images for background generators. */
   boardsOnly?: boolean;
+  /** synthRender: one entry per part of the call (`count`), null where a part stays as sampled. */
+  overrides?: Array<NativeSynthOverride | null>;
+}
+
+/** A part as sampled, before anything is drawn (synthPlan). Coordinates on the upright canvas (the crop). */
+export interface NativeSynthPlanPart {
+  index: number;
+  /** Its defect classes, die_rotation first; none for a good part. */
+  defects: Array<'die_crack' | 'die_rotation'>;
+  cropWidth: number;
+  cropHeight: number;
+  dieCenter: Point;
+  dieWidth: number;
+  dieHeight: number;
+  /** The die's angle (degrees, clockwise) when the part is rendered defect-free: its own unless the die is the defect. */
+  uprightDieAngle: number;
 }
 
 export interface SynthLabel {
@@ -518,6 +565,8 @@ export interface SynthLabel {
   cropBox: number[];
   /** Outline in the full image. */
   quad: Point[];
+  /** 'gan': a generated defect pasted in (absent: drawn). */
+  source?: 'gan';
 }
 
 export interface NativeSynthPart {
@@ -554,6 +603,8 @@ export interface NativeAddon {
   /** A 0..1 map ({data, width, height}) as a 16-bit grey PNG (65535 = 1). */
   encodeMapPng(map: { data: Float32Array; width: number; height: number }): Promise<Buffer>;
   synthRender(options?: NativeSynthOptions): Promise<NativeSynthPart[]>;
+  /** Synchronous: the parts synthRender would render with the same options, as sampled. */
+  synthPlan(options?: NativeSynthOptions): NativeSynthPlanPart[];
   roiCapture(images: ImageInput[], options?: NativeRoiOptions): Promise<Array<NativeItem<NativeRoiImage>>>;
   annotateImage(image: ImageInput, shapes: Shape[], options?: AnnotateOptions): Promise<Buffer>;
   /** Synchronous: where annotateImage would put each text. */

@@ -8,7 +8,7 @@ import type { Quad } from '../core/geometry';
 import type { InputLimits } from './images';
 import type {
   DetectParams, NativeClassifyOptions, NativeDetectOptions, NativeRoiOptions, NativeSamOptions, NativeSegmentOptions,
-  NativeSessionOptions, NativeSynthOptions, ProviderName, RoiChainOptions,
+  NativeSessionOptions, NativeSynthOptions, NativeSynthOverride, ProviderName, RoiChainOptions,
 } from './binding';
 import type { SessionOptions } from './session-options';
 
@@ -97,10 +97,12 @@ export function roiOptions(o: RoiChainOptions, proposals?: Array<Quad | null>,
 type SynthSource = Pick<NativeSynthOptions,
   'seed' | 'width' | 'height' | 'modes' | 'crops' | 'masks' | 'goodFraction' | 'crackFraction' | 'boardsOnly'>;
 
-/** One chunk of a dataset: parts [start, start + count). */
-export function synthOptions(o: SynthSource, chunk: { start: number; count: number }): NativeSynthOptions {
+/** One chunk of a dataset: parts [start, start + count), with what changes in each part (`overrides`, one per part). */
+export function synthOptions(o: SynthSource, chunk: { start: number; count: number },
+  overrides?: Array<NativeSynthOverride | null>): NativeSynthOptions {
   return {
     seed: o.seed, start: chunk.start, count: chunk.count, width: o.width, height: o.height, modes: o.modes,
     crops: o.crops, masks: o.masks, goodFraction: o.goodFraction, crackFraction: o.crackFraction, boardsOnly: o.boardsOnly,
+    ...(overrides ? { overrides } : {}),
   };
 }

@@ -9,6 +9,8 @@
  *   DIR/coco.json                      defect boxes on the full images
  *   DIR/crops/{images,labels}/, DIR/crops/data.yaml   upright crops as a YOLO dataset (with `crops`)
  *
+ * With generators (`ganDies`, `ganPackages`, lib/tools/synth-gan.ts) each chunk is planned
+ * first (synthPlan), the generators run on it, and their pixels go into the render.
  * With `boardsOnly` the images show the board alone and meta.json holds SynthBoardMeta.
  */
 import { promises as fs } from 'fs';
@@ -16,10 +18,12 @@ import * as path from 'path';
 import { DieInspectError, native } from '../core/errors';
 import type { Point, Quad } from '../core/geometry';
 import { loadNative } from '../runtime/binding';
-import type { AcquisitionMode, NativeSynthOptions, SynthLabel } from '../runtime/binding';
+import type { AcquisitionMode, NativeAddon, NativeSynthOptions, NativeSynthPart, SynthLabel } from '../runtime/binding';
 import { synthOptions } from '../runtime/native-options';
+import type { SessionOptions } from '../runtime/session';
+import { GanDiesOptions, GanPackagesOptions, SynthGanSummary, SynthGanUse, SynthGenerators } from './synth-gan';
 
-export type { Point, Quad, SynthLabel };
+export type { GanDiesOptions, GanPackagesOptions, Point, Quad, SynthGanSummary, SynthGanUse, SynthLabel };
 
 /** Classes of the defect detector, in model order. */
 export const DEFECT_CLASSES = ['die_crack', 'die_rotation'] as const;
@@ -43,15 +47,26 @@ export interface SynthMeta {
   distractors: SynthLabel[];
   crop: { file: string | null; width: number; height: number; dieQuad: Point[]; toImage: number[] };
   mask: string | null;
+  /**
+   * The generators that made something on this part: `dies` its defect (the label with `source: 'gan'`;
+   * `dieAngle` and `dieQuad` are then the upright die drawn under it), `packages` its board.
+   */
+  gan?: SynthGanUse;
 }
 
 /** A meta.json entry of a `boardsOnly` dataset: the image, no package. */
-export type SynthBoardMeta = Pick<SynthMeta, 'file' | 'part' | 'mode' | 'width' | 'height' | 'meansBgr'> & { board: true };
+export type SynthBoardMeta = Pick<SynthMeta, 'file' | 'part' | 'mode' | 'width' | 'height' | 'meansBgr' | 'gan'> & { board: true };
 
-export interface SynthOptions extends Omit<NativeSynthOptions, 'start' | 'count' | 'distractorRate'> {
+export interface SynthOptions extends Omit<NativeSynthOptions, 'start' | 'count' | 'distractorRate' | 'overrides'> {
   out: string;
   /** Parts to render: ids 0 to count - 1. */
   count: number;
+  /** Generated die defects on a share of the defective parts. */
+  ganDies?: GanDiesOptions;
+  /** Generated boards behind every package. */
+  ganPackages?: GanPackagesOptions;
+  /** How the generators' sessions are made (providers, threads). Default: the CPU. */
+  session?: SessionOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -61,6 +76,8 @@ export interface SynthSummary {
   seconds: number;
   imagesPerSec: number;
   defects: Record<string, number>;
+  /** With generators: which, and what they made. */
+  gan?: SynthGanSummary;
 }
 
 const CHUNK = 16;
@@ -98,6 +115,20 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
   if (o.boardsOnly && (o.crops || o.masks)) {
     throw new DieInspectError('ERR_INVALID_ARG', 'boardsOnly renders no package, so it has no crops or masks');
   }
+  if (o.boardsOnly && o.ganDies) {
+    throw new DieInspectError('ERR_INVALID_ARG', 'boardsOnly renders no package, so there is no die to paste a generated defect on');
+  }
+  // Loaded (and checked) before anything is written.
+  const generators = await SynthGenerators.open(o, DEFECT_CLASSES);
+  try {
+    return await write(o, addon, generators, { modes, seed });
+  } finally {
+    generators?.close();
+  }
+}
+
+async function write(o: SynthOptions, addon: NativeAddon, generators: SynthGenerators | undefined,
+  { modes, seed }: { modes: AcquisitionMode[]; seed: number }): Promise<SynthSummary> {
   const dirs = ['images', ...(o.masks ? ['masks'] : []), ...(o.crops ? ['crops/images', 'crops/labels'] : [])];
   for (const d of dirs) await fs.mkdir(path.join(o.out, d), { recursive: true });
 
@@ -111,18 +142,30 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
   const defects: Record<string, number> = {};
   const width = o.width ?? 1280;
   const height = o.height ?? 960;
-  const request = (start: number) =>
-    native(() => addon.synthRender(synthOptions({ ...o, seed, width, height, modes }, { start, count: Math.min(CHUNK, o.count - start) })));
+  const source = { ...o, seed, width, height, modes };
+  const render = async (start: number): Promise<{ parts: NativeSynthPart[]; used: Array<SynthGanUse | undefined> }> => {
+    const chunk = { start, count: Math.min(CHUNK, o.count - start) };
+    if (!generators) return { parts: await native(() => addon.synthRender(synthOptions(source, chunk))), used: [] };
+    const plan = await native(() => addon.synthPlan(synthOptions(source, chunk)));
+    const { overrides, used } = await generators.overrides(plan, seed);
+    return { parts: await native(() => addon.synthRender(synthOptions(source, chunk, overrides))), used };
+  };
+  const request = (start: number) => {
+    const next = render(start);
+    next.catch(() => undefined);  // awaited in turn; a failure while the chunk before it is written is not unhandled
+    return next;
+  };
 
   const t0 = process.hrtime.bigint();
   let pending = o.count > 0 ? request(0) : undefined;
   for (let start = 0; pending; start += CHUNK) {
-    const parts = await pending;
+    const { parts, used } = await pending;
     // Render the next chunk while this one is written.
     pending = start + CHUNK < o.count ? request(start + CHUNK) : undefined;
     const writes: Array<Promise<void>> = [];
-    for (const p of parts) {
+    for (const [k, p] of parts.entries()) {
       const s = stem(p.index);
+      const gan = used[k];
       const real = o.boardsOnly ? [] : p.labels.filter((l) => l.label !== 'led_crack');
       const distractors = o.boardsOnly ? [] : p.labels.filter((l) => l.label === 'led_crack');
       for (const l of real) defects[l.label] = (defects[l.label] ?? 0) + 1;
@@ -138,7 +181,8 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
         const file = `images/${s}${im.mode === 'brightfield' ? '' : '-' + im.mode}.jpg`;
         writes.push(fs.writeFile(path.join(o.out, file), im.data));
         if (o.boardsOnly) {
-          meta.push(roundDeep({ file, part: p.index, mode: im.mode, width, height, meansBgr: im.meansBgr, board: true as const }));
+          meta.push(roundDeep({ file, part: p.index, mode: im.mode, width, height, meansBgr: im.meansBgr, board: true as const,
+            ...(gan ? { gan } : {}) }));
           continue;
         }
         const id = coco.images.length + 1;
@@ -154,7 +198,7 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
           packageQuad: p.packageQuad, packageAngle: p.packageAngle, dieQuad: p.dieQuad, dieAngle: p.dieAngle,
           defects: real, distractors,
           crop: { file: cropFile, width: p.cropWidth, height: p.cropHeight, dieQuad: p.dieQuadCrop, toImage: [] as number[] },
-          mask: maskFile,
+          mask: maskFile, ...(gan ? { gan } : {}),
         });
         // The homography keeps full precision: 1e-4 on a rotation entry is 0.1 px at the far corner.
         entry.crop.toImage = p.cropToImage.map((v) => Number(v.toPrecision(12)));
@@ -171,5 +215,6 @@ export async function synthesize(o: SynthOptions): Promise<SynthSummary> {
     await fs.writeFile(path.join(o.out, 'crops/data.yaml'), `# die-inspect synth --seed ${seed}: upright package crops\n`
       + `path: .\ntrain: images\nval: images\nnc: ${DEFECT_CLASSES.length}\nnames: [${DEFECT_CLASSES.join(', ')}]\n`);
   }
-  return { images: meta.length, parts: o.count, seconds, imagesPerSec: meta.length / Math.max(seconds, 1e-9), defects };
+  return { images: meta.length, parts: o.count, seconds, imagesPerSec: meta.length / Math.max(seconds, 1e-9), defects,
+    ...(generators ? { gan: generators.summary() } : {}) };
 }

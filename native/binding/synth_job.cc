@@ -1,6 +1,12 @@
 // synthRender(options) -> Promise<Part[]>: renders parts [start, start+count)
 // of a seeded synthetic dataset in parallel and returns encoded images plus
-// ground truth. Files are written by lib/tools/synth.ts.
+// ground truth. Files are written by lib/tools/synth.ts. Per-part overrides put
+// pixels made elsewhere (generated defects, boards) into the scene.
+// synthPlan(options) -> PlanPart[]: what those parts are before anything is
+// drawn (defects, die placement, canvas size); synchronous, as it only samples.
+#include <algorithm>
+#include <cmath>
+
 #include <opencv2/core/utility.hpp>
 
 #include "binding/exports.h"
@@ -14,12 +20,24 @@ namespace di::binding {
 
 namespace {
 
+constexpr int kMaxPatchSide = 4096;
+constexpr int kMaxBoardSide = 8192;
+constexpr uint32_t kMaxPastes = 64;
+
+// What an override changes in one part's sampled scene.
+struct PartOverride {
+  bool defectFree = false;
+  std::vector<synth::Paste> pastes;
+  cv::Mat board;
+};
+
 struct SynthBaton {
   synth::SceneOptions scene;
   synth::RenderOptions render;
   uint64_t seed = 0;
   int64_t start = 0;
   int count = 0;
+  std::vector<PartOverride> overrides;  // empty, or one per part
 };
 
 struct PartOut {
@@ -37,11 +55,18 @@ class SynthJob : public PromiseWorker {
  protected:
   void Run() override {
     parts_.resize(b_.count);
+    // Sampling is cheap: every scene first, so that an override that does not fit its
+    // part fails the job before anything is drawn.
+    for (int i = 0; i < b_.count; ++i) {
+      PartOut& p = parts_[i];
+      const uint64_t index = static_cast<uint64_t>(b_.start + i);
+      p.scene = synth::SampleScene(b_.scene, b_.seed, index);
+      if (!b_.overrides.empty()) ApplyOverride(std::move(b_.overrides[i]), p.scene, index);
+      p.labels = synth::GroundTruth(p.scene);
+    }
     cv::parallel_for_(cv::Range(0, b_.count), [&](const cv::Range& r) {
       for (int i = r.start; i < r.end; ++i) {
         PartOut& p = parts_[i];
-        p.scene = synth::SampleScene(b_.scene, b_.seed, static_cast<uint64_t>(b_.start + i));
-        p.labels = synth::GroundTruth(p.scene);
         synth::Rendered px = synth::RenderScene(p.scene, b_.render);
         for (const cv::Mat& m : px.images) {
           p.means.push_back(cv::mean(m));
@@ -79,6 +104,7 @@ class SynthJob : public PromiseWorker {
         l.Set("box", BoxToJs(env, p.labels[k].box));
         l.Set("cropBox", BoxToJs(env, p.labels[k].cropBox));
         l.Set("quad", PointsToJs(env, p.labels[k].quad));
+        if (!p.labels[k].source.empty()) l.Set("source", p.labels[k].source);
         labels.Set(static_cast<uint32_t>(k), l);
       }
       o.Set("labels", labels);
@@ -101,13 +127,103 @@ class SynthJob : public PromiseWorker {
   }
 
  private:
+  void ApplyOverride(PartOverride o, synth::Scene& sc, uint64_t index) const {
+    if (o.defectFree) synth::MakeDefectFree(sc, b_.scene, b_.seed, index);
+    for (synth::Paste& p : o.pastes) {
+      if (!(p.box[0] >= 0 && p.box[1] >= 0 && p.box[2] <= sc.pw && p.box[3] <= sc.ph))
+        throw Error(code::kInvalidArg, "synth: a paste box of part " + std::to_string(index) + " lies outside its canvas (" +
+                                           std::to_string(sc.pw) + " x " + std::to_string(sc.ph) + ")");
+      sc.pastes.push_back(std::move(p));
+    }
+    if (!o.board.empty()) sc.board = std::move(o.board);
+  }
+
   SynthBaton b_;
   std::vector<PartOut> parts_;
 };
 
-Napi::Value SynthRenderBinding(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Napi::Object o = OptionsArg(info, 0);
+// {data: Float32Array of 3 x height x width values (planes R, G, B, 0..1), width, height}
+// -> 8-bit BGR, copied; the sizes are checked before the data is read.
+cv::Mat ToBgrPixels(Napi::Env env, const Napi::Value& v, const std::string& what, int maxSide) {
+  if (!v.IsObject()) throw MakeError(env, code::kInvalidArg, what + " is {data, width, height}");
+  const Napi::Object m = v.As<Napi::Object>();
+  const int w = GetInt(m, "width", 0), h = GetInt(m, "height", 0);
+  const Napi::Value d = m.Get("data");
+  if (!d.IsTypedArray() || d.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw MakeError(env, code::kInvalidArg, what + ".data must be a Float32Array");
+  const Napi::Float32Array data = d.As<Napi::Float32Array>();
+  if (w < 1 || h < 1 || w > maxSide || h > maxSide || data.ElementLength() != size_t(3) * w * h)
+    throw MakeError(env, code::kInvalidArg, what + ".data must hold 3 x width x height values (planes R, G, B; sides 1.." +
+                                                std::to_string(maxSide) + ")");
+  const size_t plane = size_t(w) * h;
+  const float* bgr[3] = {data.Data() + 2 * plane, data.Data() + plane, data.Data()};
+  cv::Mat out(h, w, CV_8UC3);
+  for (int y = 0; y < h; ++y) {
+    uchar* row = out.ptr<uchar>(y);
+    for (int x = 0; x < w; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        const float f = bgr[c][size_t(y) * w + x];
+        if (!std::isfinite(f)) throw MakeError(env, code::kInvalidArg, what + " holds NaN or infinite values");
+        row[3 * x + c] = cv::saturate_cast<uchar>(f * 255.f);
+      }
+    }
+  }
+  return out;
+}
+
+synth::Paste ToPaste(Napi::Env env, const Napi::Value& v, const std::string& what) {
+  if (!v.IsObject()) throw MakeError(env, code::kInvalidArg, what + " is {label, box, context, patch}");
+  const Napi::Object o = v.As<Napi::Object>();
+  synth::Paste p;
+  p.label = GetString(o, "label", "");
+  if (p.label != "die_crack" && p.label != "die_rotation")
+    throw MakeError(env, code::kInvalidArg, what + ".label is die_crack or die_rotation");
+  const Napi::Value bv = o.Get("box");
+  if (!bv.IsArray() || bv.As<Napi::Array>().Length() != 4) throw MakeError(env, code::kInvalidArg, what + ".box is [x1, y1, x2, y2]");
+  for (uint32_t k = 0; k < 4; ++k) {
+    const Napi::Value e = bv.As<Napi::Array>().Get(k);
+    if (!e.IsNumber() || !std::isfinite(e.As<Napi::Number>().DoubleValue()))
+      throw MakeError(env, code::kInvalidArg, what + ".box holds four finite numbers");
+    p.box[k] = e.As<Napi::Number>().DoubleValue();
+  }
+  if (!(p.box[0] < p.box[2] && p.box[1] < p.box[3])) throw MakeError(env, code::kInvalidArg, what + ".box needs x1 < x2 and y1 < y2");
+  p.context = GetNumber(o, "context", 0);
+  if (!(p.context >= 0 && p.context <= 4)) throw MakeError(env, code::kInvalidArg, what + ".context must lie in [0, 4]");
+  p.patch = ToBgrPixels(env, o.Get("patch"), what + ".patch", kMaxPatchSide);
+  return p;
+}
+
+// overrides: one entry per part of the chunk, null or undefined where the part stays as sampled.
+std::vector<PartOverride> ToOverrides(Napi::Env env, const Napi::Object& o, int count) {
+  std::vector<PartOverride> out;
+  const Napi::Value v = o.Get("overrides");
+  if (v.IsUndefined() || v.IsNull()) return out;
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != static_cast<uint32_t>(count))
+    throw MakeError(env, code::kInvalidArg, "synth: overrides must be an array with one entry per part (count)");
+  const Napi::Array arr = v.As<Napi::Array>();
+  out.resize(count);
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const Napi::Value e = arr.Get(i);
+    if (e.IsUndefined() || e.IsNull()) continue;
+    const std::string what = "synth: overrides[" + std::to_string(i) + "]";
+    if (!e.IsObject()) throw MakeError(env, code::kInvalidArg, what + " is {defectFree, pastes, board}, null or undefined");
+    const Napi::Object eo = e.As<Napi::Object>();
+    out[i].defectFree = GetBool(eo, "defectFree", false);
+    const Napi::Value pv = eo.Get("pastes");
+    if (!pv.IsUndefined() && !pv.IsNull()) {
+      if (!pv.IsArray() || pv.As<Napi::Array>().Length() > kMaxPastes)
+        throw MakeError(env, code::kInvalidArg, what + ".pastes is an array of at most " + std::to_string(kMaxPastes));
+      const Napi::Array pa = pv.As<Napi::Array>();
+      for (uint32_t k = 0; k < pa.Length(); ++k) out[i].pastes.push_back(ToPaste(env, pa.Get(k), what + ".pastes[" + std::to_string(k) + "]"));
+    }
+    const Napi::Value board = eo.Get("board");
+    if (!board.IsUndefined() && !board.IsNull()) out[i].board = ToBgrPixels(env, board, what + ".board", kMaxBoardSide);
+  }
+  return out;
+}
+
+// The options synthRender and synthPlan share: size, seed, the parts, the mix of defects.
+SynthBaton ToBaton(Napi::Env env, const Napi::Object& o) {
   SynthBaton b;
   b.render.width = b.scene.width = GetInt(o, "width", 1280);
   b.render.height = b.scene.height = GetInt(o, "height", 960);
@@ -147,13 +263,50 @@ Napi::Value SynthRenderBinding(const Napi::CallbackInfo& info) {
     }
     if (b.render.modes.empty()) throw MakeError(env, code::kInvalidArg, "synth: at least one mode is needed");
   }
+  return b;
+}
+
+Napi::Value SynthRenderBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Object o = OptionsArg(info, 0);
+  SynthBaton b = ToBaton(env, o);
+  b.overrides = ToOverrides(env, o, b.count);
   return (new SynthJob(env, std::move(b)))->Start();
+}
+
+Napi::Value SynthPlanBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SynthBaton b = ToBaton(env, OptionsArg(info, 0));
+  Napi::Array arr = Napi::Array::New(env, b.count);
+  for (int i = 0; i < b.count; ++i) {
+    const uint64_t index = static_cast<uint64_t>(b.start + i);
+    const synth::Scene sc = synth::SampleScene(b.scene, b.seed, index);
+    Napi::Array defects = Napi::Array::New(env);
+    if (sc.dieRotationDefect) defects.Set(defects.Length(), "die_rotation");
+    if (std::any_of(sc.flaws.begin(), sc.flaws.end(), [](const synth::Flaw& f) { return !f.distractor; }))
+      defects.Set(defects.Length(), "die_crack");
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("index", static_cast<double>(index));
+    p.Set("defects", defects);
+    p.Set("cropWidth", sc.pw);
+    p.Set("cropHeight", sc.ph);
+    Napi::Array center = Napi::Array::New(env, 2);
+    center.Set(0u, sc.dieCenter.x);
+    center.Set(1u, sc.dieCenter.y);
+    p.Set("dieCenter", center);
+    p.Set("dieWidth", sc.dieW);
+    p.Set("dieHeight", sc.dieH);
+    p.Set("uprightDieAngle", synth::UprightDieAngle(sc, b.scene, b.seed, index));
+    arr.Set(static_cast<uint32_t>(i), p);
+  }
+  return arr;
 }
 
 }  // namespace
 
 void InitSynth(Napi::Env env, Napi::Object exports) {
   exports.Set("synthRender", Napi::Function::New<SynthRenderBinding>(env, "synthRender"));
+  exports.Set("synthPlan", Napi::Function::New<SynthPlanBinding>(env, "synthPlan"));
 }
 
 }  // namespace di::binding

@@ -42,6 +42,48 @@ void DieRect(cv::Mat& img, const Scene& sc, double x, double y, double w, double
   FillPoly(img, pts, color);
 }
 
+// 1 from `lo` to `hi`, falling smoothly to 0 at `outerLo` and `outerHi` (a hard
+// edge where an outer bound is the inner one).
+double Feather(double v, double outerLo, double lo, double hi, double outerHi) {
+  double t = 1;
+  if (v < lo) t = lo > outerLo ? (v - outerLo) / (lo - outerLo) : 0.0;
+  else if (v > hi) t = outerHi > hi ? (outerHi - v) / (outerHi - hi) : 0.0;
+  t = std::clamp(t, 0.0, 1.0);
+  return t * t * (3 - 2 * t);
+}
+
+// The patch resized (anisotropically) onto the label box grown by the context margin,
+// blended in with an alpha of 1 over the box that falls to 0 at the patch's edge.
+void PastePatch(cv::Mat& canvas, const Paste& p) {
+  const cv::Vec4d& b = p.box;
+  const double mx = p.context * (b[2] - b[0]), my = p.context * (b[3] - b[1]);
+  const cv::Vec4d r(b[0] - mx, b[1] - my, b[2] + mx, b[3] + my);
+  cv::Rect roi(cv::Point(int(std::floor(r[0])), int(std::floor(r[1]))), cv::Point(int(std::ceil(r[2])), int(std::ceil(r[3]))));
+  roi &= cv::Rect(0, 0, canvas.cols, canvas.rows);
+  if (roi.empty()) return;
+  // Shrinking averages first, so that a large patch on a small box does not alias.
+  cv::Mat src = p.patch;
+  const int tw = std::max(1, int(std::lround(r[2] - r[0]))), th = std::max(1, int(std::lround(r[3] - r[1])));
+  if (tw < src.cols || th < src.rows) cv::resize(src, src, {std::min(tw, src.cols), std::min(th, src.rows)}, 0, 0, cv::INTER_AREA);
+  // Patch pixel centre i + 0.5 lands on r[0] + (i + 0.5) * sx (continuous coordinates).
+  const double sx = (r[2] - r[0]) / src.cols, sy = (r[3] - r[1]) / src.rows;
+  const cv::Matx23d m(sx, 0, r[0] + 0.5 * sx - 0.5 - roi.x, 0, sy, r[1] + 0.5 * sy - 0.5 - roi.y);
+  cv::Mat warped;
+  cv::warpAffine(src, warped, m, roi.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  std::vector<double> ax(roi.width);
+  for (int x = 0; x < roi.width; ++x) ax[x] = Feather(roi.x + x + 0.5, r[0], b[0], b[2], r[2]);
+  for (int y = 0; y < roi.height; ++y) {
+    const double ay = Feather(roi.y + y + 0.5, r[1], b[1], b[3], r[3]);
+    const uchar* s = warped.ptr<uchar>(y);
+    uchar* d = canvas.ptr<uchar>(roi.y + y) + 3 * roi.x;
+    for (int x = 0; x < roi.width; ++x) {
+      const double a = ax[x] * ay;
+      if (a <= 0) continue;
+      for (int c = 0; c < 3; ++c) d[3 * x + c] = cv::saturate_cast<uchar>(d[3 * x + c] + a * (s[3 * x + c] - d[3 * x + c]));
+    }
+  }
+}
+
 cv::Mat RenderCanvas(const Scene& sc) {
   Random r(sc.textureSeed);
   cv::Mat canvas(sc.ph, sc.pw, CV_8UC3, sc.bodyColor);
@@ -107,10 +149,17 @@ cv::Mat RenderCanvas(const Scene& sc) {
       for (const auto& s : f.strokes) Polyline(canvas, s, f.color, f.thickness);
     }
   }
+  for (const Paste& p : sc.pastes) PastePatch(canvas, p);
   return canvas;
 }
 
 cv::Mat RenderBackground(const Scene& sc, int width, int height) {
+  if (!sc.board.empty()) {  // a board made elsewhere (a generator's sample), stretched to the image
+    cv::Mat bg;
+    const bool shrink = sc.board.cols > width || sc.board.rows > height;
+    cv::resize(sc.board, bg, {width, height}, 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return bg;
+  }
   Random r(sc.textureSeed ^ 0x5bd1e995ULL);
   // Low-frequency solder-mask variation, then traces, pads, vias, silkscreen.
   cv::Mat low(3, 4, CV_8UC3);

@@ -164,8 +164,15 @@ std::vector<Label> GroundTruth(const Scene& sc) {
   };
   if (sc.dieRotationDefect) {
     const Quad q = sc.DieQuadCanvas();
-    Label l{"die_rotation", clip(Bounds({q.begin(), q.end()})), {}, {}};
+    Label l{"die_rotation", clip(Bounds({q.begin(), q.end()})), {}, {}, ""};
     for (const auto& p : q) l.quad.push_back(Apply(m, p));
+    l.box = Bounds(l.quad);
+    out.push_back(l);
+  }
+  for (const Paste& p : sc.pastes) {
+    Label l{p.label, clip(p.box), {}, {}, "gan"};
+    const cv::Vec4d& c = l.cropBox;
+    for (auto [x, y] : {std::pair{c[0], c[1]}, {c[2], c[1]}, {c[2], c[3]}, {c[0], c[3]}}) l.quad.push_back(Apply(m, {x, y}));
     l.box = Bounds(l.quad);
     out.push_back(l);
   }
@@ -182,7 +189,7 @@ std::vector<Label> GroundTruth(const Scene& sc) {
         }
       }
     }
-    Label l{f.distractor ? "led_crack" : "die_crack", clip(Bounds(canvasPts)), Bounds(imagePts), {}};
+    Label l{f.distractor ? "led_crack" : "die_crack", clip(Bounds(canvasPts)), Bounds(imagePts), {}, ""};
     const cv::Vec4d& c = l.cropBox;
     for (auto [x, y] : {std::pair{c[0], c[1]}, {c[2], c[1]}, {c[2], c[3]}, {c[0], c[3]}}) l.quad.push_back(Apply(m, {x, y}));
     out.push_back(l);
@@ -246,6 +253,18 @@ Scene SampleScene(const SceneOptions& o, uint64_t seed, uint64_t index) {
   sc.jpegQuality = r.Int(78, 95);
   sc.textureSeed = r.Next();
   return sc;
+}
+
+double UprightDieAngle(const Scene& sc, const SceneOptions& o, uint64_t seed, uint64_t index) {
+  if (!sc.dieRotationDefect) return sc.dieAngle;
+  Random r = Random::For(seed, index, 1);  // a stream of its own: the sampled scene is left as it is
+  return r.Uniform(-o.goodDieTolerance, o.goodDieTolerance);
+}
+
+void MakeDefectFree(Scene& sc, const SceneOptions& o, uint64_t seed, uint64_t index) {
+  sc.dieAngle = UprightDieAngle(sc, o, seed, index);
+  sc.dieRotationDefect = false;
+  sc.flaws.erase(std::remove_if(sc.flaws.begin(), sc.flaws.end(), [](const Flaw& f) { return !f.distractor; }), sc.flaws.end());
 }
 
 }  // namespace di::synth

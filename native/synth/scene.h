@@ -30,6 +30,16 @@ struct Flaw {
   cv::Scalar color;
 };
 
+// A defect made elsewhere (a generator's sample), pasted onto the canvas: the label
+// box, and a patch that covers the box grown by `context` times its width on the
+// left and on the right and times its height above and below, resized to fit.
+struct Paste {
+  std::string label;  // die_crack or die_rotation
+  cv::Vec4d box;      // [x1, y1, x2, y2] on the canvas, inside it
+  double context = 0;
+  cv::Mat patch;      // 8-bit BGR, any size
+};
+
 struct Scene {
   // Upright package canvas [0, pw] x [0, ph]; the upright crop is this canvas.
   int pw = 0, ph = 0;
@@ -45,6 +55,7 @@ struct Scene {
 
   cv::Rect2d led;  // canvas
   std::vector<Flaw> flaws;
+  std::vector<Paste> pastes;  // drawn last on the canvas, each a label of its own
 
   cv::Scalar bodyColor, dieColor, padColor, ledColor, pcbColor;
   double edgeSoftness = 2;        // sigma of the package/background border, px
@@ -54,6 +65,7 @@ struct Scene {
   double blurSigma = 0;
   int jpegQuality = 90;
   uint64_t textureSeed = 0;       // background and die texture
+  cv::Mat board;                  // when set, the board behind the package (8-bit BGR, resized to the image)
 
   cv::Matx33d CanvasToImage() const;
   Quad PackageQuad() const;  // image coordinates
@@ -74,9 +86,18 @@ struct Label {
   cv::Vec4d cropBox;  // [x1, y1, x2, y2] on the canvas / upright crop
   cv::Vec4d box;      // [x1, y1, x2, y2] in the image
   std::vector<cv::Point2d> quad;  // the object's outline in the image (die_rotation: the die quad)
+  std::string source;             // "gan" for a pasted defect; empty for a drawn one
 };
 std::vector<Label> GroundTruth(const Scene& scene);
 
 Scene SampleScene(const SceneOptions& o, uint64_t seed, uint64_t index);
+
+// The die angle part `index` has when it is rendered defect-free: its own for a good
+// or cracked part, a draw of its own within the good-die tolerance for a rotated die.
+double UprightDieAngle(const Scene& sc, const SceneOptions& o, uint64_t seed, uint64_t index);
+
+// Takes the part's die defects away: the die upright (UprightDieAngle), no die flaws.
+// LED distractors, pose, colours and texture stay as sampled.
+void MakeDefectFree(Scene& sc, const SceneOptions& o, uint64_t seed, uint64_t index);
 
 }  // namespace di::synth

@@ -339,5 +339,79 @@ function samDecoder({ omit, size = 1024 } = {}) {
   });
 }
 
+/**
+ * Nodes of a constant-colour image generator: `rgb` [B, 3] (the colour of each sample) plus
+ * zGreen x sigmoid(z[:, 0]) on the green channel, broadcast to images [B, 3, height, width].
+ */
+function colourImages(prefix, rgb, zGreen, height, width, nan) {
+  const p = (n) => `${prefix}_${n}`;
+  const nodes = [
+    node('Slice', ['z', p('s0'), p('s1'), p('ax1')], [p('z0')]),
+    node('Sigmoid', [p('z0')], [p('sig')]),
+    node('Mul', [p('sig'), p('green')], [p('dz')]),
+    node('Add', [rgb, p('dz')], [p('col')]),
+    node(nan ? 'Mul' : 'Identity', nan ? [p('col'), p('nan')] : [p('col')], [p('col2')]),
+    node('Unsqueeze', [p('col2'), p('ax23')], [p('col4')]),
+    node('Shape', ['z'], [p('zshape')]),
+    node('Slice', [p('zshape'), p('s0'), p('s1')], [p('batch')]),
+    node('Concat', [p('batch'), p('tail')], [p('dims')], { axis: 0 }),
+    node('Expand', [p('col4'), p('dims')], ['images']),
+  ];
+  const initializers = [
+    int64Tensor(p('s0'), [1], [0]), int64Tensor(p('s1'), [1], [1]), int64Tensor(p('ax1'), [1], [1]),
+    int64Tensor(p('ax23'), [2], [2, 3]), int64Tensor(p('tail'), [3], [3, height, width]),
+    floatTensor(p('green'), [1, 3], [0, zGreen, 0]), ...(nan ? [floatTensor(p('nan'), [1], [NaN])] : []),
+  ];
+  return { nodes, initializers };
+}
+
+/**
+ * A `gan-dies` generator (the contract in lib/stages/generator.ts) whose patch is one flat
+ * colour per class, `colors[name]` (RGB 0..1; default die_crack pure red, die_rotation pure
+ * blue), plus zGreen x sigmoid(z[0]) on green. `batch`: the batch dim (a number fixes it);
+ * `declared`: the output's declared [height, width] ('dynamic': symbolic); `omit`: leave
+ * out the input 'class' (a constant takes its place); `nan`: every output value NaN;
+ * `metadata`: entries to add or (undefined) remove.
+ */
+function tinyDieGenerator({ size = 16, latent = 8, names = ['die_crack', 'die_rotation'], context = 0.25, boxSizes,
+  colors = {}, zGreen = 0.2, batch = 'batch', declared, omit, nan = false, outputSize, metadata = {} } = {}) {
+  const palette = { die_crack: [1, 0, 0], die_rotation: [0, 0, 1], ...colors };
+  const table = names.map((n) => palette[n] ?? [0.5, 0.5, 0.5]);
+  const side = outputSize ?? size;
+  const body = colourImages('g', 'rgb', zGreen, side, side, nan);
+  const nodes = [node('Gather', ['table', 'class'], ['rgb'], { axis: 0 }), ...body.nodes];
+  const initializers = [floatTensor('table', [names.length, 3], table.flat()), ...body.initializers];
+  if (omit === 'class') initializers.push(int64Tensor('class', [1], [0]));
+  const sizes = boxSizes ?? Object.fromEntries(names.map((n) => [n, n === 'die_rotation' ? [[0.4, 0.6]] : [[0.12, 0.16], [0.08, 0.12]]]));
+  const meta = { task: 'gan-dies', names: JSON.stringify(names), latent: String(latent), imgsz: String(size), context: String(context),
+    box_sizes: JSON.stringify(sizes), ...metadata };
+  for (const [k, v] of Object.entries(meta)) if (v === undefined) delete meta[k];
+  const out = declared === 'dynamic' ? ['h', 'w'] : [side, side];
+  return buildModel({
+    inputs: [valueInfo('z', [batch, latent]), ...(omit === 'class' ? [] : [valueInfo('class', [batch], INT64)])],
+    outputs: [valueInfo('images', [batch, 3, ...out])],
+    nodes,
+    initializers,
+    metadata: meta,
+  });
+}
+
+/** A `gan-packages` generator: boards of one flat colour (default magenta) plus zGreen x sigmoid(z[0]) on green. */
+function tinyPackageGenerator({ height = 24, width = 32, latent = 4, color = [1, 0, 1], zGreen = 0.2, batch = 'batch', nan = false,
+  metadata = {} } = {}) {
+  const body = colourImages('p', 'rgb', zGreen, height, width, nan);
+  const meta = { task: 'gan-packages', latent: String(latent), imgsz: `[${height}, ${width}]`, tiles: '1', coherence: '0', arch: 'flat',
+    ...metadata };
+  for (const [k, v] of Object.entries(meta)) if (v === undefined) delete meta[k];
+  return buildModel({
+    inputs: [valueInfo('z', [batch, latent])],
+    outputs: [valueInfo('images', [batch, 3, height, width])],
+    nodes: [node('Identity', ['colour'], ['rgb']), ...body.nodes],
+    initializers: [floatTensor('colour', [1, 3], color), ...body.initializers],
+    metadata: meta,
+  });
+}
+
 module.exports = {
+  tinyDieGenerator, tinyPackageGenerator,
   pooledClassifier, constantClassifier, buildModel, batchConstant, constantSegmenter, samEncoder, samDecoder, constantDetector, meanClassifier, rank3Model, flatOutputModel, valueInfo, node, floatTensor, int64Tensor };

@@ -1,9 +1,9 @@
-/** `die-inspect synth --out DIR --count N --seed S`: write a synthetic die dataset. */
+/** `die-inspect synth --out DIR --count N --seed S [--gan-dies MODEL] [--gan-packages MODEL]`: write a synthetic die dataset. */
 import { Command } from 'commander';
 import { DieInspectError } from '../../core/errors';
 import { ACQUISITION_MODES, AcquisitionMode } from '../../stages/roi/base';
 import { synthesize } from '../../tools/synth';
-import { nonNegativeInt, parseNumber } from '../options';
+import { nonNegativeInt, parseNumber, parseProviders, PROVIDERS_HELP } from '../options';
 import { progressBar } from '../progress';
 
 interface SynthCliOptions {
@@ -16,6 +16,10 @@ interface SynthCliOptions {
   masks?: boolean;
   boardsOnly?: boolean;
   goodFraction?: string;
+  ganDies?: string;
+  ganShare?: string;
+  ganPackages?: string;
+  ep: string;
   json?: boolean;
 }
 
@@ -48,17 +52,32 @@ export function registerSynth(program: Command): void {
     .option('--masks', 'also write package masks (masks/)')
     .option('--boards-only', 'the board alone, no package (training images for a background generator)')
     .option('--good-fraction <f>', 'fraction of defect-free parts', '0.3333')
+    .option('--gan-dies <model>', 'a die-defect generator (ONNX, task gan-dies): generated defects on a share of the defective parts')
+    .option('--gan-share <f>', 'with --gan-dies: fraction of the defective parts whose defect is generated (default 0.3)')
+    .option('--gan-packages <model>', 'a board generator (ONNX, task gan-packages): generated boards behind the packages')
+    .option('--ep <providers>', `the generators' ${PROVIDERS_HELP}`, 'cpu')
     .option('--json', 'print the summary as JSON')
     .action(async (o: SynthCliOptions) => {
       const count = nonNegativeInt(o.count, '--count');
       const seed = nonNegativeInt(o.seed, '--seed');
       const [width, height] = parseSize(o.size);
+      if (o.ganShare !== undefined && o.ganDies === undefined) {
+        throw new DieInspectError('ERR_INVALID_ARG', '--gan-share needs --gan-dies');
+      }
+      const share = o.ganShare === undefined ? undefined : parseNumber(o.ganShare, '--gan-share');
+      if (share !== undefined && !(share >= 0 && share <= 1)) {
+        throw new DieInspectError('ERR_INVALID_ARG', `--gan-share must lie in [0, 1], got '${o.ganShare}'`);
+      }
+      const providers = parseProviders(o.ep);
       const bar = progressBar('synth', 'parts');
       let summary;
       try {
         summary = await synthesize({
           out: o.out, count, seed, width, height, modes: parseModes(o.modes), crops: o.crops, masks: o.masks, boardsOnly: o.boardsOnly,
           goodFraction: o.goodFraction === undefined ? undefined : parseNumber(o.goodFraction, '--good-fraction'),
+          ganDies: o.ganDies === undefined ? undefined : { model: o.ganDies, share },
+          ganPackages: o.ganPackages === undefined ? undefined : { model: o.ganPackages },
+          session: { providers },
           onProgress: (done, total) => bar.update(done, total),
         });
       } finally {
@@ -68,8 +87,12 @@ export function registerSynth(program: Command): void {
         process.stdout.write(JSON.stringify({ out: o.out, seed, ...summary }) + '\n');
       } else {
         const d = Object.entries(summary.defects).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+        const { dies, packages } = summary.gan ?? {};
+        const made = [...(dies ? [`${dies.defects} defects by ${dies.model}`] : []),
+          ...(packages ? [`${packages.boards} boards by ${packages.model}`] : [])];
         process.stdout.write(`wrote ${summary.images} images (${summary.parts} parts) to ${o.out} in ${summary.seconds.toFixed(2)} s: ` +
-          `${summary.imagesPerSec.toFixed(1)} images/s at ${width}x${height}; defects: ${d}\n`);
+          `${summary.imagesPerSec.toFixed(1)} images/s at ${width}x${height}; defects: ${d}` +
+          `${made.length ? `; generated: ${made.join(', ')}` : ''}\n`);
       }
     });
 }
