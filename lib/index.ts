@@ -67,6 +67,8 @@ export type { WorkerMetrics } from './pipeline/workers/metrics';
 export { annotateImage, layoutTexts } from './pipeline/annotate';
 export type { AnnotateOptions, HeatmapOverlay, Shape, TextPlacement } from './pipeline/annotate';
 
+export { DieGenerator, PackageGenerator } from './stages/generator';
+export type { DieGeneratorOptions, GeneratorTask, RelativeSize } from './stages/generator';
 export { synthesize, DEFECT_CLASSES } from './tools/synth';
 export type {
   GanDiesOptions, GanPackagesOptions, SynthBoardMeta, SynthGanSummary, SynthGanUse, SynthLabel, SynthMeta, SynthOptions, SynthSummary,
