@@ -8,6 +8,8 @@
 //   REF/train-dies/<class>/*.png  REF/test-dies/<class>/*.png   label crops (held-out: test)
 //   REF/train-boards/*.png        REF/test-boards/*.png         whole images at the generator size
 //
+// KID: the mean and standard deviation over --kid-subsets random subsets of 100 vectors a side.
+//
 // usage: node scripts/gan-metrics.js --ref DIR [--dies MODEL.onnx] [--boards NAME=MODEL.onnx ...]
 //          [--classifier FILE] [--seed 0] [--kid-subsets 100] [--pictures DIR] [--json FILE]
 const fs = require('fs');
@@ -83,7 +85,7 @@ async function decodeAll(files) {
 }
 
 function compare(name, real, fake, o) {
-  const kid = kernelDistance(real, fake, { subsets: o.kidSubsets, seed: o.seed });
+  const kid = kernelDistance(real, fake, { subsets: o.kidSubsets, subsetSize: 100, seed: o.seed });
   return { name, real: real.length, generated: fake.length, fid: frechetDistance(real, fake), kid: kid.mean, kidStd: kid.std };
 }
 

@@ -5,7 +5,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { listModels, Detector, Classifier, Inspector, Roi, synthesize } = require('../dist');
+const { listModels, Detector, Classifier, DieGenerator, Inspector, PackageGenerator, Roi, synthesize, DEFECT_CLASSES } = require('../dist');
 const { evaluateDetections, rocAuc, convexIoU, readDetectionDataset, bounds, iou: boxIoU } = require('../dist/eval');
 const { apply } = require('./helpers/geometry');
 
@@ -32,7 +32,21 @@ describe('shipped models', function () {
       assert.deepStrictEqual(c.speed.input, JSON.parse(c.input.match(/to (\[\d+, \d+\])/)[1]), `${c.name}: speed input`);
       assert.ok(c.speed.batch1.imagesPerSec > 0 && c.speed.batch16.batchesPerSec > 0, `${c.name}: speed`);
       const size = fs.statSync(c.file).size;
-      assert.ok(size < (c.task === 'classify' ? 10e6 : 30e6), `${c.name}: ${size} bytes`);
+      assert.ok(size < (c.task === 'classify' || c.task.startsWith('gan-') ? 10e6 : 30e6), `${c.name}: ${size} bytes`);
+      if (c.task === 'gan-dies') {
+        const gen = await DieGenerator.create(c.file, { classes: DEFECT_CLASSES });
+        assert.deepStrictEqual(gen.names, c.classes, c.name);
+        assert.deepStrictEqual(Object.keys(c.metrics).sort(), [...gen.names].sort(), `${c.name}: FID / KID per class`);
+        gen.close();
+        continue;
+      }
+      if (c.task === 'gan-packages') {
+        const gen = await PackageGenerator.create(c.file);
+        assert.deepStrictEqual([gen.height, gen.width], c.speed.input, c.name);
+        assert.ok(Number.isFinite(c.metrics.fid) && Number.isFinite(c.metrics.seamRatio), `${c.name}: FID and seam ratio`);
+        gen.close();
+        continue;
+      }
       if (c.task === 'segment') {
         (await Roi.create({ strategy: 'seg', model: c.file })).close();
         continue;

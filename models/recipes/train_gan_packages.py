@@ -18,7 +18,7 @@ BatchNorm and a BatchNorm discriminator on the full image. All: non-saturating l
 loss, Adam (--lr, betas 0.5, 0.999), the same ADA-kind augmentation before every
 discriminator, EMA of the generator.
 
-An epoch is one pass over the images. Every epoch: OUT/last.pt, OUT/best.pt (the EMA
+An epoch is one pass over the images (or --epoch-images of them). Every epoch: OUT/last.pt, OUT/best.pt (the EMA
 generator), a row in OUT/log.csv and OUT/samples.png; re-running the same command resumes.
 """
 import argparse
@@ -64,6 +64,9 @@ def parse_args(argv=None):
     ap.add_argument('--max-minutes', type=float, default=0.0)
     ap.add_argument('--fit-minutes', type=float, default=0.0,
                     help='after epoch 1, lower --epochs so the whole run fits this budget')
+    ap.add_argument('--epoch-images', type=int, default=0,
+                    help='an epoch is this many images (a fresh shuffle each time) rather than a full pass: '
+                         'at 512 px on a CPU a pass takes long, and checkpoints come once an epoch')
     ap.add_argument('--max-batches', type=int, default=0, help='debug: at most this many batches an epoch')
     ap.add_argument('--restart', action='store_true')
     args = ap.parse_args(argv)
@@ -99,7 +102,7 @@ def build_generator(net):
 
 def gan_hooks(args, run, images, device):
     pair, ema, opt, _ = run.state
-    nb = epoch_batches(len(images), args.batch, args.max_batches)
+    nb = epoch_batches(min(len(images), args.epoch_images or len(images)), args.batch, args.max_batches)
     fixed_z = torch.randn(4, args.z_dim, generator=torch.Generator().manual_seed(args.seed)).to(device)
     seam = args.arch == 'regionwise' and args.coherence in ('seam', 'both')
 
