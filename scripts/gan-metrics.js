@@ -14,7 +14,8 @@
 //          [--classifier FILE] [--seed 0] [--kid-subsets 100] [--pictures DIR] [--json FILE]
 const fs = require('fs');
 const path = require('path');
-const { Classifier, DieGenerator, PackageGenerator, DEFECT_CLASSES, encodeImage } = require('../dist');
+const os = require('os');
+const { Classifier, DieGenerator, PackageGenerator, DEFECT_CLASSES, annotateImage, decodeImage, encodeImage, synthesize } = require('../dist');
 const { featureVectors, frechetDistance, kernelDistance, seamScore } = require('../dist/eval');
 
 function usage(message) {
@@ -78,7 +79,6 @@ function pngs(dir) {
 }
 
 async function decodeAll(files) {
-  const { decodeImage } = require('../dist');
   const out = [];
   for (const f of files) out.push(await decodeImage(f));
   return out;
@@ -205,7 +205,40 @@ async function main() {
     fs.mkdirSync(o.pictures, { recursive: true });
     const dieRows = Object.entries(pictures).filter(([k]) => k.startsWith('dies-')).flatMap(([, rows]) => rows);
     if (dieRows.length) fs.writeFileSync(path.join(o.pictures, 'gan-dies.png'), await grid(dieRows, 2));
+    if (o.dies) {
+      const parts = await pastedParts(o.dies);
+      fs.writeFileSync(path.join(o.pictures, 'gan-pasted.png'), await grid([parts.slice(0, 3), parts.slice(3, 6)], 1));
+    }
     if (pictures.boards) fs.writeFileSync(path.join(o.pictures, 'gan-boards.png'), await grid(pictures.boards.map(([, imgs]) => imgs), 1));
+  }
+}
+
+/** Six parts of `synth --gan-dies MODEL --gan-share 1`, their upright crops with each generated label box drawn. */
+async function pastedParts(model) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-metrics-'));
+  try {
+    await synthesize({ out: dir, count: 12, seed: 5, crops: true, goodFraction: 0, ganDies: { model, share: 1 } });
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')).slice(0, 6);
+    const crops = [];
+    for (const m of meta) {
+      const shapes = m.defects.map((d) => {
+        const [x1, y1, x2, y2] = d.cropBox;
+        return { type: 'polygon', points: [[x1, y1], [x2, y1], [x2, y2], [x1, y2]], color: d.label === 'die_crack' ? [0, 0, 255] : [255, 128, 0],
+          thickness: 2, label: d.label };
+      });
+      const png = await annotateImage(path.join(dir, m.crop.file), shapes, { format: 'png' });
+      crops.push(await decodeImage(png));
+    }
+    // one size for the grid: crop the top-left of each to the smallest
+    const w = Math.min(...crops.map((c) => c.width));
+    const h = Math.min(...crops.map((c) => c.height));
+    return crops.map((c) => {
+      const data = Buffer.alloc(w * h * 3);
+      for (let y = 0; y < h; y++) c.data.copy(data, y * w * 3, y * c.width * 3, y * c.width * 3 + w * 3);
+      return { data, width: w, height: h, channels: 3 };
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
