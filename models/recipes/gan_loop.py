@@ -18,6 +18,20 @@ import torch.nn.functional as F
 from augment import AdaptiveAugment
 
 
+def add_run_args(ap, ada_kimg):
+    """The options both GAN trainers take: augmentation, seed, device, threads, budgets, resume."""
+    ap.add_argument('--ada-target', type=float, default=0.6)
+    ap.add_argument('--ada-kimg', type=float, default=ada_kimg, help='thousands of images for p to go from 0 to 1')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--device', default='auto')
+    ap.add_argument('--threads', type=int, default=0, help='torch CPU threads (0 = default)')
+    ap.add_argument('--max-minutes', type=float, default=0.0)
+    ap.add_argument('--fit-minutes', type=float, default=0.0,
+                    help='after epoch 1, lower --epochs so the whole run fits this budget')
+    ap.add_argument('--max-batches', type=int, default=0, help='debug: at most this many batches an epoch')
+    ap.add_argument('--restart', action='store_true')
+
+
 class GanPair(nn.Module):
     def __init__(self, g, d, ada_target=0.6, ada_kimg=20.0):
         super().__init__()

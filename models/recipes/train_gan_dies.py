@@ -29,7 +29,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ema import ModelEMA  # noqa: E402
 from gan_data import defect_crops, to_unit  # noqa: E402
-from gan_loop import GanPair, PairOptim, d_loss, g_loss, r1_penalty, save_grid  # noqa: E402
+from gan_loop import GanPair, PairOptim, add_run_args, d_loss, g_loss, r1_penalty, save_grid  # noqa: E402
 from loop import Hooks, Run, epoch_batches  # noqa: E402
 from runtime import grad_scaler, seeded_loader, select_device, set_seed, set_threads  # noqa: E402
 from stylegan import Discriminator, Generator  # noqa: E402
@@ -51,16 +51,7 @@ def parse_args(argv=None):
     ap.add_argument('--lr', type=float, default=0.0025)
     ap.add_argument('--r1-gamma', type=float, default=0.1)
     ap.add_argument('--r1-every', type=int, default=16)
-    ap.add_argument('--ada-target', type=float, default=0.6)
-    ap.add_argument('--ada-kimg', type=float, default=20.0, help='thousands of images for p to go from 0 to 1')
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--device', default='auto')
-    ap.add_argument('--threads', type=int, default=0, help='torch CPU threads (0 = default)')
-    ap.add_argument('--max-minutes', type=float, default=0.0)
-    ap.add_argument('--fit-minutes', type=float, default=0.0,
-                    help='after epoch 1, lower --epochs so the whole run fits this budget')
-    ap.add_argument('--max-batches', type=int, default=0, help='debug: at most this many batches an epoch')
-    ap.add_argument('--restart', action='store_true')
+    add_run_args(ap, ada_kimg=20.0)
     return ap.parse_args(argv)
 
 

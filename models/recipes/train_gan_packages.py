@@ -33,7 +33,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ema import ModelEMA  # noqa: E402
 from gan_data import folder_images, to_unit  # noqa: E402
-from gan_loop import GanPair, PairOptim, d_loss, g_loss, save_grid  # noqa: E402
+from gan_loop import GanPair, PairOptim, add_run_args, d_loss, g_loss, save_grid  # noqa: E402
 from loop import Hooks, Run, epoch_batches  # noqa: E402
 from regionwise import DCGANGenerator, FullDiscriminator, TileDiscriminator, TileGenerator, seam_loss  # noqa: E402
 from runtime import grad_scaler, seeded_loader, select_device, set_seed, set_threads  # noqa: E402
@@ -56,19 +56,10 @@ def parse_args(argv=None):
     ap.add_argument('--epochs', type=int, default=100)
     ap.add_argument('--batch', type=int, default=4)
     ap.add_argument('--lr', type=float, default=0.0002)
-    ap.add_argument('--ada-target', type=float, default=0.6)
-    ap.add_argument('--ada-kimg', type=float, default=5.0, help='thousands of images for p to go from 0 to 1')
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--device', default='auto')
-    ap.add_argument('--threads', type=int, default=0, help='torch CPU threads (0 = default)')
-    ap.add_argument('--max-minutes', type=float, default=0.0)
-    ap.add_argument('--fit-minutes', type=float, default=0.0,
-                    help='after epoch 1, lower --epochs so the whole run fits this budget')
     ap.add_argument('--epoch-images', type=int, default=0,
                     help='an epoch is this many images (a fresh shuffle each time) rather than a full pass: '
                          'at 512 px on a CPU a pass takes long, and checkpoints come once an epoch')
-    ap.add_argument('--max-batches', type=int, default=0, help='debug: at most this many batches an epoch')
-    ap.add_argument('--restart', action='store_true')
+    add_run_args(ap, ada_kimg=5.0)
     args = ap.parse_args(argv)
     if args.size % args.tiles or (args.size // args.tiles) & (args.size // args.tiles - 1):
         ap.error('--size / --tiles must be a power of two')
