@@ -378,7 +378,8 @@ Napi::Buffer<uint8_t> MatToBuffer(Napi::Env env, const cv::Mat& mat) {
   return Napi::Buffer<uint8_t>::New(env, owned->data, bytes, [](Napi::Env, uint8_t*, cv::Mat* m) { delete m; }, owned);
 }
 
-cv::Mat ToFloatMap(Napi::Env env, const Napi::Value& v, const std::string& what) {
+Napi::Float32Array FloatPlanesArg(Napi::Env env, const Napi::Value& v, const std::string& what, int planes, int maxSide,
+                                   int* width, int* height) {
   if (!v.IsObject()) throw MakeError(env, code::kInvalidArg, what + " is {data, width, height}");
   const Napi::Object m = v.As<Napi::Object>();
   const int w = GetInt(m, "width", 0), h = GetInt(m, "height", 0);
@@ -386,9 +387,17 @@ cv::Mat ToFloatMap(Napi::Env env, const Napi::Value& v, const std::string& what)
   if (!d.IsTypedArray() || d.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     throw MakeError(env, code::kInvalidArg, what + ".data must be a Float32Array");
   const Napi::Float32Array data = d.As<Napi::Float32Array>();
-  if (w < 1 || h < 1 || w > kMaxInputSide || h > kMaxInputSide || data.ElementLength() != static_cast<size_t>(w) * h)
-    throw MakeError(env, code::kInvalidArg, what + ".data must hold width x height values (sides 1.." +
-                                                std::to_string(kMaxInputSide) + ")");
+  if (w < 1 || h < 1 || w > maxSide || h > maxSide || data.ElementLength() != static_cast<size_t>(planes) * w * h)
+    throw MakeError(env, code::kInvalidArg, what + ".data must hold " + (planes == 3 ? "3 x " : "") + "width x height values (" +
+                                                (planes == 3 ? "planes R, G, B; " : "") + "sides 1.." + std::to_string(maxSide) + ")");
+  *width = w;
+  *height = h;
+  return data;
+}
+
+cv::Mat ToFloatMap(Napi::Env env, const Napi::Value& v, const std::string& what) {
+  int w = 0, h = 0;
+  const Napi::Float32Array data = FloatPlanesArg(env, v, what, 1, kMaxInputSide, &w, &h);
   cv::Mat out(h, w, CV_32F);
   std::copy_n(data.Data(), data.ElementLength(), out.ptr<float>());
   cv::patchNaNs(out, 0);

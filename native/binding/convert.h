@@ -95,6 +95,10 @@ Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index);
 
 // {data: Float32Array, width, height} as a CV_32F matrix (copied; NaN -> 0); `what`
 // names it in errors. Sides 1..kMaxInputSide, data exactly width x height values.
+// {data: Float32Array of planes x height x width values, width, height}: the array, its sides
+// checked (1..maxSide, the length planes x width x height) before anything reads the data.
+Napi::Float32Array FloatPlanesArg(Napi::Env env, const Napi::Value& v, const std::string& what, int planes, int maxSide,
+                                   int* width, int* height);
 cv::Mat ToFloatMap(Napi::Env env, const Napi::Value& v, const std::string& what);
 PreprocessSpec ParsePreprocess(const Napi::Object& o, PreprocessSpec defaults);
 SessionConfig ParseSessionConfig(const Napi::Object& o);

@@ -145,16 +145,8 @@ class SynthJob : public PromiseWorker {
 // {data: Float32Array of 3 x height x width values (planes R, G, B, 0..1), width, height}
 // -> 8-bit BGR, copied; the sizes are checked before the data is read.
 cv::Mat ToBgrPixels(Napi::Env env, const Napi::Value& v, const std::string& what, int maxSide) {
-  if (!v.IsObject()) throw MakeError(env, code::kInvalidArg, what + " is {data, width, height}");
-  const Napi::Object m = v.As<Napi::Object>();
-  const int w = GetInt(m, "width", 0), h = GetInt(m, "height", 0);
-  const Napi::Value d = m.Get("data");
-  if (!d.IsTypedArray() || d.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw MakeError(env, code::kInvalidArg, what + ".data must be a Float32Array");
-  const Napi::Float32Array data = d.As<Napi::Float32Array>();
-  if (w < 1 || h < 1 || w > maxSide || h > maxSide || data.ElementLength() != size_t(3) * w * h)
-    throw MakeError(env, code::kInvalidArg, what + ".data must hold 3 x width x height values (planes R, G, B; sides 1.." +
-                                                std::to_string(maxSide) + ")");
+  int w = 0, h = 0;
+  const Napi::Float32Array data = FloatPlanesArg(env, v, what, 3, maxSide, &w, &h);
   const size_t plane = size_t(w) * h;
   const float* bgr[3] = {data.Data() + 2 * plane, data.Data() + plane, data.Data()};
   cv::Mat out(h, w, CV_8UC3);
