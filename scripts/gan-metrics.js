@@ -108,7 +108,7 @@ async function grid(rows, scale) {
       }
     }
   }));
-  return encodeImage({ data, width: W, height: H, channels: 3, rgb: true }, { format: 'png' });
+  return encodeImage({ data, width: W, height: H, channels: 3, rgb: true }, { format: 'jpg', quality: 88 });
 }
 
 /** Halves an image (2x2 means) n times. */
@@ -147,15 +147,19 @@ async function main() {
 
   if (o.dies) {
     const gen = await DieGenerator.create(o.dies, { classes: DEFECT_CLASSES });
+    const heldOut = [];
     for (const [ci, name] of gen.names.entries()) {
       const test = await decodeAll(pngs(path.join(o.ref, 'test-dies', name)));
       const train = await decodeAll(pngs(path.join(o.ref, 'train-dies', name)));
       const n = test.length;
       const fake = toImages(await gen.generate(latents(o.seed * 100 + ci, n * gen.latent), new Array(n).fill(ci)), n, gen.size, gen.size);
       const [ft, fr, fg] = [await features(test), await features(train), await features(fake)];
+      heldOut.push(ft);
       report.dies.push({ class: name, floor: compare('real (train) vs real (held-out)', ft, fr, o), gan: compare('GAN vs real (held-out)', ft, fg, o) });
       pictures[`dies-${name}`] = [test.slice(0, 8), fake.slice(0, 8)];
     }
+    // a scale for the figures: how far apart the two real classes are
+    if (heldOut.length === 2) report.betweenClasses = compare(`real ${gen.names[0]} vs real ${gen.names[1]}`, heldOut[0], heldOut[1], o);
     await gen.close();
   }
 
@@ -164,7 +168,7 @@ async function main() {
     const train = await decodeAll(pngs(path.join(o.ref, 'train-boards')));
     const ft = await features(test);
     const tiles = 4;
-    report.boards.push({ name: 'real (train)', ...compare('real (train) vs real (held-out)', ft, await features(train), o),
+    report.boards.push({ ...compare('real (train) vs real (held-out)', ft, await features(train), o), name: 'real (train)',
       seamRatio: meanSeam(test, tiles).ratio });
     const shown = [shrink(test[0], 1), shrink(test[1], 1)];
     const rows = [['real', shown]];
@@ -176,7 +180,7 @@ async function main() {
         fake.push(...toImages(await gen.generate(latents(o.seed * 100 + 50 + start, k * gen.latent)), k, gen.height, gen.width));
       }
       const seam = meanSeam(fake, tiles);
-      report.boards.push({ name: b.name, ...compare(`${b.name} vs real (held-out)`, ft, await features(fake), o),
+      report.boards.push({ ...compare(`${b.name} vs real (held-out)`, ft, await features(fake), o), name: b.name,
         seamRatio: seam.ratio, seam: seam.seam, inside: seam.inside, meta: { arch: gen.info.metadata.arch, coherence: gen.info.metadata.coherence } });
       rows.push([b.name, [shrink(fake[0], 1), shrink(fake[1], 1)]]);
       await gen.close();
@@ -193,6 +197,8 @@ async function main() {
         process.stdout.write(`| ${d.class} | ${r.name} | ${r.real} / ${r.generated} | ${f(r.fid)} | ${f(r.kid * 1000)} ± ${f(r.kidStd * 1000)} |\n`);
       }
     }
+    const b = report.betweenClasses;
+    if (b) process.stdout.write(`| both | ${b.name} | ${b.real} / ${b.generated} | ${f(b.fid)} | ${f(b.kid * 1000)} ± ${f(b.kidStd * 1000)} |\n`);
   }
   if (report.boards.length) {
     process.stdout.write('\n| boards | n | FID | KID x 1000 | seam ratio |\n|---|---|---|---|---|\n');
@@ -204,12 +210,12 @@ async function main() {
   if (o.pictures) {
     fs.mkdirSync(o.pictures, { recursive: true });
     const dieRows = Object.entries(pictures).filter(([k]) => k.startsWith('dies-')).flatMap(([, rows]) => rows);
-    if (dieRows.length) fs.writeFileSync(path.join(o.pictures, 'gan-dies.png'), await grid(dieRows, 2));
+    if (dieRows.length) fs.writeFileSync(path.join(o.pictures, 'gan-dies.jpg'), await grid(dieRows, 2));
     if (o.dies) {
       const parts = await pastedParts(o.dies);
-      fs.writeFileSync(path.join(o.pictures, 'gan-pasted.png'), await grid([parts.slice(0, 3), parts.slice(3, 6)], 1));
+      fs.writeFileSync(path.join(o.pictures, 'gan-pasted.jpg'), await grid([parts.slice(0, 3), parts.slice(3, 6)], 1));
     }
-    if (pictures.boards) fs.writeFileSync(path.join(o.pictures, 'gan-boards.png'), await grid(pictures.boards.map(([, imgs]) => imgs), 1));
+    if (pictures.boards) fs.writeFileSync(path.join(o.pictures, 'gan-boards.jpg'), await grid(pictures.boards.map(([, imgs]) => imgs), 1));
   }
 }
 
