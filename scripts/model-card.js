@@ -21,8 +21,9 @@
 //   node scripts/model-card.js --speed [A,B,...]   (default: every card)
 //       each model's own speed at its input size (`bench`, batch 1 and 16) into its card
 //   node scripts/model-card.js --name N --role die-defect-generator|board-generator --metrics GAN.json
-//       [--run RUNDIR] [--package P] [--train-data TEXT] [--command CMD] [--notes TEXT] [--limitations "a|b"]
-//       a generator's card: FID / KID from `node scripts/gan-metrics.js --json GAN.json`, samples a second
+//       [--row NAME] [--run RUNDIR] [--package P] [--train-data TEXT] [--command CMD] [--notes TEXT] [--limitations "a|b"]
+//       a generator's card: FID / KID from `node scripts/gan-metrics.js --json GAN.json` (a board
+//       generator's from its --boards row, --row, default --name), samples a second
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -341,7 +342,8 @@ async function generatorCard() {
   } else {
     const gen = await PackageGenerator.create(model);
     const z = (n) => new Float32Array(n * gen.latent).map((_, i) => Math.sin(i * 12.9898) * 1.5);
-    const row = report.boards.find((r) => r.name === name) ?? report.boards.find((r) => r.name !== 'real (train)');
+    const row = report.boards.find((r) => r.name === arg('row', name));
+    if (!row) throw new Error(`${arg('metrics')} has no boards row '${arg('row', name)}' (--row names it)`);
     const speed = await generatorSpeed(gen, (n) => gen.generate(z(n)));
     const floor = report.boards.find((r) => r.name === 'real (train)');
     card = {

@@ -25,7 +25,7 @@ describe('models by name', function () {
     for (const c of listModels()) (byPackage[c.package] ||= []).push(c.name);
     assert.deepStrictEqual(byPackage, {
       'die-inspect': ['die-defect-yolov7tiny', 'die-good-defect-densenets', 'die-good-defect-resnet18s', 'die-good-defect-vggs'],
-      'die-inspect-models-extra': ['deeppcb-yolov7tiny', 'die-defect-yolov7tiny-nwd-coordconv', 'die-good-defect-effnets'],
+      'die-inspect-models-extra': ['deeppcb-yolov7tiny', 'die-defect-gan-stylegan2', 'die-defect-yolov7tiny-nwd-coordconv', 'die-good-defect-effnets'],
       'die-inspect-models-roi': ['package-det-yolov5n', 'package-seg-yolov5n'],
     });
     for (const c of listModels()) assert.strictEqual(resolveModel(c.name), c.file);
