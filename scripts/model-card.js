@@ -325,11 +325,12 @@ async function generatorCard() {
   if (!outDir) throw new Error(`--package ${pkg}: no such model package in packages/`);
   const model = path.join(outDir, file);
   const report = JSON.parse(fs.readFileSync(arg('metrics'), 'utf8'));
+  // fixed latents for timing (their values do not change the cost)
+  const latents = (n, latent) => new Float32Array(n * latent).map((_, i) => Math.sin(i * 12.9898) * 1.5);
   let card;
   if (role === 'die-defect-generator') {
     const gen = await DieGenerator.create(model, { classes: DEFECT_CLASSES });
-    const z = (n) => new Float32Array(n * gen.latent).map((_, i) => Math.sin(i * 12.9898) * 1.5);
-    const speed = await generatorSpeed(gen, (n) => gen.generate(z(n), new Array(n).fill(0)));
+    const speed = await generatorSpeed(gen, (n) => gen.generate(latents(n, gen.latent), new Array(n).fill(0)));
     card = {
       task: 'gan-dies', classes: gen.names,
       input: `z [batch, ${gen.latent}] float32 (standard normal), class [batch] int64 (index into the classes); samples ${gen.size}x${gen.size} to [${gen.size}, ${gen.size}]`,
@@ -341,10 +342,9 @@ async function generatorCard() {
     await gen.close();
   } else {
     const gen = await PackageGenerator.create(model);
-    const z = (n) => new Float32Array(n * gen.latent).map((_, i) => Math.sin(i * 12.9898) * 1.5);
     const row = report.boards.find((r) => r.name === arg('row', name));
     if (!row) throw new Error(`${arg('metrics')} has no boards row '${arg('row', name)}' (--row names it)`);
-    const speed = await generatorSpeed(gen, (n) => gen.generate(z(n)));
+    const speed = await generatorSpeed(gen, (n) => gen.generate(latents(n, gen.latent)));
     const floor = report.boards.find((r) => r.name === 'real (train)');
     card = {
       task: 'gan-packages', classes: [],

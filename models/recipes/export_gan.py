@@ -28,8 +28,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checkpoints import load_checkpoint  # noqa: E402
 from onnx_utils import compare, finalize, run_with_ort  # noqa: E402
+from regionwise import build_generator  # noqa: E402
 from stylegan import Generator  # noqa: E402
-from train_gan_packages import build_generator  # noqa: E402
 
 
 class DieSampler(torch.nn.Module):

@@ -166,6 +166,13 @@ class DCGANGenerator(nn.Module):
         return self.net(z[:, :, None, None])
 
 
+def build_generator(net):
+    """The generator a checkpoint's `net` options describe (the trainer's and the exporter's)."""
+    if net['arch'] == 'dcgan':
+        return DCGANGenerator(net['z_dim'], net['size'], net['base'], max(net['cmax'], 256))
+    return TileGenerator(net['z_dim'], net['tiles'], net['size'] // net['tiles'], net['base'], net['cmax'])
+
+
 if __name__ == '__main__':
     for name, m in (('tile generator', TileGenerator()), ('tile discriminator', TileDiscriminator()),
                     ('full discriminator', FullDiscriminator()), ('dcgan generator', DCGANGenerator()),

@@ -35,7 +35,7 @@ from ema import ModelEMA  # noqa: E402
 from gan_data import folder_images, to_unit  # noqa: E402
 from gan_loop import GanPair, PairOptim, add_run_args, d_loss, g_loss, save_grid  # noqa: E402
 from loop import Hooks, Run, epoch_batches  # noqa: E402
-from regionwise import DCGANGenerator, FullDiscriminator, TileDiscriminator, TileGenerator, seam_loss  # noqa: E402
+from regionwise import FullDiscriminator, TileDiscriminator, build_generator, seam_loss  # noqa: E402
 from runtime import grad_scaler, seeded_loader, select_device, set_seed, set_threads  # noqa: E402
 
 
@@ -83,12 +83,6 @@ class Discriminators(nn.Module):
 
     def forward(self, images):
         return {k: d(images) for k, d in self.parts.items()}
-
-
-def build_generator(net):
-    if net['arch'] == 'dcgan':
-        return DCGANGenerator(net['z_dim'], net['size'], net['base'], max(net['cmax'], 256))
-    return TileGenerator(net['z_dim'], net['tiles'], net['size'] // net['tiles'], net['base'], net['cmax'])
 
 
 def gan_hooks(args, run, images, device):

@@ -237,21 +237,16 @@ cv::Mat Darkfield(const cv::Mat& clean, Mode mode, Random& r) {
   return out;
 }
 
-}  // namespace
-
-Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
+// Poses the package canvas into the image: blends it through a blurred alpha so the
+// border is soft. The alpha (the package mask before thresholding) and where it lies.
+void PosePackage(cv::Mat& clean, const Scene& sc, const cv::Matx23d& affine, cv::Mat* alphaOut, cv::Rect* roiOut) {
   const cv::Mat canvas = RenderCanvas(sc);
-  cv::Mat clean = RenderBackground(sc, o.width, o.height);
-
-  // Pose the canvas; blend through a blurred alpha so the border is soft.
-  const cv::Matx33d toImage = sc.CanvasToImage();
-  const cv::Matx23d affine = ToIndexSpace(toImage).get_minor<2, 3>(0, 0);
   const Quad quad = sc.PackageQuad();
   cv::Vec4d b = Bounds({quad.begin(), quad.end()});
   const int pad = int(std::ceil(4 * sc.edgeSoftness)) + 2;
   cv::Rect roi(cv::Point(int(std::floor(b[0])) - pad, int(std::floor(b[1])) - pad),
                cv::Point(int(std::ceil(b[2])) + pad, int(std::ceil(b[3])) + pad));
-  roi &= cv::Rect(0, 0, o.width, o.height);
+  roi &= cv::Rect(0, 0, clean.cols, clean.rows);
   cv::Matx23d local = affine;
   local(0, 2) -= roi.x;
   local(1, 2) -= roi.y;
@@ -262,7 +257,7 @@ Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
   cv::warpAffine(cv::Mat::ones(sc.ph, sc.pw, CV_32F), alpha, local, roi.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
   cv::GaussianBlur(alpha, alpha, {0, 0}, sc.edgeSoftness);
   cv::Mat region = clean(roi);
-  for (int y = 0; o.package && y < roi.height; ++y) {
+  for (int y = 0; y < roi.height; ++y) {
     const float* a = alpha.ptr<float>(y);
     const uchar* src = posed.ptr<uchar>(y);
     uchar* dst = region.ptr<uchar>(y);
@@ -271,6 +266,19 @@ Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
       for (int c = 0; c < 3; ++c) dst[3 * x + c] = cv::saturate_cast<uchar>(dst[3 * x + c] + a[x] * (src[3 * x + c] - dst[3 * x + c]));
     }
   }
+  *alphaOut = alpha;
+  *roiOut = roi;
+}
+
+}  // namespace
+
+Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
+  cv::Mat clean = RenderBackground(sc, o.width, o.height);
+  const cv::Matx23d affine = ToIndexSpace(sc.CanvasToImage()).get_minor<2, 3>(0, 0);
+  // Without the package (the board alone) there is nothing to draw or pose.
+  cv::Mat alpha;
+  cv::Rect roi;
+  if (o.package) PosePackage(clean, sc, affine, &alpha, &roi);
 
   Rendered out;
   Random r(sc.textureSeed ^ 0xa0761d6478bd642fULL);
@@ -289,7 +297,7 @@ Rendered RenderScene(const Scene& sc, const RenderOptions& o) {
     Expose(img, sc, 1.0, r.Next());
     cv::warpAffine(img, out.crop, affine, {sc.pw, sc.ph}, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
   }
-  if (o.mask) {
+  if (o.mask && o.package) {
     out.mask = cv::Mat::zeros(o.height, o.width, CV_8U);
     cv::Mat m8;
     cv::threshold(alpha, m8, 0.5, 255, cv::THRESH_BINARY);
